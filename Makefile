@@ -1,0 +1,55 @@
+# Wolfpack top-level commands. `make` builds into ./build; `make test` sets
+# up what it needs (Debian packages), builds, runs the unit tests under
+# ASan+UBSan and then the integration tests; `make bench` runs the
+# benchmarks; `make install` installs.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PYTHON     ?= /usr/bin/python3
+MESON      ?= meson
+
+DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjansson-dev \
+               libcmocka-dev python3-pytest scdoc
+
+.PHONY: all deps build test unit integration bench install clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install:$$missing" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+
+unit: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	  $(MESON) test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+integration: build
+	WOLFPACK_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+test: unit integration
+
+bench: build
+	$(PYTHON) bench/resmon --build $(abspath $(BUILD))
+
+install: build
+	ninja -C $(BUILD) install
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
