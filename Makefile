@@ -38,7 +38,7 @@ $(ASAN_BUILD)/build.ninja:
 unit: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	  $(MESON) test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	  $(MESON) test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
 
 integration: build
 	WOLFPACK_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration

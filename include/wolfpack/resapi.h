@@ -110,7 +110,8 @@ typedef uint64_t wp_usec_t;
  *                                "250us"; a bare number means seconds
  *
  * min and max bound INT, SIZE and DURATION (0/0 means unbounded for SIZE
- * and DURATION, and the full int64_t range for INT). `check` may refuse a
+ * and DURATION, and the full int64_t range for INT; a max below min leaves
+ * the upper end open: min 10ms, max 0 is "10ms or more"). `check` may refuse a
  * value the type accepts (a KEY=VALUE list, a CPU list); it returns 0 or a
  * negative errno after writing a message into err (errlen bytes).
  *

@@ -21,14 +21,34 @@ int cg_v2_mount(char **ret);
  * ("/sys/fs/cgroup/unified/user.slice/x"). */
 int cg_own_path(char **ret);
 
-int cg_create(const char *path);        /* mkdir -p; 0 when it exists */
-int cg_remove(const char *path);        /* rmdir; 0 when absent; -EBUSY while populated */
+int cg_create(const char *path);        /* mkdir -p (0755); 0 when it exists; absolute paths only */
+/* rmdir, child cgroups first (deepest first); 0 when absent; -EBUSY while
+ * it or a child cgroup is populated. */
+int cg_remove(const char *path);
 int cg_populated(const char *path);     /* 1, 0 (also when absent), -errno */
-int cg_kill(const char *path);          /* cgroup.kill, or freeze + SIGKILL each + thaw */
-int cg_signal(const char *path, int sig); /* every process in cgroup.procs, recursively */
-int cg_pids(const char *path, pid_t **ret, size_t *ret_n); /* sorted; recursive */
+/* SIGKILL every process of the cgroup and its descendants: cgroup.kill, or
+ * where the kernel has none (before 5.14) cg_kill_by_freezing. Returns once
+ * the signals are sent; the processes are gone when cg_populated says 0.
+ * 0 when absent. */
+int cg_kill(const char *path);
+/* The fallback of cg_kill, also callable on kernels with cgroup.kill:
+ * freeze (waiting a bounded time for "frozen 1", so that nothing forks
+ * away), SIGKILL every pid recursively, thaw. Where the kernel has no
+ * freezer (before 5.2), signals every pid until no new one appears. -EPERM
+ * for the root cgroup (it has no cgroup.events): that would kill the whole
+ * system. 0 when absent. */
+int cg_kill_by_freezing(const char *path);
+/* Send sig to every process in cgroup.procs of the cgroup and of its
+ * descendants (processes that exit meanwhile are skipped). 0 when absent. */
+int cg_signal(const char *path, int sig);
+/* Every pid of the cgroup and its descendants, ascending, no duplicates;
+ * *ret malloc'ed (NULL when there is none). Empty when absent. */
+int cg_pids(const char *path, pid_t **ret, size_t *ret_n);
 int cg_attach(const char *path, pid_t pid);  /* write pid to cgroup.procs */
-/* Open cgroup.events for EPOLLPRI notification of populated changes. */
+/* Open cgroup.events (O_RDONLY|O_CLOEXEC) for poll/epoll: POLLPRI (EPOLLPRI)
+ * is reported when the file changed since it was last opened or read —
+ * "populated" and "frozen" flips. */
 int cg_open_events(const char *path);
-/* Open the cgroup directory for clone3(CLONE_INTO_CGROUP). */
+/* Open the cgroup directory (O_DIRECTORY|O_CLOEXEC, not O_PATH) for
+ * clone3(CLONE_INTO_CGROUP). */
 int cg_open_dir(const char *path);
