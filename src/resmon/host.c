@@ -320,6 +320,11 @@ static int host_cgroup_pids(wp_resource *wr, pid_t **ret, size_t *ret_n) {
 
 static int on_cgroup(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         Source *s = userdata;
+        /* kernfs keeps reporting EPOLLPRI until this very fd reads the
+         * file again: read it, or the loop spins. */
+        char buf[256];
+        if (lseek(fd, 0, SEEK_SET) == 0)
+                (void) !read(fd, buf, sizeof(buf));
         return s->fn.timer((wp_source *) s, s->userdata);
 }
 

@@ -219,7 +219,7 @@ void manager_parent_lost(Manager *m) {
         (void) mkdir(m->runtime_dir, 0755);
         m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         (void) unlink(m->listen_path);
-        mode_t old = umask(0077);
+        mode_t old = umask(0177); /* the socket is 0600: only root re-attaches */
         int k = m->listen_fd < 0 ? -1 : bind(m->listen_fd, (struct sockaddr *) &sa, sizeof(sa));
         umask(old);
         if (k < 0 || listen(m->listen_fd, 4) < 0 ||

@@ -214,8 +214,18 @@ int plugin_params_new(PluginType *p, json_t *values, void **ret, char *err, size
                                 break;
                         }
                 }
-        if (k >= 0 && t->props)
+        if (k >= 0 && t->props) {
                 k = props_check_required(t->props, params, err, errlen);
+                /* Name the first missing one; the message names them all. */
+                for (const wp_prop *q = t->props; k < 0 && ret_bad_property && q->name; q++) {
+                        char scratch[8];
+                        const wp_prop one[2] = { *q, {} };
+                        if ((q->flags & WP_PROP_REQUIRED) && props_check_required(one, params, scratch, sizeof(scratch)) < 0) {
+                                *ret_bad_property = q->name;
+                                break;
+                        }
+                }
+        }
         if (k < 0) {
                 plugin_params_free(p, params);
                 return k;

@@ -129,9 +129,10 @@ static void req_validate(Manager *m, Link *l, json_t *req) {
 static void req_open(Manager *m, Link *l, json_t *req) {
         char err[512] = "";
         Resource *r;
-        int k = resource_open(m, req, &r, err, sizeof(err));
+        const char *bad = NULL;
+        int k = resource_open(m, req, &r, err, sizeof(err), &bad);
         if (k < 0) {
-                reply(l, req, k, err, NULL);
+                reply(l, req, k, err, bad ? json_pack("{s:s}", "property", bad) : NULL);
                 return;
         }
         manager_log(m, r, WP_LOG_INFO, "RESOURCE_OPENED", "opened as type %s", r->type->name);

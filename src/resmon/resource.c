@@ -617,10 +617,13 @@ static void req_set_properties(Resource *r, Link *l, json_t *req) {
                 return;
         }
         /* Commit. */
+        /* Re-arm the polls only when their intervals changed: a stream of
+         * other changes must not keep postponing them. */
+        bool intervals = shadow.looks_interval != r->looks_interval || shadow.isalive_interval != r->isalive_interval;
         r->looks_interval = shadow.looks_interval;
         r->isalive_interval = shadow.isalive_interval;
         r->pending_timeout = shadow.pending_timeout;
-        if (r->state == WP_STATE_ONLINE)
+        if (intervals && r->state == WP_STATE_ONLINE)
                 polls_start(r);
         if (t->props)
                 props_free(t->props, r->params);
@@ -809,7 +812,7 @@ void resource_free(Resource *r) {
         resource_free_struct(r);
 }
 
-int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t errlen) {
+int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t errlen, const char **ret_property) {
         const char *id = json_string_value(json_object_get(req, "resource"));
         const char *name = json_string_value(json_object_get(req, "name"));
         const char *rtype = json_string_value(json_object_get(req, "rtype"));
@@ -863,6 +866,8 @@ int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t err
         json_t *v;
         json_object_foreach(common, key, v) {
                 const CommonProp *c = common_find(key);
+                if (ret_property)
+                        *ret_property = key;
                 if (!c) {
                         snprintf(err, errlen, "no such common property \"%s\"; common properties are LooksAlivePollInterval, IsAlivePollInterval, PendingTimeout", key);
                         resource_free_struct(r);
@@ -872,9 +877,10 @@ int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t err
                         resource_free_struct(r);
                         return k;
                 }
+                if (ret_property)
+                        *ret_property = NULL;
         }
-        const char *bad = NULL;
-        if ((k = plugin_params_new(pt, props, &r->params, err, errlen, &bad)) < 0) {
+        if ((k = plugin_params_new(pt, props, &r->params, err, errlen, ret_property)) < 0) {
                 resource_free_struct(r);
                 return k;
         }

@@ -57,8 +57,9 @@ struct Resource {
         char *error;               /* message recorded by host->error */
 };
 
-/* Create and open the resource (the open request). */
-int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t errlen);
+/* Create and open the resource (the open request). On failure err says why
+ * and *ret_property names the property at fault, if one is. */
+int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t errlen, const char **ret_property);
 /* Queue a request (online, offline, probe, set-properties ...) and run what
  * can run. terminate and close never wait. */
 void resource_request(Resource *r, Link *link, json_t *req);

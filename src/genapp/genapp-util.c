@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The application core's text work: messages about how a process ended,
+ * /proc/PID/stat and pid-file parsing, environment entries, the argv given
+ * to execve. Pure functions: no I/O, no host callbacks, never logs.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genapp-internal.h"
+#include "macro.h"
+#include "strv.h"
+
+const char *genapp_signal_name(int sig) {
+        return sigabbrev_np(sig);
+}
+
+void genapp_describe_exit(pid_t pid, const wp_exit *how, char *buf, size_t len) {
+        char who[32] = "";
+        const char *name;
+
+        if (pid > 0)
+                snprintf(who, sizeof who, "process %d ", (int) pid);
+        switch (how->code) {
+        case CLD_EXITED:
+                snprintf(buf, len, "%sexited with code %d", who, how->status);
+                return;
+        case CLD_KILLED:
+        case CLD_DUMPED:
+                name = genapp_signal_name(how->status);
+                snprintf(buf, len, "%swas killed by signal %d%s%s%s%s", who, how->status, name ? " (" : "",
+                         name ?: "", name ? ")" : "", how->code == CLD_DUMPED ? " and dumped core" : "");
+                return;
+        default:
+                snprintf(buf, len, "%sended (waitid code %d, status %d)", who, how->code, how->status);
+        }
+}
+
+int genapp_parse_stat_session(const char *stat, pid_t *ret_sid) {
+        /* "pid (comm) state ppid pgrp session ...": comm may hold anything,
+         * ')' and blanks included, so parse after the last ')'. */
+        const char *p = strrchr(stat, ')');
+        char state;
+        int ppid, pgrp, session;
+
+        if (!p)
+                return -EINVAL;
+        if (sscanf(p + 1, " %c %d %d %d", &state, &ppid, &pgrp, &session) != 4)
+                return -EINVAL;
+        if (session < 0)
+                return -EINVAL;
+        *ret_sid = session;
+        return 0;
+}
+
+int genapp_parse_pid(const char *text, pid_t *ret) {
+        const char *p = text;
+        long long v = 0;
+
+        while (*p && isspace((unsigned char) *p))
+                p++;
+        if (!*p)
+                return -ENODATA;
+        if (!isdigit((unsigned char) *p))
+                return -EINVAL;
+        for (; isdigit((unsigned char) *p); p++) {
+                v = v * 10 + (*p - '0');
+                if (v > INT_MAX)
+                        return -EINVAL;
+        }
+        while (*p && isspace((unsigned char) *p))
+                p++;
+        if (*p || v <= 0)
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+int genapp_parse_id(const char *s, uint32_t *ret) {
+        unsigned long long v = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (!isdigit((unsigned char) *p))
+                        return -EINVAL;
+                v = v * 10 + (unsigned) (*p - '0');
+                /* (uid_t) -1 means "unchanged" to setresuid: never an id. */
+                if (v >= UINT32_MAX)
+                        return -EINVAL;
+        }
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+int genapp_env_entry_check(const char *entry, char *err, size_t errlen) {
+        const char *eq = strchr(entry, '=');
+
+        if (!eq) {
+                snprintf(err, errlen, "entry \"%s\" has no '=': write KEY=VALUE", entry);
+                return -EINVAL;
+        }
+        if (eq == entry) {
+                snprintf(err, errlen, "entry \"%s\" has an empty key: write KEY=VALUE", entry);
+                return -EINVAL;
+        }
+        for (const char *p = entry; p < eq; p++) {
+                bool ok = *p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                          (p > entry && *p >= '0' && *p <= '9');
+                if (!ok) {
+                        snprintf(err, errlen,
+                                 "entry \"%s\" has an invalid key \"%.*s\": a key is letters, "
+                                 "digits and '_', not starting with a digit",
+                                 entry, (int) (eq - entry), entry);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+int genapp_env_put(char ***env, char *entry) {
+        const char *eq = strchr(entry, '=');
+        size_t klen = eq ? (size_t) (eq - entry) + 1 : strlen(entry);
+
+        for (char **e = *env; e && *e; e++)
+                if (strncmp(*e, entry, klen) == 0) {
+                        free(*e);
+                        *e = entry;
+                        return 0;
+                }
+        if (strv_push(env, entry) < 0) {
+                free(entry);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int genapp_command_argv(char *const *command_line, bool use_shell, char ***ret) {
+        _cleanup_strv_free_ char **argv = NULL;
+
+        if (strv_length(command_line) == 0)
+                return -EINVAL;
+        if (!use_shell) {
+                argv = strv_copy(command_line);
+                if (!argv)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(argv);
+                return 0;
+        }
+
+        /* The shell gets the administrator's words as one script: joined by
+         * single spaces, so `CommandLine=app > /x` redirects and a script
+         * quoted as one word keeps its inner quotes. */
+        char *script = strv_join(command_line, " ");
+        if (!script)
+                return -ENOMEM;
+        char *words[] = { "/bin/sh", "-c", script, NULL };
+        argv = strv_copy(words);
+        free(script);
+        if (!argv)
+                return -ENOMEM;
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
