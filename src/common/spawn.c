@@ -212,11 +212,20 @@ static int child_run(struct spawn_plan *p, int *ret_step) {
 
         /* Signals were blocked by the parent around clone; reset every
          * disposition before unblocking, so that no handler of the parent
-         * ever runs here. glibc refuses its internal signals (EINVAL). */
+         * ever runs here. glibc refuses its internal signals (32, 33) with
+         * EINVAL, yet they can arrive ignored from whoever started us, and
+         * an ignored signal stays ignored across execve: reset those with
+         * the raw system call. All-zero is SIG_DFL with no flags and an
+         * empty mask on every layout of the kernel's struct. */
         *ret_step = STEP_SIGNALS;
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0 && errno != EINVAL)
+        for (int sig = 1; sig < NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, &dfl, NULL) >= 0)
+                        continue;
+                if (errno != EINVAL)
                         return errno;
+                uint64_t kernel_sigaction[4] = {};
+                (void) syscall(SYS_rt_sigaction, sig, kernel_sigaction, NULL, (size_t) 8);
+        }
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 return errno;
