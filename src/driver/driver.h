@@ -16,7 +16,7 @@
 
 #include "input.h"
 #include "monitor-link.h"
-#include "requests.h"
+#include "pending-requests.h"
 #include "resource-states.h"
 #include "resmon-where.h"
 

@@ -28,7 +28,7 @@ static void usage(FILE *f) {
               "  --plugin-dir DIR[:DIR]   where <type>.so files are (default: next to this program in a\n"
               "                           build tree, $WOLFPACK_PLUGIN_DIR, or " WOLFPACK_PLUGIN_DIR ")\n"
               "  --runtime-dir DIR        for the re-attach socket (default " WOLFPACK_RUNTIME_DIR ")\n"
-              "  --state-dir DIR          per-resource files (default /" WOLFPACK_STATE_DIR ")\n"
+              "  --state-dir DIR          per-resource files (default " WOLFPACK_STATE_DIR ")\n"
               "  --cgroup PATH            resource cgroups go under PATH: absolute on the cgroup2 tree,\n"
               "                           or relative to this process's cgroup (default: res)\n"
               "  --reattach-timeout D     keep resources this long after the parent left (default 10s)\n"
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
         };
         int fd = -1, c;
         const char *name = "main", *plugin_dir = NULL, *runtime_dir = WOLFPACK_RUNTIME_DIR,
-                   *state_dir = "/" WOLFPACK_STATE_DIR, *cgroup = "res";
+                   *state_dir = WOLFPACK_STATE_DIR, *cgroup = "res";
         wp_usec_t reattach = 10 * WP_USEC_PER_SEC;
         char err[256];
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "requests.h"
+#include "pending-requests.h"
 
 static bool is_liveness(RequestKind k) {
         return k == REQUEST_HELLO || k == REQUEST_HEARTBEAT;
