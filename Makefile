@@ -9,6 +9,7 @@ PYTHON     ?= /usr/bin/python3
 MESON      ?= meson
 
 DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjansson-dev \
+               libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
                libcmocka-dev python3-pytest scdoc
 
 .PHONY: all deps build test unit integration bench install clean
