@@ -274,6 +274,10 @@ typedef struct wp_host {
          * on the loop thread with fn's result. Never call host callbacks
          * other than set_status, alive_result and log from fn. */
         int (*queue_work)(wp_resource *r, wp_work_fn fn, wp_work_done_fn done, void *userdata);
+
+        /* Create the resource's cgroup now (spawn does it on demand), for a
+         * plug-in that sets limits before the first process starts. */
+        int (*cgroup_create)(wp_resource *r);
 } wp_host;
 
 /* ------------------------------------------------------------------------

@@ -42,6 +42,7 @@ struct Source {
         int owned_fd;            /* pidfd or cgroup.events fd we opened; -1 */
         pid_t pid;
         bool auto_free;          /* the plug-in kept no handle */
+        bool in_exit_callback, released;
         union {
                 wp_io_fn io;
                 wp_timer_fn timer;
@@ -82,7 +83,12 @@ static void source_free(Source *s) {
 }
 
 static void host_release(wp_source *ws) {
-        source_free((Source *) ws);
+        Source *s = (Source *) ws;
+        if (s && s->in_exit_callback) {
+                s->released = true;
+                return;
+        }
+        source_free(s);
 }
 
 void resource_release_sources(Resource *r) {
@@ -237,9 +243,13 @@ static int on_child(sd_event_source *es, int fd, uint32_t revents, void *userdat
                 return 0; /* not yet: a spurious wake-up */
         sd_event_source_set_enabled(s->s, SD_EVENT_OFF);
         wp_exit how = { .code = si.si_code, .status = si.si_status };
+        /* The plug-in may release the source from its own callback: the
+         * release then waits until the callback has returned. */
+        s->in_exit_callback = true;
         if (s->fn.exit)
                 s->fn.exit((wp_source *) s, s->pid, &how, s->userdata);
-        if (s->auto_free)
+        s->in_exit_callback = false;
+        if (s->auto_free || s->released)
                 source_free(s);
         return 0;
 }
@@ -353,6 +363,12 @@ static int host_watch_cgroup(wp_resource *wr, wp_timer_fn fn, void *userdata, wp
         return 0;
 }
 
+static int host_cgroup_create(wp_resource *wr) {
+        Resource *r = (Resource *) wr;
+        int k = cg_create(r->cgroup);
+        return k < 0 ? host_error(wr, k, "cannot create cgroup %s: %s", r->cgroup, strerror(-k)) : 0;
+}
+
 static int host_queue_work(wp_resource *wr, wp_work_fn fn, wp_work_done_fn done, void *userdata) {
         Resource *r = (Resource *) wr;
         return worker_pool_queue(r->m->workers, r, fn, done, userdata);
@@ -382,5 +398,6 @@ void host_init(wp_host *h) {
                 .cgroup_pids = host_cgroup_pids,
                 .watch_cgroup = host_watch_cgroup,
                 .queue_work = host_queue_work,
+                .cgroup_create = host_cgroup_create,
         };
 }
