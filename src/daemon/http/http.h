@@ -17,10 +17,13 @@ typedef struct HttpServer HttpServer;
 typedef struct HttpRequest HttpRequest;
 typedef struct HttpStream HttpStream;
 
-/* A handler answers with http_reply* now or later (keep req until then;
- * it stays valid until answered, or until the client goes away, in which
- * case on_gone — if set with http_request_on_gone — is called and the
- * answer is dropped). */
+/* A handler answers with http_reply* (or http_stream_start) now or later:
+ * keep req until then. If the client goes away first and on_gone was set
+ * with http_request_on_gone, on_gone is called once and req must not be
+ * used after it returns (answering from inside on_gone is allowed and
+ * dropped). Without on_gone, req stays valid until it is answered, and
+ * that answer is dropped. Handlers run on the event loop and must not
+ * block it, nor free the server. */
 typedef void (*http_handler_fn)(HttpRequest *req, void *userdata);
 
 typedef struct HttpRoute {
@@ -29,37 +32,60 @@ typedef struct HttpRoute {
         http_handler_fn fn;
 } HttpRoute;
 
-/* Serve routes (terminated by an entry with method NULL) on the unix socket
- * at socket_path (created 0660, group wolfpack when that group exists;
- * a stale socket is replaced). userdata goes to every handler. */
+/* Serve routes (terminated by an entry with method NULL; they must outlive
+ * the server) on the unix socket at socket_path (created 0660, group
+ * wolfpack when that group exists; a stale socket is replaced, a live one
+ * is not: -EADDRINUSE). userdata goes to every handler. On failure a
+ * negative errno, a message for a person in err, and *ret untouched. */
 int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *routes, void *userdata,
                     HttpServer **ret, char *err, size_t errlen);
+/* Closes every connection (on_gone is called for pending requests and
+ * streams that set one) and removes the socket file. Requests and streams
+ * still held without on_gone stay valid until answered or closed, and
+ * their answers are dropped. Accepts NULL, returns NULL. */
 HttpServer *http_server_free(HttpServer *s);
+static inline void http_server_freep(HttpServer **s) {
+        http_server_free(*s);
+}
 
 const char *http_request_method(HttpRequest *r);
+/* The path as the client sent it: without the query, not decoded. */
 const char *http_request_path(HttpRequest *r);
 /* The i-th {} capture of the matched pattern, URL-decoded. */
 const char *http_request_param(HttpRequest *r, unsigned i);
-/* A query-string value, URL-decoded; NULL when absent. */
+/* A query-string value, URL-decoded ('+' is a space); the first one when
+ * the key is repeated, "" for a key without '='; NULL when absent. */
 const char *http_request_query(HttpRequest *r, const char *key);
 /* The parsed body: a JSON object, or NULL when the request had no body.
  * (A body that is not a JSON object never reaches a handler: 400.) */
 json_t *http_request_body(HttpRequest *r);
-/* The peer's credentials. */
+/* The peer's credentials, as they were when it connected. */
 uid_t http_request_uid(HttpRequest *r);
 void http_request_on_gone(HttpRequest *r, void (*fn)(HttpRequest *r, void *userdata), void *userdata);
 
-/* Answer with status and a JSON body (reference taken; NULL: no body).
- * Frees req. */
+/* Answer with status and a JSON body (reference taken; NULL: no body),
+ * sent compact with Content-Type: application/json. req must not be used
+ * after. */
 void http_reply(HttpRequest *r, int status, json_t *body);
-/* {"error":{"status","code","message"}} plus "property" when given. */
+/* {"error":{"status","code","message"}} plus "property" when given (see
+ * docs/api.md for the codes). req must not be used after. */
 void http_reply_error(HttpRequest *r, int status, const char *code, const char *property, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));
 
-/* Turn the request into a text/event-stream response. Frees req; the
- * stream lives until http_stream_close or until the client goes away
- * (on_gone is then called once; do not use the stream after). */
+/* Turn the request into a text/event-stream response (Cache-Control:
+ * no-cache; a ": keepalive" comment every 15 s). req must not be used
+ * after. The stream lives until http_stream_close or until the client goes
+ * away or falls more than 4 MiB behind: on_gone is then called once, and
+ * the stream must not be used after it returns. Without on_gone the stream
+ * stays valid, refusing events, until http_stream_close. NULL when the
+ * client is already gone, or when memory ran out (the request is then
+ * answered 500). */
 HttpStream *http_stream_start(HttpRequest *r, void (*on_gone)(HttpStream *s, void *userdata), void *userdata);
-/* Queue one event: "data: <compact json>\n\n". Reference not taken. */
+/* Queue one event: "data: <compact json>\n\n". Reference not taken.
+ * Never blocks. 0, or -EPIPE (the client is gone or going), -ENOBUFS (it
+ * fell too far behind and is being disconnected: on_gone follows),
+ * -ENOMEM, -EINVAL. */
 int http_stream_send(HttpStream *s, const json_t *event);
+/* End the response once the queued events are sent; s must not be used
+ * after, and its on_gone will not be called. */
 void http_stream_close(HttpStream *s);

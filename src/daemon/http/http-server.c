@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The HTTP server: libmicrohttpd in external-epoll mode driven by sd-event
+ * (its epoll fd is an io source, its timeout an sd-event timer re-armed
+ * after every run), the listening socket, peer credentials per connection,
+ * and the keep-alive timer of event streams. Owns the libmicrohttpd daemon
+ * and the socket file. Must never block the loop, never run libmicrohttpd
+ * from inside one of its own callbacks, and never free the server from a
+ * handler.
+ */
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "http-internal.h"
+#include "macro.h"
+
+/* ---- libmicrohttpd's callbacks ---- */
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        HttpServer *s = cls;
+        vsnprintf(s->mhd_error, sizeof(s->mhd_error), fmt, ap);
+        s->mhd_error[strcspn(s->mhd_error, "\n")] = '\0';
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+        HttpServer *s = cls;
+        if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                free(*socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        /* Credentials are read once, as they were at connect(). A peer
+         * whose credentials cannot be read is refused (authorised false). */
+        HttpPeer *peer = calloc(1, sizeof(HttpPeer));
+        if (!peer)
+                return;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || http_peer_from_fd(ci->connect_fd, s->access_gid, peer) < 0)
+                *peer = (HttpPeer) { .uid = (uid_t) -1, .gid = (gid_t) -1, .authorised = false };
+        *socket_context = peer;
+}
+
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c) {
+        /* NULL on allocation failure: the access handler then closes. */
+        return http_request_new(cls, c, uri);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                 const char *version, const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls) {
+        return http_request_access(*con_cls, c, method, upload_data, upload_data_size);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        http_request_completed(*con_cls);
+        *con_cls = NULL;
+}
+
+/* libmicrohttpd's URL unescaping is not used: targets are decoded by
+ * http-route.c, which must see "%2F" as it was sent. */
+static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s) {
+        return strlen(s);
+}
+
+/* ---- sd-event glue ---- */
+
+static void server_arm_timer(HttpServer *s) {
+        MHD_UNSIGNED_LONG_LONG timeout_ms;
+        uint64_t now;
+
+        if (MHD_get_timeout(s->mhd, &timeout_ms) != MHD_YES) {
+                (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &now) < 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        }
+        uint64_t usec = timeout_ms > (UINT64_MAX - now) / 1000u ? UINT64_MAX - 1 : now + timeout_ms * 1000u;
+        (void) sd_event_source_set_time(s->timer_source, usec);
+        (void) sd_event_source_set_enabled(s->timer_source, SD_EVENT_ONESHOT);
+}
+
+static void server_run(HttpServer *s) {
+        /* A failing run (epoll_wait trouble) is retried at the next wake-up;
+         * returning an error would disable the source for good. */
+        (void) MHD_run(s->mhd);
+        server_arm_timer(s);
+}
+
+static int on_mhd_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        server_run(userdata);
+        return 0;
+}
+
+static int on_mhd_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        server_run(userdata);
+        return 0;
+}
+
+/* A resumed connection is picked up by the next MHD_run: libmicrohttpd's
+ * epoll fd does not wake for it in external mode. The run happens on the
+ * next loop iteration, never from inside one of libmicrohttpd's callbacks. */
+static int on_wake(sd_event_source *src, void *userdata) {
+        server_run(userdata);
+        return 0;
+}
+
+void http_server_wake(HttpServer *s) {
+        if (s && s->wake_source)
+                (void) sd_event_source_set_enabled(s->wake_source, SD_EVENT_ONESHOT);
+}
+
+static int on_keepalive(sd_event_source *src, uint64_t usec, void *userdata) {
+        HttpServer *s = userdata;
+        for (HttpStream *st = s->streams; st; st = st->next)
+                http_stream_keepalive(st);
+        (void) sd_event_source_set_time(src, usec + s->keepalive_usec);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* ---- life cycle ---- */
+
+static gid_t lookup_access_gid(void) {
+        struct group grp, *result = NULL;
+        char buf[4096];
+        if (getgrnam_r("wolfpack", &grp, buf, sizeof(buf), &result) != 0 || !result)
+                return HTTP_NO_GID;
+        return result->gr_gid;
+}
+
+/* The listening socket is libmicrohttpd's once it started, except when
+ * starting failed: close it only if the fd is still that socket. */
+static void close_listen_fd_if_ours(const HttpListen *l, const struct stat *sock_st) {
+        struct stat st;
+        if (l->fd >= 0 && fstat(l->fd, &st) >= 0 && st.st_dev == sock_st->st_dev && st.st_ino == sock_st->st_ino)
+                close(l->fd);
+}
+
+int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *routes, void *userdata,
+                    HttpServer **ret, char *err, size_t errlen) {
+        struct stat sock_st;
+        int r;
+
+        if (!event || !socket_path || !ret) {
+                snprintf(err, errlen, "http_server_new needs an event loop, a socket path and somewhere to put the server");
+                return -EINVAL;
+        }
+        r = http_routes_check(routes, err, errlen);
+        if (r < 0)
+                return r;
+
+        HttpServer *s = calloc(1, sizeof(HttpServer));
+        if (!s) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        s->event = sd_event_ref(event);
+        s->routes = routes;
+        s->userdata = userdata;
+        s->listen.fd = -1;
+        s->access_gid = lookup_access_gid();
+        s->body_max = HTTP_BODY_MAX;
+        s->stream_queue_max = HTTP_STREAM_QUEUE_MAX;
+        s->keepalive_usec = HTTP_KEEPALIVE_USEC;
+        s->socket_path = strdup(socket_path);
+        if (!s->socket_path) {
+                snprintf(err, errlen, "out of memory");
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        r = http_listen_unix(socket_path, s->access_gid, &s->listen, err, errlen);
+        if (r < 0)
+                goto fail;
+        if (fstat(s->listen.fd, &sock_st) < 0) {
+                r = negative_errno();
+                snprintf(err, errlen, "cannot look at the socket of %s: %s", socket_path, strerror(-r));
+                close(TAKE_FD(s->listen.fd));
+                goto fail;
+        }
+
+        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                                  on_access, s,
+                                  MHD_OPTION_LISTEN_SOCKET, (MHD_socket) s->listen.fd,
+                                  MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
+                                  MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, s,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_SEC,
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                  MHD_OPTION_END);
+        if (!s->mhd) {
+                snprintf(err, errlen, "cannot start the HTTP server on %s: %s", socket_path,
+                         s->mhd_error[0] ? s->mhd_error : "libmicrohttpd refused");
+                close_listen_fd_if_ours(&s->listen, &sock_st);
+                s->listen.fd = -1;
+                r = -EIO;
+                goto fail;
+        }
+
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info || info->epoll_fd < 0) {
+                snprintf(err, errlen, "libmicrohttpd has no epoll fd to give");
+                r = -EIO;
+                goto fail;
+        }
+        r = sd_event_add_io(event, &s->io_source, info->epoll_fd, EPOLLIN, on_mhd_io, s);
+        if (r >= 0)
+                r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_mhd_timer, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &s->wake_source, on_wake, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->wake_source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(event, &s->keepalive_source, CLOCK_MONOTONIC, s->keepalive_usec,
+                                               100000, on_keepalive, s);
+        if (r < 0) {
+                snprintf(err, errlen, "cannot add the HTTP server to the event loop: %s", strerror(-r));
+                goto fail;
+        }
+        (void) sd_event_source_set_description(s->io_source, "http");
+        (void) sd_event_source_set_description(s->timer_source, "http-timeout");
+        (void) sd_event_source_set_description(s->wake_source, "http-wake");
+        (void) sd_event_source_set_description(s->keepalive_source, "http-keepalive");
+        server_arm_timer(s);
+
+        *ret = s;
+        return 0;
+
+fail:
+        http_server_free(s);
+        return r;
+}
+
+HttpServer *http_server_free(HttpServer *s) {
+        if (!s)
+                return NULL;
+
+        /* libmicrohttpd must not be stopped with suspended connections. */
+        for (HttpRequest *r = s->requests; r; r = r->next)
+                http_request_resume(r);
+        if (s->mhd) {
+                /* Completion callbacks run here: pending requests and
+                 * streams see their clients go. It closes the socket. */
+                MHD_stop_daemon(s->mhd);
+                s->mhd = NULL;
+        }
+        sd_event_source_disable_unref(s->io_source);
+        sd_event_source_disable_unref(s->timer_source);
+        sd_event_source_disable_unref(s->wake_source);
+        sd_event_source_disable_unref(s->keepalive_source);
+
+        /* What handlers and stream users still hold outlives the server. */
+        for (HttpRequest *r = s->requests, *next; r; r = next) {
+                next = r->next;
+                r->server = NULL;
+                r->connection = NULL;
+                r->prev = r->next = NULL;
+        }
+        for (HttpStream *st = s->streams, *next; st; st = next) {
+                next = st->next;
+                http_stream_detach(st);
+        }
+        if (s->socket_path && s->listen.ino != 0)
+                http_listen_unlink(s->socket_path, &s->listen);
+        free(s->socket_path);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
+
+void http_server_set_access_gid(HttpServer *s, gid_t gid) {
+        s->access_gid = gid;
+}
+
+void http_server_set_limits(HttpServer *s, size_t body_max, size_t stream_queue_max) {
+        if (body_max > 0)
+                s->body_max = body_max;
+        if (stream_queue_max > 0)
+                s->stream_queue_max = stream_queue_max;
+}
+
+int http_server_set_keepalive(HttpServer *s, uint64_t usec) {
+        uint64_t now;
+        if (usec == 0)
+                return -EINVAL;
+        s->keepalive_usec = usec;
+        int r = sd_event_now(s->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_time(s->keepalive_source, now + usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s->keepalive_source, SD_EVENT_ONESHOT);
+}
