@@ -12,7 +12,7 @@ DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjans
                libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
                libcmocka-dev python3-pytest scdoc
 
-.PHONY: all deps build test unit integration bench install clean
+.PHONY: all deps build run test unit integration bench install clean
 
 all: build
 
@@ -45,6 +45,9 @@ integration: build
 	WOLFPACK_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: unit integration
+
+run: build
+	tools/run-local
 
 bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))

@@ -138,13 +138,13 @@ void commands_check_block(Driver *d) {
                 break;
         }
         case BLOCK_WAIT_REPLY:
-                if (requests_awaited(&d->requests) > 0)
+                if (d->awaited > 0)
                         return;
                 commands_clear_block(d);
                 driver_kick(d);
                 break;
         case BLOCK_DRAIN:
-                if (requests_awaited(&d->requests) > 0)
+                if (d->awaited > 0)
                         return;
                 commands_clear_block(d);
                 driver_quit(d, 0);
@@ -190,7 +190,7 @@ static int cmd_wait(Driver *d, json_t *cmd, char *err, size_t errlen) {
 }
 
 static int cmd_wait_reply(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        if (requests_awaited(&d->requests) == 0)
+        if (d->awaited == 0)
                 return 0;
         return block_for(d, BLOCK_WAIT_REPLY, UINT64_MAX);
 }
@@ -223,14 +223,14 @@ static int cmd_lease_start(Driver *d, json_t *cmd, char *err, size_t errlen) {
                 snprintf(err, errlen, "\"renew\" must be at least 1ms");
                 return -EINVAL;
         }
-        r = lease_start(d, duration, renew);
+        r = driver_lease_start(d, duration, renew);
         if (r < 0)
                 snprintf(err, errlen, "Cannot send the lease: %s", strerror(-r));
         return r;
 }
 
 static int cmd_lease_stop(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        lease_stop(d);
+        resmon_client_lease_stop(d->client);
         return 0;
 }
 
@@ -270,10 +270,10 @@ static int cmd_kill_monitor(Driver *d, json_t *cmd, char *err, size_t errlen) {
                 snprintf(err, errlen, "\"signal\" must be a signal number or name (9, \"KILL\")");
                 return -EINVAL;
         }
-        int r = monitor_link_signal(d->link, sig);
+        int r = resmon_client_kill(d->client, sig);
         if (r < 0)
                 snprintf(err, errlen, "Cannot signal the monitor (pid %d): %s",
-                         (int) d->monitor_pid, strerror(-r));
+                         (int) resmon_client_pid(d->client), strerror(-r));
         return r;
 }
 

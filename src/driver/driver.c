@@ -25,10 +25,9 @@
 #include "macro.h"
 #include "props.h"
 #include "time-util.h"
-#include "where-page.h"
 
-#define DEFAULT_DEADLOCK_TIMEOUT_USEC (300 * WP_USEC_PER_SEC)
-#define DEFAULT_HEARTBEAT_INTERVAL_USEC (1 * WP_USEC_PER_SEC)
+#define DEFAULT_DEADLOCK_TIMEOUT_USEC RESMON_DEFAULT_DEADLOCK_TIMEOUT_USEC
+#define DEFAULT_HEARTBEAT_INTERVAL_USEC RESMON_DEFAULT_HEARTBEAT_INTERVAL_USEC
 #define DEFAULT_STATE_DIR "/var/lib/wolfpack"
 #define MONITOR_BINARY "wolfpack-resmon"
 
@@ -335,8 +334,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         /* Not attached yet: a monitor we started is of no use to anyone
          * else; its end is reported, then the driver exits 1. Asked twice:
          * leave at once. */
-        if (d->signals_seen == 1 && monitor_link_started(d->link) &&
-            monitor_link_signal(d->link, SIGKILL) >= 0)
+        if (d->signals_seen == 1 && d->client && resmon_client_started(d->client) &&
+            resmon_client_kill(d->client, SIGKILL) >= 0)
                 return 0;
         driver_exit(d, 1);
         return 0;
@@ -345,16 +344,12 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static Driver *driver_free(Driver *d) {
         if (!d)
                 return NULL;
+        /* First: its unanswered requests are told, and point at d. */
+        resmon_client_free(d->client);
         input_free(d->input);
-        monitor_link_free(d->link);
-        where_page_unmap(d->where);
-        requests_done(&d->requests);
         resource_states_done(&d->states);
         free(d->wait_resource);
         free(d->wait_state);
-        sd_event_source_disable_unref(d->heartbeat_timer);
-        sd_event_source_disable_unref(d->deadlock_timer);
-        sd_event_source_disable_unref(d->lease_timer);
         sd_event_source_disable_unref(d->block_timer);
         sd_event_source_disable_unref(d->kick);
         sd_event_unref(d->event);
@@ -390,9 +385,6 @@ static int driver_new(Options *opts, uint64_t t0_usec, Driver **ret) {
         r = sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);
         if (r < 0)
                 return r;
-        r = liveness_setup(d);
-        if (r < 0)
-                return r;
 
         sigset_t mask;
         sigemptyset(&mask);
@@ -411,10 +403,11 @@ static int driver_new(Options *opts, uint64_t t0_usec, Driver **ret) {
 }
 
 static int driver_start(Driver *d, int input_fd, bool own_input) {
-        static const MonitorLinkOps ops = {
-                .message = driver_on_message,
-                .broken = driver_on_broken,
-                .ended = driver_on_ended,
+        const ResmonClientConfig cfg = {
+                .ops = &driver_client_ops,
+                .userdata = d,
+                .heartbeat_interval_usec = d->opts.heartbeat_interval_usec,
+                .deadlock_timeout_usec = d->opts.deadlock_timeout_usec,
         };
         char err[1024];
         int r;
@@ -432,9 +425,9 @@ static int driver_start(Driver *d, int input_fd, bool own_input) {
                 _cleanup_free_ char *path = NULL;
                 if (asprintf(&path, "%s/resmon-%s.sock", d->opts.runtime_dir, d->opts.name) < 0)
                         return -ENOMEM;
-                r = monitor_link_connect(d->event, path, &ops, d, &d->link, err, sizeof err);
+                r = resmon_client_connect(d->event, &cfg, path, &d->client, err, sizeof err);
         } else {
-                MonitorSpawn s = {
+                ResmonSpawn s = {
                         .monitor = d->opts.monitor,
                         .name = d->opts.name,
                         .plugin_dir = d->opts.plugin_dir,
@@ -443,19 +436,10 @@ static int driver_start(Driver *d, int input_fd, bool own_input) {
                         .cgroup = d->opts.cgroup,
                         .reattach_timeout = d->opts.reattach_timeout,
                 };
-                r = monitor_link_spawn(d->event, &s, &ops, d, &d->link, err, sizeof err);
+                r = resmon_client_spawn(d->event, &cfg, &s, &d->client, err, sizeof err);
         }
         if (r < 0) {
                 fprintf(stderr, "wolfpack-resmon-driver: %s\n", err);
-                return r;
-        }
-        d->monitor_pid = monitor_link_pid(d->link);
-
-        r = driver_send_hello(d);
-        if (r < 0) {
-                fprintf(stderr, "wolfpack-resmon-driver: cannot send hello: %s\n", strerror(-r));
-                if (monitor_link_started(d->link))
-                        (void) monitor_link_signal(d->link, SIGKILL);
                 return r;
         }
         return 0;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * wolfpack-resmon-driver: a stand-in parent for wolfpack-resmon
- * (docs/resmon-driver.md). The Driver ties together the monitor link, the
- * command input, the outstanding requests and the last reported states;
- * each concept lives in its own file and takes the Driver it works on.
+ * (docs/resmon-driver.md). The Driver ties together the connection to the
+ * monitor (src/common/resmon-client.h: hello, heartbeats, DeadlockTimeout,
+ * the lease, the where page), the command input, the requests it sent and
+ * the last reported states; each concept lives in its own file and takes
+ * the Driver it works on.
  */
 #pragma once
 
@@ -15,10 +17,8 @@
 #include <systemd/sd-event.h>
 
 #include "input.h"
-#include "monitor-link.h"
-#include "pending-requests.h"
+#include "resmon-client.h"
 #include "resource-states.h"
-#include "resmon-where.h"
 
 typedef struct Options {
         char *plugin_dir;
@@ -49,23 +49,12 @@ typedef struct Driver {
         sd_event *event;
         uint64_t t0_usec; /* CLOCK_MONOTONIC at start; t_ms counts from here */
 
-        MonitorLink *link;
-        const struct resmon_where *where; /* mapped from the hello reply, or NULL */
-        pid_t monitor_pid;
+        ResmonClient *client;
         bool attached;
-        bool deadlocked;
 
         Input *input;
-        Requests requests;
+        size_t awaited; /* requests sent from the input (and lease grants, exit) unanswered */
         ResourceStates states;
-        uint64_t next_id;
-
-        sd_event_source *heartbeat_timer;
-        sd_event_source *deadlock_timer;
-
-        sd_event_source *lease_timer;
-        uint64_t lease_duration_usec;
-        uint64_t lease_renew_usec;
 
         sd_event_source *kick; /* runs the command pump from the loop */
         Block block;
@@ -95,22 +84,19 @@ uint64_t driver_t_ms(const Driver *d);
 void driver_emit(Driver *d, json_t *msg);
 void driver_emit_error(Driver *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What a request was sent for: decides whether `wait-reply` waits for it
+ * and how its reply is printed. */
+typedef enum RequestKind {
+        REQUEST_COMMAND,     /* a protocol request from the input */
+        REQUEST_LEASE_GRANT, /* lease-start's first lease */
+        REQUEST_EXIT,        /* quit */
+} RequestKind;
+
 /* messages.c */
 int driver_send(Driver *d, json_t *msg, RequestKind kind);
-void driver_on_message(json_t *msg, void *userdata);
-void driver_on_broken(const char *why, void *userdata);
-void driver_on_ended(const MonitorEnd *end, void *userdata);
-int driver_send_hello(Driver *d);
-
-/* liveness.c: heartbeats and DeadlockTimeout */
-int liveness_setup(Driver *d);
-int liveness_start(Driver *d);
-void liveness_stop(Driver *d);
-void liveness_update(Driver *d);
-
-/* lease.c */
-int lease_start(Driver *d, uint64_t duration_usec, uint64_t renew_usec);
-void lease_stop(Driver *d);
+/* Grant a lease and renew it every renew_usec (duration 0 withdraws). */
+int driver_lease_start(Driver *d, uint64_t duration_usec, uint64_t renew_usec);
+extern const ResmonClientOps driver_client_ops;
 
 /* commands.c */
 void commands_pump(Driver *d);

@@ -1,60 +1,125 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the driver sends to the monitor and what it makes of the answers:
- * every request gets the next id and a record of why it was sent; replies
- * are matched to their request, printed (annotated with the request's type
- * and resource so a reader need not know the ids), and update the last
- * known state of the resource; the hello reply becomes `attached`; events
- * are printed as they come; the monitor's end becomes `monitor-exit`.
+ * What the driver sends to the monitor and what it makes of the answers.
+ * The connection itself (ids, hello, heartbeats, DeadlockTimeout, lease
+ * renewal, the where page) is src/common/resmon-client.c; here every
+ * request remembers why it was sent, and its reply is printed (annotated
+ * with the request's type and resource so a reader need not know the ids)
+ * and updates the last known state of the resource; the hello reply
+ * becomes `attached`; events are printed as they come; a deadlock and the
+ * monitor's end become `deadlock` and `monitor-exit`.
  *
  * Never prints a heartbeat's or a lease renewal's reply unless it carries
  * an error: they would drown everything else.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
 #include "macro.h"
 #include "proto.h"
-#include "time-util.h"
-#include "where-page.h"
+
+typedef struct Request {
+        Driver *d;
+        RequestKind kind;
+        char *type;
+        char *resource;     /* NULL when the request named none */
+        uint64_t state_seq; /* ResourceStates.seq when sent */
+} Request;
 
 static const char *string_member(const json_t *o, const char *key) {
         return json_string_value(json_object_get(o, key));
 }
 
-int driver_send(Driver *d, json_t *msg, RequestKind kind) {
-        uint64_t id = ++d->next_id;
-        int r;
+static Request *request_free(Request *req) {
+        if (!req)
+                return NULL;
+        free(req->type);
+        free(req->resource);
+        free(req);
+        return NULL;
+}
 
-        if (json_object_set_new(msg, "id", json_integer((json_int_t) id)) < 0)
+static Request *request_new(Driver *d, RequestKind kind, const char *type, const char *resource) {
+        Request *req = calloc(1, sizeof *req);
+        if (!req)
+                return NULL;
+        req->d = d;
+        req->kind = kind;
+        req->type = strdup(type ? type : "");
+        req->resource = resource ? strdup(resource) : NULL;
+        req->state_seq = d->states.seq;
+        if (!req->type || (resource && !req->resource))
+                return request_free(req);
+        return req;
+}
+
+static void annotate(json_t *msg, const char *type, const char *resource) {
+        json_object_set_new(msg, "request", json_string(type));
+        if (resource && !json_object_get(msg, "resource"))
+                json_object_set_new(msg, "resource", json_string(resource));
+}
+
+static void on_request_reply(ResmonClient *c, json_t *msg, void *userdata) {
+        Request *req = userdata;
+        Driver *d = req->d;
+
+        d->awaited--;
+        if (!msg) {
+                /* The connection ended before the reply; its end was
+                 * reported already. */
+                request_free(req);
+                return;
+        }
+
+        json_int_t error = json_integer_value(json_object_get(msg, "error"));
+        const char *state = string_member(msg, "state");
+
+        if (error == 0 && req->resource) {
+                if (driver_streq(req->type, "close"))
+                        resource_states_forget(&d->states, req->resource);
+                else if (state)
+                        (void) resource_states_set_reply(&d->states, req->resource, state,
+                                                         req->state_seq);
+        }
+        if (req->kind == REQUEST_EXIT)
+                d->exit_replied = error == 0;
+        annotate(msg, req->type, req->resource);
+        driver_emit(d, json_incref(msg));
+        request_free(req);
+        commands_check_block(d);
+}
+
+static int send_request(Driver *d, json_t *msg, RequestKind kind) {
+        Request *req = request_new(d, kind, string_member(msg, "type"), string_member(msg, "resource"));
+        if (!req)
                 return -ENOMEM;
-        r = requests_add(&d->requests, id, kind, string_member(msg, "type"),
-                         string_member(msg, "resource"), now_monotonic_usec(), d->states.seq);
-        if (r < 0)
-                return r;
-        r = monitor_link_send(d->link, msg);
-        if (r < 0 && r != -EPIPE && r != -ECONNRESET && r != -ENOTCONN) {
-                Request gone;
-                if (requests_take(&d->requests, id, &gone))
-                        request_done(&gone);
+        int r = resmon_client_call(d->client, msg, on_request_reply, req, NULL);
+        if (r < 0) {
+                request_free(req);
                 return r;
         }
-        /* A connection that just broke is reported by the link as the
-         * monitor's end; the request stays unanswered until then. */
+        d->awaited++;
         return 0;
 }
 
-int driver_send_hello(Driver *d) {
-        json_t *msg = json_pack("{s:s, s:[i]}", "type", "hello", "versions", PROTO_VERSION);
-        if (!msg)
+int driver_send(Driver *d, json_t *msg, RequestKind kind) {
+        return send_request(d, msg, kind);
+}
+
+int driver_lease_start(Driver *d, uint64_t duration_usec, uint64_t renew_usec) {
+        Request *req = request_new(d, REQUEST_LEASE_GRANT, "lease", NULL);
+        if (!req)
                 return -ENOMEM;
-        int r = driver_send(d, msg, REQUEST_HELLO);
-        json_decref(msg);
-        if (r >= 0)
-                liveness_update(d);
-        return r;
+        int r = resmon_client_lease_start(d->client, duration_usec, renew_usec, on_request_reply, req);
+        if (r < 0) {
+                request_free(req);
+                return r;
+        }
+        d->awaited++;
+        return 0;
 }
 
 static void track_snapshot(Driver *d, const json_t *snap) {
@@ -64,41 +129,17 @@ static void track_snapshot(Driver *d, const json_t *snap) {
                 (void) resource_states_set(&d->states, resource, state);
 }
 
-static void on_hello_reply(Driver *d, json_t *msg, json_int_t error) {
-        if (error != 0) {
-                json_object_set_new(msg, "request", json_string("hello"));
+static void on_hello(ResmonClient *c, json_t *msg, void *userdata) {
+        Driver *d = userdata;
+
+        if (json_integer_value(json_object_get(msg, "error")) != 0) {
+                annotate(msg, "hello", NULL);
                 driver_emit(d, json_incref(msg));
-                if (monitor_link_started(d->link))
-                        (void) monitor_link_signal(d->link, SIGKILL);
+                if (resmon_client_started(c))
+                        (void) resmon_client_kill(c, SIGKILL);
                 else
                         driver_exit(d, 1);
                 return;
-        }
-
-        json_int_t version = json_integer_value(json_object_get(msg, "version"));
-        json_int_t pid = json_integer_value(json_object_get(msg, "pid"));
-        if (version != PROTO_VERSION)
-                driver_emit_error(d, "The monitor chose protocol version %lld, not %d",
-                                  (long long) version, PROTO_VERSION);
-        if (pid > 0) {
-                if (!monitor_link_started(d->link)) {
-                        int r = monitor_link_adopt_pid(d->link, (pid_t) pid);
-                        if (r < 0)
-                                driver_emit_error(d, "Cannot watch the monitor's pid %lld: %s",
-                                                  (long long) pid, strerror(-r));
-                }
-                d->monitor_pid = (pid_t) pid;
-        }
-
-        _cleanup_close_ int fd = monitor_link_take_fd(d->link);
-        if (fd < 0)
-                driver_emit_error(d, "The hello reply carried no where page: a crash or hang "
-                                     "cannot be charged to a resource");
-        else {
-                int r = where_page_map(fd, &d->where);
-                if (r < 0)
-                        driver_emit_error(d, "Cannot map the monitor's where page: %s",
-                                          strerror(-r));
         }
 
         json_t *resources = json_object_get(msg, "resources");
@@ -107,8 +148,9 @@ static void on_hello_reply(Driver *d, json_t *msg, json_int_t error) {
         json_array_foreach(resources, i, snap)
                 track_snapshot(d, snap);
 
-        json_t *out = json_pack("{s:s, s:I, s:I}", "type", "attached", "pid", (json_int_t) pid,
-                                "version", version);
+        json_t *out = json_pack("{s:s, s:I, s:I}", "type", "attached", "pid",
+                                json_integer_value(json_object_get(msg, "pid")), "version",
+                                json_integer_value(json_object_get(msg, "version")));
         if (out) {
                 const char *keys[] = { "name", "api_min", "api_max" };
                 for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
@@ -122,108 +164,62 @@ static void on_hello_reply(Driver *d, json_t *msg, json_int_t error) {
         driver_emit(d, out);
 
         d->attached = true;
-        int r = liveness_start(d);
-        if (r < 0)
-                driver_emit_error(d, "Cannot start heartbeats: %s", strerror(-r));
         driver_kick(d);
 }
 
-static void annotate(json_t *msg, const Request *req) {
-        json_object_set_new(msg, "request", json_string(req->type));
-        if (req->resource && !json_object_get(msg, "resource"))
-                json_object_set_new(msg, "resource", json_string(req->resource));
-}
-
-static void on_reply(Driver *d, json_t *msg) {
-        json_int_t id = json_integer_value(json_object_get(msg, "id"));
-        Request req;
-
-        if (id <= 0 || !requests_take(&d->requests, (uint64_t) id, &req)) {
-                driver_emit(d, json_incref(msg));
-                return;
-        }
-
-        json_int_t error = json_integer_value(json_object_get(msg, "error"));
-        const char *state = string_member(msg, "state");
-
-        if (error == 0 && req.resource) {
-                if (driver_streq(req.type, "close"))
-                        resource_states_forget(&d->states, req.resource);
-                else if (state)
-                        (void) resource_states_set_reply(&d->states, req.resource, state,
-                                                         req.state_seq);
-        }
-
-        switch (req.kind) {
-        case REQUEST_HELLO:
-                on_hello_reply(d, msg, error);
-                break;
-        case REQUEST_HEARTBEAT:
-                liveness_update(d);
-                if (error != 0) {
-                        annotate(msg, &req);
-                        driver_emit(d, json_incref(msg));
-                }
-                break;
-        case REQUEST_LEASE_RENEW:
-                if (error == 0)
-                        break;
-                __attribute__((fallthrough));
-        case REQUEST_EXIT:
-                d->exit_replied = error == 0;
-                __attribute__((fallthrough));
-        case REQUEST_COMMAND:
-        case REQUEST_LEASE_GRANT:
-                annotate(msg, &req);
-                driver_emit(d, json_incref(msg));
-                break;
-        }
-        request_done(&req);
-        commands_check_block(d);
-}
-
-void driver_on_message(json_t *msg, void *userdata) {
+static void on_event(ResmonClient *c, json_t *msg, void *userdata) {
         Driver *d = userdata;
-        const char *type = string_member(msg, "type");
-
-        if (driver_streq(type, "reply")) {
-                on_reply(d, msg);
-                return;
-        }
 
         driver_emit(d, json_incref(msg));
-        if (driver_streq(type, "state")) {
+        if (driver_streq(string_member(msg, "type"), "state")) {
                 track_snapshot(d, msg);
                 commands_check_block(d);
         }
 }
 
-void driver_on_broken(const char *why, void *userdata) {
+static void on_refused(ResmonClient *c, const char *request, json_t *reply, void *userdata) {
         Driver *d = userdata;
 
-        driver_emit_error(d, "The monitor sent a corrupt message (%s); the connection is closed",
-                          why);
-        liveness_stop(d);
-        /* A monitor that cannot speak the protocol is of no use: end it so
-         * its end can be reported. */
-        if (monitor_link_signal(d->link, SIGKILL) < 0 && !monitor_link_started(d->link))
-                driver_exit(d, 1);
+        annotate(reply, request, NULL);
+        driver_emit(d, json_incref(reply));
+}
+
+static void on_problem(ResmonClient *c, const char *message, void *userdata) {
+        driver_emit_error(userdata, "%s", message);
 }
 
 static json_t *string_or_null(const char *s) {
         return s && s[0] ? json_string(s) : json_null();
 }
 
-void driver_on_ended(const MonitorEnd *end, void *userdata) {
+static void on_deadlock(ResmonClient *c, const ResmonWhere *where, uint64_t after_usec,
+                        int kill_result, void *userdata) {
         Driver *d = userdata;
-        WhereSnapshot where;
 
-        liveness_stop(d);
-        lease_stop(d);
-        where_page_read(d->where, &where);
+        driver_emit(d, json_pack("{s:s, s:o, s:o, s:I}", "type", "deadlock", "resource",
+                                 string_or_null(where->resource), "entry_point",
+                                 string_or_null(where->entry_point), "after_ms",
+                                 (json_int_t) (after_usec / 1000)));
+        if (kill_result < 0) {
+                driver_emit_error(d, "Cannot kill the monitor: %s", strerror(-kill_result));
+                driver_exit(d, 1);
+        }
+}
 
-        pid_t pid = end->pid > 0 ? end->pid : d->monitor_pid;
-        json_t *out = json_pack("{s:s, s:I}", "type", "monitor-exit", "pid", (json_int_t) pid);
+static void on_broken(ResmonClient *c, const char *why, int kill_result, void *userdata) {
+        Driver *d = userdata;
+
+        driver_emit_error(d, "The monitor sent a corrupt message (%s); the connection is closed",
+                          why);
+        /* Nothing to wait for when it cannot be ended. */
+        if (kill_result < 0 && !resmon_client_started(c))
+                driver_exit(d, 1);
+}
+
+static void on_ended(ResmonClient *c, const ResmonEnd *end, void *userdata) {
+        Driver *d = userdata;
+
+        json_t *out = json_pack("{s:s, s:I}", "type", "monitor-exit", "pid", (json_int_t) end->pid);
         if (out) {
                 if (end->have_status) {
                         if (end->signal)
@@ -231,14 +227,24 @@ void driver_on_ended(const MonitorEnd *end, void *userdata) {
                         else
                                 json_object_set_new(out, "exit_code", json_integer(end->exit_code));
                 }
-                json_object_set_new(out, "resource", string_or_null(where.resource));
-                json_object_set_new(out, "entry_point", string_or_null(where.entry_point));
+                json_object_set_new(out, "resource", string_or_null(end->where.resource));
+                json_object_set_new(out, "entry_point", string_or_null(end->where.entry_point));
         }
         driver_emit(d, out);
 
         /* A quit succeeded when the monitor acknowledged exit and then
          * ended well (its status is known only to its parent). */
-        bool clean = d->quitting && d->exit_replied && !d->deadlocked &&
+        bool clean = d->quitting && d->exit_replied && !end->deadlocked &&
                      (!end->have_status || (end->signal == 0 && end->exit_code == 0));
         driver_exit(d, clean ? d->quit_status : 1);
 }
+
+const ResmonClientOps driver_client_ops = {
+        .hello = on_hello,
+        .event = on_event,
+        .refused = on_refused,
+        .problem = on_problem,
+        .deadlock = on_deadlock,
+        .broken = on_broken,
+        .ended = on_ended,
+};

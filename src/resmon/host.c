@@ -49,8 +49,44 @@ struct Source {
                 wp_exit_fn exit;
         } fn;
         void *userdata;
+        Source **head;           /* the list it is on: its resource's, or the orphans' */
         Source *prev, *next;
 };
+
+/* Children whose resource let go of them before they were reaped: still
+ * watched, so that they are reaped and never linger as zombies. */
+static Source *orphans;
+
+static void source_link(Source *s, Source **head) {
+        s->head = head;
+        s->prev = NULL;
+        s->next = *head;
+        if (*head)
+                (*head)->prev = s;
+        *head = s;
+}
+
+static void source_unlink(Source *s) {
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                *s->head = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
+        s->prev = s->next = NULL;
+}
+
+/* A child not reaped yet goes on being watched, without its callback. */
+static bool orphan_child(Source *s) {
+        if (s->kind != SOURCE_CHILD || !s->s || sd_event_source_get_enabled(s->s, NULL) <= 0)
+                return false;
+        source_unlink(s);
+        s->fn.exit = NULL;
+        s->auto_free = true;
+        s->r = NULL;
+        source_link(s, &orphans);
+        return true;
+}
 
 static Source *source_new(Resource *r, SourceKind kind, void *userdata) {
         Source *s = calloc(1, sizeof(*s));
@@ -60,22 +96,14 @@ static Source *source_new(Resource *r, SourceKind kind, void *userdata) {
         s->kind = kind;
         s->owned_fd = -1;
         s->userdata = userdata;
-        s->next = r->sources;
-        if (r->sources)
-                r->sources->prev = s;
-        r->sources = s;
+        source_link(s, &r->sources);
         return s;
 }
 
 static void source_free(Source *s) {
         if (!s)
                 return;
-        if (s->prev)
-                s->prev->next = s->next;
-        else
-                s->r->sources = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
+        source_unlink(s);
         sd_event_source_disable_unref(s->s);
         if (s->owned_fd >= 0)
                 close(s->owned_fd);
@@ -88,12 +116,20 @@ static void host_release(wp_source *ws) {
                 s->released = true;
                 return;
         }
+        if (s && orphan_child(s))
+                return;
         source_free(s);
 }
 
 void resource_release_sources(Resource *r) {
         while (r->sources)
-                source_free(r->sources);
+                if (!orphan_child(r->sources))
+                        source_free(r->sources);
+}
+
+void host_release_orphans(void) {
+        while (orphans)
+                source_free(orphans);
 }
 
 static char *vformat(const char *fmt, va_list ap) {

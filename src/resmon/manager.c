@@ -296,6 +296,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->types);
         hashmap_free(m->resources);
         m->queue = event_queue_free(m->queue);
+        host_release_orphans();
         sd_event_source_disable_unref(m->lease_timer);
         sd_event_unref(m->event);
         if (m->where)

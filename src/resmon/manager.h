@@ -86,6 +86,8 @@ bool manager_on_loop_thread(Manager *m);
 
 /* host.c */
 void host_init(wp_host *h);
+/* Stop watching children nobody wants any more (at exit). */
+void host_release_orphans(void);
 
 static inline void manager_freep(Manager **m) {
         manager_free(*m);

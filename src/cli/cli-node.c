@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `wolfpack node`: list, show, pause, resume, drain. Drain waits, unless
+ * --no-wait, until the node owns no group. Never changes a node but
+ * through the API.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli-commands.h"
+#include "cli-http.h"
+#include "cli-output.h"
+#include "cli-path.h"
+#include "cli-render.h"
+#include "cli-wait.h"
+#include "macro.h"
+
+int verb_node_list(Cli *cli, const CliArgs *a) {
+        return cli_show_list(cli, "/v1/nodes", cli_args_opt(a, "quiet"), render_nodes);
+}
+
+int verb_node_show(Cli *cli, const CliArgs *a) {
+        _cleanup_free_ char *path = NULL;
+        if (cli_path(&path, "nodes", a->pos[0], NULL, NULL, NULL) < 0)
+                return -ENOMEM;
+        return cli_show(cli, path, render_node);
+}
+
+/* POST an action that answers with the node at once. */
+static int node_action(Cli *cli, const char *node, const char *action) {
+        _cleanup_free_ char *path = NULL;
+        if (cli_path(&path, "nodes", node, action, NULL, NULL) < 0)
+                return -ENOMEM;
+        json_t *j = NULL;
+        int r = cli_http_request(cli->http, "POST", path, NULL, NULL, &j);
+        if (r < 0)
+                return r;
+        if (!json_is_boolean(json_object_get(j, "paused"))) {
+                /* An answer without the node: ask for it. */
+                json_decref(j);
+                j = NULL;
+                free(path);
+                path = NULL;
+                if (cli_path(&path, "nodes", node, NULL, NULL, NULL) < 0)
+                        return -ENOMEM;
+                r = cli_http_request(cli->http, "GET", path, NULL, NULL, &j);
+                if (r < 0)
+                        return r;
+        }
+        if (cli->json)
+                r = cli_print_json(j, false);
+        else {
+                const char *name = json_string_value(json_object_get(j, "name"));
+                const char *state = json_string_value(json_object_get(j, "state"));
+                bool paused = json_is_true(json_object_get(j, "paused"));
+                printf("node %s is %s%s\n", name ? name : node, state ? state : paused ? "paused" : "resumed",
+                       paused && state && strcmp(state, "Paused") != 0 ? " (paused)" : "");
+                if (fflush(stdout) == EOF)
+                        r = -EIO;
+        }
+        json_decref(j);
+        return r;
+}
+
+int verb_node_pause(Cli *cli, const CliArgs *a) {
+        return node_action(cli, a->pos[0], "pause");
+}
+
+int verb_node_resume(Cli *cli, const CliArgs *a) {
+        return node_action(cli, a->pos[0], "resume");
+}
+
+int verb_node_drain(Cli *cli, const CliArgs *a) {
+        _cleanup_free_ char *path = NULL;
+        if (cli_path(&path, "nodes", a->pos[0], "drain", NULL, NULL) < 0)
+                return -ENOMEM;
+        return cli_change(cli, WATCH_NODE, WATCH_DRAIN, a->pos[0], path, NULL, NULL);
+}

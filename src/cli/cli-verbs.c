@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The verb table of `wolfpack`: every command, its arguments and options,
+ * the line of help it shows, and the function that runs it. Usage texts,
+ * argument checks and "did you mean" are all derived from this table
+ * (cli-args.c); adding a verb is adding a row. Holds no logic and must never
+ * grow any: behaviour belongs in the nouns' files.
+ */
+#include <stddef.h>
+
+#include "cli-commands.h"
+#include "cli.h"
+
+#define QUIET { "quiet", NULL, false }
+
+const CliVerb cli_verbs[] = {
+        { "status", NULL, "", {}, CLI_PROPS_NONE, false, "nodes, then groups with their resources: states and owners",
+          verb_status },
+        { "cluster", NULL, "", {}, CLI_PROPS_NONE, false, "the cluster: name, quorum, counts", verb_cluster },
+
+        { "node", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the nodes", verb_node_list },
+        { "node", "show", "N", {}, CLI_PROPS_NONE, false, "show a node", verb_node_show },
+        { "node", "pause", "N", {}, CLI_PROPS_NONE, false, "take no new groups on a node", verb_node_pause },
+        { "node", "resume", "N", {}, CLI_PROPS_NONE, false, "let a paused node take groups again", verb_node_resume },
+        { "node", "drain", "N", {}, CLI_PROPS_NONE, true, "move every group off a node, then pause it",
+          verb_node_drain },
+
+        { "group", "create", "G", { { "preferred", "N1,N2", false } }, CLI_PROPS_OPTIONAL, false,
+          "create a group (a virtual server)", verb_group_create },
+        { "group", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the groups", verb_group_list },
+        { "group", "show", "G", {}, CLI_PROPS_NONE, false, "show a group and its properties", verb_group_show },
+        { "group", "online", "G", {}, CLI_PROPS_NONE, true, "bring a group online", verb_group_online },
+        { "group", "offline", "G", {}, CLI_PROPS_NONE, true, "take a group offline", verb_group_offline },
+        { "group", "move", "G", { { "to", "NODE", false } }, CLI_PROPS_NONE, true,
+          "move a group to a node (else to the best other one)", verb_group_move },
+        { "group", "set", "G", {}, CLI_PROPS_REQUIRED, false, "set group properties", verb_group_set },
+        { "group", "get", "G [K]", {}, CLI_PROPS_NONE, false, "print one property's value, or all as K=V",
+          verb_group_get },
+        { "group", "delete", "G", {}, CLI_PROPS_NONE, false, "delete a group that holds no resources",
+          verb_group_delete },
+
+        { "resource", "create", "R", { { "type", "T", true }, { "group", "G", true } }, CLI_PROPS_OPTIONAL, false,
+          "create a resource in a group", verb_resource_create },
+        { "resource", "list", "", { { "group", "G", false }, QUIET }, CLI_PROPS_NONE, false,
+          "list the resources (of one group)", verb_resource_list },
+        { "resource", "show", "R", {}, CLI_PROPS_NONE, false, "show a resource, its state and properties",
+          verb_resource_show },
+        { "resource", "online", "R", {}, CLI_PROPS_NONE, true, "bring a resource (and what it depends on) online",
+          verb_resource_online },
+        { "resource", "offline", "R", {}, CLI_PROPS_NONE, true, "take a resource (and its dependents) offline",
+          verb_resource_offline },
+        { "resource", "fail", "R", {}, CLI_PROPS_NONE, true, "make a resource fail, to test its policy",
+          verb_resource_fail },
+        { "resource", "set", "R", {}, CLI_PROPS_REQUIRED, false, "set resource properties", verb_resource_set },
+        { "resource", "get", "R [K]", {}, CLI_PROPS_NONE, false, "print one property's value, or all as K=V",
+          verb_resource_get },
+        { "resource", "depend", "R", { { "on", "EXPR", true } }, CLI_PROPS_NONE, false,
+          "add a dependency: \"a and (b or c)\"", verb_resource_depend },
+        { "resource", "undepend", "R", { { "on", "EXPR", true } }, CLI_PROPS_NONE, false,
+          "remove the named resources from the dependencies", verb_resource_undepend },
+        { "resource", "delete", "R", {}, CLI_PROPS_NONE, false, "delete a resource nothing depends on",
+          verb_resource_delete },
+
+        { "type", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the resource types", verb_type_list },
+        { "type", "show", "T", {}, CLI_PROPS_NONE, false, "show a type and its property table", verb_type_show },
+
+        { "events", NULL, "", { { "follow", NULL, false } }, CLI_PROPS_NONE, false,
+          "print events as they happen (--follow: reconnect when wolfpackd restarts)", verb_events },
+        { "log", NULL, "", { { "since", "DURATION", false } }, CLI_PROPS_NONE, false, "print the cluster log",
+          verb_log },
+        {},
+};

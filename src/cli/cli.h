@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The shared vocabulary of `wolfpack`, the command-line client of the API:
+ * the run-time context every verb gets (Cli), a verb's parsed arguments
+ * (CliArgs) and the verb table's rows (CliVerb). Verbs return 0 or a
+ * negative errno, having printed what went wrong; cli_exit_code() turns
+ * that into the exit status. Two errno values are reserved for meaning:
+ * -EINVAL is a usage error (exit 2) and -ENOENT a missing object (exit 3);
+ * everything else is "the operation failed" (exit 1).
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <wolfpack/resapi.h>
+
+#define CLI_DEFAULT_SOCKET "/run/wolfpack/wolfpack.sock"
+#define CLI_SOCKET_ENV "WOLFPACK_SOCKET"
+#define CLI_DEFAULT_TIMEOUT_USEC (5 * 60 * WP_USEC_PER_SEC)
+
+enum {
+        CLI_EXIT_OK = 0,
+        CLI_EXIT_FAILED = 1,
+        CLI_EXIT_USAGE = 2,
+        CLI_EXIT_NOT_FOUND = 3,
+};
+
+typedef struct CliHttp CliHttp;
+
+typedef struct Cli {
+        const char *socket_path;
+        bool json;           /* print the API's JSON instead of tables */
+        bool no_wait;        /* return after the 202 of online/offline/move/fail/drain */
+        bool color;          /* stdout is a terminal and NO_COLOR is unset */
+        wp_usec_t timeout_usec;
+        CliHttp *http;
+} Cli;
+
+/* One option a verb accepts, "--name VALUE" or "--name=VALUE", or a flag
+ * ("--name") when metavar is NULL. */
+typedef struct CliOption {
+        const char *name;
+        const char *metavar;
+        bool required;
+} CliOption;
+
+#define CLI_MAX_OPTIONS 6
+#define CLI_MAX_POSITIONAL 4
+
+typedef struct CliVerb CliVerb;
+
+typedef enum CliProps {
+        CLI_PROPS_NONE,
+        CLI_PROPS_OPTIONAL,     /* [K=V ...] */
+        CLI_PROPS_REQUIRED,     /* K=V ... (at least one) */
+} CliProps;
+
+typedef struct CliArgs {
+        const CliVerb *verb;
+        const char *pos[CLI_MAX_POSITIONAL];
+        size_t n_pos;
+        /* Indexed like verb->options: the value, "" for a flag that is set,
+         * NULL when not given. */
+        const char *opt[CLI_MAX_OPTIONS];
+        /* The K=V arguments as a JSON object of text values; NULL unless
+         * the verb takes them. */
+        json_t *props;
+} CliArgs;
+
+typedef int (*cli_run_fn)(Cli *cli, const CliArgs *args);
+
+struct CliVerb {
+        const char *noun;       /* "group"; or a command of its own: "status" */
+        const char *verb;       /* "online"; NULL for a command of its own */
+        /* Positional arguments by name, optional ones in brackets: "R [K]".
+         * Their count bounds how many are taken. */
+        const char *pos;
+        CliOption options[CLI_MAX_OPTIONS];  /* up to the first with name NULL */
+        CliProps props;         /* trailing K=V arguments */
+        bool waits;             /* follows the change to its end: --no-wait, --timeout */
+        const char *summary;    /* one line for people */
+        cli_run_fn run;
+};
+
+/* The table of every verb, terminated by a row with noun NULL. */
+extern const CliVerb cli_verbs[];
+
+/* The option's value by name (NULL when not given); name must be one of
+ * the verb's options. */
+const char *cli_args_opt(const CliArgs *a, const char *name);
+
+/* Print "wolfpack: <message>" on stderr and return r. */
+int cli_fail(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "wolfpack: <message>" and the verb's usage on stderr; -EINVAL. */
+int cli_usage_error(const CliVerb *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The exit status for a verb's result. */
+int cli_exit_code(int r);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wolfpack: the command-line tool of the cluster, a client of wolfpackd's
+ * API on its unix socket. Parses the command line, runs the verb, turns
+ * the result into the exit status (0 done, 1 failed, 2 usage, 3 no such
+ * object). Holds no state of the cluster and never changes anything but
+ * through the API.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-args.h"
+#include "cli-http.h"
+#include "config.h"
+#include "macro.h"
+#include "props.h"
+
+static int help(int n, char **args) {
+        const CliVerb *v;
+        const char *noun;
+        int used;
+        char err[256];
+
+        if (n == 0) {
+                cli_usage_all(cli_verbs, stdout);
+                return 0;
+        }
+        if (cli_verb_find(cli_verbs, n, args, &v, &used, &noun, err, sizeof err) < 0) {
+                cli_fail(-EINVAL, "%s", err);
+                if (noun)
+                        cli_usage_noun(cli_verbs, noun, stderr);
+                return -EINVAL;
+        }
+        if (v->verb && used == 1)
+                cli_usage_noun(cli_verbs, v->noun, stdout);
+        else {
+                fputs("usage: ", stdout);
+                cli_usage_line(v, stdout);
+                printf("\n%s\n", v->summary);
+        }
+        return 0;
+}
+
+static int run(int argc, char **argv) {
+        CliGlobal g;
+        char err[512];
+        int r;
+
+        r = cli_global_parse(&argc, argv, &g, err, sizeof err);
+        if (r < 0)
+                return cli_fail(r, "%s (wolfpack --help shows the usage)", err);
+        if (g.version) {
+                puts("wolfpack " WOLFPACK_VERSION);
+                return 0;
+        }
+
+        int n = argc - 1;
+        char **args = argv + 1;
+        if (n > 0 && strcmp(args[0], "help") == 0)
+                return help(n - 1, args + 1);
+        if (n == 0) {
+                if (g.help)
+                        return help(0, NULL);
+                cli_usage_all(cli_verbs, stderr);
+                return -EINVAL;
+        }
+
+        const CliVerb *v;
+        const char *noun;
+        int used;
+        r = cli_verb_find(cli_verbs, n, args, &v, &used, &noun, err, sizeof err);
+        if (r < 0) {
+                cli_fail(r, "%s", err);
+                if (noun)
+                        cli_usage_noun(cli_verbs, noun, stderr);
+                return r;
+        }
+        if (g.help)
+                return help(used, args);
+
+        CliArgs a;
+        r = cli_args_parse(v, n - used, args + used, &a, err, sizeof err);
+        if (r < 0)
+                return cli_usage_error(v, "%s", err);
+
+        Cli cli = {
+                .json = g.json,
+                .no_wait = g.no_wait,
+                .timeout_usec = CLI_DEFAULT_TIMEOUT_USEC,
+        };
+        if (g.timeout && (parse_duration(g.timeout, &cli.timeout_usec) < 0 || cli.timeout_usec == 0)) {
+                cli_args_done(&a);
+                return cli_usage_error(v, "--timeout: \"%s\" is not a duration above zero (such as 30s, 10min)",
+                                       g.timeout);
+        }
+        const char *env = getenv(CLI_SOCKET_ENV);
+        cli.socket_path = g.socket_path ? g.socket_path : env && *env ? env : CLI_DEFAULT_SOCKET;
+        const char *term = getenv("TERM");
+        cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+
+        r = cli_http_new(cli.socket_path, cli.timeout_usec, &cli.http);
+        if (r >= 0)
+                r = v->run(&cli, &a);
+        cli_http_free(cli.http);
+        cli_args_done(&a);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        return cli_exit_code(run(argc, argv));
+}

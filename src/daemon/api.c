@@ -1,0 +1,842 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The API's routes (docs/api.md): reads join the database with runtime
+ * state; every change becomes a message (commands.c) and is answered once
+ * it has been applied, or refused with a message a person can act on.
+ * Values are validated before anything is sent: common properties against
+ * the policy tables, private ones by the type's own table in a monitor.
+ * Must never change state except through a message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "decide.h"
+#include "http.h"
+#include "macro.h"
+#include "monitors.h"
+#include "props.h"
+#include "time-util.h"
+
+static const char *jstr(const json_t *o, const char *k) {
+        return json_string_value(json_object_get(o, k));
+}
+
+/* ---- pending replies ---- */
+
+/* A request waiting for something (a message to apply, a monitor to
+ * answer): the reply goes out only if the client is still there. */
+typedef struct Pending {
+        Daemon *d;
+        HttpRequest *req;
+        char *id;           /* the object concerned */
+        char *kind;         /* "group", "resource", NULL */
+        int status;         /* to answer on success */
+        json_t *extra;      /* merged into the answer */
+        json_t *msg;        /* a message to send once validation passed */
+} Pending;
+
+static void pending_gone(HttpRequest *req, void *userdata) {
+        Pending *p = userdata;
+        p->req = NULL;
+}
+
+static Pending *pending_new(Daemon *d, HttpRequest *req, const char *kind, const char *id, int status) {
+        Pending *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        p->d = d;
+        p->req = req;
+        p->kind = kind ? strdup(kind) : NULL;
+        p->id = id ? strdup(id) : NULL;
+        p->status = status;
+        http_request_on_gone(req, pending_gone, p);
+        return p;
+}
+
+static void pending_free(Pending *p) {
+        if (p->req)
+                http_request_on_gone(p->req, NULL, NULL);
+        json_decref(p->extra);
+        json_decref(p->msg);
+        free(p->id);
+        free(p->kind);
+        free(p);
+}
+
+static json_t *object_json(Daemon *d, const char *kind, const char *id) {
+        if (!kind || !id)
+                return NULL;
+        if (strcmp(kind, "group") == 0)
+                return rt_group_json(d, db_group(d->db, id));
+        return rt_resource_json(d, db_resource(d->db, id));
+}
+
+static int status_for(int error) {
+        switch (error) {
+        case -ENOENT:
+                return 404;
+        case -EEXIST:
+        case -EBUSY:
+                return 409;
+        case -EPERM:
+                return 503;
+        default:
+                return 422;
+        }
+}
+
+static const char *code_for(int status) {
+        switch (status) {
+        case 400:
+                return "bad_request";
+        case 404:
+                return "not_found";
+        case 409:
+                return "conflict";
+        case 503:
+                return "no_quorum";
+        default:
+                return "invalid";
+        }
+}
+
+static void reply_error(HttpRequest *req, int error, const char *property, const char *message) {
+        int status = status_for(error);
+        http_reply_error(req, status, code_for(status), property, "%s", message ? message : strerror(-error));
+}
+
+static void on_applied(Daemon *d, int error, const char *message, void *userdata) {
+        Pending *p = userdata;
+        if (p->req) {
+                if (error < 0)
+                        reply_error(p->req, error, NULL, message);
+                else if (p->status == 204)
+                        http_reply(p->req, 204, NULL);
+                else {
+                        json_t *o = object_json(d, p->kind, p->id);
+                        if (o && p->extra)
+                                json_object_update(o, p->extra);
+                        http_reply(p->req, p->status, o ? o : json_object());
+                }
+                p->req = NULL;
+        }
+        pending_free(p);
+}
+
+/* Send msg and answer req with the object once applied. */
+static void send_and_reply(Daemon *d, HttpRequest *req, json_t *msg, const char *kind, const char *id, int status,
+                           json_t *extra) {
+        Pending *p = pending_new(d, req, kind, id, status);
+        if (!p) {
+                json_decref(msg);
+                json_decref(extra);
+                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        p->extra = extra;
+        int k = command_send(d, msg, on_applied, p);
+        if (k < 0) {
+                if (p->req)
+                        http_reply_error(req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                p->req = NULL;
+                pending_free(p);
+        }
+}
+
+/* ---- helpers ---- */
+
+static char *new_id(const char *prefix) {
+        uint8_t b[8];
+        if (getrandom(b, sizeof(b), 0) != sizeof(b))
+                return NULL;
+        char *s = NULL;
+        if (asprintf(&s, "%s-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]) < 0)
+                return NULL;
+        return s;
+}
+
+static bool quorate(Daemon *d, HttpRequest *req) {
+        if (d->view.quorate)
+                return true;
+        http_reply_error(req, 503, "no_quorum", NULL,
+                         "this node's partition has no quorum; changes are refused until it has (reads still work)");
+        return false;
+}
+
+/* Find kind by id or name from the path; answers 404 itself. */
+static char *find(Daemon *d, HttpRequest *req, const char *kind) {
+        char err[256], *id = NULL;
+        int k = db_find(d->db, kind, http_request_param(req, 0), &id, err, sizeof(err));
+        if (k < 0) {
+                http_reply_error(req, 404, "not_found", NULL, "%s", err);
+                return NULL;
+        }
+        return id;
+}
+
+static json_t *body_object(HttpRequest *req, const char *member, bool required) {
+        json_t *b = http_request_body(req);
+        json_t *v = b ? json_object_get(b, member) : NULL;
+        if (!v && !required)
+                return json_object();
+        if (!json_is_object(v)) {
+                http_reply_error(req, 400, "bad_request", NULL, "the body needs \"%s\", an object of text values", member);
+                return NULL;
+        }
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+                if (!json_is_string(x)) {
+                        http_reply_error(req, 400, "bad_request", k,
+                                         "%s: values are text, as an administrator types them (\"30s\", \"1\")", k);
+                        return NULL;
+                }
+        return json_incref(v);
+}
+
+/* ---- types ---- */
+
+/* Whether a private property of rtype may change while Online, from the
+ * type's description (cached when a monitor described it). Unknown: no —
+ * the change then waits for the next online, which is never wrong. */
+static bool type_property_live(Daemon *d, const char *rtype, const char *name) {
+        json_t *desc = rtype ? hashmap_get(d->types, rtype) : NULL;
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(desc, "properties"), i, p)
+                if (strcasecmp(jstr(p, "name"), name) == 0)
+                        return json_is_true(json_object_get(p, "live"));
+        return false;
+}
+
+static void remember_type(Daemon *d, json_t *desc) {
+        const char *name = jstr(desc, "name");
+        if (!name || hashmap_get(d->types, name))
+                return;
+        json_t *copy = json_deep_copy(desc);
+        const char *key = jstr(copy, "name");
+        if (copy && hashmap_put(d->types, key, copy) < 0)
+                json_decref(copy);
+}
+
+static void on_type(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Pending *p = userdata;
+        json_t *desc = json_object_get(reply->reply, "description");
+        if (reply->error >= 0 && desc)
+                remember_type(p->d, desc);
+        if (p->req) {
+                if (reply->error < 0)
+                        reply_error(p->req, reply->error, NULL, reply->message);
+                else
+                        http_reply(p->req, 200, json_incref(desc));
+                p->req = NULL;
+        }
+        pending_free(p);
+}
+
+/* ---- cluster, nodes ---- */
+
+static void get_cluster(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *g = db_groups(d->db), *r = db_resources(d->db, NULL), *n = db_nodes(d->db);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b}", "name", "wolfpack", "node", d->cfg.node_name,
+                              "engine", d->engine->ops->name, "nodes", (json_int_t) json_array_size(n), "groups",
+                              (json_int_t) json_array_size(g), "resources", (json_int_t) json_array_size(r), "version",
+                              (json_int_t) db_version(d->db), "quorate", d->view.quorate);
+        json_decref(g);
+        json_decref(r);
+        json_decref(n);
+        http_reply(req, 200, o);
+}
+
+static json_t *nodes_json(Daemon *d) {
+        json_t *a = db_nodes(d->db);
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o)
+                rt_node_json(d, json_incref(o)), json_decref(o);
+        return a;
+}
+
+static void get_status(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *groups = db_groups(d->db), *all = db_resources(d->db, NULL);
+        size_t i, j;
+        json_t *g, *r;
+        json_array_foreach(all, j, r)
+                rt_resource_json(d, json_incref(r)), json_decref(r);
+        json_array_foreach(groups, i, g) {
+                rt_group_json(d, json_incref(g));
+                json_decref(g);
+                json_t *mine = json_array();
+                json_array_foreach(all, j, r)
+                        if (json_equal(json_object_get(r, "group_id"), json_object_get(g, "id")))
+                                json_array_append(mine, r);
+                json_object_set_new(g, "resources", mine);
+        }
+        json_decref(all);
+        json_t *cluster = json_pack("{s:s, s:s, s:b, s:I}", "name", "wolfpack", "node", d->cfg.node_name, "quorate",
+                                    d->view.quorate, "version", (json_int_t) db_version(d->db));
+        http_reply(req, 200, json_pack("{s:o, s:o, s:o}", "cluster", cluster, "nodes", nodes_json(d), "groups", groups));
+}
+
+static void get_nodes(HttpRequest *req, void *userdata) {
+        http_reply(req, 200, nodes_json(userdata));
+}
+
+static json_t *find_node(Daemon *d, HttpRequest *req) {
+        const char *want = http_request_param(req, 0);
+        json_t *a = nodes_json(d), *found = NULL;
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o) {
+                char id[24];
+                snprintf(id, sizeof(id), "%lld", (long long) json_integer_value(json_object_get(o, "id")));
+                if (strcmp(id, want) == 0 || strcmp(jstr(o, "name"), want) == 0)
+                        found = json_incref(o);
+        }
+        json_decref(a);
+        if (!found)
+                http_reply_error(req, 404, "not_found", NULL, "no node \"%s\"; `wolfpack node list` shows them", want);
+        return found;
+}
+
+static void get_node(HttpRequest *req, void *userdata) {
+        json_t *n = find_node(userdata, req);
+        if (n)
+                http_reply(req, 200, n);
+}
+
+static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+        json_t *n = find_node(d, req);
+        if (!n || !quorate(d, req)) {
+                json_decref(n);
+                return;
+        }
+        json_int_t id = json_integer_value(json_object_get(n, "id"));
+        json_decref(n);
+        if (drain) {
+                /* Draining moves every group elsewhere first: refuse when
+                 * there is nowhere to go rather than stop them. */
+                size_t it = 0, owned = 0;
+                RtGroup *g;
+                while ((g = hashmap_next(d->groups, &it, NULL)))
+                        owned += g->owner == (uint32_t) id;
+                if (owned > 0 && d->view.n_members < 2) {
+                        http_reply_error(req, 409, "conflict", NULL,
+                                         "no other node is up to take this node's %zu group(s); drain needs another node (pause keeps them running here)",
+                                         owned);
+                        return;
+                }
+        }
+        json_t *msg = json_pack("{s:s, s:I, s:b}", "type", "node.set", "id", id, "paused", paused);
+        Pending *p = pending_new(d, req, NULL, NULL, 200);
+        if (!p || command_send(d, msg, on_applied, p) < 0) {
+                if (p)
+                        pending_free(p);
+                http_reply_error(req, 500, "internal", NULL, "cannot send the change");
+        }
+}
+
+static void post_node_pause(HttpRequest *req, void *userdata) {
+        node_pause(req, userdata, true, false);
+}
+static void post_node_resume(HttpRequest *req, void *userdata) {
+        node_pause(req, userdata, false, false);
+}
+static void post_node_drain(HttpRequest *req, void *userdata) {
+        node_pause(req, userdata, true, true);
+}
+
+/* ---- groups ---- */
+
+static void get_groups(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *a = db_groups(d->db);
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o)
+                rt_group_json(d, json_incref(o)), json_decref(o);
+        http_reply(req, 200, a);
+}
+
+static void get_group(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "group");
+        if (id)
+                http_reply(req, 200, object_json(d, "group", id));
+}
+
+static int check_group_props(HttpRequest *req, json_t *props) {
+        char err[512];
+        const char *bad = NULL;
+        GroupCommon gc;
+        if (decide_group_common(props, &gc, &bad, err, sizeof(err)) < 0) {
+                http_reply_error(req, 422, "invalid", bad, "%s", err);
+                return -EINVAL;
+        }
+        group_common_done(&gc);
+        return 0;
+}
+
+static void post_groups(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *b = http_request_body(req);
+        const char *name = b ? jstr(b, "name") : NULL;
+        char err[256];
+        if (!name) {
+                http_reply_error(req, 400, "bad_request", NULL, "the body needs \"name\", the new group's name");
+                return;
+        }
+        if (name_validate("group name", name, err, sizeof(err)) < 0) {
+                http_reply_error(req, 422, "invalid", "name", "%s", err);
+                return;
+        }
+        json_t *props = body_object(req, "properties", false);
+        if (!props)
+                return;
+        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+                json_decref(props);
+                return;
+        }
+        _cleanup_free_ char *id = new_id("g");
+        json_t *msg = json_pack("{s:s, s:s, s:s, s:o}", "type", "group.create", "id", id, "name", name, "props", props);
+        send_and_reply(d, req, msg, "group", id, 201, NULL);
+}
+
+static void patch_group(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "group");
+        if (!id)
+                return;
+        json_t *props = body_object(req, "properties", true);
+        if (!props)
+                return;
+        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+                json_decref(props);
+                return;
+        }
+        send_and_reply(d, req, json_pack("{s:s, s:s, s:o}", "type", "group.set", "id", id, "props", props), "group", id,
+                       200, NULL);
+}
+
+/* DELETE of a group or resource, and their online/offline: the same
+ * message shapes, "<kind>.delete" and "<kind>.desire". */
+static void delete_object(HttpRequest *req, Daemon *d, const char *kind) {
+        _cleanup_free_ char *id = find(d, req, kind);
+        char type[32];
+        snprintf(type, sizeof(type), "%s.delete", kind);
+        if (id && quorate(d, req))
+                send_and_reply(d, req, json_pack("{s:s, s:s}", "type", type, "id", id), NULL, NULL, 204, NULL);
+}
+
+static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *state) {
+        _cleanup_free_ char *id = find(d, req, kind);
+        char type[32];
+        snprintf(type, sizeof(type), "%s.desire", kind);
+        if (id && quorate(d, req))
+                send_and_reply(d, req, json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state), kind, id,
+                               202, NULL);
+}
+
+static void delete_group(HttpRequest *req, void *userdata) {
+        delete_object(req, userdata, "group");
+}
+
+static void post_group_online(HttpRequest *req, void *userdata) {
+        desire(req, userdata, "group", "online");
+}
+static void post_group_offline(HttpRequest *req, void *userdata) {
+        desire(req, userdata, "group", "offline");
+}
+
+static void post_group_move(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "group");
+        if (!id)
+                return;
+        json_t *b = http_request_body(req);
+        const char *to = b ? jstr(b, "to") : NULL;
+        if (to && strcmp(to, d->cfg.node_name) != 0) {
+                http_reply_error(req, 404, "not_found", "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
+                return;
+        }
+        RtGroup *g = hashmap_get(d->groups, id);
+        if (d->view.n_members < 2 && !(to && g && g->owner != d->cfg.node_id)) {
+                http_reply_error(req, 409, "conflict", NULL,
+                                 to ? "the group already runs on %s" : "no other node is up to move the group to (this is %s)",
+                                 d->cfg.node_name);
+                return;
+        }
+        desire(req, d, "group", "online");
+}
+
+/* ---- resources ---- */
+
+static void get_resources(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        const char *group = http_request_query(req, "group");
+        _cleanup_free_ char *gid = NULL;
+        char err[256];
+        if (group && db_find(d->db, "group", group, &gid, err, sizeof(err)) < 0) {
+                http_reply_error(req, 404, "not_found", NULL, "%s", err);
+                return;
+        }
+        json_t *a = db_resources(d->db, gid);
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o)
+                rt_resource_json(d, json_incref(o)), json_decref(o);
+        http_reply(req, 200, a);
+}
+
+static void get_resource(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "resource");
+        if (id)
+                http_reply(req, 200, object_json(d, "resource", id));
+}
+
+/* Split administrator properties into common and private ones. */
+static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, json_t **ret_private) {
+        json_t *common = json_object(), *priv = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(props, k, v) {
+                const char *c = decide_common_name(k);
+                json_object_set(c ? common : priv, c ? c : k, v);
+        }
+        char err[512];
+        const char *bad = NULL;
+        ResourceCommon rc;
+        if (decide_resource_common(common, &rc, &bad, err, sizeof(err)) < 0) {
+                http_reply_error(req, 422, "invalid", bad, "%s", err);
+                json_decref(common);
+                json_decref(priv);
+                return -EINVAL;
+        }
+        resource_common_done(&rc);
+        *ret_common = common;
+        *ret_private = priv;
+        return 0;
+}
+
+/* The type's own table says yes (a monitor validates), then the message goes. */
+static void on_validated(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Pending *p = userdata;
+        if (!p->req) {
+                pending_free(p);
+                return;
+        }
+        if (reply->error < 0) {
+                reply_error(p->req, reply->error == -ENOENT && !reply->property ? -EINVAL : reply->error, reply->property,
+                            reply->message);
+                p->req = NULL;
+                pending_free(p);
+                return;
+        }
+        json_t *msg = TAKE_PTR(p->msg);
+        int k = command_send(p->d, msg, on_applied, p);
+        if (k < 0) {
+                http_reply_error(p->req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                p->req = NULL;
+                pending_free(p);
+        }
+}
+
+static void validate_then_send(Daemon *d, HttpRequest *req, const char *rtype, json_t *all_private, json_t *msg,
+                               const char *id, int status, json_t *extra) {
+        Pending *p = pending_new(d, req, "resource", id, status);
+        if (!p) {
+                json_decref(msg);
+                json_decref(extra);
+                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        p->msg = msg;
+        p->extra = extra;
+        json_t *q = json_pack("{s:s, s:s, s:O}", "type", "validate", "rtype", rtype, "properties", all_private);
+        int k = q ? monitors_call(d->monitors, q, on_validated, p) : -ENOMEM;
+        json_decref(q);
+        if (k < 0) {
+                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                p->req = NULL;
+                pending_free(p);
+        }
+}
+
+static void post_resources(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *b = http_request_body(req);
+        const char *name = b ? jstr(b, "name") : NULL, *type = b ? jstr(b, "type") : NULL,
+                   *group = b ? jstr(b, "group") : NULL;
+        char err[256];
+        if (!name || !type || !group) {
+                http_reply_error(req, 400, "bad_request", NULL,
+                                 "the body needs \"name\", \"type\" and \"group\" (and \"properties\", an object of text values)");
+                return;
+        }
+        if (name_validate("resource name", name, err, sizeof(err)) < 0) {
+                http_reply_error(req, 422, "invalid", "name", "%s", err);
+                return;
+        }
+        _cleanup_free_ char *gid = NULL;
+        if (db_find(d->db, "group", group, &gid, err, sizeof(err)) < 0) {
+                http_reply_error(req, 404, "not_found", "group", "%s", err);
+                return;
+        }
+        json_t *props = body_object(req, "properties", false), *common = NULL, *priv = NULL;
+        if (!props)
+                return;
+        int k = split_props(req, props, &common, &priv);
+        json_decref(props);
+        if (k < 0)
+                return;
+        if (!quorate(d, req)) {
+                json_decref(common);
+                json_decref(priv);
+                return;
+        }
+        _cleanup_free_ char *id = new_id("r");
+        json_t *msg = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:o}", "type", "resource.create", "id", id, "name", name,
+                                "rtype", type, "group", gid, "private", priv, "common", common);
+        validate_then_send(d, req, type, priv, msg, id, 201, NULL);
+        json_decref(priv);
+}
+
+static void patch_resource(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "resource");
+        if (!id)
+                return;
+        json_t *props = body_object(req, "properties", true), *common = NULL, *priv = NULL;
+        if (!props)
+                return;
+        int k = split_props(req, props, &common, &priv);
+        json_decref(props);
+        if (k < 0)
+                return;
+        if (!quorate(d, req)) {
+                json_decref(common);
+                json_decref(priv);
+                return;
+        }
+        json_t *cur = db_resource(d->db, id);
+        /* The whole new set is what the type validates. */
+        json_t *merged = json_deep_copy(json_object_get(cur, "properties"));
+        json_object_update(merged, priv);
+        json_t *later = json_array();
+        RtResource *r = hashmap_get(d->resources, id);
+        if (r && strcmp(r->state, "Online") == 0) {
+                const char *pk;
+                json_t *pv;
+                json_object_foreach(priv, pk, pv)
+                        if (!type_property_live(d, jstr(cur, "type"), pk))
+                                json_array_append_new(later, json_string(pk));
+        }
+        json_t *msg = json_pack("{s:s, s:s, s:o, s:o}", "type", "resource.set", "id", id, "private", priv, "common", common);
+        validate_then_send(d, req, jstr(cur, "type"), merged, msg, id, 200, json_pack("{s:o}", "next_online", later));
+        json_decref(merged);
+        json_decref(cur);
+}
+
+static void delete_resource(HttpRequest *req, void *userdata) {
+        delete_object(req, userdata, "resource");
+}
+
+static void post_resource_online(HttpRequest *req, void *userdata) {
+        desire(req, userdata, "resource", "online");
+}
+static void post_resource_offline(HttpRequest *req, void *userdata) {
+        desire(req, userdata, "resource", "offline");
+}
+
+static void post_resource_fail(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        _cleanup_free_ char *id = find(d, req, "resource");
+        if (!id)
+                return;
+        RtResource *r = hashmap_get(d->resources, id);
+        if (!r || strcmp(r->state, "Online") != 0) {
+                http_reply_error(req, 409, "conflict", NULL, "only an Online resource can be failed; it is %s",
+                                 r ? r->state : "Offline");
+                return;
+        }
+        fm_fail(d, id);
+        http_reply(req, 202, object_json(d, "resource", id));
+}
+
+/* depend / undepend: the new expression, checked against the group. */
+static void change_depends(HttpRequest *req, Daemon *d, bool add) {
+        _cleanup_free_ char *id = find(d, req, "resource");
+        if (!id)
+                return;
+        json_t *b = http_request_body(req);
+        const char *on = b ? jstr(b, "on") : NULL;
+        if (!on) {
+                http_reply_error(req, 400, "bad_request", NULL, "the body needs \"on\", a dependency expression such as \"(db1 or db2) and ip\"");
+                return;
+        }
+        char err[512];
+        _cleanup_depexpr_ DepExpr *given = NULL, *cur = NULL, *next = NULL;
+        if (depexpr_parse(on, &given, err, sizeof(err)) < 0) {
+                http_reply_error(req, 422, "invalid", "on", "%s", err);
+                return;
+        }
+        json_t *res = db_resource(d->db, id);
+        json_t *group = db_resources(d->db, jstr(res, "group_id"));
+        int k = depexpr_parse(jstr(res, "depends"), &cur, err, sizeof(err));
+        if (k >= 0 && add)
+                k = depexpr_and(cur, given, &next);
+        else if (k >= 0) {
+                char **names = NULL;
+                k = depexpr_names(given, &names);
+                if (k >= 0)
+                        k = depexpr_remove(cur, names, &next);
+                for (char **n = names; n && *n; n++)
+                        free(*n);
+                free(names);
+        }
+        if (k >= 0)
+                k = decide_check_depends(group, jstr(res, "name"), next, err, sizeof(err));
+        _cleanup_free_ char *text = NULL;
+        if (k >= 0)
+                k = depexpr_format(next, &text);
+        json_decref(group);
+        json_decref(res);
+        if (k < 0) {
+                http_reply_error(req, k == -ENOENT ? 404 : k == -ELOOP ? 409 : 422, k == -ENOENT ? "not_found" : k == -ELOOP ? "conflict" : "invalid",
+                                 "on", "%s", err);
+                return;
+        }
+        if (quorate(d, req))
+                send_and_reply(d, req, json_pack("{s:s, s:s, s:s}", "type", "resource.depend", "id", id, "expr", text),
+                               "resource", id, 200, NULL);
+}
+
+static void post_resource_depend(HttpRequest *req, void *userdata) {
+        change_depends(req, userdata, true);
+}
+static void post_resource_undepend(HttpRequest *req, void *userdata) {
+        change_depends(req, userdata, false);
+}
+
+static void on_types(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Pending *p = userdata;
+        if (p->req) {
+                if (reply->error < 0)
+                        reply_error(p->req, reply->error, NULL, reply->message);
+                else {
+                        json_t *out = json_array();
+                        size_t i;
+                        json_t *t;
+                        json_array_foreach(json_object_get(reply->reply, "types"), i, t) {
+                                json_t *desc = hashmap_get(p->d->types, json_string_value(t));
+                                json_array_append_new(out, json_pack("{s:O, s:s}", "name", t, "description",
+                                                                     desc ? jstr(desc, "description") : ""));
+                        }
+                        http_reply(p->req, 200, out);
+                }
+                p->req = NULL;
+        }
+        pending_free(p);
+}
+
+static void type_call(Daemon *d, HttpRequest *req, json_t *q, monitors_reply_fn fn) {
+        Pending *p = pending_new(d, req, NULL, NULL, 200);
+        int k = p && q ? monitors_call(d->monitors, q, fn, p) : -ENOMEM;
+        json_decref(q);
+        if (k < 0) {
+                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                if (p) {
+                        p->req = NULL;
+                        pending_free(p);
+                }
+        }
+}
+
+static void get_types(HttpRequest *req, void *userdata) {
+        type_call(userdata, req, json_pack("{s:s}", "type", "list-types"), on_types);
+}
+
+static void get_type(HttpRequest *req, void *userdata) {
+        type_call(userdata, req, json_pack("{s:s, s:s}", "type", "describe-type", "rtype", http_request_param(req, 0)),
+                  on_type);
+}
+
+/* ---- events, log ---- */
+
+static void stream_gone(HttpStream *s, void *userdata) {
+        Daemon *d = userdata;
+        events_unsubscribe(d, s);
+}
+
+static void get_events(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        HttpStream *s = http_stream_start(req, stream_gone, d);
+        if (s)
+                events_subscribe(d, s);
+}
+
+static void get_log(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        const char *since = http_request_query(req, "since");
+        char buf[40];
+        const char *from = NULL;
+        if (since) {
+                wp_usec_t u;
+                if (parse_duration(since, &u) < 0) {
+                        http_reply_error(req, 400, "bad_request", "since",
+                                         "since: \"%s\" is not a duration; use a number with a unit such as 30s, 10min, 2h", since);
+                        return;
+                }
+                time_t t = time(NULL) - (time_t) (u / WP_USEC_PER_SEC);
+                struct tm tm;
+                gmtime_r(&t, &tm);
+                strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+                from = buf;
+        }
+        http_reply(req, 200, clusterlog_recent(d->log, from));
+}
+
+static const HttpRoute routes[] = {
+        { "GET", "/v1/cluster", get_cluster },
+        { "GET", "/v1/status", get_status },
+        { "GET", "/v1/nodes", get_nodes },
+        { "GET", "/v1/nodes/{}", get_node },
+        { "POST", "/v1/nodes/{}/pause", post_node_pause },
+        { "POST", "/v1/nodes/{}/resume", post_node_resume },
+        { "POST", "/v1/nodes/{}/drain", post_node_drain },
+        { "GET", "/v1/groups", get_groups },
+        { "POST", "/v1/groups", post_groups },
+        { "GET", "/v1/groups/{}", get_group },
+        { "PATCH", "/v1/groups/{}", patch_group },
+        { "DELETE", "/v1/groups/{}", delete_group },
+        { "POST", "/v1/groups/{}/online", post_group_online },
+        { "POST", "/v1/groups/{}/offline", post_group_offline },
+        { "POST", "/v1/groups/{}/move", post_group_move },
+        { "GET", "/v1/resources", get_resources },
+        { "POST", "/v1/resources", post_resources },
+        { "GET", "/v1/resources/{}", get_resource },
+        { "PATCH", "/v1/resources/{}", patch_resource },
+        { "DELETE", "/v1/resources/{}", delete_resource },
+        { "POST", "/v1/resources/{}/online", post_resource_online },
+        { "POST", "/v1/resources/{}/offline", post_resource_offline },
+        { "POST", "/v1/resources/{}/fail", post_resource_fail },
+        { "POST", "/v1/resources/{}/depend", post_resource_depend },
+        { "POST", "/v1/resources/{}/undepend", post_resource_undepend },
+        { "GET", "/v1/types", get_types },
+        { "GET", "/v1/types/{}", get_type },
+        { "GET", "/v1/events", get_events },
+        { "GET", "/v1/log", get_log },
+        {},
+};
+
+int api_start(Daemon *d, char *err, size_t errlen) {
+        return http_server_new(d->event, d->cfg.socket_path, routes, d, &d->http, err, errlen);
+}

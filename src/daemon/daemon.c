@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wolfpackd's parts and their wiring: the database, the engine, the
+ * monitors, the cluster log and the API, and the callbacks that join them
+ * (engine → commands → failover manager; monitors → runtime state → event
+ * stream). Holds no state of its own beyond the parts; decides nothing.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "daemon.h"
+#include "decide.h"
+#include "http.h"
+#include "macro.h"
+#include "monitors.h"
+#include "time-util.h"
+
+/* ---- engine callbacks ---- */
+
+static void on_view(const EngineView *v, void *userdata) {
+        Daemon *d = userdata;
+        bool first = !d->have_view;
+        d->view = *v;
+        d->have_view = true;
+        clusterlog_printf(d->log, "notice", "NODE_VIEW", NULL, NULL, "membership: %u node(s), %s", v->n_members,
+                          v->quorate ? "quorate" : "without quorum");
+        monitors_set_lease(d->monitors, v->quorate);
+        if (first) {
+                /* Make sure this node is in the database. */
+                json_t *m = json_pack("{s:s, s:i, s:s}", "type", "node.set", "id", (int) d->cfg.node_id, "name",
+                                      d->cfg.node_name);
+                if (m)
+                        (void) command_send(d, m, NULL, NULL);
+                /* PersistentState=0: such groups start offline with the service. */
+                json_t *groups = db_groups(d->db);
+                size_t i;
+                json_t *g;
+                json_array_foreach(groups, i, g) {
+                        GroupCommon gc;
+                        const char *gid = json_string_value(json_object_get(g, "id"));
+                        RtGroup *rg = hashmap_get(d->groups, gid);
+                        if (rg && rg->owner)
+                                continue; /* running already (re-attached) */
+                        if (decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
+                                continue;
+                        bool persistent = gc.persistent_state;
+                        group_common_done(&gc);
+                        if (!persistent && strcmp(json_string_value(json_object_get(g, "desired")), "online") == 0) {
+                                json_t *off = json_pack("{s:s, s:s, s:s}", "type", "group.desire", "id", gid, "state",
+                                                        "offline");
+                                if (off)
+                                        (void) command_send(d, off, NULL, NULL);
+                        }
+                }
+                json_decref(groups);
+        }
+        fm_kick(d);
+}
+
+static void on_deliver(const json_t *msg, void *userdata) {
+        command_delivered(userdata, msg);
+}
+
+/* ---- monitor callbacks ---- */
+
+static void on_monitor_state(Monitors *m, const char *resource, const char *state, const char *previous,
+                             const char *reason, json_t *properties, void *userdata) {
+        fm_resource_state(userdata, resource, state, reason, properties);
+}
+
+static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
+        Daemon *d = userdata;
+        RtResource *r = rt_resource(d, s->resource);
+        if (!r)
+                return;
+        r->opened = true;
+        json_t *db = db_resource(d->db, s->resource);
+        if (db && strcmp(s->state, "Offline") != 0 && strcmp(s->state, "Failed") != 0) {
+                RtGroup *g = rt_group(d, json_string_value(json_object_get(db, "group_id")));
+                if (g)
+                        g->owner = d->cfg.node_id;
+        }
+        json_decref(db);
+        clusterlog_printf(d->log, "notice", "RESOURCE_ADOPTED", s->resource, s->name, "found %s in monitor %s",
+                          s->state, s->monitor);
+        fm_resource_state(d, s->resource, s->state, "re-attached", NULL);
+        /* The read-only values (ProcessId) come from the snapshot. */
+        json_decref(r->readonly);
+        r->readonly = json_object();
+        json_t *pid = json_object_get(s->properties, "ProcessId");
+        if (pid)
+                json_object_set(r->readonly, "ProcessId", pid);
+}
+
+static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources, void *userdata) {
+        Daemon *d = userdata;
+        d->reattaching = false;
+        if (n_monitors > 0)
+                clusterlog_printf(d->log, "notice", "NODE_REATTACHED", NULL, NULL,
+                                  "re-attached to %u resource monitor(s) holding %u resource(s)", n_monitors, n_resources);
+        fm_kick(d);
+}
+
+static void on_monitor_died(Monitors *m, const MonitorsDeath *death, void *userdata) {
+        Daemon *d = userdata;
+        clusterlog_printf(d->log, "error", "MONITOR_DIED", death->resource, NULL, "resource monitor %s (pid %d): %s",
+                          death->monitor, (int) death->pid, death->reason ? death->reason : "ended");
+}
+
+static void on_monitor_log(Monitors *m, json_t *entry, void *userdata) {
+        Daemon *d = userdata;
+        json_t *e = json_deep_copy(entry);
+        if (!e)
+                return;
+        json_object_del(e, "type");
+        clusterlog_add(d->log, e);
+}
+
+static void on_log_entry(const json_t *entry, void *userdata) {
+        Daemon *d = userdata;
+        json_t *ev = json_deep_copy(entry);
+        if (ev) {
+                json_object_set_new(ev, "type", json_string("log"));
+                events_emit(d, ev);
+        }
+}
+
+/* ---- life cycle ---- */
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        if (d->stopping) {
+                /* A second signal: leave now, applications keep running
+                 * under their monitors, which wait for a new wolfpackd. */
+                clusterlog_printf(d->log, "warning", "NODE_LEAVING", NULL, NULL, "second stop signal: leaving at once");
+                sd_event_exit(d->event, 0);
+                return 0;
+        }
+        fm_shutdown(d);
+        return 0;
+}
+
+static int mkdir_p(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = '/';
+                }
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) {
+        Daemon *d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        d->cfg = *cfg;
+        d->resources = hashmap_new();
+        d->groups = hashmap_new();
+        d->waiters = hashmap_new();
+        d->types = hashmap_new();
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        d->incarnation = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        int k = sd_event_default(&d->event);
+        if (k < 0 || !d->resources || !d->groups || !d->waiters || !d->types) {
+                snprintf(err, errlen, "cannot set up the event loop: %s", strerror(k < 0 ? -k : ENOMEM));
+                daemon_free(d);
+                return k < 0 ? k : -ENOMEM;
+        }
+        *ret = d;
+        return 0;
+}
+
+int daemon_start(Daemon *d, char *err, size_t errlen) {
+        int k;
+        const char *dirs[] = { d->cfg.state_dir, d->cfg.runtime_dir, d->cfg.log_dir };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if ((k = mkdir_p(dirs[i])) < 0) {
+                        snprintf(err, errlen, "cannot create %s: %s", dirs[i], strerror(-k));
+                        return k;
+                }
+        if ((k = clusterlog_new(d->cfg.log_dir, d->cfg.node_id, &d->log)) < 0) {
+                snprintf(err, errlen, "cannot open the cluster log in %s: %s", d->cfg.log_dir, strerror(-k));
+                return k;
+        }
+        clusterlog_set_listener(d->log, on_log_entry, d);
+
+        _cleanup_free_ char *dbpath = NULL;
+        if (asprintf(&dbpath, "%s/cluster.db", d->cfg.state_dir) < 0)
+                return -ENOMEM;
+        if ((k = db_open(dbpath, &d->db, err, errlen)) < 0)
+                return k;
+
+        /* Our own cgroup subtree: the daemon in <own>/daemon, monitors in
+         * <own>/monitor, resources in <own>/res, so that v2's rule of no
+         * processes in inner cgroups holds and several nodes can share a
+         * machine. */
+        _cleanup_free_ char *own = NULL, *daemon_cg = NULL, *res_cg = NULL, *mon_cg = NULL;
+        if ((k = cg_own_path(&own)) < 0) {
+                snprintf(err, errlen, "cannot find wolfpackd's cgroup on the cgroup2 tree: %s", strerror(-k));
+                return k;
+        }
+        /* Started again inside our own daemon cgroup (a restart): the
+         * subtree is the parent's. */
+        size_t ol = strlen(own);
+        if (ol > 7 && strcmp(own + ol - 7, "/daemon") == 0)
+                own[ol - 7] = 0;
+        if (asprintf(&daemon_cg, "%s/daemon", own) < 0 || asprintf(&res_cg, "%s/res", own) < 0 ||
+            asprintf(&mon_cg, "%s/monitor", own) < 0)
+                return -ENOMEM;
+        if ((k = cg_create(daemon_cg)) < 0 || (k = cg_attach(daemon_cg, getpid())) < 0) {
+                snprintf(err, errlen, "cannot move wolfpackd into its cgroup %s: %s", daemon_cg, strerror(-k));
+                return k;
+        }
+
+        MonitorsConfig mc = {
+                .monitor_path = d->cfg.monitor_path,
+                .plugin_dir = d->cfg.plugin_path,
+                .runtime_dir = d->cfg.runtime_dir,
+                .state_dir = d->cfg.state_dir,
+                .resource_cgroup = res_cg,
+                .monitor_cgroup = mon_cg,
+                .reattach_timeout_usec = d->cfg.reattach_timeout_usec,
+                .lease_timeout_usec = d->cfg.lease_timeout_usec,
+        };
+        MonitorsCallbacks cb = { .state = on_monitor_state, .log = on_monitor_log, .monitor_died = on_monitor_died,
+                                 .adopted = on_adopted };
+        if ((k = monitors_new(d->event, &mc, &cb, d, &d->monitors, err, errlen)) < 0)
+                return k;
+        /* Monitors left by an earlier wolfpackd: take their resources back
+         * as they are. */
+        d->reattaching = monitors_reattach(d->monitors, on_reattached, d) >= 0;
+
+        if ((k = engine_local_new(d->event, d->cfg.node_id, &(EngineCallbacks) { .view = on_view, .deliver = on_deliver },
+                                  d, &d->engine)) < 0) {
+                snprintf(err, errlen, "cannot start the local engine: %s", strerror(-k));
+                return k;
+        }
+        if ((k = api_start(d, err, errlen)) < 0)
+                return k;
+
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        (void) sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, d);
+        (void) sd_event_add_signal(d->event, NULL, SIGINT, on_signal, d);
+
+        clusterlog_printf(d->log, "notice", "NODE_STARTED", NULL, NULL, "wolfpackd started on node %s (id %u), engine %s",
+                          d->cfg.node_name, d->cfg.node_id, d->engine->ops->name);
+        (void) sd_notify(0, "READY=1");
+        return 0;
+}
+
+Daemon *daemon_free(Daemon *d) {
+        if (!d)
+                return NULL;
+        d->http = http_server_free(d->http);
+        engine_free(d->engine);
+        monitors_free(d->monitors);
+        size_t it = 0;
+        RtResource *r;
+        while ((it = 0, r = hashmap_next(d->resources, &it, NULL)))
+                rt_forget_resource(d, r->id);
+        RtGroup *g;
+        while ((it = 0, g = hashmap_next(d->groups, &it, NULL)))
+                rt_forget_group(d, g->id);
+        void *w;
+        while ((it = 0, w = hashmap_next(d->waiters, &it, NULL))) {
+                const char *key = NULL;
+                it = 0;
+                hashmap_next(d->waiters, &it, &key);
+                hashmap_remove(d->waiters, key);
+                free(w);
+        }
+        json_t *t;
+        while ((it = 0, t = hashmap_next(d->types, &it, NULL))) {
+                const char *key = NULL;
+                it = 0;
+                hashmap_next(d->types, &it, &key);
+                hashmap_remove(d->types, key);
+                json_decref(t);
+        }
+        hashmap_free(d->resources);
+        hashmap_free(d->groups);
+        hashmap_free(d->waiters);
+        hashmap_free(d->types);
+        free(d->streams);
+        sd_event_source_disable_unref(d->evaluate);
+        db_free(d->db);
+        clusterlog_free(d->log);
+        sd_event_unref(d->event);
+        free(d);
+        return NULL;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The replicated cluster database: configuration and intent in SQLite (WAL,
+ * synchronous=FULL, schema version in PRAGMA user_version, migrated at
+ * open). Changed only by db_apply, one engine message in one transaction;
+ * applying is deterministic — time comes from the message, never from this
+ * node's clock — so every node that applies the same messages in the same
+ * order holds the same database. Reads give the API's JSON shapes (without
+ * runtime state, which the caller adds).
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct Db Db;
+
+#define DB_SCHEMA_VERSION 1
+
+int db_open(const char *path, Db **ret, char *err, size_t errlen);
+Db *db_free(Db *db);
+
+/* Apply one message (docs/cluster-service.md). 0, or a negative errno with
+ * err for a person; on error nothing changed. -ENOENT no such object,
+ * -EEXIST name taken, -EBUSY in use, -EINVAL malformed. */
+int db_apply(Db *db, const json_t *msg, char *err, size_t errlen);
+
+/* The version: how many messages have been applied. */
+uint64_t db_version(Db *db);
+
+/* Find an object by id or by name (names compare exactly). 0 and a
+ * malloc'ed id, or -ENOENT with err saying so and suggesting the closest
+ * name ("did you mean"). kind: "group", "resource". */
+int db_find(Db *db, const char *kind, const char *id_or_name, char **ret_id, char *err, size_t errlen);
+
+/* One object as JSON: group {id, name, desired, properties, resources:[names]};
+ * resource {id, name, type, group (name), group_id, desired, properties
+ * (private), common, depends}. NULL when absent. */
+json_t *db_group(Db *db, const char *id);
+json_t *db_resource(Db *db, const char *id);
+/* Every group / resource, by name. group_id NULL: all resources. */
+json_t *db_groups(Db *db);
+json_t *db_resources(Db *db, const char *group_id);
+/* Nodes: [{id, name, paused}]. */
+json_t *db_nodes(Db *db);
+/* Failures of object since since_ms: [{kind, node, time_ms}] oldest first. */
+json_t *db_failures(Db *db, const char *object, int64_t since_ms);

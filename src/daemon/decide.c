@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The glue between the database's JSON view and the pure decision code in
+ * policy/: common properties loaded into their structs (and validated as an
+ * administrator types them), a group's dependency graph checked after a
+ * change, placement inputs built from the database and runtime state, the
+ * failure history as policy events. No decision is taken here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "macro.h"
+#include "props.h"
+#include "strv.h"
+
+static int load(const wp_prop *table, void *params, const json_t *values, const char **bad, char *err, size_t errlen) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *) values, key, v) {
+                const char *text = json_string_value(v);
+                int k = text ? props_set(table, params, key, text, err, errlen) : -EINVAL;
+                if (k < 0) {
+                        if (!text)
+                                snprintf(err, errlen, "%s: values are text", key);
+                        if (bad)
+                                *bad = key;
+                        return k;
+                }
+        }
+        return 0;
+}
+
+int decide_resource_common(const json_t *values, ResourceCommon *ret, const char **bad, char *err, size_t errlen) {
+        char scratch[256];
+        if (!err) {
+                err = scratch;
+                errlen = sizeof(scratch);
+        }
+        int k = resource_common_init(ret, err, errlen);
+        if (k < 0)
+                return k;
+        k = load(resource_common_props, ret, values, bad, err, errlen);
+        if (k < 0) {
+                resource_common_done(ret);
+                return k;
+        }
+        return 0;
+}
+
+int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad, char *err, size_t errlen) {
+        char scratch[256];
+        if (!err) {
+                err = scratch;
+                errlen = sizeof(scratch);
+        }
+        int k = group_common_init(ret, err, errlen);
+        if (k < 0)
+                return k;
+        k = load(group_common_props, ret, values, bad, err, errlen);
+        if (k >= 0)
+                k = group_common_validate(ret, err, errlen);
+        if (k < 0) {
+                group_common_done(ret);
+                return k;
+        }
+        return 0;
+}
+
+const char *decide_common_name(const char *name) {
+        const wp_prop *p = props_find(resource_common_props, name);
+        return p ? p->name : NULL;
+}
+
+/* ---- dependencies ---- */
+
+typedef struct Graph {
+        DepResource *r;
+        DepExpr **owned;
+        size_t n;
+} Graph;
+
+static void graph_done(Graph *g) {
+        for (size_t i = 0; i < g->n; i++)
+                depexpr_free(g->owned[i]);
+        free(g->owned);
+        free(g->r);
+}
+
+/* The group's graph, with `name`'s expression replaced by next (not owned). */
+static int graph_build(const json_t *resources, const char *name, const DepExpr *next, Graph *g, char *err,
+                       size_t errlen) {
+        size_t n = json_array_size(resources);
+        *g = (Graph) { .r = calloc(n + 1, sizeof(DepResource)), .owned = calloc(n + 1, sizeof(DepExpr *)), .n = n };
+        if (!g->r || !g->owned) {
+                graph_done(g);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_t *o = json_array_get(resources, i);
+                g->r[i].name = json_string_value(json_object_get(o, "name"));
+                if (name && strcasecmp(g->r[i].name, name) == 0) {
+                        g->r[i].expr = next;
+                        continue;
+                }
+                int k = depexpr_parse(json_string_value(json_object_get(o, "depends")), &g->owned[i], err, errlen);
+                if (k < 0) {
+                        graph_done(g);
+                        return k;
+                }
+                g->r[i].expr = g->owned[i];
+        }
+        return 0;
+}
+
+int decide_check_depends(const json_t *group_resources, const char *name, const DepExpr *next, char *err,
+                         size_t errlen) {
+        Graph g;
+        int k = graph_build(group_resources, name, next, &g, err, errlen);
+        if (k < 0)
+                return k;
+        k = depgraph_check(g.r, g.n, err, errlen, NULL, NULL);
+        graph_done(&g);
+        return k;
+}
+
+/* ---- failure history ---- */
+
+size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret) {
+        size_t n = json_array_size(failures), m = 0;
+        PolicyEvent *e = calloc(n + 1, sizeof(PolicyEvent));
+        if (!e) {
+                *ret = NULL;
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_t *f = json_array_get(failures, i);
+                if (strcmp(json_string_value(json_object_get(f, "kind")), kind) != 0)
+                        continue;
+                e[m++] = (PolicyEvent) { .time_ms = (uint64_t) json_integer_value(json_object_get(f, "time_ms")),
+                                         .node = (unsigned) json_integer_value(json_object_get(f, "node")) };
+        }
+        *ret = e;
+        return m;
+}
+
+/* ---- placement ---- */
+
+int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
+                     const unsigned *excluded, size_t n_excluded, Placement *ret) {
+        GroupCommon gc;
+        int k = decide_group_common(json_object_get(group, "properties"), &gc, NULL, ret->reason, sizeof(ret->reason));
+        if (k < 0)
+                return k;
+        size_t nr = json_array_size(resources), nn = json_array_size(nodes);
+        ResourceCommon *rc = calloc(nr + 1, sizeof(ResourceCommon));
+        PlacementResource *pr = calloc(nr + 1, sizeof(PlacementResource));
+        PlacementNode *pn = calloc(nn + 1, sizeof(PlacementNode));
+        if (!rc || !pr || !pn)
+                k = -ENOMEM;
+        size_t loaded = 0;
+        for (size_t i = 0; k >= 0 && i < nr; i++, loaded++) {
+                json_t *o = json_array_get(resources, i);
+                k = decide_resource_common(json_object_get(o, "common"), &rc[i], NULL, NULL, 0);
+                if (k < 0) {
+                        k = resource_common_init(&rc[i], NULL, 0);
+                        if (k < 0)
+                                break;
+                }
+                pr[i] = (PlacementResource) { .name = json_string_value(json_object_get(o, "name")),
+                                              .possible_owners = rc[i].possible_owners };
+        }
+        for (size_t i = 0; k >= 0 && i < nn; i++) {
+                json_t *o = json_array_get(nodes, i);
+                const char *state = json_string_value(json_object_get(o, "state"));
+                pn[i] = (PlacementNode) { .id = (unsigned) json_integer_value(json_object_get(o, "id")),
+                                          .name = json_string_value(json_object_get(o, "name")),
+                                          .up = state && strcmp(state, "Down") != 0,
+                                          .paused = json_is_true(json_object_get(o, "paused")),
+                                          .n_groups = owned_counts ? owned_counts[i] : 0 };
+        }
+        if (k >= 0) {
+                PlacementGroup pg = { .name = json_string_value(json_object_get(group, "name")),
+                                      .resources = pr,
+                                      .n_resources = nr,
+                                      .preferred_owners = gc.preferred_owners,
+                                      .classes = gc.anti_affinity_class_names,
+                                      .excluded = excluded,
+                                      .n_excluded = n_excluded };
+                k = placement_choose(&pg, pn, nn, ret);
+        }
+        for (size_t i = 0; rc && i < loaded; i++)
+                resource_common_done(&rc[i]);
+        free(rc);
+        free(pr);
+        free(pn);
+        group_common_done(&gc);
+        return k;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Glue between the database's JSON view and the pure code in policy/. */
+#pragma once
+
+#include <jansson.h>
+
+#include "depexpr.h"
+#include "depgraph.h"
+#include "placement.h"
+#include "policy.h"
+
+/* Common properties from text values over their defaults. On failure *bad
+ * (when given) names the property and err says what is wrong. */
+int decide_resource_common(const json_t *values, ResourceCommon *ret, const char **bad, char *err, size_t errlen);
+int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad, char *err, size_t errlen);
+/* The canonical spelling of a resource common property, or NULL when name
+ * is not one (it is then the type's own). */
+const char *decide_common_name(const char *name);
+
+/* The group's dependency graph still holds when resource `name` depends on
+ * next: every name in the group, no cycle. -ENOENT, -ELOOP with err. */
+int decide_check_depends(const json_t *group_resources, const char *name, const DepExpr *next, char *err,
+                         size_t errlen);
+
+/* The failures of one kind as policy events; *ret malloc'ed. */
+size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret);
+
+/* Where the group goes: nodes as the API shows them (with "state");
+ * owned_counts[i] groups owned by nodes[i]. */
+int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
+                     const unsigned *excluded, size_t n_excluded, Placement *ret);

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The failover manager: makes what runs match what is wanted. After every
+ * applied message and every state a monitor reports, it looks at each group
+ * again (coalesced into one pass on the loop) and acts on this node's share:
+ *
+ *   group wanted online, no owner      placement (policy/placement.c) → owner
+ *   resource wanted, its dependencies  online (opened in a monitor first,
+ *   online, not yet online             probed, then online)
+ *   resource not wanted, no dependent  offline (dependents go first)
+ *   still running
+ *   resource Failed unexpectedly       the restart policy (policy/policy.c):
+ *                                      restart after RestartDelay, leave it
+ *                                      Failed, or fail the group over
+ *   group failed over, nowhere to go   Failed; tried again after
+ *                                      RetryPeriodOnFailure
+ *
+ * Decisions are pure functions of the database, the membership and the
+ * failure history; this file only carries them out. Must never block the
+ * loop, and never start a resource whose previous run is not known to
+ * have ended.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "decide.h"
+#include "macro.h"
+#include "monitors.h"
+#include "props.h"
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *jstr(const json_t *o, const char *k) {
+        return json_string_value(json_object_get(o, k));
+}
+
+static bool is(const char *state, const char *what) {
+        return state && strcmp(state, what) == 0;
+}
+
+static bool running(const char *state) {
+        return is(state, "Online") || is(state, "OnlinePending") || is(state, "OfflinePending");
+}
+
+/* ---- talking to the monitors ---- */
+
+typedef struct Call {
+        Daemon *d;
+        char *id;
+        char *what;
+} Call;
+
+static Call *call_new(Daemon *d, const char *id, const char *what) {
+        Call *c = calloc(1, sizeof(*c));
+        if (c) {
+                c->d = d;
+                c->id = strdup(id);
+                c->what = strdup(what);
+        }
+        return c;
+}
+
+static void call_free(Call *c) {
+        free(c->id);
+        free(c->what);
+        free(c);
+}
+
+static void request(Daemon *d, RtResource *r, const char *type);
+
+static void on_reply(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Call *c = userdata;
+        Daemon *d = c->d;
+        RtResource *r = hashmap_get(d->resources, c->id);
+        if (r) {
+                r->in_flight = false;
+                if (reply->error < 0) {
+                        clusterlog_printf(d->log, "warning", "RESOURCE_REQUEST_FAILED", r->id, NULL, "%s: %s", c->what,
+                                          reply->message ? reply->message : strerror(-reply->error));
+                        if (is(c->what, "open")) {
+                                /* Could not even be opened (a plug-in missing on this
+                                 * node, values it refuses): it cannot run here. */
+                                rt_set_state(d, r, "Failed", reply->message);
+                                r->held_failed = true;
+                        }
+                } else if (is(c->what, "open")) {
+                        r->opened = true;
+                        /* Is it running already (started before wolfpackd was)? */
+                        request(d, r, "probe");
+                } else if (is(c->what, "probe") && json_is_true(json_object_get(reply->reply, "running"))) {
+                        r->owner = d->cfg.node_id;
+                        rt_set_state(d, r, "Online", "found running");
+                } else if (is(c->what, "close")) {
+                        r->opened = false;
+                }
+        }
+        call_free(c);
+        fm_kick(d);
+}
+
+static void request(Daemon *d, RtResource *r, const char *type) {
+        Call *c = call_new(d, r->id, type);
+        if (!c)
+                return;
+        static const struct {
+                const char *type;
+                int (*fn)(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
+        } calls[] = {
+                { "online", monitors_online }, { "offline", monitors_offline }, { "terminate", monitors_terminate },
+                { "probe", monitors_probe },   { "close", monitors_close },
+        };
+        int k = -EINVAL;
+        r->in_flight = true;
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++)
+                if (is(calls[i].type, type))
+                        k = calls[i].fn(d->monitors, r->id, on_reply, c);
+        if (k < 0) {
+                r->in_flight = false;
+                clusterlog_printf(d->log, "error", "RESOURCE_REQUEST_FAILED", r->id, NULL, "%s: %s", type, strerror(-k));
+                call_free(c);
+        }
+}
+
+static void open_resource(Daemon *d, RtResource *r, json_t *res) {
+        Call *c = call_new(d, r->id, "open");
+        if (!c)
+                return;
+        json_t *common = json_object_get(res, "common");
+        ResourceCommon rc;
+        bool loaded = decide_resource_common(common, &rc, NULL, NULL, 0) >= 0;
+        bool separate = loaded && rc.separate_monitor;
+        wp_usec_t deadlock = loaded ? rc.deadlock_timeout : 300 * WP_USEC_PER_SEC;
+        if (loaded)
+                resource_common_done(&rc);
+        /* The monitor takes the per-resource timing; the rest is ours. */
+        json_t *mcommon = json_object();
+        static const char *const passed[] = { "LooksAlivePollInterval", "IsAlivePollInterval", "PendingTimeout" };
+        for (size_t i = 0; i < ELEMENTSOF(passed); i++) {
+                json_t *v = json_object_get(common, passed[i]);
+                if (v)
+                        json_object_set(mcommon, passed[i], v);
+        }
+        MonitorsOpen o = {
+                .resource = r->id,
+                .name = jstr(res, "name"),
+                .rtype = jstr(res, "type"),
+                .properties = json_object_get(res, "properties"),
+                .common = mcommon,
+                .separate = separate,
+                .deadlock_timeout_usec = deadlock,
+        };
+        r->in_flight = true;
+        int k = monitors_open(d->monitors, &o, on_reply, c);
+        json_decref(mcommon);
+        if (k < 0) {
+                r->in_flight = false;
+                clusterlog_printf(d->log, "error", "RESOURCE_OPEN_FAILED", r->id, jstr(res, "name"), "%s", strerror(-k));
+                call_free(c);
+        }
+}
+
+/* ---- dependencies ---- */
+
+typedef struct NameLookup {
+        Daemon *d;
+        json_t *resources;
+} NameLookup;
+
+static RtResource *by_name(NameLookup *l, const char *name) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(l->resources, i, o)
+                if (strcasecmp(jstr(o, "name"), name) == 0)
+                        return hashmap_get(l->d->resources, jstr(o, "id"));
+        return NULL;
+}
+
+static bool name_online(const char *name, void *userdata) {
+        RtResource *r = by_name(userdata, name);
+        return r && is(r->state, "Online");
+}
+
+static bool deps_online(Daemon *d, json_t *res, json_t *group_resources) {
+        _cleanup_depexpr_ DepExpr *e = NULL;
+        if (depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
+                return false;
+        NameLookup l = { d, group_resources };
+        return depexpr_eval(e, name_online, &l);
+}
+
+/* Does any resource of the group that depends on res still run? */
+static bool dependents_running(Daemon *d, json_t *res, json_t *group_resources) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(group_resources, i, o) {
+                _cleanup_depexpr_ DepExpr *e = NULL;
+                if (o == res || depexpr_parse(jstr(o, "depends"), &e, NULL, 0) < 0)
+                        continue;
+                if (!depexpr_references(e, jstr(res, "name")))
+                        continue;
+                RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                if (r && (running(r->state) || r->in_flight))
+                        return true;
+        }
+        return false;
+}
+
+/* ---- policy ---- */
+
+static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata);
+static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void record_failure(Daemon *d, const char *object, const char *kind) {
+        json_t *m = json_pack("{s:s, s:s, s:s, s:i}", "type", "failure.record", "object", object, "kind", kind, "node",
+                              (int) d->cfg.node_id);
+        if (m)
+                (void) command_send(d, m, NULL, NULL);
+}
+
+static void take_group_down(Daemon *d, const char *group_id) {
+        json_t *res = db_resources(d->db, group_id);
+        size_t i;
+        json_t *o;
+        json_array_foreach(res, i, o) {
+                RtResource *r = rt_resource(d, jstr(o, "id"));
+                if (!r)
+                        continue;
+                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+                if (r->opened && running(r->state)) {
+                        r->stopping = true;
+                        request(d, r, "terminate");
+                }
+        }
+        json_decref(res);
+}
+
+/* The retry period of a group: the shortest RetryPeriodOnFailure of its
+ * resources. */
+static uint64_t group_retry_ms(const json_t *resources) {
+        size_t n = json_array_size(resources);
+        ResourceCommon *rc = calloc(n + 1, sizeof(ResourceCommon));
+        const ResourceCommon **p = calloc(n + 1, sizeof(ResourceCommon *));
+        size_t m = 0;
+        for (size_t i = 0; rc && p && i < n; i++)
+                if (decide_resource_common(json_object_get(json_array_get(resources, i), "common"), &rc[m], NULL, NULL, 0) >= 0) {
+                        p[m] = &rc[m];
+                        m++;
+                }
+        uint64_t ms = p ? policy_retry_period_ms(p, m) : 3600 * 1000;
+        for (size_t i = 0; i < m; i++)
+                resource_common_done(&rc[i]);
+        free(rc);
+        free(p);
+        return ms;
+}
+
+static void fail_group(Daemon *d, const char *group_id, const char *why) {
+        json_t *g = db_group(d->db, group_id);
+        RtGroup *rg = rt_group(d, group_id);
+        json_t *res = db_resources(d->db, group_id);
+        GroupCommon gc;
+        if (!g || !rg || decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0) {
+                json_decref(g);
+                json_decref(res);
+                return;
+        }
+        int64_t now = now_ms();
+        json_t *history = db_failures(d->db, group_id, now - (int64_t) (gc.failover_period / 1000));
+        PolicyEvent *ev = NULL;
+        size_t n = decide_events(history, "failover", &ev);
+        json_decref(history);
+        GroupDecision dec;
+        uint64_t retry = group_retry_ms(res);
+        int k = policy_group_failure(&gc, d->view.n_members, ev, n, retry, (uint64_t) now, &dec);
+        free(ev);
+        group_common_done(&gc);
+        record_failure(d, group_id, "failover");
+        clusterlog_printf(d->log, "warning", "GROUP_FAILED", group_id, jstr(g, "name"), "%s; %s", why,
+                          k >= 0 ? dec.reason : "no decision");
+        take_group_down(d, group_id);
+        /* A failover needs another node; this engine has only this one, so
+         * the group stays Failed until RetryPeriodOnFailure has passed. */
+        rg->owner = 0;
+        rg->failed = true;
+        uint64_t at = k >= 0 && dec.retry_at_ms ? dec.retry_at_ms : (uint64_t) now + retry;
+        rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
+        if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
+                                       (at > (uint64_t) now ? at - (uint64_t) now : 0) * 1000, 1000 * 1000, on_retry_timer,
+                                       d) >= 0)
+                sd_event_source_set_description(rg->retry_timer, group_id);
+        json_decref(g);
+        json_decref(res);
+}
+
+static void resource_failed(Daemon *d, RtResource *r) {
+        json_t *res = db_resource(d->db, r->id);
+        if (!res)
+                return;
+        ResourceCommon rc;
+        if (decide_resource_common(json_object_get(res, "common"), &rc, NULL, NULL, 0) < 0 &&
+            resource_common_init(&rc, NULL, 0) < 0) {
+                json_decref(res);
+                return;
+        }
+        int64_t now = now_ms();
+        json_t *history = db_failures(d->db, r->id, now - (int64_t) (rc.restart_period / 1000));
+        PolicyEvent *ev = NULL;
+        size_t n = decide_events(history, "restart", &ev);
+        json_decref(history);
+        ResourceDecision dec;
+        int k = policy_resource_failure(&rc, ev, n, d->cfg.node_id, (uint64_t) now, &dec);
+        free(ev);
+        resource_common_done(&rc);
+        if (k < 0) {
+                json_decref(res);
+                return;
+        }
+        switch (dec.action) {
+        case RESOURCE_RESTART:
+                record_failure(d, r->id, "restart");
+                clusterlog_printf(d->log, "notice", "RESOURCE_RESTARTING", r->id, jstr(res, "name"), "%s", dec.reason);
+                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+                if (sd_event_add_time_relative(d->event, &r->restart_timer, CLOCK_MONOTONIC, dec.delay_ms * 1000, 1000,
+                                               on_restart_timer, d) >= 0)
+                        sd_event_source_set_description(r->restart_timer, r->id);
+                break;
+        case RESOURCE_LEAVE_FAILED:
+                r->held_failed = true;
+                clusterlog_printf(d->log, "warning", "RESOURCE_LEFT_FAILED", r->id, jstr(res, "name"), "%s", dec.reason);
+                break;
+        case RESOURCE_FAIL_GROUP:
+                fail_group(d, jstr(res, "group_id"), dec.reason);
+                break;
+        }
+        json_decref(res);
+}
+
+static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Daemon *d = userdata;
+        const char *id = NULL;
+        sd_event_source_get_description(s, &id);
+        RtResource *r = id ? hashmap_get(d->resources, id) : NULL;
+        if (r && r->restart_timer == s)
+                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+        fm_kick(d);
+        return 0;
+}
+
+static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Daemon *d = userdata;
+        const char *id = NULL;
+        sd_event_source_get_description(s, &id);
+        RtGroup *g = id ? hashmap_get(d->groups, id) : NULL;
+        if (g && g->retry_timer == s) {
+                g->failed = false;
+                g->retry_timer = sd_event_source_disable_unref(g->retry_timer);
+                /* Resources the policy held get another chance too. */
+                json_t *res = db_resources(d->db, g->id);
+                size_t i;
+                json_t *o;
+                json_array_foreach(res, i, o) {
+                        RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                        if (r)
+                                r->held_failed = false;
+                }
+                json_decref(res);
+                clusterlog_printf(d->log, "notice", "GROUP_RETRY", g->id, NULL, "RetryPeriodOnFailure has passed; trying the group again");
+        }
+        fm_kick(d);
+        return 0;
+}
+
+/* ---- the evaluation ---- */
+
+static uint32_t place(Daemon *d, json_t *g, json_t *res, char *why, size_t whylen) {
+        json_t *nodes = db_nodes(d->db);
+        size_t n = json_array_size(nodes);
+        unsigned *owned = calloc(n + 1, sizeof(unsigned));
+        for (size_t i = 0; i < n; i++) {
+                json_t *o = json_array_get(nodes, i);
+                rt_node_json(d, json_incref(o));
+                json_decref(o);
+                if (owned)
+                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
+        }
+        Placement p = {};
+        int k = decide_placement(g, res, nodes, owned, NULL, 0, &p);
+        free(owned);
+        json_decref(nodes);
+        snprintf(why, whylen, "%s", p.reason);
+        return k >= 0 ? p.node : 0;
+}
+
+static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
+        const char *gid = jstr(g, "id");
+        RtGroup *rg = rt_group(d, gid);
+        if (!rg)
+                return;
+        json_t *res = db_resources(d->db, gid);
+        bool want = is(jstr(g, "desired"), "online") && !d->stopping && !rg->failed;
+
+        char why[512] = "";
+        if (want && rg->owner == 0) {
+                /* The coordinator places; on this engine that is us. */
+                uint32_t node = place(d, g, res, why, sizeof(why));
+                if (node == 0) {
+                        clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
+                        rg->failed = true;
+                        json_decref(res);
+                        return;
+                }
+                rg->owner = node;
+                clusterlog_printf(d->log, "info", "GROUP_PLACED", gid, jstr(g, "name"), "placed on %s",
+                                  node_name(d, node));
+        }
+        if (rg->owner != d->cfg.node_id) {
+                json_decref(res);
+                return;
+        }
+
+        bool anything = false;
+        size_t i;
+        json_t *o;
+        json_array_foreach(res, i, o) {
+                RtResource *r = rt_resource(d, jstr(o, "id"));
+                if (!r)
+                        continue;
+                if (r->in_flight || running(r->state))
+                        anything = true;
+                if (r->in_flight)
+                        continue;
+                bool should = want && is(jstr(o, "desired"), "online") && !r->held_failed;
+                if (should) {
+                        if (running(r->state) || r->restart_timer)
+                                continue;
+                        if (!r->opened) {
+                                open_resource(d, r, o);
+                                anything = true;
+                                continue;
+                        }
+                        if (!deps_online(d, o, res))
+                                continue;
+                        r->stopping = false;
+                        r->owner = d->cfg.node_id;
+                        request(d, r, "online");
+                        anything = true;
+                } else {
+                        if (!running(r->state))
+                                continue;
+                        if (dependents_running(d, o, res))
+                                continue;
+                        r->stopping = true;
+                        request(d, r, "offline");
+                        anything = true;
+                }
+        }
+        if (!want && !anything)
+                rg->owner = 0;
+        *ret_busy = *ret_busy || anything;
+        json_decref(res);
+}
+
+static int on_evaluate(sd_event_source *s, void *userdata) {
+        Daemon *d = userdata;
+        /* Nothing is decided before the first view, nor while resources
+         * an earlier run left are being adopted: starting one of them
+         * again would run it twice. */
+        if (!d->have_view || d->reattaching)
+                return 0;
+        json_t *groups = db_groups(d->db);
+        bool busy = false;
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g)
+                evaluate_group(d, g, &busy);
+        json_decref(groups);
+        if (d->stopping && !busy) {
+                clusterlog_printf(d->log, "notice", "NODE_STOPPED", NULL, NULL, "every resource of this node is offline");
+                sd_event_exit(d->event, 0);
+        }
+        return 0;
+}
+
+void fm_kick(Daemon *d) {
+        if (!d->evaluate && sd_event_add_defer(d->event, &d->evaluate, on_evaluate, d) < 0)
+                return;
+        sd_event_source_set_enabled(d->evaluate, SD_EVENT_ONESHOT);
+}
+
+void fm_fail(Daemon *d, const char *id) {
+        RtResource *r = hashmap_get(d->resources, id);
+        if (!r || !r->opened)
+                return;
+        r->fail_requested = true;
+        r->stopping = false;
+        request(d, r, "terminate");
+}
+
+void fm_shutdown(Daemon *d) {
+        if (d->stopping)
+                return;
+        d->stopping = true;
+        clusterlog_printf(d->log, "notice", "NODE_STOPPING", NULL, NULL,
+                          "stopping this node's resources in dependency order; their desired state is kept");
+        fm_kick(d);
+}
+
+void fm_resource_state(Daemon *d, const char *id, const char *state, const char *reason, json_t *readonly) {
+        RtResource *r = rt_resource(d, id);
+        if (!r)
+                return;
+        if (readonly) {
+                json_decref(r->readonly);
+                r->readonly = json_incref(readonly);
+        }
+        if (running(state))
+                r->owner = d->cfg.node_id;
+        else if (is(state, "Offline"))
+                r->owner = 0;
+        if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
+                r->fail_requested = false;
+                state = "Failed";
+                reason = "failed on the administrator's request";
+        }
+        bool unexpected = is(state, "Failed") && !r->stopping && !d->stopping;
+        rt_set_state(d, r, state, reason);
+        if (unexpected)
+                resource_failed(d, r);
+        fm_kick(d);
+}
+
+void fm_applied(Daemon *d, const json_t *msg) {
+        const char *type = jstr(msg, "type"), *id = jstr(msg, "id");
+        if (is(type, "group.desire") && is(jstr(msg, "state"), "online")) {
+                /* An administrator's online clears what policy held. */
+                RtGroup *g = rt_group(d, id);
+                if (g) {
+                        g->failed = false;
+                        g->retry_timer = sd_event_source_disable_unref(g->retry_timer);
+                }
+                json_t *res = db_resources(d->db, id);
+                size_t i;
+                json_t *o;
+                json_array_foreach(res, i, o) {
+                        RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                        if (r)
+                                r->held_failed = false;
+                }
+                json_decref(res);
+        } else if (is(type, "resource.desire") && is(jstr(msg, "state"), "online")) {
+                RtResource *r = hashmap_get(d->resources, id);
+                if (r)
+                        r->held_failed = false;
+        } else if (is(type, "resource.delete")) {
+                RtResource *r = hashmap_get(d->resources, id);
+                if (r && r->opened)
+                        (void) monitors_close(d->monitors, id, NULL, NULL);
+                rt_forget_resource(d, id);
+        } else if (is(type, "group.delete"))
+                rt_forget_group(d, id);
+        else if (is(type, "resource.set")) {
+                /* New values reach an open resource through its monitor. */
+                RtResource *r = hashmap_get(d->resources, id);
+                json_t *p = json_object_get(msg, "private");
+                if (r && r->opened && json_object_size(p) > 0)
+                        (void) monitors_set_properties(d->monitors, id, p, NULL, NULL);
+        }
+        fm_kick(d);
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Runtime state: who runs what now, as the monitors report it. Kept in
+ * memory only — never written to the database — and served read-only even
+ * when this node has no quorum. Also the API's objects, which join the
+ * database's view with this one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "macro.h"
+
+RtResource *rt_resource(Daemon *d, const char *id) {
+        RtResource *r = hashmap_get(d->resources, id);
+        if (r)
+                return r;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->id = strdup(id);
+        r->state = strdup("Offline");
+        if (!r->id || !r->state || hashmap_put(d->resources, r->id, r) < 0) {
+                free(r->id);
+                free(r->state);
+                free(r);
+                return NULL;
+        }
+        return r;
+}
+
+RtGroup *rt_group(Daemon *d, const char *id) {
+        RtGroup *g = hashmap_get(d->groups, id);
+        if (g)
+                return g;
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return NULL;
+        g->id = strdup(id);
+        if (!g->id || hashmap_put(d->groups, g->id, g) < 0) {
+                free(g->id);
+                free(g);
+                return NULL;
+        }
+        return g;
+}
+
+void rt_forget_resource(Daemon *d, const char *id) {
+        RtResource *r = hashmap_remove(d->resources, id);
+        if (!r)
+                return;
+        sd_event_source_disable_unref(r->restart_timer);
+        json_decref(r->readonly);
+        free(r->reason);
+        free(r->state);
+        free(r->id);
+        free(r);
+}
+
+void rt_forget_group(Daemon *d, const char *id) {
+        RtGroup *g = hashmap_remove(d->groups, id);
+        if (!g)
+                return;
+        sd_event_source_disable_unref(g->retry_timer);
+        free(g->id);
+        free(g);
+}
+
+const char *node_name(Daemon *d, uint32_t id) {
+        if (id == 0)
+                return NULL;
+        if (id == d->cfg.node_id)
+                return d->cfg.node_name;
+        return "unknown";
+}
+
+void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason) {
+        bool same = strcmp(r->state, state) == 0 &&
+                    ((!reason && !r->reason) || (reason && r->reason && strcmp(reason, r->reason) == 0));
+        char *s = strdup(state), *why = reason ? strdup(reason) : NULL;
+        if (!s) {
+                free(why);
+                return;
+        }
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "type", "state", "resource", r->id, "state", state,
+                               "previous", r->state, "reason", reason);
+        free(r->state);
+        r->state = s;
+        free(r->reason);
+        r->reason = why;
+        if (same) {
+                json_decref(ev);
+                return;
+        }
+        json_t *db = db_resource(d->db, r->id);
+        if (ev && db) {
+                json_object_set(ev, "name", json_object_get(db, "name"));
+                json_object_set(ev, "group", json_object_get(db, "group"));
+        }
+        json_decref(db);
+        if (ev)
+                events_emit(d, ev);
+}
+
+const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources) {
+        size_t n = json_array_size(resources), online = 0, offline = 0, failed = 0, pending = 0;
+        for (size_t i = 0; i < n; i++) {
+                const char *id = json_string_value(json_object_get(json_array_get(resources, i), "id"));
+                RtResource *r = id ? hashmap_get(d->resources, id) : NULL;
+                const char *s = r ? r->state : "Offline";
+                if (strcmp(s, "Online") == 0)
+                        online++;
+                else if (strcmp(s, "Failed") == 0)
+                        failed++;
+                else if (strstr(s, "Pending"))
+                        pending++;
+                else
+                        offline++;
+        }
+        RtGroup *g = hashmap_get(d->groups, group_id);
+        if (g && g->failed)
+                return "Failed";
+        if (pending > 0)
+                return "Pending";
+        if (n == 0 || offline == n)
+                return "Offline";
+        if (online == n)
+                return "Online";
+        if (failed > 0 && online == 0)
+                return "Failed";
+        return "PartialOnline";
+}
+
+json_t *rt_resource_json(Daemon *d, json_t *o) {
+        if (!o)
+                return NULL;
+        const char *id = json_string_value(json_object_get(o, "id"));
+        RtResource *r = hashmap_get(d->resources, id);
+        json_object_set_new(o, "state", json_string(r ? r->state : "Offline"));
+        const char *owner = r ? node_name(d, r->owner) : NULL;
+        json_object_set_new(o, "owner", owner ? json_string(owner) : json_null());
+        json_object_set_new(o, "state_reason", r && r->reason ? json_string(r->reason) : json_null());
+        /* RestartCount: restarts within the sliding window, from the
+         * replicated failure history. */
+        json_t *f = db_failures(d->db, id, 0);
+        size_t restarts = 0, i;
+        json_t *e;
+        json_array_foreach(f, i, e)
+                restarts += strcmp(json_string_value(json_object_get(e, "kind")), "restart") == 0;
+        json_decref(f);
+        json_object_set_new(o, "restart_count", json_integer((json_int_t) restarts));
+        if (r && r->readonly)
+                json_object_update(json_object_get(o, "properties"), r->readonly);
+        return o;
+}
+
+json_t *rt_group_json(Daemon *d, json_t *o) {
+        if (!o)
+                return NULL;
+        const char *id = json_string_value(json_object_get(o, "id"));
+        json_t *res = db_resources(d->db, id);
+        RtGroup *g = hashmap_get(d->groups, id);
+        json_object_set_new(o, "state", json_string(rt_group_state(d, id, res)));
+        const char *owner = g ? node_name(d, g->owner) : NULL;
+        json_object_set_new(o, "owner", owner ? json_string(owner) : json_null());
+        json_decref(res);
+        return o;
+}
+
+json_t *rt_node_json(Daemon *d, json_t *o) {
+        if (!o)
+                return NULL;
+        json_int_t id = json_integer_value(json_object_get(o, "id"));
+        bool up = false;
+        for (unsigned i = 0; i < d->view.n_members; i++)
+                up = up || d->view.members[i] == (uint32_t) id;
+        bool paused = json_is_true(json_object_get(o, "paused"));
+        json_object_set_new(o, "state", json_string(!up ? "Down" : paused ? "Paused" : "Up"));
+        size_t owned = 0, it = 0;
+        RtGroup *g;
+        while ((g = hashmap_next(d->groups, &it, NULL)))
+                owned += g->owner == (uint32_t) id;
+        json_object_set_new(o, "groups", json_integer((json_int_t) owned));
+        return o;
+}

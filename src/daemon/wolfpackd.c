@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wolfpackd, the cluster service: one per node. Parses options, builds the
+ * daemon, tells the service manager it is ready, runs the loop.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon-config.h"
+#include "macro.h"
+
+static void usage(FILE *f) {
+        fputs("Usage: wolfpackd [OPTIONS]\n"
+              "The Wolfpack cluster service.\n\n"
+              "  --config FILE        configuration file (default /etc/wolfpack/wolfpackd.conf)\n"
+              "  --state-dir DIR      cluster database and node state (default " WOLFPACK_STATE_DIR ",\n"
+              "                       or $WOLFPACK_STATE_DIR)\n"
+              "  --socket PATH        the API's unix socket (default " WOLFPACK_RUNTIME_DIR "/wolfpack.sock,\n"
+              "                       or $WOLFPACK_SOCKET)\n"
+              "  --runtime-dir DIR    monitor sockets (default " WOLFPACK_RUNTIME_DIR ")\n"
+              "  --log-dir DIR        the cluster log (default /var/log/wolfpack)\n"
+              "  --node-name NAME     this node's name (default: the host name)\n"
+              "  --lease-timeout D    monitors terminate everything when not renewed for D (default 0: off)\n"
+              "  --foreground         do not detach\n"
+              "  --version, --help\n",
+              f);
+}
+
+int main(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },   { "state-dir", required_argument, NULL, 's' },
+                { "socket", required_argument, NULL, 'S' },   { "runtime-dir", required_argument, NULL, 'r' },
+                { "log-dir", required_argument, NULL, 'l' },  { "node-name", required_argument, NULL, 'n' },
+                { "lease-timeout", required_argument, NULL, 'L' },
+                { "foreground", no_argument, NULL, 'f' },     { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },           {},
+        };
+        static const struct {
+                int opt;
+                const char *key;
+        } keys[] = { { 's', "state-dir" }, { 'S', "socket" },    { 'r', "runtime-dir" },
+                     { 'l', "log-dir" },   { 'n', "node-name" }, { 'L', "lease-timeout" } };
+        DaemonConfig cfg;
+        char err[1024];
+        const char *config_file = NULL;
+        bool foreground = false;
+        int c;
+
+        if (config_defaults(&cfg) < 0)
+                return 1;
+        /* Options are applied after the file and the environment: read them twice. */
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        config_file = optarg;
+                        break;
+                case 'f':
+                        foreground = true;
+                        break;
+                case 'V':
+                        printf("wolfpackd %s\n", WOLFPACK_VERSION);
+                        return 0;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case '?':
+                        usage(stderr);
+                        return 2;
+                default:
+                        break;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "wolfpackd: unexpected argument \"%s\"\n", argv[optind]);
+                usage(stderr);
+                return 2;
+        }
+        if (config_load_file(&cfg, config_file ? config_file : "/etc/wolfpack/wolfpackd.conf", config_file != NULL, err,
+                             sizeof(err)) < 0) {
+                fprintf(stderr, "wolfpackd: %s\n", err);
+                return 2;
+        }
+        const char *env_state = getenv("WOLFPACK_STATE_DIR"), *env_socket = getenv("WOLFPACK_SOCKET");
+        if ((env_state && *env_state && config_set(&cfg, "state-dir", env_state, "WOLFPACK_STATE_DIR", err, sizeof(err)) < 0) ||
+            (env_socket && *env_socket && config_set(&cfg, "socket", env_socket, "WOLFPACK_SOCKET", err, sizeof(err)) < 0)) {
+                fprintf(stderr, "wolfpackd: %s\n", err);
+                return 2;
+        }
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        if (keys[i].opt == c && config_set(&cfg, keys[i].key, optarg, "--" , err, sizeof(err)) < 0) {
+                                fprintf(stderr, "wolfpackd: %s\n", err);
+                                return 2;
+                        }
+
+        if (!foreground && daemon(0, 0) < 0) {
+                perror("wolfpackd: cannot detach");
+                return 1;
+        }
+        Daemon *d = NULL;
+        int k = daemon_new(&cfg, &d, err, sizeof(err));
+        if (k >= 0)
+                k = daemon_start(d, err, sizeof(err));
+        if (k < 0) {
+                fprintf(stderr, "wolfpackd: %s\n", err[0] ? err : strerror(-k));
+                daemon_free(d);
+                return 1;
+        }
+        k = sd_event_loop(d->event);
+        daemon_free(d);
+        config_done(&cfg);
+        return k < 0 ? 1 : 0;
+}

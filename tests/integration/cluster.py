@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A one-node cluster for end-to-end tests: wolfpackd started in a cgroup
+of its own (so its daemon/monitor/res subtree never meets another test's),
+with its state, runtime directory, socket and log in a private directory,
+driven through the real CLI and the real API."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.path.abspath(os.environ.get("WOLFPACK_BUILD") or os.path.join(HERE, "..", "..", "build"))
+WOLFPACKD = os.path.join(BUILD, "src", "wolfpackd")
+WOLFPACK = os.path.join(BUILD, "src", "wolfpack")
+FLOCKAPP = os.path.join(HERE, "apps", "flockapp.py")
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4]
+    raise RuntimeError("no cgroup2 tree")
+
+
+def own_cgroup():
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            if line.startswith("0::"):
+                return cgroup2_mount() + line[3:].strip().rstrip("/")
+    raise RuntimeError("no cgroup2 membership")
+
+
+def cgroup_pids(path):
+    pids = []
+    for root, dirs, files in os.walk(path):
+        try:
+            with open(os.path.join(root, "cgroup.procs")) as f:
+                pids += [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return pids
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path, timeout=10):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class Cluster:
+    def __init__(self, lease_timeout=None):
+        self.dir = tempfile.mkdtemp(prefix="wp-c-")
+        self.tag = "wp-c-" + uuid.uuid4().hex[:8]
+        self.cgroup = os.path.join(own_cgroup(), self.tag)
+        os.makedirs(self.cgroup)
+        self.socket = os.path.join(self.dir, "wolfpack.sock")
+        self.locks = os.path.join(self.dir, "locks")
+        os.makedirs(self.locks)
+        self.lease_timeout = lease_timeout
+        self.proc = None
+        self.start()
+
+    # ---- the daemon ----
+
+    def start(self, wait=True):
+        args = [WOLFPACKD, "--foreground", "--state-dir", self.dir + "/state", "--runtime-dir", self.dir + "/run",
+                "--socket", self.socket, "--log-dir", self.dir + "/log", "--node-name", "n1"]
+        if self.lease_timeout:
+            args += ["--lease-timeout", self.lease_timeout]
+        procs = os.path.join(self.cgroup, "cgroup.procs")
+        self.stderr = open(os.path.join(self.dir, "wolfpackd.stderr"), "ab")
+        self.proc = subprocess.Popen(
+            ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs] + args,
+            stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR=""))
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise AssertionError("wolfpackd exited %s: %s" % (self.proc.returncode, self.daemon_output()))
+            try:
+                if self.api("GET", "/v1/cluster")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("wolfpackd did not answer within %ss: %s" % (timeout, self.daemon_output()))
+
+    def daemon_output(self):
+        try:
+            with open(os.path.join(self.dir, "wolfpackd.stderr")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            if sig != signal.SIGKILL:
+                self.proc.wait(timeout)
+            else:
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    # ---- clients ----
+
+    def cli(self, *args, check=True, timeout=60):
+        p = subprocess.run([WOLFPACK, "--socket", self.socket] + list(args), capture_output=True, text=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError("wolfpack %s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def cli_json(self, *args):
+        return json.loads(self.cli("--json", *args).stdout)
+
+    def api(self, method, path, body=None, raw=None, headers=None):
+        c = UnixHTTP(self.socket)
+        try:
+            data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+            h = {"Content-Type": "application/json"}
+            h.update(headers or {})
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            text = r.read()
+            return r.status, (json.loads(text) if text else None)
+        finally:
+            c.close()
+
+    def raw(self, data, timeout=10):
+        """Send bytes as they are; the status line of the answer (the
+        server may answer and close before reading everything)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.socket)
+        try:
+            try:
+                s.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            got = b""
+            while b"\r\n\r\n" not in got:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            return int(got.split()[1]) if got else None
+        finally:
+            s.close()
+
+    # ---- objects ----
+
+    def app(self, name, *extra):
+        """A genapp command line of the test application: it holds an flock
+        on a file named after its resource and complains if it is taken."""
+        return "CommandLine=/usr/bin/python3 %s %s/%s.lock %s" % (FLOCKAPP, self.locks, name, " ".join(extra))
+
+    def resource(self, name):
+        return self.cli_json("resource", "show", name)
+
+    def group(self, name):
+        return self.cli_json("group", "show", name)
+
+    def wait_for(self, what, timeout=20, interval=0.05):
+        end = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < end:
+            try:
+                last = what()
+                if last:
+                    return last
+            except (AssertionError, OSError, ValueError):
+                pass
+            time.sleep(interval)
+        raise AssertionError("timed out waiting; last value %r" % (last,))
+
+    def wait_state(self, kind, name, state, timeout=20):
+        return self.wait_for(lambda: (self.cli_json(kind, "show", name)["state"] == state) and
+                             self.cli_json(kind, "show", name), timeout)
+
+    def twice(self):
+        return [f for f in os.listdir(self.locks) if f.endswith(".twice")]
+
+    def log(self):
+        out = []
+        try:
+            with open(os.path.join(self.dir, "log", "cluster.log")) as f:
+                for line in f:
+                    out.append(json.loads(line))
+        except FileNotFoundError:
+            pass
+        return out
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            # Whatever is left in the cgroup subtree is a leak: kill it,
+            # and report it.
+            left = [p for p in cgroup_pids(self.cgroup)]
+            for p in left:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+            for root, dirs, files in sorted(os.walk(self.cgroup), key=lambda x: -len(x[0])):
+                try:
+                    os.rmdir(root)
+                except OSError:
+                    pass
+        return left

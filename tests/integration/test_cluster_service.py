@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""wolfpackd on one node, end to end: through the CLI and the API, with real
+monitors, real genapp resources and the test application that holds an
+flock per resource (no lock may ever be taken twice)."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from cluster import WOLFPACK, Cluster, cgroup_pids
+
+
+@pytest.fixture
+def c():
+    cl = Cluster()
+    yield cl
+    left = cl.close()
+    assert not cl.twice(), "a lock was taken twice: %s" % cl.twice()
+    assert not left, "processes left behind: %s" % left
+
+
+def make_group(c, name, *resources, group_props=()):
+    c.cli("group", "create", name, *group_props)
+    for r, extra in resources:
+        c.cli("resource", "create", r, "--type", "genapp", "--group", name, c.app(r), *extra)
+
+
+def pid(c, name):
+    return int(c.resource(name)["properties"]["ProcessId"])
+
+
+def alive(p):
+    try:
+        os.kill(p, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def events_of(c, kind):
+    return [e for e in c.log() if e.get("code") == kind]
+
+
+def test_dependent_resources_online_in_order_offline_in_reverse(c):
+    make_group(c, "web", ("db", ()), ("app", ()), ("front", ()))
+    c.cli("resource", "depend", "app", "--on", "db")
+    c.cli("resource", "depend", "front", "--on", "app")
+    c.cli("group", "online", "web")
+    c.wait_state("group", "web", "Online")
+    starts = {r: pid(c, r) for r in ("db", "app", "front")}
+    # Start order: each process started after the one it depends on.
+    ticks = {}
+    for r, p in starts.items():
+        with open("/proc/%d/stat" % p) as f:
+            ticks[r] = int(f.read().rsplit(")", 1)[1].split()[19])
+    assert ticks["db"] <= ticks["app"] <= ticks["front"], ticks
+    events = subprocess.Popen([WOLFPACK, "--socket", c.socket, "--json", "events"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        time.sleep(0.3)
+        c.cli("group", "offline", "web")
+        c.wait_state("group", "web", "Offline")
+        time.sleep(0.3)
+    finally:
+        events.terminate()
+    order = [e.get("name") for e in map(json.loads, events.communicate()[0].splitlines())
+             if e.get("type") == "state" and e.get("state") == "Offline"]
+    # Offline in reverse: front first, db last.
+    assert order.index("front") < order.index("app") < order.index("db"), order
+
+
+def test_killed_application_restarts_then_group_fails(c):
+    make_group(c, "g", ("a", ("RestartThreshold=2", "RestartDelay=0", "RestartPeriod=10min")))
+    c.cli("group", "online", "g")
+    c.wait_state("resource", "a", "Online")
+    for n in range(2):
+        p = pid(c, "a")
+        os.kill(p, signal.SIGKILL)
+        c.wait_for(lambda: c.resource("a")["state"] == "Online" and pid(c, "a") != p)
+        assert c.resource("a")["restart_count"] == n + 1
+    os.kill(pid(c, "a"), signal.SIGKILL)
+    g = c.wait_state("group", "g", "Failed")
+    assert g["state"] == "Failed"
+    assert not cgroup_pids(os.path.join(c.cgroup, "res"))
+
+
+def test_restart_action_0_leaves_failed_1_always_restarts(c):
+    make_group(c, "g", ("never", ("RestartAction=0",)), ("always", ("RestartAction=1", "RestartDelay=0",
+                                                                   "RestartThreshold=1")))
+    c.cli("group", "online", "g")
+    c.wait_state("group", "g", "Online")
+    os.kill(pid(c, "never"), signal.SIGKILL)
+    r = c.wait_state("resource", "never", "Failed")
+    assert "signal 9" in (r["state_reason"] or "")
+    time.sleep(1)
+    assert c.resource("never")["state"] == "Failed"
+    assert c.resource("always")["state"] == "Online"  # the group is not affected
+    for _ in range(3):
+        p = pid(c, "always")
+        os.kill(p, signal.SIGKILL)
+        c.wait_for(lambda: c.resource("always")["state"] == "Online" and pid(c, "always") != p)
+    assert c.group("g")["state"] != "Failed"
+
+
+def test_persistent_state_across_restart(c):
+    make_group(c, "up", ("u1", ()))
+    make_group(c, "down", ("d1", ()))
+    c.cli("group", "online", "up")
+    c.cli("group", "online", "down")
+    c.wait_state("group", "down", "Online")
+    c.cli("group", "offline", "down")
+    c.wait_state("group", "down", "Offline")
+    c.wait_state("group", "up", "Online")
+    assert c.stop() == 0
+    assert not cgroup_pids(os.path.join(c.cgroup, "res")), "SIGTERM leaves no resource running"
+    c.start()
+    c.wait_state("group", "up", "Online")
+    time.sleep(0.5)
+    assert c.group("down")["state"] == "Offline"
+
+
+def test_kill9_of_wolfpackd_keeps_applications(c):
+    make_group(c, "g", ("a", ()), ("b", ()))
+    c.cli("group", "online", "g")
+    c.wait_state("group", "g", "Online")
+    before = {r: pid(c, r) for r in ("a", "b")}
+    c.stop(signal.SIGKILL)
+    c.start()
+    c.wait_state("group", "g", "Online")
+    assert {r: pid(c, r) for r in ("a", "b")} == before
+    assert all(alive(p) for p in before.values())
+
+
+def test_kill9_during_online_then_restart_is_consistent(c):
+    make_group(c, "g", *[("r%d" % i, ("ReadyCheck=sleep 0.3",)) for i in range(4)])
+    c.cli("--no-wait", "group", "online", "g")
+    time.sleep(0.2)
+    c.stop(signal.SIGKILL)
+    c.start()
+    c.wait_state("group", "g", "Online", timeout=30)
+    # One process per resource, each in its own cgroup.
+    for i in range(4):
+        procs = cgroup_pids(os.path.join(c.cgroup, "res", c.resource("r%d" % i)["id"]))
+        assert len(procs) == 1, procs
+
+
+def test_lease_expiry_with_stopped_wolfpackd_terminates_everything():
+    cl = Cluster(lease_timeout="2s")
+    try:
+        make_group(cl, "g", ("a", ()))
+        cl.cli("group", "online", "g")
+        cl.wait_state("group", "g", "Online")
+        p = pid(cl, "a")
+        cl.proc.send_signal(signal.SIGSTOP)
+        try:
+            cl.wait_for(lambda: not alive(p), timeout=10)
+        finally:
+            cl.proc.send_signal(signal.SIGCONT)
+    finally:
+        left = cl.close()
+    assert not left
+
+
+def test_kill9_of_monitor_keeps_healthy_resources(c):
+    make_group(c, "g", ("a", ()), ("b", ()))
+    c.cli("group", "online", "g")
+    c.wait_state("group", "g", "Online")
+    before = {r: pid(c, r) for r in ("a", "b")}
+    monitors = [int(l.split()[0]) for l in subprocess.run(["pgrep", "-a", "-f", "wolfpack-resmon --fd"],
+                                                          capture_output=True, text=True).stdout.splitlines()
+                if c.dir in l]
+    assert monitors
+    for m in monitors:
+        os.kill(m, signal.SIGKILL)
+    time.sleep(1)
+    c.wait_state("group", "g", "Online")
+    assert {r: pid(c, r) for r in ("a", "b")} == before
+
+
+def test_bad_input_gets_specific_errors_and_changes_nothing(c):
+    make_group(c, "g", ("a", ()), ("b", ()))
+    c.cli("resource", "depend", "b", "--on", "a")
+    version = c.api("GET", "/v1/cluster")[1]["version"]
+
+    p = c.cli("resource", "show", "nope", check=False)
+    assert p.returncode == 3 and "nope" in p.stderr
+    p = c.cli("group", "show", "gg", check=False)
+    assert p.returncode == 3 and "did you mean" in p.stderr
+    p = c.cli("resource", "set", "a", "StopTimeout=10x", check=False)
+    assert p.returncode == 1 and "StopTimeout" in p.stderr and "10x" in p.stderr
+    p = c.cli("resource", "set", "a", "RestartAction=7", check=False)
+    assert p.returncode == 1 and "RestartAction" in p.stderr
+    p = c.cli("resource", "depend", "a", "--on", "b", check=False)
+    assert p.returncode == 1 and "->" in p.stderr  # a cycle, shown
+    p = c.cli("resource", "delete", "a", check=False)
+    assert p.returncode == 1 and "depends on" in p.stderr
+    p = c.cli("group", "create", "bad name", check=False)
+    assert p.returncode != 0 and "63 characters" in p.stderr
+
+    status, body = c.api("POST", "/v1/groups", raw=b"{not json")
+    assert status == 400 and body["error"]["code"] == "bad_request"
+    status, body = c.api("POST", "/v1/groups", raw=b"[1,2]")
+    assert status == 400
+    big = b'{"name":"' + b"x" * (2 * 1024 * 1024) + b'"}'
+    assert c.raw(b"POST /v1/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(big) + big) == 413
+    status, body = c.api("GET", "/v1/nothing")
+    assert status == 404
+
+    # A client that is not root nor in the wolfpack group.
+    code = ("import socket,sys,os; os.setgid(65534); os.setuid(65534);"
+            "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
+            "s.sendall(b'GET /v1/cluster HTTP/1.0\\r\\n\\r\\n'); print(s.recv(100).decode().split()[1])")
+    os.chmod(c.dir, 0o755)
+    os.chmod(c.socket, 0o777)
+    out = subprocess.run(["/usr/bin/python3", "-c", code, c.socket], capture_output=True, text=True)
+    assert out.stdout.strip() == "403", out
+
+    assert c.api("GET", "/v1/cluster")[1]["version"] == version
+    assert c.resource("b")["depends"] == "a"
