@@ -68,9 +68,21 @@ static void pending_free(Pending *p) {
         free(p);
 }
 
+static json_t *nodes_json(Daemon *d);
+
 static json_t *object_json(Daemon *d, const char *kind, const char *id) {
         if (!kind || !id)
                 return NULL;
+        if (strcmp(kind, "node") == 0) {
+                json_t *a = nodes_json(d), *found = NULL;
+                size_t i;
+                json_t *o;
+                json_array_foreach(a, i, o)
+                        if (json_integer_value(json_object_get(o, "id")) == atoll(id))
+                                found = json_incref(o);
+                json_decref(a);
+                return found;
+        }
         if (strcmp(kind, "group") == 0)
                 return rt_group_json(d, db_group(d->db, id));
         return rt_resource_json(d, db_resource(d->db, id));
@@ -335,7 +347,9 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
                 }
         }
         json_t *msg = json_pack("{s:s, s:I, s:b}", "type", "node.set", "id", id, "paused", paused);
-        Pending *p = pending_new(d, req, NULL, NULL, 200);
+        char nid[24];
+        snprintf(nid, sizeof(nid), "%lld", (long long) id);
+        Pending *p = pending_new(d, req, "node", nid, 200);
         if (!p || command_send(d, msg, on_applied, p) < 0) {
                 if (p)
                         pending_free(p);

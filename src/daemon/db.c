@@ -349,6 +349,43 @@ static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, 
         return run(db, prepare(db, "DELETE FROM resources WHERE id = ?", "s", id), err, errlen, "deleting a resource");
 }
 
+static int spread_desire(Db *db, const char *id, const char *state, char *err, size_t errlen) {
+        bool online = strcmp(state, "online") == 0;
+        for (bool changed = true; changed;) {
+                changed = false;
+                /* Pairs (x, y) in the group where y depends on x. */
+                _cleanup_stmt_ sqlite3_stmt *st = prepare(
+                        db,
+                        "SELECT x.id, x.name, x.desired, y.id, y.depends, y.desired FROM resources x JOIN resources y"
+                        " ON x.group_id = y.group_id AND x.id != y.id"
+                        " WHERE x.group_id = (SELECT group_id FROM resources WHERE id = ?)",
+                        "s", id);
+                while (st && sqlite3_step(st) == SQLITE_ROW) {
+                        const char *xid = (const char *) sqlite3_column_text(st, 0),
+                                   *xname = (const char *) sqlite3_column_text(st, 1),
+                                   *xdesired = (const char *) sqlite3_column_text(st, 2),
+                                   *yid = (const char *) sqlite3_column_text(st, 3),
+                                   *ydepends = (const char *) sqlite3_column_text(st, 4),
+                                   *ydesired = (const char *) sqlite3_column_text(st, 5);
+                        if (!mentions(ydepends, xname))
+                                continue;
+                        /* online: y wants online → x too; offline: x offline → y too. */
+                        const char *target = online ? xid : yid;
+                        bool need = online ? strcmp(ydesired, "online") == 0 && strcmp(xdesired, "online") != 0
+                                           : strcmp(xdesired, "offline") == 0 && strcmp(ydesired, "offline") != 0;
+                        if (!need)
+                                continue;
+                        int k = run(db, prepare(db, "UPDATE resources SET desired = ? WHERE id = ?", "ss", state, target),
+                                    err, errlen, "changing a resource's desired state");
+                        if (k < 0)
+                                return k;
+                        changed = true;
+                        break;
+                }
+        }
+        return 0;
+}
+
 static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
         const char *id = str(m, "id"), *state = str(m, "state");
         int k = desired_ok(state, err, errlen);
@@ -360,6 +397,11 @@ static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, 
         }
         k = run(db, prepare(db, "UPDATE resources SET desired = ? WHERE id = ?", "ss", state, id), err, errlen,
                 "changing a resource's desired state");
+        /* Online needs what the resource depends on online; offline takes
+         * what depends on it offline first: spread the wish through the
+         * group's dependencies until nothing changes. */
+        if (k >= 0)
+                k = spread_desire(db, id, state, err, errlen);
         /* A resource brought online needs its group online. */
         if (k >= 0 && strcmp(state, "online") == 0)
                 k = run(db,

@@ -437,7 +437,8 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         anything = true;
                 if (r->in_flight)
                         continue;
-                bool should = want && is(jstr(o, "desired"), "online") && !r->held_failed;
+                bool wished = is(jstr(g, "desired"), "online") && is(jstr(o, "desired"), "online");
+                bool should = want && wished && !r->held_failed;
                 if (should) {
                         if (running(r->state) || r->restart_timer)
                                 continue;
@@ -453,6 +454,16 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         request(d, r, "online");
                         anything = true;
                 } else {
+                        if (is(r->state, "Failed") && r->opened && !wished) {
+                                /* Failed and no longer wanted: Offline, so
+                                 * the group can settle. */
+                                r->stopping = true;
+                                r->held_failed = false;
+                                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+                                request(d, r, "offline");
+                                anything = true;
+                                continue;
+                        }
                         if (!running(r->state))
                                 continue;
                         if (dependents_running(d, o, res))
@@ -523,8 +534,13 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         }
         if (running(state))
                 r->owner = d->cfg.node_id;
-        else if (is(state, "Offline"))
-                r->owner = 0;
+        else {
+                if (is(state, "Offline"))
+                        r->owner = 0;
+                /* No process: no ProcessId. */
+                json_decref(r->readonly);
+                r->readonly = NULL;
+        }
         if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
                 r->fail_requested = false;
                 state = "Failed";

@@ -303,8 +303,10 @@ Manager *manager_free(Manager *m) {
                 munmap(m->where, sizeof(*m->where));
         if (m->where_fd >= 0)
                 close(m->where_fd);
+        /* Only the base itself, and only when empty: other monitors may
+         * share it and be creating resource cgroups under it right now. */
         if (m->cgroup_base)
-                (void) cg_remove(m->cgroup_base);
+                (void) rmdir(m->cgroup_base);
         strv_free(m->plugin_dirs);
         free(m->name);
         free(m->runtime_dir);

@@ -222,3 +222,30 @@ def test_bad_input_gets_specific_errors_and_changes_nothing(c):
 
     assert c.api("GET", "/v1/cluster")[1]["version"] == version
     assert c.resource("b")["depends"] == "a"
+
+
+def test_resource_offline_takes_dependents_first_and_online_brings_prerequisites(c):
+    make_group(c, "g", ("base", ()), ("mid", ()), ("top", ()))
+    c.cli("resource", "depend", "mid", "--on", "base")
+    c.cli("resource", "depend", "top", "--on", "mid")
+    c.cli("group", "online", "g")
+    c.wait_state("group", "g", "Online")
+    c.cli("resource", "offline", "base")
+    for r in ("top", "mid", "base"):
+        c.wait_state("resource", r, "Offline")
+        assert "ProcessId" not in c.resource(r)["properties"] or c.resource(r)["properties"]["ProcessId"] in ("0", None)
+    c.cli("resource", "online", "top")
+    for r in ("base", "mid", "top"):
+        c.wait_state("resource", r, "Online")
+
+
+def test_failed_resource_taken_offline_settles_offline(c):
+    make_group(c, "g", ("a", ("RestartAction=0",)))
+    c.cli("group", "online", "g")
+    c.wait_state("resource", "a", "Online")
+    os.kill(pid(c, "a"), signal.SIGKILL)
+    c.wait_state("resource", "a", "Failed")
+    c.cli("resource", "offline", "a")
+    c.wait_state("resource", "a", "Offline")
+    c.cli("group", "offline", "g")
+    c.wait_state("group", "g", "Offline")
