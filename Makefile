@@ -51,6 +51,7 @@ run: build
 
 bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))
+	$(PYTHON) bench/cluster --build $(abspath $(BUILD))
 
 install: build
 	ninja -C $(BUILD) install

@@ -61,7 +61,7 @@ class UnixHTTP(http.client.HTTPConnection):
 
 
 class Cluster:
-    def __init__(self, lease_timeout=None):
+    def __init__(self, lease_timeout=None, test_plugins=False):
         self.dir = tempfile.mkdtemp(prefix="wp-c-")
         self.tag = "wp-c-" + uuid.uuid4().hex[:8]
         self.cgroup = os.path.join(own_cgroup(), self.tag)
@@ -70,6 +70,12 @@ class Cluster:
         self.locks = os.path.join(self.dir, "locks")
         os.makedirs(self.locks)
         self.lease_timeout = lease_timeout
+        self.config = None
+        if test_plugins:
+            self.config = os.path.join(self.dir, "wolfpackd.conf")
+            with open(self.config, "w") as f:
+                f.write("# the test plug-ins next to the real ones\nplugin-dir = %s:%s\n"
+                        % (os.path.join(BUILD, "src"), os.path.join(BUILD, "tests", "plugins")))
         self.proc = None
         self.start()
 
@@ -80,6 +86,8 @@ class Cluster:
                 "--socket", self.socket, "--log-dir", self.dir + "/log", "--node-name", "n1"]
         if self.lease_timeout:
             args += ["--lease-timeout", self.lease_timeout]
+        if self.config:
+            args += ["--config", self.config]
         procs = os.path.join(self.cgroup, "cgroup.procs")
         self.stderr = open(os.path.join(self.dir, "wolfpackd.stderr"), "ab")
         self.proc = subprocess.Popen(

@@ -249,3 +249,22 @@ def test_failed_resource_taken_offline_settles_offline(c):
     c.wait_state("resource", "a", "Offline")
     c.cli("group", "offline", "g")
     c.wait_state("group", "g", "Offline")
+
+
+def test_separate_monitor_crash_leaves_the_others_running():
+    cl = Cluster(test_plugins=True)
+    try:
+        make_group(cl, "g", ("a", ()))
+        cl.cli("resource", "create", "boom", "--type", "test-crash", "--group", "g", "SeparateMonitor=1",
+               "RestartAction=0")
+        cl.cli("--no-wait", "group", "online", "g")
+        r = cl.wait_state("resource", "boom", "Failed")
+        assert "crashed in online" in (r["state_reason"] or ""), r
+        cl.wait_state("resource", "a", "Online")
+        before = pid(cl, "a")
+        time.sleep(1)
+        a = cl.resource("a")
+        assert a["state"] == "Online" and int(a["properties"]["ProcessId"]) == before and alive(before)
+    finally:
+        left = cl.close()
+    assert not left
