@@ -497,6 +497,14 @@ static void test_open_online_offline(void **state) {
         assert_int_equal(r.error, -EEXIST);
         reply_done(&r);
 
+        assert_int_equal(monitors_set_deadlock_timeout(env->m, "nope", SEC), -ENOENT);
+        assert_int_equal(monitors_set_deadlock_timeout(env->m, "c1", 60 * SEC), 0);
+
+        since = mark(env);
+        request(env, monitors_terminate, "c1", "terminate");
+        json_t *ev = wait_state(env, "c1", "Offline", since, 5 * SEC);
+        assert_string_equal(json_string_value(json_object_get(ev, "previous")), "Online");
+
         /* Closing the resource of a monitor of its own ends that monitor. */
         request(env, monitors_close, "c1", "close");
         assert_null(monitors_resource_state(env->m, "c1"));
