@@ -7,8 +7,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
+#include "decide.h"
 #include "macro.h"
 
 RtResource *rt_resource(Daemon *d, const char *id) {
@@ -140,9 +142,17 @@ json_t *rt_resource_json(Daemon *d, json_t *o) {
         const char *owner = r ? node_name(d, r->owner) : NULL;
         json_object_set_new(o, "owner", owner ? json_string(owner) : json_null());
         json_object_set_new(o, "state_reason", r && r->reason ? json_string(r->reason) : json_null());
-        /* RestartCount: restarts within the sliding window, from the
-         * replicated failure history. */
-        json_t *f = db_failures(d->db, id, 0);
+        /* RestartCount: restarts within the sliding window RestartPeriod,
+         * from the replicated failure history. */
+        ResourceCommon rc;
+        int64_t period_ms = 900 * 1000;
+        if (decide_resource_common(json_object_get(o, "common"), &rc, NULL, NULL, 0) >= 0) {
+                period_ms = (int64_t) (rc.restart_period / 1000);
+                resource_common_done(&rc);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        json_t *f = db_failures(d->db, id, (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - period_ms + 1);
         size_t restarts = 0, i;
         json_t *e;
         json_array_foreach(f, i, e)
