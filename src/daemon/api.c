@@ -275,23 +275,38 @@ static json_t *nodes_json(Daemon *d) {
         return a;
 }
 
+/* The status is the overview for people and scripts: every group with its
+ * resources in brief (no properties), built from two queries whatever the
+ * number of objects. */
 static void get_status(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
-        json_t *groups = db_groups(d->db), *all = db_resources(d->db, NULL);
-        size_t i, j;
+        json_t *groups = db_groups(d->db), *all = db_resources(d->db, NULL), *by_group = json_object();
+        size_t i;
         json_t *g, *r;
-        json_array_foreach(all, j, r)
-                rt_resource_json(d, json_incref(r)), json_decref(r);
-        json_array_foreach(groups, i, g) {
-                rt_group_json(d, json_incref(g));
-                json_decref(g);
-                json_t *mine = json_array();
-                json_array_foreach(all, j, r)
-                        if (json_equal(json_object_get(r, "group_id"), json_object_get(g, "id")))
-                                json_array_append(mine, r);
-                json_object_set_new(g, "resources", mine);
+        json_array_foreach(all, i, r) {
+                const char *id = jstr(r, "id"), *gid = jstr(r, "group_id");
+                RtResource *rt = hashmap_get(d->resources, id);
+                const char *owner = rt ? node_name(d, rt->owner) : NULL;
+                json_t *brief = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", id, "name", jstr(r, "name"), "type",
+                                          jstr(r, "type"), "state", rt ? rt->state : "Offline", "owner", owner,
+                                          "state_reason", rt ? rt->reason : NULL);
+                json_t *list = json_object_get(by_group, gid);
+                if (!list)
+                        json_object_set_new(by_group, gid, list = json_array());
+                json_array_append_new(list, brief);
         }
         json_decref(all);
+        json_array_foreach(groups, i, g) {
+                const char *gid = jstr(g, "id");
+                json_t *mine = json_object_get(by_group, gid);
+                mine = mine ? json_incref(mine) : json_array();
+                RtGroup *rg = hashmap_get(d->groups, gid);
+                const char *owner = rg ? node_name(d, rg->owner) : NULL;
+                json_object_set_new(g, "state", json_string(rt_group_state(d, gid, mine)));
+                json_object_set_new(g, "owner", owner ? json_string(owner) : json_null());
+                json_object_set_new(g, "resources", mine);
+        }
+        json_decref(by_group);
         json_t *cluster = json_pack("{s:s, s:s, s:b, s:I}", "name", "wolfpack", "node", d->cfg.node_name, "quorate",
                                     d->view.quorate, "version", (json_int_t) db_version(d->db));
         http_reply(req, 200, json_pack("{s:o, s:o, s:o}", "cluster", cluster, "nodes", nodes_json(d), "groups", groups));
