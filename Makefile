@@ -9,7 +9,7 @@ PYTHON     ?= /usr/bin/python3
 MESON      ?= meson
 
 DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjansson-dev \
-               libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
+               libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev \
                libcmocka-dev python3-pytest scdoc
 
 .PHONY: all deps build run test unit integration bench install clean
@@ -52,6 +52,7 @@ run: build
 bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))
 	$(PYTHON) bench/cluster --build $(abspath $(BUILD))
+	$(PYTHON) bench/genjob --build $(abspath $(BUILD))
 
 install: build
 	ninja -C $(BUILD) install

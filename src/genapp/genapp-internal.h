@@ -88,7 +88,6 @@ int genapp_alive_start(Genapp *g);
 /* STARTING → RUNNING; reports Online. */
 void genapp_became_ready(Genapp *g);
 /* STARTING/RUNNING → FAILED; reports Failed with the reason. */
-void genapp_fail(Genapp *g, const char *reason_fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make pid (with its pidfd, taken) the watched process and register it as
  * a failure fd. */
 int genapp_watch_pid(Genapp *g, pid_t pid, int pidfd);

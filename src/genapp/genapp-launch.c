@@ -283,6 +283,10 @@ int genapp_launch_prepare(Genapp *g) {
         l.n_groups = id.n_groups;
         l.ready = true;
         g->launch = l;
+        if (g->hooks && g->hooks->launch_prepared && (r = g->hooks->launch_prepared(g)) < 0) {
+                genapp_launch_done(&g->launch);
+                return r;
+        }
         return 0;
 }
 

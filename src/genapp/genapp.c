@@ -317,6 +317,8 @@ static void on_main_exit(wp_source *s, pid_t pid, const wp_exit *how, void *user
          * from inside its own exit callback. */
         g->main_exited = true;
         g->main_exit = *how;
+        if (g->hooks && g->hooks->main_exited)
+                g->hooks->main_exited(g, pid, how);
         genapp_describe_exit(pid, how, desc, sizeof desc);
 
         switch (g->state) {
@@ -468,6 +470,8 @@ int genapp_ep_online(wp_instance inst) {
                 g->main_pid = 0;
                 g->main_pidfd = -1;
                 g->main_child = NULL;
+                if (g->hooks && g->hooks->spawn_failed)
+                        r = g->hooks->spawn_failed(g, r);
                 return abort_start(g, r);
         }
         g->started_usec = now_usec();

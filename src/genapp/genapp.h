@@ -141,6 +141,19 @@ typedef struct GenappHooks {
         int (*check_alive)(Genapp *g);
         /* Free the type's extension data. */
         void (*free_ext)(void *ext);
+        /* The launch (identity, environment, log file) was just prepared,
+         * before any spawn that uses it, at online or on demand after a
+         * probe. A type may take part of it over: genjob moves the identity
+         * out of g->launch and sets it itself in child_setup, after the
+         * steps that need root. An error (host->error) fails what needed the
+         * launch. */
+        int (*launch_prepared)(Genapp *g);
+        /* The main process ended; called before the core reacts to it. */
+        void (*main_exited)(Genapp *g, pid_t pid, const wp_exit *how);
+        /* host->spawn of the main process failed with err (its message
+         * set): a type whose child_setup made it fail may set a more precise
+         * message (host->error). Returns the errno online reports. */
+        int (*spawn_failed)(Genapp *g, int err);
 } GenappHooks;
 
 typedef enum GenappState {
@@ -247,3 +260,7 @@ int genapp_control(const wp_host *host, Genapp *g, wp_resource *r, wp_control_co
                    GenappParams *params, const char *const *changed);
 
 const char *genapp_state_name(GenappState s);
+
+/* STARTING/RUNNING → FAILED; reports Failed with the reason. For a type
+ * whose own checks find the resource failed (a job limit). */
+void genapp_fail(Genapp *g, const char *reason_fmt, ...) __attribute__((format(printf, 2, 3)));
