@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -92,14 +93,22 @@ def process_id(ev):
     return int(pid)
 
 
-def wait_file(path, timeout=5.0):
-    """The content of path once it holds a whole line: JSON, or text."""
+def wait_file(path, timeout=5.0, want_json=False):
+    """The content of path once it holds a whole line: JSON, or text. With
+    want_json, once it holds a whole JSON document (a log file may be
+    written in pieces that each end a line)."""
     def content():
         try:
             with open(path) as f:
                 text = f.read()
         except FileNotFoundError:
             return None
+        if want_json:
+            try:
+                json.loads(text)
+            except ValueError:
+                return None
+            return text
         return text if text.endswith("\n") or (text and not path.endswith(".log")) else None
     text = wait_until(content, timeout)
     assert text, f"{path} was not written"
@@ -622,16 +631,24 @@ def test_restrictions_off(wp):
 
 def test_private_tmp(wp):
     # The job cannot see the test's directory (it is below /tmp): it
-    # reports on its standard output, the resource's log file.
-    d, rid, pid = start(wp, {"CommandLine": app("--report", "-", "--tmp-marker"), "PrivateTmp": "1"})
-    log = os.path.join(wp.state_dir, "resources", rid, "output.log")
-    info = wait_file(log)
-    marker = info["tmp_written"]
-    assert marker.startswith("/tmp/jobapp-"), marker
-    assert not os.path.exists(marker), "the job's /tmp is the host's"
-    assert info["tmp"] == [os.path.basename(marker)], info["tmp"]
-    d.offline(rid)
-    assert not os.path.exists(os.path.join(wp.state_dir, "resources", rid, "job-tmp"))
+    # reports on its standard output, the resource's log file. The
+    # application itself is copied outside /tmp, for a checkout that lives
+    # there.
+    script = "/dev/shm/wp-jobapp-%d-%s.py" % (os.getpid(), os.path.basename(wp.path("x")))
+    shutil.copy(JOBAPP, script)
+    try:
+        d, rid, pid = start(wp, {"CommandLine": shlex.join([PYTHON, script, "--report", "-", "--tmp-marker"]),
+                                 "PrivateTmp": "1"})
+        log = os.path.join(wp.state_dir, "resources", rid, "output.log")
+        info = wait_file(log, want_json=True)
+        marker = info["tmp_written"]
+        assert marker.startswith("/tmp/jobapp-"), marker
+        assert not os.path.exists(marker), "the job's /tmp is the host's"
+        assert info["tmp"] == [os.path.basename(marker)], info["tmp"]
+        d.offline(rid)
+        assert not os.path.exists(os.path.join(wp.state_dir, "resources", rid, "job-tmp"))
+    finally:
+        os.unlink(script)
 
 
 # ---- security limits -----------------------------------------------------------------------
