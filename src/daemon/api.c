@@ -614,6 +614,11 @@ static void post_resources(HttpRequest *req, void *userdata) {
                 http_reply_error(req, 422, "invalid", "name", "%s", err);
                 return;
         }
+        if (!depexpr_name_ok(name)) {
+                http_reply_error(req, 422, "invalid", "name",
+                                 "resource name \"%s\" is reserved: dependency expressions use and/or as words", name);
+                return;
+        }
         _cleanup_free_ char *gid = NULL;
         if (db_find(d->db, "group", group, &gid, err, sizeof(err)) < 0) {
                 http_reply_error(req, 404, "not_found", "group", "%s", err);

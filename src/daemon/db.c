@@ -290,8 +290,10 @@ static int apply_resource_create(Db *db, const json_t *m, int64_t t, char *err, 
                 snprintf(err, errlen, "no group %s", group);
                 return -ENOENT;
         }
-        if (exists(db, "SELECT 1 FROM resources WHERE name = ?", name)) {
-                snprintf(err, errlen, "a resource named %s already exists; choose another name", name);
+        /* Dependency expressions name resources ignoring case: so do we. */
+        if (exists(db, "SELECT 1 FROM resources WHERE name = ? COLLATE NOCASE", name)) {
+                snprintf(err, errlen, "a resource named %s already exists (names are compared ignoring case); choose another name",
+                         name);
                 return -EEXIST;
         }
         if (exists(db, "SELECT 1 FROM resources WHERE id = ?", id)) {

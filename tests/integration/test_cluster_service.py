@@ -200,6 +200,10 @@ def test_bad_input_gets_specific_errors_and_changes_nothing(c):
     assert p.returncode == 1 and "depends on" in p.stderr
     p = c.cli("group", "create", "bad name", check=False)
     assert p.returncode != 0 and "63 characters" in p.stderr
+    p = c.cli("resource", "create", "A", "--type", "genapp", "--group", "g", "CommandLine=true", check=False)
+    assert p.returncode == 1 and "ignoring case" in p.stderr
+    p = c.cli("resource", "create", "or", "--type", "genapp", "--group", "g", "CommandLine=true", check=False)
+    assert p.returncode == 1 and "reserved" in p.stderr
 
     status, body = c.api("POST", "/v1/groups", raw=b"{not json")
     assert status == 400 and body["error"]["code"] == "bad_request"
