@@ -3,6 +3,7 @@
  * wolfpackd, the cluster service: one per node. Parses options, builds the
  * daemon, tells the service manager it is ready, runs the loop.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,18 +98,57 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
 
-        if (!foreground && daemon(0, 0) < 0) {
-                perror("wolfpackd: cannot detach");
-                return 1;
+        /* Detaching: the parent waits until the service is serving, or
+         * prints why it could not start, and exits accordingly. */
+        int ready[2] = { -1, -1 };
+        if (!foreground) {
+                if (pipe2(ready, O_CLOEXEC) < 0) {
+                        perror("wolfpackd: cannot detach");
+                        return 1;
+                }
+                pid_t pid = fork();
+                if (pid < 0) {
+                        perror("wolfpackd: cannot detach");
+                        return 1;
+                }
+                if (pid > 0) {
+                        close(ready[1]);
+                        char msg[1024] = "";
+                        ssize_t n = read(ready[0], msg, sizeof(msg) - 1);
+                        if (n > 0 && msg[0] == '+')
+                                return 0;
+                        fprintf(stderr, "wolfpackd: %s\n", n > 0 ? msg : "exited while starting");
+                        return 1;
+                }
+                close(ready[0]);
+                setsid();
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, 0);
+                        dup2(null, 1);
+                        close(null);
+                }
         }
         Daemon *d = NULL;
         int k = daemon_new(&cfg, &d, err, sizeof(err));
         if (k >= 0)
                 k = daemon_start(d, err, sizeof(err));
         if (k < 0) {
-                fprintf(stderr, "wolfpackd: %s\n", err[0] ? err : strerror(-k));
+                if (!foreground)
+                        (void) !write(ready[1], err[0] ? err : strerror(-k), strlen(err[0] ? err : strerror(-k)));
+                else
+                        fprintf(stderr, "wolfpackd: %s\n", err[0] ? err : strerror(-k));
                 daemon_free(d);
                 return 1;
+        }
+        if (!foreground) {
+                (void) !write(ready[1], "+", 1);
+                close(ready[1]);
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (null >= 0) {
+                        dup2(null, 2);
+                        close(null);
+                }
         }
         k = sd_event_loop(d->event);
         daemon_free(d);

@@ -272,3 +272,17 @@ def test_separate_monitor_crash_leaves_the_others_running():
     finally:
         left = cl.close()
     assert not left
+
+
+def test_detached_start_reports_success_or_the_reason(tmp_path):
+    from cluster import WOLFPACKD
+    base = [WOLFPACKD, "--state-dir", str(tmp_path / "state"), "--runtime-dir", str(tmp_path / "run"),
+            "--socket", str(tmp_path / "w.sock")]
+    p = subprocess.run(base + ["--log-dir", "/proc/no-such-dir"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "/proc/no-such-dir" in p.stderr, p
+    p = subprocess.run(base + ["--config", str(tmp_path / "missing.conf")], capture_output=True, text=True)
+    assert p.returncode == 2 and "missing.conf" in p.stderr, p
+    conf = tmp_path / "bad.conf"
+    conf.write_text("state-dir = /x\nfrobnicate = 1\n")
+    p = subprocess.run(base + ["--config", str(conf)], capture_output=True, text=True)
+    assert p.returncode == 2 and "bad.conf:2" in p.stderr and "frobnicate" in p.stderr, p
