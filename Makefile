@@ -41,8 +41,10 @@ unit: deps $(ASAN_BUILD)/build.ninja
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	  $(MESON) test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
 
-integration: build
-	WOLFPACK_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+integration: build $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	WOLFPACK_BUILD=$(abspath $(BUILD)) WOLFPACK_ASAN_BUILD=$(abspath $(ASAN_BUILD)) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: unit integration
 
