@@ -68,10 +68,6 @@ void manager_log(Manager *m, Resource *r, wp_level level, const char *code, cons
         manager_send(m, ev);
 }
 
-bool manager_on_loop_thread(Manager *m) {
-        return pthread_equal(pthread_self(), m->loop_thread);
-}
-
 /* ---- where ---- */
 
 void manager_where_enter(Manager *m, const char *resource, const char *entry_point) {
@@ -245,7 +241,6 @@ int manager_new(Manager **ret) {
                 return -ENOMEM;
         m->listen_fd = -1;
         m->where_fd = -1;
-        m->loop_thread = pthread_self();
         m->reattach_timeout = 10 * WP_USEC_PER_SEC;
         host_init(&m->host);
         int k = sd_event_new(&m->event);

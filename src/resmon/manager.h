@@ -55,7 +55,6 @@ struct Manager {
         struct resmon_where *where;
 
         bool exiting;
-        pthread_t loop_thread;
         wp_host host;
 };
 
@@ -82,7 +81,6 @@ void manager_log(Manager *m, Resource *r, wp_level level, const char *code, cons
 void manager_where_enter(Manager *m, const char *resource, const char *entry_point);
 void manager_where_leave(Manager *m);
 
-bool manager_on_loop_thread(Manager *m);
 
 /* host.c */
 void host_init(wp_host *h);
