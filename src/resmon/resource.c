@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "link.h"
@@ -806,6 +807,15 @@ void resource_free(Resource *r) {
         if (r->close_request) {
                 json_decref(r->close_request->msg);
                 free(r->close_request);
+        }
+        /* Whatever the plug-in left running in the resource's cgroup goes
+         * with the resource: nothing it started may outlive it. */
+        if (cg_populated(r->cgroup) > 0) {
+                manager_log(r->m, r, WP_LOG_WARNING, "RESOURCE_LEFTOVERS_KILLED",
+                            "processes were left in the resource's cgroup at close; killed");
+                (void) cg_kill(r->cgroup);
+                for (int i = 0; i < 100 && cg_populated(r->cgroup) > 0; i++)
+                        usleep(10000);
         }
         (void) cg_remove(r->cgroup);
         event_queue_forget(r->m->queue, r);
