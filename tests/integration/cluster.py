@@ -226,10 +226,16 @@ class Cluster:
                     os.kill(p, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            time.sleep(0.1)
-            for root, dirs, files in sorted(os.walk(self.cgroup), key=lambda x: -len(x[0])):
-                try:
-                    os.rmdir(root)
-                except OSError:
-                    pass
+            # A cgroup whose last process has just exited can refuse rmdir
+            # for a moment: retry, briefly.
+            end = time.monotonic() + 3
+            while os.path.exists(self.cgroup) and time.monotonic() < end:
+                for root, dirs, files in sorted(os.walk(self.cgroup), key=lambda x: -len(x[0])):
+                    try:
+                        os.rmdir(root)
+                    except OSError:
+                        pass
+                if os.path.exists(self.cgroup):
+                    time.sleep(0.05)
+            assert not os.path.exists(self.cgroup), "cannot remove the test's cgroup %s" % self.cgroup
         return left
