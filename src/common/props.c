@@ -140,48 +140,26 @@ const char *prop_type_name(wp_prop_type t) {
         return type_names[t];
 }
 
+/* The C member each type fills: its size and alignment. */
+static const struct {
+        size_t size, align;
+} member_layout[_WP_PROP_TYPE_MAX] = {
+        [WP_PROP_STRING] = { sizeof(char *), _Alignof(char *) },
+        [WP_PROP_ARGV] = { sizeof(char **), _Alignof(char **) },
+        [WP_PROP_LIST] = { sizeof(char **), _Alignof(char **) },
+        [WP_PROP_INT] = { sizeof(int64_t), _Alignof(int64_t) },
+        [WP_PROP_BOOL] = { sizeof(bool), _Alignof(bool) },
+        [WP_PROP_ENUM] = { sizeof(int), _Alignof(int) },
+        [WP_PROP_SIZE] = { sizeof(uint64_t), _Alignof(uint64_t) },
+        [WP_PROP_DURATION] = { sizeof(wp_usec_t), _Alignof(wp_usec_t) },
+};
+
 static size_t member_size(wp_prop_type t) {
-        switch (t) {
-        case WP_PROP_STRING:
-                return sizeof(char *);
-        case WP_PROP_ARGV:
-        case WP_PROP_LIST:
-                return sizeof(char **);
-        case WP_PROP_INT:
-                return sizeof(int64_t);
-        case WP_PROP_BOOL:
-                return sizeof(bool);
-        case WP_PROP_ENUM:
-                return sizeof(int);
-        case WP_PROP_SIZE:
-                return sizeof(uint64_t);
-        case WP_PROP_DURATION:
-                return sizeof(wp_usec_t);
-        default:
-                return 0;
-        }
+        return (unsigned) t < _WP_PROP_TYPE_MAX ? member_layout[t].size : 0;
 }
 
 static size_t member_align(wp_prop_type t) {
-        switch (t) {
-        case WP_PROP_STRING:
-                return _Alignof(char *);
-        case WP_PROP_ARGV:
-        case WP_PROP_LIST:
-                return _Alignof(char **);
-        case WP_PROP_INT:
-                return _Alignof(int64_t);
-        case WP_PROP_BOOL:
-                return _Alignof(bool);
-        case WP_PROP_ENUM:
-                return _Alignof(int);
-        case WP_PROP_SIZE:
-                return _Alignof(uint64_t);
-        case WP_PROP_DURATION:
-                return _Alignof(wp_usec_t);
-        default:
-                return 1;
-        }
+        return (unsigned) t < _WP_PROP_TYPE_MAX ? member_layout[t].align : 1;
 }
 
 static void *member_of(const wp_prop *p, void *params) {
