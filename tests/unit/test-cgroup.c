@@ -26,11 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "macro.h"
+#include "cgtest.h"
 
 #define CGROUP2_MAGIC 0x63677270
-#define WAIT_MS 5000
 
 static char *base;              /* <own>/wptest-cgroup-<pid> */
 static pid_t children[64];      /* forked by the tests; killed by the teardown */
@@ -38,58 +36,14 @@ static size_t n_children;
 
 /* ------------------------------------------------------------------------ */
 
-static char *join(const char *a, const char *b) {
-        char *s;
-        assert_true(asprintf(&s, "%s/%s", a, b) > 0);
-        return s;
-}
-
-static bool is_dir(const char *p) {
-        struct stat st;
-        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void sleep_ms(unsigned ms) {
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-}
-
-/* Reap whatever exited: our children and the orphans we adopt as
- * subreaper. */
-static void reap_all(void) {
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
-}
-
-/* Wait until cg_populated(path) == want; false on timeout. Reaps adopted
- * orphans meanwhile only when reap is set. */
-static bool wait_populated(const char *path, int want, bool reap) {
-        for (int waited = 0; waited < WAIT_MS; waited += 10) {
-                int r = cg_populated(path);
-                if (r == want)
-                        return true;
-                if (reap)
-                        reap_all();
-                sleep_ms(10);
-        }
-        return false;
-}
-
-/* Kill and remove a cgroup tree the tests made, whatever state it is in. */
+/* Kill the tests' own children, then the cgroup tree. */
 static void destroy(const char *path) {
         for (size_t i = 0; i < n_children; i++) {
                 kill(children[i], SIGKILL);
                 waitpid(children[i], NULL, 0);
         }
         n_children = 0;
-        if (!is_dir(path))
-                return;
-        cg_kill(path);
-        wait_populated(path, 0, true);
-        reap_all();
-        int r = cg_remove(path);
-        if (r < 0)
-                fprintf(stderr, "cannot remove test cgroup %s: %s\n", path, strerror(-r));
+        destroy_cgroup(path);
 }
 
 enum proc_mode {
@@ -211,43 +165,8 @@ static char *read_text(const char *dir, const char *file) {
         return buf;
 }
 
-/* Remove test cgroups left by earlier runs that died (their pid is gone). */
-static void remove_stale(const char *own) {
-        DIR *d = opendir(own);
-        if (!d)
-                return;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                const char *prefix = "wptest-cgroup-";
-                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-                        continue;
-                int pid = atoi(de->d_name + strlen(prefix));
-                if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-                        continue;
-                _cleanup_free_ char *p = join(own, de->d_name);
-                destroy(p);
-        }
-        closedir(d);
-}
-
 static int group_setup(void **state) {
-        _cleanup_free_ char *own = NULL;
-        int r = cg_own_path(&own);
-        if (r < 0) {
-                fprintf(stderr, "no cgroup2 tree: %s\n", strerror(-r));
-                return -1;
-        }
-        /* Orphaned grandchildren (daemons) come back to us to be reaped. */
-        prctl(PR_SET_CHILD_SUBREAPER, 1);
-        remove_stale(own);
-        if (asprintf(&base, "%s/wptest-cgroup-%d", own, (int) getpid()) < 0)
-                return -1;
-        r = cg_create(base);
-        if (r < 0) {
-                fprintf(stderr, "cannot create %s: %s\n", base, strerror(-r));
-                return -1;
-        }
-        return 0;
+        return scratch_cgroup_new("wptest-cgroup-", &base) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state) {

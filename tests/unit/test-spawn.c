@@ -35,11 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "macro.h"
+#include "cgtest.h"
 #include "spawn.h"
 
-#define WAIT_MS 5000
 #define NO_SUCH_UID 12345
 
 static char *base; /* <own>/wptest-spawn-<pid> */
@@ -56,27 +54,6 @@ struct fixture {
 
 /* ------------------------------------------------------------------------ */
 
-static char *join(const char *a, const char *b) {
-        char *s;
-        assert_true(asprintf(&s, "%s/%s", a, b) > 0);
-        return s;
-}
-
-static bool is_dir(const char *p) {
-        struct stat st;
-        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void sleep_ms(unsigned ms) {
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-}
-
-static void reap_all(void) {
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
-}
-
 /* Reap every child and adopted orphan (all killed by now), so that the
  * next test starts with none. */
 static void reap_everything(void) {
@@ -90,67 +67,18 @@ static void reap_everything(void) {
         }
 }
 
-static bool wait_populated(const char *path, int want) {
-        for (int waited = 0; waited < WAIT_MS; waited += 10) {
-                if (cg_populated(path) == want)
-                        return true;
-                sleep_ms(10);
-        }
-        return false;
-}
-
-static void destroy_cgroup(const char *path) {
-        if (!is_dir(path))
-                return;
-        cg_kill(path);
-        wait_populated(path, 0);
-        reap_all();
-        int r = cg_remove(path);
-        if (r < 0)
-                fprintf(stderr, "cannot remove test cgroup %s: %s\n", path, strerror(-r));
-}
-
 static int remove_entry(const char *p, const struct stat *st, int type, struct FTW *ftw) {
         return remove(p) < 0 ? -1 : 0;
 }
 
-static void remove_stale(const char *own) {
-        DIR *d = opendir(own);
-        if (!d)
-                return;
-        struct dirent *de;
-        const char *prefix = "wptest-spawn-";
-        while ((de = readdir(d))) {
-                if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-                        continue;
-                int pid = atoi(de->d_name + strlen(prefix));
-                if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-                        continue;
-                _cleanup_free_ char *p = join(own, de->d_name);
-                destroy_cgroup(p);
-        }
-        closedir(d);
-}
-
 static int group_setup(void **state) {
-        _cleanup_free_ char *own = NULL, *mnt = NULL;
-        int r = cg_own_path(&own);
-        if (r < 0 || cg_v2_mount(&mnt) < 0) {
-                fprintf(stderr, "no cgroup2 tree: %s\n", strerror(-r));
+        _cleanup_free_ char *mnt = NULL;
+        if (cg_v2_mount(&mnt) < 0) {
+                fprintf(stderr, "no cgroup2 tree\n");
                 return -1;
         }
         base_rel = strlen(mnt);
-        /* Orphans of the spawned programs come back to us to be reaped. */
-        prctl(PR_SET_CHILD_SUBREAPER, 1);
-        remove_stale(own);
-        if (asprintf(&base, "%s/wptest-spawn-%d", own, (int) getpid()) < 0)
-                return -1;
-        r = cg_create(base);
-        if (r < 0) {
-                fprintf(stderr, "cannot create %s: %s\n", base, strerror(-r));
-                return -1;
-        }
-        return 0;
+        return scratch_cgroup_new("wptest-spawn-", &base) < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state) {
@@ -318,7 +246,7 @@ static void test_true_in_cgroup(void **state) {
         assert_int_equal(si.si_pid, pid);
         assert_int_equal(si.si_code, CLD_EXITED);
         assert_int_equal(si.si_status, 0);
-        assert_true(wait_populated(f->cg, 0));
+        assert_true(wait_populated(f->cg, 0, false));
 
         /* It starts in the cgroup: it sees itself there. */
         char *cat[] = {"cat", "/proc/self/cgroup", NULL};
@@ -327,7 +255,7 @@ static void test_true_in_cgroup(void **state) {
         char want[PATH_MAX + 8];
         snprintf(want, sizeof want, "0::%s\n", f->cg + base_rel);
         assert_non_null(strstr(out, want));
-        assert_true(wait_populated(f->cg, 0));
+        assert_true(wait_populated(f->cg, 0, false));
         assert_int_equal(cg_remove(f->cg), 0);
 }
 
@@ -370,7 +298,7 @@ static void test_running_in_cgroup(void **state) {
         siginfo_t si = wait_exit(pidfd);
         assert_int_equal(si.si_code, CLD_KILLED);
         assert_int_equal(si.si_status, SIGTERM);
-        assert_true(wait_populated(f->cg, 0));
+        assert_true(wait_populated(f->cg, 0, false));
         assert_int_equal(cg_remove(f->cg), 0);
 }
 
@@ -523,7 +451,7 @@ static void test_session(void **state) {
         assert_int_equal(spawn(f, &spec, f->cgfd, &pid2, NULL, err, sizeof err), 0);
         assert_int_equal(stat_field(pid2, 6), getsid(0));
         assert_int_equal(cg_kill(f->cg), 0);
-        assert_true(wait_populated(f->cg, 0));
+        assert_true(wait_populated(f->cg, 0, false));
 }
 
 static void test_parent_errors(void **state) {
@@ -777,7 +705,7 @@ static void test_kill_spawned(void **state) {
         siginfo_t si = wait_exit(pidfd);
         assert_int_equal(si.si_code, CLD_KILLED);
         assert_int_equal(si.si_status, SIGKILL);
-        assert_true(wait_populated(f->cg, 0));
+        assert_true(wait_populated(f->cg, 0, false));
         reap_all();
         assert_int_equal(cg_remove(f->cg), 0);
 }
