@@ -42,11 +42,17 @@ Hashmap *hashmap_new(void) {
 }
 
 Hashmap *hashmap_free(Hashmap *h) {
+        return hashmap_free_with(h, NULL);
+}
+
+Hashmap *hashmap_free_with(Hashmap *h, void (*free_value)(void *value)) {
         if (!h)
                 return NULL;
         for (size_t i = 0; i < h->n_buckets; i++)
                 for (Entry *e = h->buckets[i], *n; e; e = n) {
                         n = e->next;
+                        if (free_value)
+                                free_value(e->value);
                         free(e);
                 }
         free(h->buckets);

@@ -9,6 +9,9 @@ typedef struct Hashmap Hashmap;
 
 Hashmap *hashmap_new(void);
 Hashmap *hashmap_free(Hashmap *h);   /* frees the table, not the values */
+/* Frees the table and, with free_value, every value (keys that live in
+ * their values go with them). */
+Hashmap *hashmap_free_with(Hashmap *h, void (*free_value)(void *value));
 int hashmap_put(Hashmap *h, const char *key, void *value);  /* -EEXIST, -ENOMEM */
 void *hashmap_get(const Hashmap *h, const char *key);
 void *hashmap_remove(Hashmap *h, const char *key);

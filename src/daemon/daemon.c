@@ -269,6 +269,10 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
         return 0;
 }
 
+static void free_json(void *j) {
+        json_decref(j);
+}
+
 Daemon *daemon_free(Daemon *d) {
         if (!d)
                 return NULL;
@@ -282,26 +286,10 @@ Daemon *daemon_free(Daemon *d) {
         RtGroup *g;
         while ((it = 0, g = hashmap_next(d->groups, &it, NULL)))
                 rt_forget_group(d, g->id);
-        void *w;
-        while ((it = 0, w = hashmap_next(d->waiters, &it, NULL))) {
-                const char *key = NULL;
-                it = 0;
-                hashmap_next(d->waiters, &it, &key);
-                hashmap_remove(d->waiters, key);
-                free(w);
-        }
-        json_t *t;
-        while ((it = 0, t = hashmap_next(d->types, &it, NULL))) {
-                const char *key = NULL;
-                it = 0;
-                hashmap_next(d->types, &it, &key);
-                hashmap_remove(d->types, key);
-                json_decref(t);
-        }
         hashmap_free(d->resources);
         hashmap_free(d->groups);
-        hashmap_free(d->waiters);
-        hashmap_free(d->types);
+        hashmap_free_with(d->waiters, free);
+        hashmap_free_with(d->types, free_json);
         free(d->streams);
         sd_event_source_disable_unref(d->evaluate);
         db_free(d->db);

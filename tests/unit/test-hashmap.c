@@ -60,10 +60,29 @@ static void test_iterate_visits_each_once(void **state) {
         assert_null(hashmap_free(NULL));
 }
 
+static int freed;
+static void count_free(void *v) {
+        freed++;
+        free(v);
+}
+
+static void test_free_with_frees_every_value(void **state) {
+        Hashmap *h = hashmap_new();
+        for (int i = 0; i < 100; i++) {
+                char *k = malloc(8);
+                snprintf(k, 8, "%d", i);
+                assert_int_equal(hashmap_put(h, k, k), 0);
+        }
+        freed = 0;
+        assert_null(hashmap_free_with(h, count_free));
+        assert_int_equal(freed, 100);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_put_get_remove),
                 cmocka_unit_test(test_iterate_visits_each_once),
+                cmocka_unit_test(test_free_with_frees_every_value),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
