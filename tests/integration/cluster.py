@@ -14,11 +14,13 @@ import tempfile
 import time
 import uuid
 
+import testapps
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.abspath(os.environ.get("WOLFPACK_BUILD") or os.path.join(HERE, "..", "..", "build"))
 WOLFPACKD = os.path.join(BUILD, "src", "wolfpackd")
 WOLFPACK = os.path.join(BUILD, "src", "wolfpack")
-FLOCKAPP = os.path.join(HERE, "apps", "flockapp.py")
+FLOCKAPP = testapps.FLOCKAPP
 
 
 def cgroup2_mount():

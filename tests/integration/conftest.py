@@ -31,13 +31,15 @@ import uuid
 
 import pytest
 
+import testapps
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.abspath(os.environ.get("WOLFPACK_BUILD") or os.path.join(SOURCE_ROOT, "build"))
 DRIVER = os.path.join(BUILD, "src", "wolfpack-resmon-driver")
 MONITOR = os.path.join(BUILD, "src", "wolfpack-resmon")
 PLUGIN_DIRS = [os.path.join(BUILD, "src"), os.path.join(BUILD, "tests", "plugins")]
-FLOCKAPP = os.path.join(HERE, "apps", "flockapp.py")
+FLOCKAPP = testapps.FLOCKAPP
 PYTHON = sys.executable or "/usr/bin/python3"
 
 # Protocol requests get a reply; everything else is a driver command.

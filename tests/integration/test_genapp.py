@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import testapps
 from conftest import alive, assert_matches, cgroup_procs, reason_of, message_of, wait_until
 
 # Polls that never come during a test: failures must be found by the
@@ -319,6 +320,14 @@ def test_double_fork_without_pidfile(wp):
             d.wait_state(rid, ("Offline", "Failed"), since=m)
     assert not alive(daemon), "the daemon outlived its resource"
     assert cgroup_procs(wp.resource_cgroup(rid)) == []
+
+
+def test_test_apps_reachable_by_other_users():
+    # Applications run as nobody in several tests: the scripts they run must
+    # be readable by that user wherever the checkout lives (/root is 0700).
+    for app in (testapps.FLOCKAPP, testapps.JOBAPP):
+        assert testapps.reachable_by_others(app), f"{app} cannot be read by other users"
+    assert not testapps.DIR.startswith(testapps.SOURCE)
 
 
 def test_environment_directory_user_logfile(wp):

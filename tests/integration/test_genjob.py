@@ -16,10 +16,10 @@ import time
 import pytest
 
 import conftest
+import testapps
 from conftest import PYTHON, alive, assert_matches, cgroup_procs, message_of, reason_of, wait_until
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-JOBAPP = os.path.join(HERE, "apps", "jobapp.py")
+JOBAPP = testapps.JOBAPP
 BREAKAWAY = os.path.join(conftest.BUILD, "src", "wolfpack-breakaway")
 NO_POLL = {"LooksAlivePollInterval": "1h", "IsAlivePollInterval": "1h"}
 V1 = ("memory", "pids", "cpu", "cpuset")
