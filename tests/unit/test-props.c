@@ -1094,6 +1094,61 @@ static void test_names(void **state) {
         assert_int_equal(name_validate("name", too_long, NULL, 0), -EINVAL);
 }
 
+/* A refused name is quoted in the message however it is made: runs of
+ * UTF-8 continuation bytes and control characters are cut like anything
+ * else (at 64 bytes of input, or 128 of escapes: 32 control characters),
+ * bytes that are not UTF-8 are shown escaped so that the message is valid
+ * UTF-8, and what to do still fits in a 256-byte message. */
+/* The message name_validate gives for a value shown as count escapes of
+ * byte, cut. */
+static void want_cut(char *want, size_t size, const char *what, unsigned byte, int count) {
+        size_t n = (size_t) snprintf(want, size, "%s \"", what);
+        for (int i = 0; i < count; i++)
+                n += (size_t) snprintf(want + n, size - n, "\\x%02x", byte);
+        snprintf(want + n, size - n, "\"... is invalid: names are 1 to 63 characters of A-Z a-z 0-9 . _ -");
+}
+
+static void test_names_quoted_bounded(void **state) {
+        char err[2048], want[2048], in[1100];
+
+        /* 64 control characters then 179 continuation bytes: a stray
+         * 255-byte socket file name in the runtime directory. */
+        memset(in, 0x01, 64);
+        memset(in + 64, 0xb0, 179);
+        in[243] = 0;
+        assert_int_equal(name_validate("node name", in, err, sizeof err), -EINVAL);
+        want_cut(want, sizeof want, "node name", 0x01, 32);
+        assert_string_equal(err, want);
+
+        /* The same with 1000 continuation bytes, as a --node-name. */
+        memset(in + 64, 0xb0, 1000);
+        in[1064] = 0;
+        assert_int_equal(name_validate("node name", in, err, sizeof err), -EINVAL);
+        assert_string_equal(err, want);
+        char err256[256];
+        assert_int_equal(name_validate("node name", in, err256, sizeof err256), -EINVAL);
+        assert_string_equal(err256, want);
+
+        /* Only continuation bytes: each is escaped, 32 of them shown. */
+        memset(in, 0xb0, 1000);
+        in[1000] = 0;
+        assert_int_equal(name_validate("name", in, err, sizeof err), -EINVAL);
+        want_cut(want, sizeof want, "name", 0xb0, 32);
+        assert_string_equal(err, want);
+
+        /* Valid multi-byte characters stay as they are; an invalid byte
+         * among them, or a truncated sequence, is escaped. */
+        assert_int_equal(name_validate("name", "é\xff€\xe2\x82", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "name \"é\\xff€\\xe2\\x82\" is invalid: names are 1 to 63 characters of A-Z a-z "
+                                 "0-9 . _ -");
+
+        /* ids share the formatter. */
+        memset(in, 0x7f, 1000);
+        in[1000] = 0;
+        assert_int_equal(id_validate("resource id", in, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "\\x7f\"... is invalid"));
+}
+
 static void test_ids(void **state) {
         static const char *const good[] = { "a", "r1", "0123456789abcdef", "res_1-b", "-", "_" };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
@@ -1144,6 +1199,7 @@ int main(void) {
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_names),
+                cmocka_unit_test(test_names_quoted_bounded),
                 cmocka_unit_test(test_ids),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

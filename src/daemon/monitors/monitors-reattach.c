@@ -172,15 +172,16 @@ void reattach_describe_reply(Call *call, json_t *reply) {
         reattach_answered(m);
 }
 
-/* "resmon-NAME.sock" → NAME, or NULL. */
-static char *socket_name(const char *file) {
+/* "resmon-NAME.sock" → NAME, or NULL: not a monitor's socket, or (err
+ * set) one whose NAME no monitor can have, which is skipped. */
+static char *socket_name(const char *file, char *err, size_t errlen) {
         size_t n = strlen(file), p = strlen(SOCKET_PREFIX), s = strlen(SOCKET_SUFFIX);
-        char err[256];
 
+        err[0] = '\0';
         if (n <= p + s || strncmp(file, SOCKET_PREFIX, p) != 0 || strcmp(file + n - s, SOCKET_SUFFIX) != 0)
                 return NULL;
         char *name = strndup(file + p, n - p - s);
-        if (name && name_validate(NULL, name, err, sizeof err) < 0) {
+        if (name && name_validate("resource monitor name", name, err, errlen) < 0) {
                 free(name);
                 return NULL;
         }
@@ -208,13 +209,17 @@ int monitors_reattach(Monitors *m,
 
         struct dirent *de;
         while ((de = readdir(d))) {
-                _cleanup_free_ char *name = socket_name(de->d_name);
-                _cleanup_free_ char *path = NULL;
                 char err[1024];
+                _cleanup_free_ char *name = socket_name(de->d_name, err, sizeof err);
+                _cleanup_free_ char *path = NULL;
                 Monitor *mon;
 
-                if (!name)
+                if (!name) {
+                        if (err[0])
+                                monitors_log(m, "warning", "MONITOR_SOCKET_SKIPPED", NULL,
+                                             "skipped a socket in %s: %s", m->runtime_dir, err);
                         continue;
+                }
                 if (asprintf(&path, "%s/%s", m->runtime_dir, de->d_name) < 0) {
                         closedir(d);
                         m->reattach.running = m->reattach.pending > 0;
