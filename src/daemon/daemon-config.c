@@ -17,6 +17,7 @@
 #include "daemon-config.h"
 #include "macro.h"
 #include "props.h"
+#include "text-quote.h"
 
 static int set_str(char **dst, const char *v) {
         char *s = strdup(v);
@@ -60,7 +61,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         if (strcmp(key, "state-dir") == 0 || strcmp(key, "runtime-dir") == 0 || strcmp(key, "socket") == 0 ||
             strcmp(key, "log-dir") == 0 || strcmp(key, "plugin-dir") == 0 || strcmp(key, "monitor") == 0) {
                 if (value[0] != '/') {
-                        snprintf(err, errlen, "%s: %s = \"%s\": an absolute path is needed", where, key, value);
+                        snprintf(err, errlen, "%s: %s = %s: an absolute path is needed", where, key, text_quote(value).s);
                         return -EINVAL;
                 }
                 char **dst = strcmp(key, "state-dir") == 0     ? &c->state_dir
@@ -81,7 +82,8 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         if (strcmp(key, "node-id") == 0) {
                 int64_t v;
                 if (parse_int64(value, &v) < 0 || v < 1 || v > 32) {
-                        snprintf(err, errlen, "%s: node-id = \"%s\": a whole number from 1 to 32 is needed", where, value);
+                        snprintf(err, errlen, "%s: node-id = %s: a whole number from 1 to 32 is needed", where,
+                                 text_quote(value).s);
                         return -EINVAL;
                 }
                 c->node_id = (uint32_t) v;
@@ -90,7 +92,8 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
                 wp_usec_t u;
                 if (parse_duration(value, &u) < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
-                        snprintf(err, errlen, "%s: %s = \"%s\": a duration such as 10s is needed%s", where, key, value,
+                        snprintf(err, errlen, "%s: %s = %s: a duration such as 10s is needed%s", where, key,
+                                 text_quote(value).s,
                                  strcmp(key, "lease-timeout") == 0 ? " (0 turns the lease off)" : "");
                         return -EINVAL;
                 }
@@ -99,14 +102,15 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         }
         if (strcmp(key, "engine") == 0) {
                 if (strcmp(value, "local") != 0) {
-                        snprintf(err, errlen, "%s: engine = \"%s\": this wolfpackd has the local engine only", where, value);
+                        snprintf(err, errlen, "%s: engine = %s: this wolfpackd has the local engine only", where,
+                                 text_quote(value).s);
                         return -EINVAL;
                 }
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting \"%s\"; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout",
-                 where, key);
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout",
+                 where, text_quote(key).s);
         return -EINVAL;
 }
 
@@ -119,6 +123,51 @@ static char *trim(char *s) {
         return s;
 }
 
+/* One line, without its newline. */
+static int parse_line(DaemonConfig *c, const char *where, const char *text, size_t len, char *err, size_t errlen) {
+        char line[CONFIG_LINE_MAX + 1];
+        const char *nul = memchr(text, '\0', len);
+        if (nul) {
+                snprintf(err, errlen, "%s: the line holds a NUL byte (column %zu); the file must be text", where,
+                         (size_t) (nul - text) + 1);
+                return -EINVAL;
+        }
+        if (len > CONFIG_LINE_MAX) {
+                snprintf(err, errlen, "%s: the line is longer than %d bytes", where, CONFIG_LINE_MAX);
+                return -EINVAL;
+        }
+        memcpy(line, text, len);
+        line[len] = '\0';
+        char *hash = strchr(line, '#');
+        if (hash)
+                *hash = 0;
+        char *s = trim(line);
+        if (!*s)
+                return 0;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+                snprintf(err, errlen, "%s: %s is not a setting; write key = value", where, text_quote(s).s);
+                return -EINVAL;
+        }
+        *eq = 0;
+        return config_set(c, trim(s), trim(eq + 1), where, err, errlen);
+}
+
+int config_parse(DaemonConfig *c, const char *path, const char *text, size_t size, char *err, size_t errlen) {
+        unsigned n = 0;
+        for (const char *p = text, *end = text + size; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                char where[PATH_MAX + 32];
+                snprintf(where, sizeof(where), "%s:%u", path, ++n);
+                int k = parse_line(c, where, p, len, err, errlen);
+                if (k < 0)
+                        return k;
+                p += len + 1;
+        }
+        return 0;
+}
+
 int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *err, size_t errlen) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f) {
@@ -127,31 +176,18 @@ int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *e
                 snprintf(err, errlen, "cannot read the configuration file %s: %s", path, strerror(errno));
                 return -errno;
         }
-        char line[4096];
-        unsigned n = 0;
-        while (fgets(line, sizeof(line), f)) {
-                n++;
-                char where[PATH_MAX + 32];
-                snprintf(where, sizeof(where), "%s:%u", path, n);
-                if (!strchr(line, '\n') && !feof(f)) {
-                        snprintf(err, errlen, "%s: the line is longer than %zu bytes", where, sizeof(line) - 1);
-                        return -EINVAL;
-                }
-                char *hash = strchr(line, '#');
-                if (hash)
-                        *hash = 0;
-                char *s = trim(line);
-                if (!*s)
-                        continue;
-                char *eq = strchr(s, '=');
-                if (!eq) {
-                        snprintf(err, errlen, "%s: \"%s\" is not a setting; write key = value", where, s);
-                        return -EINVAL;
-                }
-                *eq = 0;
-                int k = config_set(c, trim(s), trim(eq + 1), where, err, errlen);
-                if (k < 0)
-                        return k;
+        /* Small by nature: read whole, up to a bound. */
+        _cleanup_free_ char *text = malloc(CONFIG_FILE_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        size_t size = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+        if (ferror(f)) {
+                snprintf(err, errlen, "cannot read the configuration file %s: %s", path, strerror(EIO));
+                return -EIO;
         }
-        return 0;
+        if (size > CONFIG_FILE_MAX) {
+                snprintf(err, errlen, "the configuration file %s is larger than %d bytes", path, CONFIG_FILE_MAX);
+                return -EFBIG;
+        }
+        return config_parse(c, path, text, size, err, errlen);
 }

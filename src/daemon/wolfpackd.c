@@ -93,9 +93,13 @@ int main(int argc, char **argv) {
         optind = 0;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                        if (keys[i].opt == c && config_set(&cfg, keys[i].key, optarg, "--" , err, sizeof(err)) < 0) {
-                                fprintf(stderr, "wolfpackd: %s\n", err);
-                                return 2;
+                        if (keys[i].opt == c) {
+                                char where[64];
+                                snprintf(where, sizeof(where), "--%s", keys[i].key);
+                                if (config_set(&cfg, keys[i].key, optarg, where, err, sizeof(err)) < 0) {
+                                        fprintf(stderr, "wolfpackd: %s\n", err);
+                                        return 2;
+                                }
                         }
 
         /* Detaching: the parent waits until the service is serving, or
