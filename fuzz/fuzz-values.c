@@ -152,18 +152,7 @@ static void check_split(const char *s) {
 
 /* The input cut at its NUL bytes as words: they join and split back. */
 static void check_join(const char *raw, size_t size) {
-        _cleanup_free_ char *data = malloc(size + 1);
-        check(data);
-        memcpy(data, raw, size);
-        data[size] = '\0';
-        size_t n = 0;
-        for (size_t i = 0; i < size; i++)
-                n += data[i] == '\0';
-        char **words = calloc(n + 2, sizeof(char *));
-        check(words);
-        size_t w = 0;
-        for (const char *p = data; p < data + size; p += strlen(p) + 1)
-                check((words[w++] = strdup(p)));
+        char **words = fuzz_words((const uint8_t *) raw, size);
         _cleanup_free_ char *joined = shell_join(words);
         check(joined);
         char **back = NULL, err[256];

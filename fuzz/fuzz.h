@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,3 +23,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                         abort();                                                                 \
                 }                                                                                \
         } while (0)
+
+/* data cut at its NUL bytes: a NULL-terminated vector of copies (a
+ * trailing NUL ends the last word, it does not start another). Free each
+ * word and the vector. */
+static inline char **fuzz_words(const uint8_t *data, size_t size) {
+        char *copy = malloc(size + 1);
+        check(copy);
+        memcpy(copy, data, size);
+        copy[size] = '\0';
+        size_t n = 0;
+        for (size_t i = 0; i < size; i++)
+                n += copy[i] == '\0';
+        char **words = calloc(n + 2, sizeof(char *));
+        check(words);
+        size_t w = 0;
+        for (const char *p = copy; p < copy + size; p += strlen(p) + 1)
+                check((words[w++] = strdup(p)));
+        free(copy);
+        return words;
+}
