@@ -94,6 +94,9 @@ static void common_options(CURL *c, const char *socket_path, char *errbuf) {
         curl_easy_setopt(c, CURLOPT_USERAGENT, "wolfpack/" WOLFPACK_VERSION);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+        /* Paths come escaped from cli-path.c: sent as built, never
+         * normalised ("/v1/groups/x/.." is not "/v1/groups"). */
+        curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
         errbuf[0] = '\0';
 }
 
