@@ -122,3 +122,19 @@ def test_cli_calls_end_within_their_bounds():
     finally:
         for srv in servers:
             srv.close()
+
+
+def test_completion_does_not_hang_on_a_server_that_does_not_answer():
+    completion = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "completion",
+                              "wolfpack.bash")
+    srv = FakeServer("silent")
+    try:
+        t0 = time.monotonic()
+        p = subprocess.run(["bash", "-c", 'source "$1"; _wolfpack_cmd="$2"; _wolfpack_socket="$3"; '
+                            '_wolfpack_query group; _wolfpack_props group g', "-", completion, WOLFPACK, srv.path],
+                           capture_output=True, text=True, timeout=20)
+        took = time.monotonic() - t0
+        assert p.stdout == "", p.stdout
+        assert took < 6, "completion waited %.1f s for a server that does not answer" % took
+    finally:
+        srv.close()
