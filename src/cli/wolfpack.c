@@ -101,7 +101,7 @@ static int run(int argc, char **argv) {
         const char *term = getenv("TERM");
         cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 
-        r = cli_http_new(cli.socket_path, cli.timeout_usec, &cli.http);
+        r = cli_http_new(cli.socket_path, g.timeout ? cli.timeout_usec : CLI_DEFAULT_ANSWER_USEC, &cli.http);
         if (r >= 0)
                 r = v->run(&cli, &a);
         cli_http_free(cli.http);

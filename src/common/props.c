@@ -62,9 +62,18 @@ static bool chars_ok(const char *s, size_t max, const char *extra) {
         return n > 0;
 }
 
+static bool is_dot_segment(const char *s) {
+        return s && s[0] == '.' && (s[1] == '\0' || (s[1] == '.' && s[2] == '\0'));
+}
+
 int name_validate(const char *what, const char *name, char *err, size_t errlen) {
-        if (name && chars_ok(name, 63, "._-"))
+        if (name && chars_ok(name, 63, "._-") && !is_dot_segment(name))
                 return 0;
+        if (is_dot_segment(name)) {
+                set_error(err, errlen, "%s \"%s\" is invalid: \".\" and \"..\" cannot be names (in paths they stand "
+                          "for directories)", what ? what : "name", name);
+                return -EINVAL;
+        }
         set_error(err, errlen, "%s %s is invalid: names are 1 to 63 characters of A-Z a-z 0-9 . _ -",
                   what ? what : "name", text_quote(name).s);
         return -EINVAL;

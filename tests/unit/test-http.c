@@ -70,6 +70,7 @@ typedef struct Fixture {
         uint64_t keepalive_usec;
         size_t stream_queue_max;
         gid_t access_gid;
+        unsigned connection_max;
 
         /* server-thread objects */
         sd_event *event;
@@ -295,6 +296,8 @@ static void *server_thread(void *arg) {
                 http_server_set_limits(f->server, 0, f->stream_queue_max);
                 if (f->access_gid != HTTP_NO_GID)
                         http_server_set_access_gid(f->server, f->access_gid);
+                if (f->connection_max)
+                        check((http_server_set_connection_max(f->server, f->connection_max)) == 0);
                 check((sd_event_add_io(f->event, &stop, f->stop_fd, EPOLLIN, on_stop, f)) == 0);
         }
         check((write(f->ready[1], &c, 1)) == 1);
@@ -314,7 +317,8 @@ static void fixture_dir(Fixture *f) {
         snprintf(f->path, sizeof(f->path), "%s/api.sock", f->dir);
 }
 
-static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid) {
+static Fixture *fixture_start_capped(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid,
+                                     unsigned connection_max) {
         Fixture *f = calloc(1, sizeof(Fixture));
         char c;
         assert_non_null(f);
@@ -322,6 +326,7 @@ static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_
         f->keepalive_usec = keepalive_usec;
         f->stream_queue_max = stream_queue_max;
         f->access_gid = access_gid;
+        f->connection_max = connection_max;
         f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         assert_true(f->stop_fd >= 0);
         assert_int_equal(pipe2(f->ready, O_CLOEXEC), 0);
@@ -330,6 +335,10 @@ static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_
         if (f->start_result < 0)
                 fail_msg("server did not start: %s", f->err);
         return f;
+}
+
+static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid) {
+        return fixture_start_capped(keepalive_usec, stream_queue_max, access_gid, 0);
 }
 
 static Fixture *fixture_start(void) {
@@ -1378,6 +1387,76 @@ static void h_hold(HttpRequest *r, void *userdata) {
                 h->unwatched = r;
 }
 
+static void test_connection_max(void **state) {
+        /* A quarter of the descriptors (at least 64) stay with wolfpackd. */
+        assert_int_equal(http_connection_max(1024), 768);
+        assert_int_equal(http_connection_max(256), 192);
+        assert_int_equal(http_connection_max(200), 136);
+        assert_int_equal(http_connection_max(8192), HTTP_CONNECTIONS_MAX);
+        assert_int_equal(http_connection_max(UINT64_MAX), HTTP_CONNECTIONS_MAX);
+        assert_int_equal(http_connection_max(64), HTTP_CONNECTIONS_MIN);
+        assert_int_equal(http_connection_max(0), HTTP_CONNECTIONS_MIN);
+}
+
+/* A connection the server has taken: one keep-alive exchange answered. */
+static int served_connection(const char *path) {
+        static const char req[] = "GET /v1/echo HTTP/1.1\r\nHost: x\r\n\r\n";
+        int fd = unix_connect(path);
+        assert_true(fd >= 0);
+        assert_true(write_all(fd, req, sizeof(req) - 1));
+        char *raw = read_until(fd, "}", NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 200"));
+        free(raw);
+        return fd;
+}
+
+static void test_connection_cap(void **state) {
+        Fixture *f = fixture_start_capped(0, 0, HTTP_NO_GID, 2);
+        int a = served_connection(f->path);
+        int b = served_connection(f->path);
+
+        /* Over the cap: told at once, in the API's error shape. */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        Resp r = request(f, "GET", "/v1/echo", NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_error(&r, 503, "busy", "maximum of 2 connections");
+        assert_true(resp_header_is(&r, "Connection", "close"));
+        assert_true(t1.tv_sec - t0.tv_sec < 2);
+        resp_done(&r);
+
+        /* A refused client that sends nothing is not kept for long. */
+        int idle = unix_connect(f->path);
+        assert_true(idle >= 0);
+        char *raw = read_until(idle, NULL, NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 503"));
+        free(raw);
+        close(idle);
+
+        /* The connections it serves still work; once one closes, a new one
+         * is served. */
+        static const char again[] = "GET /v1/echo HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_true(write_all(a, again, sizeof(again) - 1));
+        raw = read_until(a, "}", NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 200"));
+        free(raw);
+        close(a);
+        for (int i = 0; i < 100; i++) {
+                r = request(f, "GET", "/v1/echo", NULL);
+                int status = r.status;
+                resp_done(&r);
+                if (status == 200)
+                        break;
+                assert_int_equal(status, 503);
+                usleep(10000);
+        }
+        r = request(f, "GET", "/v1/echo", NULL);
+        assert_int_equal(r.status, 200);
+        resp_done(&r);
+        close(b);
+        fixture_stop(f);
+}
+
 static void test_free_with_held(void **state) {
         static const HttpRoute hold_routes[] = {
                 { "GET", "/watched", h_hold },
@@ -1467,6 +1546,8 @@ int main(void) {
                 cmocka_unit_test(test_socket_mode_and_stale),
                 cmocka_unit_test(test_live_socket_not_stolen),
                 cmocka_unit_test(test_free_with_held),
+                cmocka_unit_test(test_connection_max),
+                cmocka_unit_test(test_connection_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1066,7 +1066,7 @@ static void test_to_json(void **state) {
 /* ------------------------------------------------------------------------ */
 
 static void test_names(void **state) {
-        static const char *const good[] = { "a", "web-1", "db_primary", "v1.2.3", "A.b-C_d", "-x", ".x", "..",
+        static const char *const good[] = { "a", "web-1", "db_primary", "v1.2.3", "A.b-C_d", "-x", ".x", "...",
                                             "123" };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 if (name_validate("resource name", good[i], NULL, 0) != 0)
@@ -1092,6 +1092,16 @@ static void test_names(void **state) {
                 if (name_validate("name", bad[i], NULL, 0) != -EINVAL)
                         fail_msg("name \"%s\" accepted", bad[i]);
         assert_int_equal(name_validate("name", too_long, NULL, 0), -EINVAL);
+
+        /* "." and ".." match the characters but stand for directories in
+         * paths: no URL could address them. Other names of dots can. */
+        assert_int_equal(name_validate("group name", ".", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "group name \".\" is invalid: \".\" and \"..\" cannot be names (in paths they "
+                                 "stand for directories)");
+        assert_int_equal(name_validate("resource name", "..", NULL, 0), -EINVAL);
+        assert_int_equal(name_validate("name", "...", NULL, 0), 0);
+        assert_int_equal(name_validate("name", ".a", NULL, 0), 0);
+        assert_int_equal(name_validate("name", "a..", NULL, 0), 0);
 }
 
 /* A refused name is quoted in the message however it is made: runs of

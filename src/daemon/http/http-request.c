@@ -131,7 +131,7 @@ static struct MHD_Response *json_response(const json_t *body) {
         return resp;
 }
 
-static json_t *error_json(unsigned status, const char *code, const char *property, const char *message) {
+json_t *http_error_json(unsigned status, const char *code, const char *property, const char *message) {
         json_t *e = json_pack("{s:i, s:s, s:s}", "status", (json_int_t) status, "code", code ? code : "error",
                               "message", message ? message : "");
         if (e && property && json_object_set_new(e, "property", json_string(property)) < 0) {
@@ -144,7 +144,7 @@ static json_t *error_json(unsigned status, const char *code, const char *propert
 
 struct MHD_Response *http_error_response(unsigned status, const char *code, const char *property,
                                          const char *message) {
-        json_t *o = error_json(status, code, property, message);
+        json_t *o = http_error_json(status, code, property, message);
         struct MHD_Response *resp = o ? json_response(o) : NULL;
         json_decref(o);
         return resp ? resp : oom_response();
@@ -220,7 +220,7 @@ void http_reply_error(HttpRequest *r, int status, const char *code, const char *
         if (vasprintf(&message, fmt, ap) < 0)
                 message = NULL;
         va_end(ap);
-        json_t *o = error_json((unsigned) status, code, property, message ? message : "out of memory");
+        json_t *o = http_error_json((unsigned) status, code, property, message ? message : "out of memory");
         if (!o) {
                 /* http_reply would answer with an empty body: say why instead. */
                 if (r->gone || !r->connection) {
