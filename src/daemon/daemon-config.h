@@ -10,4 +10,7 @@
 int config_defaults(DaemonConfig *c);
 void config_done(DaemonConfig *c);
 int config_set(DaemonConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen);
+/* After every source: the directories and the socket not given follow
+ * the state directory (see daemon-config.c). */
+int config_finish(DaemonConfig *c);
 int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *err, size_t errlen);

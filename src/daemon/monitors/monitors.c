@@ -189,6 +189,7 @@ int monitor_spawn(Monitors *m, const char *name, Monitor **ret, char *err, size_
                 .ops = &monitor_client_ops,
                 .userdata = mon,
                 .deadlock_timeout_usec = mon->deadlock_usec,
+                .daemon_id = m->daemon_id,
         };
         const ResmonSpawn s = {
                 .monitor = m->monitor_path,
@@ -196,6 +197,7 @@ int monitor_spawn(Monitors *m, const char *name, Monitor **ret, char *err, size_
                 .plugin_dir = m->plugin_dir,
                 .runtime_dir = m->runtime_dir,
                 .state_dir = m->state_dir,
+                .daemon_id = m->daemon_id,
                 .cgroup = m->resource_cgroup_arg,
                 .reattach_timeout = m->reattach_arg,
                 .process_cgroup = m->monitor_cgroup,
@@ -228,6 +230,7 @@ int monitor_connect(Monitors *m, const char *name, const char *path, Monitor **r
                 .ops = &monitor_client_ops,
                 .userdata = mon,
                 .deadlock_timeout_usec = mon->deadlock_usec,
+                .daemon_id = m->daemon_id,
         };
         int r = resmon_client_connect(m->event, &cfg, path, &mon->client, err, errlen);
         if (r < 0) {
@@ -598,7 +601,8 @@ static int config_copy(Monitors *m, const MonitorsConfig *cfg, char *err, size_t
                 r = default_monitor_path(&m->monitor_path);
         if (r < 0 || (cfg->plugin_dir && (m->plugin_dir = strdup(cfg->plugin_dir)) == NULL) ||
             copy_or(&m->runtime_dir, cfg->runtime_dir, WOLFPACK_RUNTIME_DIR) < 0 ||
-            copy_or(&m->state_dir, cfg->state_dir, WOLFPACK_STATE_DIR) < 0)
+            copy_or(&m->state_dir, cfg->state_dir, WOLFPACK_STATE_DIR) < 0 ||
+            (cfg->daemon_id && (m->daemon_id = strdup(cfg->daemon_id)) == NULL))
                 return -ENOMEM;
 
         r = cg_v2_mount(&mnt);
@@ -681,6 +685,7 @@ static Monitors *monitors_release(Monitors *m) {
         free(m->plugin_dir);
         free(m->runtime_dir);
         free(m->state_dir);
+        free(m->daemon_id);
         free(m->resource_cgroup);
         free(m->resource_cgroup_arg);
         free(m->monitor_cgroup);
