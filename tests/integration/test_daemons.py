@@ -7,10 +7,12 @@ wolfpackd on a state directory in use leaves at once, touching nothing."""
 import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -49,11 +51,11 @@ def monitor_cgroup(c):
 
 
 @pytest.fixture
-def two(tmp_path):
+def two():
     """Daemons A and B started from one cgroup, sharing one explicit
     runtime directory, as two daemons given only --state-dir used to share
     /run/wolfpack."""
-    shared = str(tmp_path / "sharedrun")
+    shared = tempfile.mkdtemp(prefix="wp-run-")
     a = Cluster(runtime_dir=shared, config="reattach-timeout = 30s\n")
     b = None
     try:
@@ -63,6 +65,7 @@ def two(tmp_path):
         if b:
             b.close()
         left = a.close()
+        shutil.rmtree(shared, ignore_errors=True)
         twice = a.twice() + (b.twice() if b else [])
         assert not twice, "a lock was taken twice: %s" % twice
         assert not left, "processes left behind: %s" % left
@@ -209,6 +212,20 @@ def test_second_daemon_on_a_state_directory_in_use_leaves_at_once():
         r = c.resource("sr")
         assert r["state"] == "Online" and int(r["properties"]["ProcessId"]) == p
         assert not codes(c, "RESOURCE_FAILED") and not codes(c, "GENAPP_EXITED")
+    finally:
+        left = c.close()
+    assert not left
+
+
+def test_runtime_directory_too_long_for_monitor_sockets_is_refused_at_start():
+    c = Cluster()
+    try:
+        c.stop()
+        # Fits a path, but not a monitor's socket address (108 bytes).
+        c.runtime_dir = os.path.join(c.dir, "r" * 60)
+        c.start(wait=False)
+        assert c.proc.wait(10) == 1
+        assert "is too long for the resource monitors' sockets" in c.daemon_output()
     finally:
         left = c.close()
     assert not left

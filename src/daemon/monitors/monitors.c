@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -587,6 +588,26 @@ static int copy_or(char **field, const char *value, const char *fallback) {
         return *field ? 0 : -ENOMEM;
 }
 
+/* A resource's own monitor is named after its id: "r-" and 16 hex digits. */
+#define TYPICAL_MONITOR_NAME "r-0123456789abcdef"
+
+/* Every monitor's re-attach socket must fit a unix socket address. Found
+ * out only when the parent has gone, a path too long would leave nobody
+ * able to re-attach: say so at the start instead. */
+static int check_socket_room(const MonitorsConfig *cfg, const char *runtime_dir, char *err, size_t errlen) {
+        size_t id = cfg->daemon_id ? strlen(cfg->daemon_id) + 1 : 0;
+        size_t need = strlen(runtime_dir) + strlen("/resmon-") + id + strlen(TYPICAL_MONITOR_NAME) + strlen(".sock");
+        size_t room = sizeof(((struct sockaddr_un *) 0)->sun_path) - 1;
+
+        if (need <= room)
+                return 0;
+        snprintf(err, errlen,
+                 "the runtime directory %s is too long for the resource monitors' sockets (at most %zu "
+                 "bytes here); give a shorter --runtime-dir",
+                 runtime_dir, room - (need - strlen(runtime_dir)));
+        return -ENAMETOOLONG;
+}
+
 static int config_copy(Monitors *m, const MonitorsConfig *cfg, char *err, size_t errlen) {
         _cleanup_free_ char *mnt = NULL;
         int r;
@@ -604,6 +625,9 @@ static int config_copy(Monitors *m, const MonitorsConfig *cfg, char *err, size_t
             copy_or(&m->state_dir, cfg->state_dir, WOLFPACK_STATE_DIR) < 0 ||
             (cfg->daemon_id && (m->daemon_id = strdup(cfg->daemon_id)) == NULL))
                 return -ENOMEM;
+        r = check_socket_room(cfg, m->runtime_dir, err, errlen);
+        if (r < 0)
+                return r;
 
         r = cg_v2_mount(&mnt);
         if (r < 0) {
