@@ -229,3 +229,27 @@ def test_runtime_directory_too_long_for_monitor_sockets_is_refused_at_start():
     finally:
         left = c.close()
     assert not left
+
+
+def test_connections_that_never_say_hello_do_not_extend_reattach_timeout():
+    c = Cluster(config="reattach-timeout = 2s\n")
+    try:
+        ra = online(c, "g", "ra")
+        c.stop(signal.SIGKILL)
+        t0 = time.monotonic()
+        path = c.wait_for(lambda: glob.glob(os.path.join(c.runtime_dir, "resmon-*.sock")), timeout=5)[0]
+        # Someone keeps knocking and leaving, far more often than the
+        # ReattachTimeout: the monitor still gives up on its parent and
+        # ends its resources within a few seconds of losing it.
+        while time.monotonic() - t0 < 10 and alive_pid(ra):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+            except OSError:
+                pass
+            s.close()
+            time.sleep(0.2)
+        assert not alive_pid(ra), "the application outlived its parent by %.1fs" % (time.monotonic() - t0)
+    finally:
+        left = c.close()
+    assert not left
