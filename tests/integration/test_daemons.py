@@ -13,6 +13,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -250,6 +251,58 @@ def test_connections_that_never_say_hello_do_not_extend_reattach_timeout():
             s.close()
             time.sleep(0.2)
         assert not alive_pid(ra), "the application outlived its parent by %.1fs" % (time.monotonic() - t0)
+    finally:
+        left = c.close()
+    assert not left
+
+
+def test_daemon_leaves_alone_a_monitor_that_names_another_identity():
+    """A monitor that answers hello, but for another daemon (one that does
+    not check, say), is left alone: nothing of it is adopted."""
+    c = Cluster()
+    try:
+        c.stop()
+        with open(os.path.join(c.state_dir, "daemon-id")) as f:
+            ours = f.read().strip()
+        path = os.path.join(c.runtime_dir, "resmon-%s-impostor.sock" % ours)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        listener.settimeout(10)
+        got = {}
+
+        def impostor():
+            conn, _ = listener.accept()
+            conn.settimeout(10)
+            try:
+                hello = read_frame(conn)
+                got["hello"] = hello
+                snapshot = {"resource": "r-00000000000000ff", "name": "theirs", "rtype": "genapp",
+                            "state": "Online", "properties": {}, "common": {}}
+                conn.sendall(frame({"type": "reply", "id": hello["id"], "error": 0, "version": 1, "pid": 0,
+                                    "name": "impostor", "api_min": 1, "api_max": 1, "daemon": "00000000000000ee",
+                                    "lease": "none", "resources": [snapshot]}))
+                while conn.recv(4096):
+                    pass
+                got["closed"] = True
+            except (OSError, EOFError, ValueError):
+                pass
+            finally:
+                conn.close()
+
+        t = threading.Thread(target=impostor, daemon=True)
+        t.start()
+        try:
+            c.start()
+            c.wait_for(lambda: codes(c, "MONITOR_NOT_OURS"), timeout=10)
+            t.join(10)
+        finally:
+            listener.close()
+        assert got["hello"].get("daemon") == ours
+        assert got.get("closed"), "the daemon kept the connection"
+        assert not codes(c, "RESOURCE_ADOPTED")
+        assert "00000000000000ee" in codes(c, "MONITOR_NOT_OURS")[0]["text"]
+        assert os.path.exists(path), "the daemon removed another daemon's socket"
     finally:
         left = c.close()
     assert not left
