@@ -3,13 +3,13 @@
  * Re-attach: when wolfpackd starts, monitors of an earlier wolfpackd may
  * still run, each waiting ReattachTimeout on
  * <runtime-dir>/resmon-<daemon id>-NAME.sock with its resources as they
- * were. Only sockets named with this daemon's identity are looked at, and
- * a monitor whose hello names another identity is left alone: another
- * daemon on this host (sharing the runtime directory) owns it. Connect to every one, say hello, and
- * adopt every resource of its snapshot as it is: nothing is restarted or
- * probed. Each type is described (describe-type), so that an adopted
- * resource can be opened again from its snapshot if its monitor dies
- * later.
+ * were. Connect to every one, say hello, and adopt every resource of its
+ * snapshot as it is: nothing is restarted or probed. Only sockets named
+ * with this daemon's identity are looked at, and a monitor whose hello
+ * reply names another identity is left alone: another daemon on this host
+ * (sharing the runtime directory) owns it. Each type is described
+ * (describe-type), so that an adopted resource can be opened again from
+ * its snapshot if its monitor dies later.
  *
  * Removes only sockets nobody listens on. Never signals an adopted monitor
  * that refused hello: closing the connection leaves it waiting, and it
