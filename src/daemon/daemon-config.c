@@ -5,6 +5,13 @@
  * (WOLFPACK_STATE_DIR, WOLFPACK_SOCKET), then the command line. The file is
  * `key = value` lines; `#` starts a comment. Every error names the file,
  * the line and what is allowed.
+ *
+ * The runtime directory, the log directory and the API socket not given
+ * anywhere follow the state directory (config_finish), so that two daemons
+ * with their own state directories never share monitor sockets or a
+ * cluster log: the default state directory keeps /run/wolfpack and
+ * /var/log/wolfpack, any other one gets <state-dir>/run and
+ * <state-dir>/log. The socket defaults to <runtime-dir>/wolfpack.sock.
  */
 #include <errno.h>
 #include <limits.h>
@@ -38,9 +45,36 @@ int config_defaults(DaemonConfig *c) {
                         *p = '-';
         host[63] = 0;
         *c = (DaemonConfig) { .node_id = 1, .reattach_timeout_usec = 10 * WP_USEC_PER_SEC };
-        if (set_str(&c->state_dir, WOLFPACK_STATE_DIR) < 0 || set_str(&c->runtime_dir, WOLFPACK_RUNTIME_DIR) < 0 ||
-            set_str(&c->socket_path, WOLFPACK_RUNTIME_DIR "/wolfpack.sock") < 0 ||
-            set_str(&c->log_dir, "/var/log/wolfpack") < 0 || set_str(&c->node_name, host) < 0)
+        if (set_str(&c->state_dir, WOLFPACK_STATE_DIR) < 0 || set_str(&c->node_name, host) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The default state directory, however it is spelt ("/var/lib/wolfpack/"). */
+static bool is_default_state_dir(const char *dir) {
+        size_t n = strlen(dir), d = strlen(WOLFPACK_STATE_DIR);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return n == d && strncmp(dir, WOLFPACK_STATE_DIR, d) == 0;
+}
+
+/* dir, or <base><suffix> with base's trailing slashes left out. */
+static int set_default(char **dst, const char *dir, const char *base, const char *suffix) {
+        if (*dst)
+                return 0;
+        if (dir)
+                return set_str(dst, dir);
+        size_t n = strlen(base);
+        while (n > 1 && base[n - 1] == '/')
+                n--;
+        return asprintf(dst, "%.*s%s", (int) n, base, suffix) < 0 ? -ENOMEM : 0;
+}
+
+int config_finish(DaemonConfig *c) {
+        bool def = is_default_state_dir(c->state_dir);
+        if (set_default(&c->runtime_dir, def ? WOLFPACK_RUNTIME_DIR : NULL, c->state_dir, "/run") < 0 ||
+            set_default(&c->log_dir, def ? WOLFPACK_LOG_DIR : NULL, c->state_dir, "/log") < 0 ||
+            set_default(&c->socket_path, NULL, c->runtime_dir, "/wolfpack.sock") < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -10,6 +10,9 @@
 int config_defaults(DaemonConfig *c);
 void config_done(DaemonConfig *c);
 int config_set(DaemonConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen);
+/* After every source: the directories and the socket not given follow
+ * the state directory (see daemon-config.c). */
+int config_finish(DaemonConfig *c);
 /* The file: `key = value` lines of at most CONFIG_LINE_MAX bytes, `#` to
  * the end of a line a comment, no NUL bytes. A missing file is fine unless
  * must_exist. */

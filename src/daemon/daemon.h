@@ -62,6 +62,8 @@ typedef struct DaemonConfig {
 struct Daemon {
         sd_event *event;
         DaemonConfig cfg;
+        int state_lock_fd;     /* holds the state directory's lock, -1 */
+        char *daemon_id;       /* this daemon's identity, carried by its monitors */
         Db *db;
         Engine *engine;
         EngineView view;

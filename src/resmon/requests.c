@@ -48,6 +48,19 @@ static void req_hello(Manager *m, Link *l, json_t *req) {
                 reply(l, req, -EPROTONOSUPPORT, "this monitor speaks protocol version 1 only", NULL);
                 return;
         }
+        /* Started for one daemon, the monitor is that daemon's alone: another
+         * one sharing the runtime directory must not take its resources. */
+        const char *daemon = json_string_value(json_object_get(req, "daemon"));
+        if (m->daemon_id && (!daemon || strcmp(daemon, m->daemon_id) != 0)) {
+                char text[300];
+                snprintf(text, sizeof(text),
+                         "this resource monitor belongs to the wolfpackd with identity %s, not to %s%.64s; it "
+                         "waits for its own wolfpackd",
+                         m->daemon_id, daemon ? "" : "a parent without an identity", daemon ? daemon : "");
+                manager_log(m, NULL, WP_LOG_WARNING, "RESMON_HELLO_REFUSED", "refused hello: %s", text);
+                reply(l, req, -EPERM, text, NULL);
+                return;
+        }
         json_t *snap = json_array();
         size_t it = 0;
         Resource *r;
@@ -59,8 +72,11 @@ static void req_hello(Manager *m, Link *l, json_t *req) {
                                 (int) getpid(), "api_min", (int) m->host.api_min, "resources", snap, "lease",
                                 m->lease == LEASE_NONE ? "none" : m->lease == LEASE_VALID ? "valid" : "expired");
         json_object_set_new(msg, "api_max", json_integer(m->host.api_max));
+        if (m->daemon_id)
+                json_object_set_new(msg, "daemon", json_string(m->daemon_id));
         link_set_hello(l);
         (void) link_send(l, msg, fd);
+        manager_parent_found(m);
 }
 
 static void req_list_types(Manager *m, Link *l, json_t *req) {
