@@ -41,8 +41,14 @@ static char *write_back(const DaemonConfig *c) {
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);
         check(f);
-        fprintf(f, "state-dir = %s\nruntime-dir = %s\nsocket = %s\nlog-dir = %s\nnode-name = %s\n", c->state_dir,
-                c->runtime_dir, c->socket_path, c->log_dir, c->node_name);
+        fprintf(f, "state-dir = %s\nnode-name = %s\n", c->state_dir, c->node_name);
+        /* Those not given follow the state directory (config_finish). */
+        if (c->runtime_dir)
+                fprintf(f, "runtime-dir = %s\n", c->runtime_dir);
+        if (c->socket_path)
+                fprintf(f, "socket = %s\n", c->socket_path);
+        if (c->log_dir)
+                fprintf(f, "log-dir = %s\n", c->log_dir);
         fprintf(f, "node-id = %u\nlease-timeout = %s\nreattach-timeout = %s\nengine = local\n", c->node_id, lease,
                 reattach);
         if (c->plugin_path)

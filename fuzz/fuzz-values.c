@@ -177,10 +177,11 @@ static void check_names(const char *s) {
         char err[256] = "";
         int r = name_validate("resource name", s, err, sizeof err);
         check(r == 0 || r == -EINVAL);
-        check((r == 0) == follows(s, 63, "._-"));
+        check((r == 0) == (follows(s, 63, "._-") && strcmp(s, ".") != 0 && strcmp(s, "..") != 0));
         if (r < 0) {
                 check_message(err, sizeof err);
-                check(strstr(err, "names are 1 to 63 characters of A-Z a-z 0-9 . _ -"));
+                check(strstr(err, "names are 1 to 63 characters of A-Z a-z 0-9 . _ -") ||
+                      ((strcmp(s, ".") == 0 || strcmp(s, "..") == 0) && strstr(err, "cannot be names")));
         }
         err[0] = '\0';
         r = id_validate("resource id", s, err, sizeof err);
