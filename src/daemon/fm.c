@@ -393,7 +393,8 @@ static void resource_failed(Daemon *d, RtResource *r) {
                 return;
         }
         int64_t now = now_ms();
-        json_t *history = db_failures(d->db, r->id, now - (int64_t) (rc.restart_period / 1000));
+        /* All of it: the back-off replays restarts older than RestartPeriod. */
+        json_t *history = db_failures(d->db, r->id, 0);
         PolicyEvent *ev = NULL;
         size_t n = decide_events(history, "restart", &ev);
         json_decref(history);
