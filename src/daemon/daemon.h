@@ -121,7 +121,8 @@ void events_unsubscribe(Daemon *d, HttpStream *s);
 typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void *userdata);
 /* Send a message (members filled in: v, origin, incarnation, seq,
  * time_ms) and call done when it has been applied here (error 0) or
- * refused. Takes the reference of msg. */
+ * refused: db_apply's errors, -EPERM no quorum, -EPROTO a message format
+ * this node does not understand. Takes the reference of msg. */
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata);
 /* The engine delivered msg: apply it here and answer its waiter. */
 void command_delivered(Daemon *d, const json_t *msg);
