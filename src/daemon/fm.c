@@ -173,7 +173,12 @@ typedef struct NameLookup {
         Daemon *d;
         json_t *resources;
         unsigned depth;
+        unsigned visits;  /* walks through the dependencies: bounded, diamonds revisit */
 } NameLookup;
+
+/* Enough for any real group; a walk past it gives up (says nothing is
+ * held, or releases no more) rather than take the loop for long. */
+#define NAME_LOOKUP_MAX_VISITS 4096u
 
 static json_t *by_name_json(NameLookup *l, const char *name) {
         size_t i;
@@ -198,7 +203,7 @@ static bool deps_online(Daemon *d, json_t *res, json_t *group_resources) {
         _cleanup_depexpr_ DepExpr *e = NULL;
         if (depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
                 return false;
-        NameLookup l = { d, group_resources, 0 };
+        NameLookup l = { d, group_resources, 0, 0 };
         return depexpr_eval(e, name_online, &l);
 }
 
@@ -220,7 +225,7 @@ static bool name_viable(const char *name, void *userdata) {
  * dependencies, however deep), or NULL. */
 static const json_t *held_prerequisite(NameLookup *l, const json_t *res) {
         _cleanup_depexpr_ DepExpr *e = NULL;
-        if (l->depth > 64 || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
+        if (l->depth > 64 || ++l->visits > NAME_LOOKUP_MAX_VISITS || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
                 return NULL;
         l->depth++;
         const json_t *found = NULL;
@@ -256,7 +261,7 @@ char *fm_blocked(Daemon *d, const json_t *res) {
             !*jstr(res, "depends"))
                 return NULL;
         json_t *group = db_resources(d->db, gid);
-        NameLookup l = { d, group, 0 };
+        NameLookup l = { d, group, 0, 0 };
         const json_t *held = held_prerequisite(&l, res);
         if (held) {
                 RtResource *h = hashmap_get(d->resources, jstr(held, "id"));
@@ -654,7 +659,8 @@ static void release_for_online(Daemon *d, NameLookup *l, const json_t *res) {
                 r->held_failed = false;
         _cleanup_depexpr_ DepExpr *e = NULL;
         char **names = NULL;
-        if (l->depth > 64 || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0 || depexpr_names(e, &names) < 0)
+        if (l->depth > 64 || ++l->visits > NAME_LOOKUP_MAX_VISITS || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0 ||
+            depexpr_names(e, &names) < 0)
                 return;
         l->depth++;
         for (char **n = names; *n; n++) {
@@ -704,7 +710,7 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 RtGroup *g = res ? hashmap_get(d->groups, jstr(res, "group_id")) : NULL;
                 if (g)
                         rt_group_clear(d, g);
-                NameLookup l = { d, group, 0 };
+                NameLookup l = { d, group, 0, 0 };
                 if (res)
                         release_for_online(d, &l, res);
                 json_decref(group);
