@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "monitors.h"
 #include "props.h"
+#include "strv.h"
 #include "time-util.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -88,45 +89,71 @@ static json_t *object_json(Daemon *d, const char *kind, const char *id) {
         return rt_resource_json(d, db_resource(d->db, id));
 }
 
-static int status_for(int error) {
+/* Why a request is refused, and how the API says it (docs/api.md). Each
+ * source of errors maps its own errnos here, in its own terms: the same
+ * errno means different things coming from the database, from a type's
+ * validation and from a resource monitor that could not be reached. */
+typedef enum Refusal {
+        REFUSED_INVALID,
+        REFUSED_NOT_FOUND,
+        REFUSED_CONFLICT,
+        REFUSED_NO_QUORUM,
+        REFUSED_INTERNAL,
+} Refusal;
+
+static const struct {
+        int status;
+        const char *code;
+} refusals[] = {
+        [REFUSED_INVALID] = { 422, "invalid" },        [REFUSED_NOT_FOUND] = { 404, "not_found" },
+        [REFUSED_CONFLICT] = { 409, "conflict" },      [REFUSED_NO_QUORUM] = { 503, "no_quorum" },
+        [REFUSED_INTERNAL] = { 500, "internal_error" },
+};
+
+#define refuse(req, why, property, ...) \
+        http_reply_error(req, refusals[why].status, refusals[why].code, property, __VA_ARGS__)
+
+/* A message the database refused (db_apply, command_delivered). */
+static Refusal applied_refusal(int error) {
         switch (error) {
         case -ENOENT:
-                return 404;
+                return REFUSED_NOT_FOUND;
         case -EEXIST:
         case -EBUSY:
-                return 409;
+                return REFUSED_CONFLICT;
         case -EPERM:
-                return 503;
+                return REFUSED_NO_QUORUM;
+        case -EINVAL:
+                return REFUSED_INVALID;
         default:
-                return 422;
+                return REFUSED_INTERNAL;
         }
 }
 
-static const char *code_for(int status) {
-        switch (status) {
-        case 400:
-                return "bad_request";
-        case 404:
-                return "not_found";
-        case 409:
-                return "conflict";
-        case 503:
-                return "no_quorum";
-        default:
-                return "invalid";
-        }
+/* A type's validation: when the monitor answered, the values are what is
+ * wrong, whatever the errno (no such property, read-only, out of range).
+ * A monitor that never answered is this node's fault. */
+static Refusal validation_refusal(const MonitorsReply *reply) {
+        return reply->reply ? REFUSED_INVALID : REFUSED_INTERNAL;
 }
 
-static void reply_error(HttpRequest *req, int error, const char *property, const char *message) {
-        int status = status_for(error);
-        http_reply_error(req, status, code_for(status), property, "%s", message ? message : strerror(-error));
+/* Describing or listing types: an answered ENOENT or EINVAL is a type
+ * that does not exist (the name is in the path). */
+static Refusal type_refusal(const MonitorsReply *reply) {
+        if (reply->reply && (reply->error == -ENOENT || reply->error == -EINVAL))
+                return REFUSED_NOT_FOUND;
+        return REFUSED_INTERNAL;
+}
+
+static void reply_error(HttpRequest *req, Refusal why, int error, const char *property, const char *message) {
+        refuse(req, why, property, "%s", message ? message : strerror(-error));
 }
 
 static void on_applied(Daemon *d, int error, const char *message, void *userdata) {
         Pending *p = userdata;
         if (p->req) {
                 if (error < 0)
-                        reply_error(p->req, error, NULL, message);
+                        reply_error(p->req, applied_refusal(error), error, NULL, message);
                 else if (p->status == 204)
                         http_reply(p->req, 204, NULL);
                 else {
@@ -147,14 +174,14 @@ static void send_and_reply(Daemon *d, HttpRequest *req, json_t *msg, const char 
         if (!p) {
                 json_decref(msg);
                 json_decref(extra);
-                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
                 return;
         }
         p->extra = extra;
         int k = command_send(d, msg, on_applied, p);
         if (k < 0) {
                 if (p->req)
-                        http_reply_error(req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                        refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -190,6 +217,29 @@ static char *find(Daemon *d, HttpRequest *req, const char *kind) {
         }
         return id;
 }
+
+/* A body member the route does not take is refused rather than ignored,
+ * so that a typo ("propertes") never passes for a request without it.
+ * allowed: NULL-terminated; NULL: the route takes no body members. */
+static bool body_members(HttpRequest *req, const char *const *allowed) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(http_request_body(req), k, v) {
+                bool known = false;
+                for (size_t i = 0; allowed && allowed[i]; i++)
+                        known = known || strcmp(allowed[i], k) == 0;
+                if (known)
+                        continue;
+                _cleanup_free_ char *list = allowed ? strv_join((char *const *) allowed, ", ") : NULL;
+                http_reply_error(req, 400, "bad_request", k, "the request body has an unknown member \"%.64s\"; %s%s",
+                                 k, list ? "this request takes " : "this request takes no body",
+                                 list ? list : "");
+                return false;
+        }
+        return true;
+}
+
+#define MEMBERS(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 static json_t *body_object(HttpRequest *req, const char *member, bool required) {
         json_t *b = http_request_body(req);
@@ -243,7 +293,7 @@ static void on_type(Monitors *m, const char *resource, const MonitorsReply *repl
                 remember_type(p->d, desc);
         if (p->req) {
                 if (reply->error < 0)
-                        reply_error(p->req, reply->error, NULL, reply->message);
+                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
                 else
                         http_reply(p->req, 200, json_incref(desc));
                 p->req = NULL;
@@ -340,6 +390,8 @@ static void get_node(HttpRequest *req, void *userdata) {
 }
 
 static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+        if (!body_members(req, NULL))
+                return;
         json_t *n = find_node(d, req);
         if (!n || !quorate(d, req)) {
                 json_decref(n);
@@ -368,7 +420,7 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
         if (!p || command_send(d, msg, on_applied, p) < 0) {
                 if (p)
                         pending_free(p);
-                http_reply_error(req, 500, "internal", NULL, "cannot send the change");
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change");
         }
 }
 
@@ -418,6 +470,8 @@ static void post_groups(HttpRequest *req, void *userdata) {
         json_t *b = http_request_body(req);
         const char *name = b ? jstr(b, "name") : NULL;
         char err[256];
+        if (!body_members(req, MEMBERS("name", "properties")))
+                return;
         if (!name) {
                 http_reply_error(req, 400, "bad_request", NULL, "the body needs \"name\", the new group's name");
                 return;
@@ -440,6 +494,8 @@ static void post_groups(HttpRequest *req, void *userdata) {
 
 static void patch_group(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("properties")))
+                return;
         _cleanup_free_ char *id = find(d, req, "group");
         if (!id)
                 return;
@@ -457,6 +513,8 @@ static void patch_group(HttpRequest *req, void *userdata) {
 /* DELETE of a group or resource, and their online/offline: the same
  * message shapes, "<kind>.delete" and "<kind>.desire". */
 static void delete_object(HttpRequest *req, Daemon *d, const char *kind) {
+        if (!body_members(req, NULL))
+                return;
         _cleanup_free_ char *id = find(d, req, kind);
         char type[32];
         snprintf(type, sizeof(type), "%s.delete", kind);
@@ -478,21 +536,25 @@ static void delete_group(HttpRequest *req, void *userdata) {
 }
 
 static void post_group_online(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "group", "online");
+        if (body_members(req, NULL))
+                desire(req, userdata, "group", "online");
 }
 static void post_group_offline(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "group", "offline");
+        if (body_members(req, NULL))
+                desire(req, userdata, "group", "offline");
 }
 
 static void post_group_move(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("to")))
+                return;
         _cleanup_free_ char *id = find(d, req, "group");
         if (!id)
                 return;
         json_t *b = http_request_body(req);
         const char *to = b ? jstr(b, "to") : NULL;
         if (to && strcmp(to, d->cfg.node_name) != 0) {
-                http_reply_error(req, 404, "not_found", "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
+                refuse(req, REFUSED_INVALID, "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
                 return;
         }
         RtGroup *g = hashmap_get(d->groups, id);
@@ -563,8 +625,7 @@ static void on_validated(Monitors *m, const char *resource, const MonitorsReply 
                 return;
         }
         if (reply->error < 0) {
-                reply_error(p->req, reply->error == -ENOENT && !reply->property ? -EINVAL : reply->error, reply->property,
-                            reply->message);
+                reply_error(p->req, validation_refusal(reply), reply->error, reply->property, reply->message);
                 p->req = NULL;
                 pending_free(p);
                 return;
@@ -572,7 +633,7 @@ static void on_validated(Monitors *m, const char *resource, const MonitorsReply 
         json_t *msg = TAKE_PTR(p->msg);
         int k = command_send(p->d, msg, on_applied, p);
         if (k < 0) {
-                http_reply_error(p->req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                refuse(p->req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -584,7 +645,7 @@ static void validate_then_send(Daemon *d, HttpRequest *req, const char *rtype, j
         if (!p) {
                 json_decref(msg);
                 json_decref(extra);
-                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
                 return;
         }
         p->msg = msg;
@@ -593,7 +654,7 @@ static void validate_then_send(Daemon *d, HttpRequest *req, const char *rtype, j
         int k = q ? monitors_call(d->monitors, q, on_validated, p) : -ENOMEM;
         json_decref(q);
         if (k < 0) {
-                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot reach a resource monitor: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -605,6 +666,8 @@ static void post_resources(HttpRequest *req, void *userdata) {
         const char *name = b ? jstr(b, "name") : NULL, *type = b ? jstr(b, "type") : NULL,
                    *group = b ? jstr(b, "group") : NULL;
         char err[256];
+        if (!body_members(req, MEMBERS("name", "type", "group", "properties")))
+                return;
         if (!name || !type || !group) {
                 http_reply_error(req, 400, "bad_request", NULL,
                                  "the body needs \"name\", \"type\" and \"group\" (and \"properties\", an object of text values)");
@@ -621,7 +684,7 @@ static void post_resources(HttpRequest *req, void *userdata) {
         }
         _cleanup_free_ char *gid = NULL;
         if (db_find(d->db, "group", group, &gid, err, sizeof(err)) < 0) {
-                http_reply_error(req, 404, "not_found", "group", "%s", err);
+                refuse(req, REFUSED_INVALID, "group", "%s", err);
                 return;
         }
         json_t *props = body_object(req, "properties", false), *common = NULL, *priv = NULL;
@@ -645,6 +708,8 @@ static void post_resources(HttpRequest *req, void *userdata) {
 
 static void patch_resource(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("properties")))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
@@ -684,14 +749,18 @@ static void delete_resource(HttpRequest *req, void *userdata) {
 }
 
 static void post_resource_online(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "resource", "online");
+        if (body_members(req, NULL))
+                desire(req, userdata, "resource", "online");
 }
 static void post_resource_offline(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "resource", "offline");
+        if (body_members(req, NULL))
+                desire(req, userdata, "resource", "offline");
 }
 
 static void post_resource_fail(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, NULL))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
@@ -707,6 +776,8 @@ static void post_resource_fail(HttpRequest *req, void *userdata) {
 
 /* depend / undepend: the new expression, checked against the group. */
 static void change_depends(HttpRequest *req, Daemon *d, bool add) {
+        if (!body_members(req, MEMBERS("on")))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
@@ -744,8 +815,10 @@ static void change_depends(HttpRequest *req, Daemon *d, bool add) {
         json_decref(group);
         json_decref(res);
         if (k < 0) {
-                http_reply_error(req, k == -ENOENT ? 404 : k == -ELOOP ? 409 : 422, k == -ENOENT ? "not_found" : k == -ELOOP ? "conflict" : "invalid",
-                                 "on", "%s", err);
+                /* A name the expression gives that is not in the group is a
+                 * value refused, not a missing object of the path. */
+                refuse(req, k == -ELOOP ? REFUSED_CONFLICT : k == -ENOMEM ? REFUSED_INTERNAL : REFUSED_INVALID, "on", "%s",
+                       err);
                 return;
         }
         if (quorate(d, req))
@@ -764,7 +837,7 @@ static void on_types(Monitors *m, const char *resource, const MonitorsReply *rep
         Pending *p = userdata;
         if (p->req) {
                 if (reply->error < 0)
-                        reply_error(p->req, reply->error, NULL, reply->message);
+                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
                 else {
                         json_t *out = json_array();
                         size_t i;
@@ -786,7 +859,7 @@ static void type_call(Daemon *d, HttpRequest *req, json_t *q, monitors_reply_fn 
         int k = p && q ? monitors_call(d->monitors, q, fn, p) : -ENOMEM;
         json_decref(q);
         if (k < 0) {
-                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot reach a resource monitor: %s", strerror(-k));
                 if (p) {
                         p->req = NULL;
                         pending_free(p);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -97,6 +98,19 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 if (value[0] != '/') {
                         snprintf(err, errlen, "%s: %s = %s: an absolute path is needed", where, key, text_quote(value).s);
                         return -EINVAL;
+                }
+                /* A monitor that cannot be run would fail every request
+                 * later, far from the setting: refuse it now. */
+                if (strcmp(key, "monitor") == 0) {
+                        struct stat st;
+                        const char *why = stat(value, &st) < 0 ? strerror(errno)
+                                          : !S_ISREG(st.st_mode) || access(value, X_OK) < 0 ? "not an executable file"
+                                                                                           : NULL;
+                        if (why) {
+                                snprintf(err, errlen, "%s: monitor = \"%s\": %s; give the path of wolfpack-resmon",
+                                         where, value, why);
+                                return -EINVAL;
+                        }
                 }
                 char **dst = strcmp(key, "state-dir") == 0     ? &c->state_dir
                              : strcmp(key, "runtime-dir") == 0 ? &c->runtime_dir

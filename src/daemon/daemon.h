@@ -42,6 +42,9 @@ typedef struct RtGroup {
         char *id;
         uint32_t owner;        /* node it runs on, 0: none */
         bool failed;           /* failed on every node it may run on */
+        bool no_node;          /* failed because no node could take it: placement is tried again when a
+                                * node or a property that placement reads changes */
+        char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         sd_event_source *retry_timer;
 } RtGroup;
@@ -97,6 +100,11 @@ void rt_forget_resource(Daemon *d, const char *id);
 void rt_forget_group(Daemon *d, const char *id);
 /* Set a resource's state as reported; emits the state event. */
 void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason);
+/* The group is Failed (reason: why, when it is tried again, what to do),
+ * or is no longer (its retry timer is cancelled); each emits a state
+ * event for the group. */
+void rt_group_fail(Daemon *d, RtGroup *g, const char *reason, bool no_node);
+void rt_group_clear(Daemon *d, RtGroup *g);
 /* The group's state from its resources: Online, Offline, PartialOnline,
  * Failed, Pending. */
 const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources);
@@ -115,7 +123,8 @@ void events_unsubscribe(Daemon *d, HttpStream *s);
 typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void *userdata);
 /* Send a message (members filled in: v, origin, incarnation, seq,
  * time_ms) and call done when it has been applied here (error 0) or
- * refused. Takes the reference of msg. */
+ * refused: db_apply's errors, -EPERM no quorum, -EPROTO a message format
+ * this node does not understand. Takes the reference of msg. */
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata);
 /* The engine delivered msg: apply it here and answer its waiter. */
 void command_delivered(Daemon *d, const json_t *msg);
@@ -127,6 +136,11 @@ void fm_kick(Daemon *d);
 void fm_applied(Daemon *d, const json_t *msg);
 /* The monitors reported a state change of a resource. */
 void fm_resource_state(Daemon *d, const char *id, const char *state, const char *reason, json_t *readonly);
+/* What keeps a resource (the database's view of it) from its desired
+ * state where waiting will not help: its group is Failed, or it needs a
+ * resource its restart policy left Failed. Malloc'ed text with what to do,
+ * or NULL. */
+char *fm_blocked(Daemon *d, const json_t *res);
 /* Fail an Online resource on purpose (terminate, then the restart policy). */
 void fm_fail(Daemon *d, const char *id);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */

@@ -435,11 +435,21 @@ static int apply_failure_record(Db *db, const json_t *m, int64_t t, char *err, s
                     prepare(db, "INSERT INTO failures(object, kind, node, time_ms) VALUES(?, ?, ?, ?)", "ssii", object,
                             kind, (int64_t) json_integer_value(node), t),
                     err, errlen, "recording a failure");
-        /* History older than a day is never consulted (periods are
-         * bounded by that): keep the table small. */
+        /* Bounded by the message's own time and the order of the stream
+         * (never the local clock), so every node keeps the same rows:
+         * history older than the longest period is never consulted, and
+         * past the highest threshold the oldest rows of an object no
+         * longer change a decision. */
         if (k >= 0)
-                k = run(db, prepare(db, "DELETE FROM failures WHERE time_ms < ?", "i", t - 24 * 3600 * 1000LL), err,
+                k = run(db, prepare(db, "DELETE FROM failures WHERE time_ms < ?", "i", t - DB_FAILURE_HISTORY_MS), err,
                         errlen, "trimming failure history");
+        if (k >= 0)
+                k = run(db,
+                        prepare(db,
+                                "DELETE FROM failures WHERE object = ?1 AND kind = ?2 AND seq <= (SELECT seq FROM failures"
+                                " WHERE object = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
+                                "ssi", object, kind, (int64_t) DB_FAILURES_PER_OBJECT),
+                        err, errlen, "trimming failure history");
         return k;
 }
 

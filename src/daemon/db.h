@@ -18,6 +18,14 @@ typedef struct Db Db;
 
 #define DB_SCHEMA_VERSION 1
 
+/* The failure history each failure.record trims, so that its size is
+ * bounded whatever the failure rate: rows older than the longest
+ * RestartPeriod or FailoverPeriod (30 days) before the message's time, and
+ * of one object and kind all but the newest DB_FAILURES_PER_OBJECT (more
+ * than the highest RestartThreshold or FailoverThreshold, 1000). */
+#define DB_FAILURE_HISTORY_MS (30 * 24 * 3600 * 1000LL)
+#define DB_FAILURES_PER_OBJECT 1024
+
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
 

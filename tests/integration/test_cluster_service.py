@@ -286,3 +286,24 @@ def test_detached_start_reports_success_or_the_reason(tmp_path):
     conf.write_text("state-dir = /x\nfrobnicate = 1\n")
     p = subprocess.run(base + ["--config", str(conf)], capture_output=True, text=True)
     assert p.returncode == 2 and "bad.conf:2" in p.stderr and "frobnicate" in p.stderr, p
+
+
+def test_instant_failures_back_off_and_the_history_stays_small(c):
+    import sqlite3
+    c.cli("group", "create", "ff")
+    c.cli("resource", "create", "boom", "--type", "genapp", "--group", "ff", "CommandLine=false", "RestartAction=1",
+          "RestartDelay=0")
+    c.cli("--no-wait", "resource", "online", "boom")
+    time.sleep(5)
+    restarts = events_of(c, "RESOURCE_RESTARTING")
+    # Five at once, then 100ms, 200ms, 400ms ... : about ten in 5 s.
+    assert 3 <= len(restarts) <= 15, len(restarts)
+    assert "backing off" in restarts[-1]["text"], restarts[-1]
+    assert len(c.log()) < 300
+    db = sqlite3.connect("file:%s/state/cluster.db?mode=ro" % c.dir, uri=True)
+    try:
+        rows = db.execute("SELECT count(*) FROM failures").fetchone()[0]
+    finally:
+        db.close()
+    assert rows <= 15, rows
+    c.cli("group", "offline", "ff")

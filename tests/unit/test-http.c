@@ -129,6 +129,11 @@ static void h_invalid(HttpRequest *r, void *userdata) {
         http_reply_error(r, 422, "invalid", "StopTimeout", "StopTimeout=%s is not a duration", "soon");
 }
 
+/* A message quoting bytes that are not UTF-8 (a plug-in's text, say). */
+static void h_bad_text(HttpRequest *r, void *userdata) {
+        http_reply_error(r, 422, "invalid", "x\xff", "value \"%s\" refused", "caf\xe9!");
+}
+
 static void h_size(HttpRequest *r, void *userdata) {
         json_t *a = json_object_get(http_request_body(r), "a");
         http_reply(r, 200, json_pack("{s:i}", "len", (json_int_t) json_string_length(a)));
@@ -271,6 +276,7 @@ static const HttpRoute routes[] = {
         { "DELETE", "/v1/echo/{}/{}", h_delete },
         { "GET", "/v1/echo", h_echo },
         { "GET", "/v1/invalid", h_invalid },
+        { "GET", "/v1/bad-text", h_bad_text },
         { "POST", "/v1/size", h_size },
         { "GET", "/v1/later", h_later },
         { "GET", "/v1/late-gone", h_late_gone },
@@ -619,6 +625,47 @@ static void test_target_parse(void **state) {
         assert_null(t.segments);
         assert_null(t.query);
         http_target_done(&t); /* harmless on a zeroed target */
+
+        /* Decoded text must be UTF-8; the message names the byte. */
+        assert_int_equal(http_target_parse("/v1/groups/%E9", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "path segment \"%E9\" is not valid UTF-8: byte 0xe9 at offset 0"));
+        assert_null(t.segments);
+        assert_int_equal(http_target_parse("/v1/resources?group=ab%E9", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "query parameter \"group=ab%E9\""));
+        assert_non_null(strstr(err, "0xe9 at offset 2"));
+        assert_int_equal(http_target_parse("/v1/log?%FF=1", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "0xff"));
+        /* Valid multi-byte text passes, decoded. */
+        assert_int_equal(http_target_parse("/v1/groups/caf%C3%A9?q=%E2%82%AC", &t, err, sizeof(err)), 0);
+        assert_string_equal(t.segments[2], "caf\xc3\xa9");
+        assert_string_equal(http_target_query(&t, "q"), "\xe2\x82\xac");
+        http_target_done(&t);
+}
+
+static void test_utf8_valid(void **state) {
+        static const struct {
+                const char *s;
+                size_t want;
+        } rows[] = {
+                { "", 0 },
+                { "abc", 3 },
+                { "caf\xc3\xa9", 5 },
+                { "\xe2\x82\xac", 3 },            /* U+20AC */
+                { "\xf0\x9f\x98\x80", 4 },        /* U+1F600 */
+                { "a\xe9" "b", 1 },              /* a lone lead byte */
+                { "\x80", 0 },                    /* a lone continuation byte */
+                { "\xc0\xaf", 0 },                /* overlong '/' */
+                { "\xe0\x80\xaf", 0 },            /* overlong, 3 bytes */
+                { "\xed\xa0\x80", 0 },            /* a surrogate */
+                { "\xf4\x90\x80\x80", 0 },        /* past U+10FFFF */
+                { "ok\xe2\x82", 2 },              /* cut short */
+                { "\xf8\x88\x80\x80\x80", 0 },    /* 5 bytes */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                size_t got = http_utf8_valid(rows[i].s, strlen(rows[i].s));
+                if (got != rows[i].want)
+                        fail_msg("row %zu: %zu, want %zu", i, got, rows[i].want);
+        }
 }
 
 static void nop(HttpRequest *r, void *userdata) {
@@ -895,6 +942,19 @@ static void test_not_found_and_method(void **state) {
 
         r = request(f, "GET", "/v1/echo?q=%", NULL);
         assert_error(&r, 400, "bad_request", "query");
+        resp_done(&r);
+
+        static const char *const not_utf8[] = { "/v1/echo/%E9/c", "/v1/echo?q=%E9" };
+        for (size_t i = 0; i < ELEMENTSOF(not_utf8); i++) {
+                r = request(f, "GET", not_utf8[i], NULL);
+                assert_error(&r, 400, "bad_request", "byte 0xe9");
+                resp_done(&r);
+        }
+
+        /* An error message that quotes bytes that are not UTF-8 still goes
+         * out as the error it is, with the bad bytes marked. */
+        r = request(f, "GET", "/v1/bad-text", NULL);
+        assert_error(&r, 422, "invalid", "value \"caf?!\" refused");
         resp_done(&r);
 
         assert_int_equal(atomic_load(&f->handled), 0);
@@ -1524,6 +1584,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_url_decode),
                 cmocka_unit_test(test_target_parse),
+                cmocka_unit_test(test_utf8_valid),
                 cmocka_unit_test(test_route_match),
                 cmocka_unit_test(test_routes_check),
                 cmocka_unit_test(test_peer_allowed),

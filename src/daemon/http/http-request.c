@@ -131,10 +131,28 @@ static struct MHD_Response *json_response(const json_t *body) {
         return resp;
 }
 
+/* A copy of s with every byte that is not part of valid UTF-8 made '?':
+ * a message may quote what a client or a plug-in wrote, and JSON takes
+ * only UTF-8. */
+static char *utf8_or_marks(const char *s) {
+        size_t n = strlen(s);
+        char *c = strdup(s);
+        for (size_t i = 0; c && i < n;) {
+                i += http_utf8_valid(c + i, n - i);
+                if (i < n)
+                        c[i++] = '?';
+        }
+        return c;
+}
+
 json_t *http_error_json(unsigned status, const char *code, const char *property, const char *message) {
+        _cleanup_free_ char *text = utf8_or_marks(message ? message : "");
+        _cleanup_free_ char *prop = property ? utf8_or_marks(property) : NULL;
+        if (!text || (property && !prop))
+                return NULL;
         json_t *e = json_pack("{s:i, s:s, s:s}", "status", (json_int_t) status, "code", code ? code : "error",
-                              "message", message ? message : "");
-        if (e && property && json_object_set_new(e, "property", json_string(property)) < 0) {
+                              "message", text);
+        if (e && prop && json_object_set_new(e, "property", json_string(prop)) < 0) {
                 json_decref(e);
                 return NULL;
         }
