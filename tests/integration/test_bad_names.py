@@ -18,7 +18,11 @@ DRIVER = os.path.join(BUILD, "src", "wolfpack-resmon-driver")
 
 # 64 control characters, then continuation bytes: the stray file name is
 # 255 bytes, the longest a file name can be.
-STRAY = b"resmon-" + b"\x01" * 64 + b"\xb0" * 179 + b".sock"
+# Monitors' sockets are named resmon-<daemon id>-<name>.sock: the stray one
+# carries this daemon's id, so that it is looked at, and one without an id
+# lies beside it.
+BAD_NAME = b"\x01" * 64 + b"\xb0" * 150
+OTHER = b"resmon-" + b"\x01" * 64 + b"\xb0" * 179 + b".sock"
 BAD = b"\x01" * 64 + b"\xb0" * 1000
 RULE = b"is invalid: names are 1 to 63 characters"
 
@@ -28,7 +32,11 @@ def test_stray_socket_name_does_not_stop_wolfpackd():
     try:
         c.stop()
         run = os.path.join(c.dir, "run").encode()
-        open(os.path.join(run, STRAY), "w").close()
+        with open(os.path.join(c.state_dir, "daemon-id")) as f:
+            daemon_id = f.read().strip().encode()
+        stray = b"resmon-" + daemon_id + b"-" + BAD_NAME + b".sock"
+        for name in (stray, OTHER):
+            open(os.path.join(run, name), "w").close()
         c.start()
         assert c.api("GET", "/v1/cluster")[0] == 200
         skipped = [e for e in c.log() if e.get("code") == "MONITOR_SOCKET_SKIPPED"]
@@ -36,7 +44,7 @@ def test_stray_socket_name_does_not_stop_wolfpackd():
         assert "names are 1 to 63 characters" in skipped[-1]["text"]
         assert "\\x01" in skipped[-1]["text"]
         # It is left alone: it is not ours to remove.
-        assert os.path.exists(os.path.join(run, STRAY))
+        assert os.path.exists(os.path.join(run, stray)) and os.path.exists(os.path.join(run, OTHER))
         c.cli("group", "create", "g")
     finally:
         assert not c.close()
