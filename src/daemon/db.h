@@ -16,10 +16,15 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
+
+/* Set key in a set of properties to v (NULL or a JSON null: remove it),
+ * replacing any other spelling of it: property names are matched ignoring
+ * case, so a set holds one member per property. */
+void db_props_put(json_t *props, const char *key, json_t *v);
 
 /* Apply one message (docs/cluster-service.md). 0, or a negative errno with
  * err for a person; on error nothing changed. -ENOENT no such object,

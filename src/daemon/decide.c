@@ -74,6 +74,11 @@ const char *decide_common_name(const char *name) {
         return p ? p->name : NULL;
 }
 
+const char *decide_group_common_name(const char *name) {
+        const wp_prop *p = props_find(group_common_props, name);
+        return p ? p->name : NULL;
+}
+
 /* ---- dependencies ---- */
 
 typedef struct Graph {
