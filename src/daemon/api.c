@@ -512,8 +512,11 @@ static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *st
         char type[32];
         snprintf(type, sizeof(type), "%s.desire", kind);
         if (id && quorate(d, req))
-                send_and_reply(d, req, json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state), kind, id,
-                               202, NULL);
+                send_and_reply(d, req,
+                               strcmp(kind, "resource") == 0
+                                       ? fm_desire_message(d, id, state)
+                                       : json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state),
+                               kind, id, 202, NULL);
 }
 
 static void delete_group(HttpRequest *req, void *userdata) {

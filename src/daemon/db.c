@@ -434,6 +434,32 @@ static bool desired_online(size_t i, void *userdata) {
         return g->online[i];
 }
 
+/* Resources left Failed (ids in failed, except) satisfy no expression:
+ * their names out of every one (their own expressions stay as they are). */
+static int group_deps_without(GroupDeps *g, const json_t *failed, const char *except) {
+        _cleanup_strv_free_ char **names = NULL;
+        size_t j;
+        json_t *v;
+        json_array_foreach(failed, j, v) {
+                size_t i = group_deps_index(g, json_string_value(v) ?: "");
+                if (i == SIZE_MAX || strcmp(g->id[i], except) == 0)
+                        continue;
+                char *c = strdup(g->name[i]);
+                if (!c || strv_push(&names, c) < 0) {
+                        free(c);
+                        return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; names && i < g->n; i++) {
+                DepExpr *e = NULL;
+                if (depexpr_remove(g->expr[i], names, &e) < 0)
+                        return -ENOMEM;
+                depexpr_free(g->expr[i]);
+                g->r[i].expr = g->expr[i] = e;
+        }
+        return 0;
+}
+
 static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
         const char *id = str(m, "id");
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT name, group_id FROM resources WHERE id = ?", "s", id ?: "");
@@ -461,9 +487,10 @@ static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, 
  * needs, one member per OR-group (one wanted online already, else the
  * lowest online wave, the first written among equals); offline takes down
  * what would no longer be satisfied, so a dependent that still has another
- * OR-member wanted online stays up. Desired states only, never runtime
- * ones: every node applies this alike. */
-static int spread_desire(Db *db, const char *id, const char *state, char *err, size_t errlen) {
+ * OR-member wanted online stays up. Resources in failed (left Failed, as
+ * the sender saw them) count for nothing. Desired states and the message
+ * only, never runtime state: every node applies this alike. */
+static int spread_desire(Db *db, const char *id, const char *state, const json_t *failed, char *err, size_t errlen) {
         bool online = strcmp(state, "online") == 0;
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT group_id FROM resources WHERE id = ?", "s", id);
         if (!st || sqlite3_step(st) != SQLITE_ROW)
@@ -475,9 +502,10 @@ static int spread_desire(Db *db, const char *id, const char *state, char *err, s
         size_t x = group_deps_index(&g, id);
         _cleanup_free_ size_t *l = NULL;
         size_t n = 0;
-        k = x == SIZE_MAX ? -ENOENT
-            : online      ? depgraph_prerequisites(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen)
-                          : depgraph_dependents(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen);
+        k = x == SIZE_MAX ? -ENOENT : group_deps_without(&g, failed, id);
+        if (k >= 0)
+                k = online ? depgraph_prerequisites(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen)
+                           : depgraph_dependents(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen);
         for (size_t i = 0; k >= 0 && i < n; i++)
                 if (g.online[l[i]] != online)
                         k = run(db, prepare(db, "UPDATE resources SET desired = ? WHERE id = ?", "ss", state, g.id[l[i]]),
@@ -500,7 +528,7 @@ static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, 
          * what depends on it offline first: spread the wish through the
          * group's dependencies until nothing changes. */
         if (k >= 0)
-                k = spread_desire(db, id, state, err, errlen);
+                k = spread_desire(db, id, state, json_object_get(m, "failed"), err, errlen);
         /* A resource brought online needs its group online. */
         if (k >= 0 && strcmp(state, "online") == 0)
                 k = run(db,

@@ -101,6 +101,12 @@ static int desire(Db *db, const char *id, const char *state) {
         return apply(db, NULL, 0, "{\"type\":\"resource.desire\",\"id\":\"%s\",\"state\":\"%s\"}", id, state);
 }
 
+/* The same, as the sender saw failed (ids, JSON) left Failed. */
+static int desire_failed(Db *db, const char *id, const char *state, const char *failed) {
+        return apply(db, NULL, 0, "{\"type\":\"resource.desire\",\"id\":\"%s\",\"state\":\"%s\",\"failed\":%s}", id,
+                     state, failed);
+}
+
 static char *member(Db *db, const char *id, const char *key) {
         json_t *r = db_resource(db, id);
         assert_non_null(r);
@@ -244,6 +250,25 @@ static void test_or_offline_keeps_a_dependent_with_another_member(void **state) 
         assert_online(db, diamond_ids, "");
 }
 
+static void test_or_member_left_failed_stands_in_for_nothing(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        diamond(db);
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-bottom");
+        /* d_l left Failed: wishing d_top online again brings d_r. */
+        assert_int_equal(desire_failed(db, "r-top", "online", "[\"r-l\"]"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-r r-bottom");
+        /* d_r left Failed: an offline of d_l takes d_top down too, as no
+         * member would be left to satisfy it. */
+        assert_int_equal(desire_failed(db, "r-l", "offline", "[\"r-r\"]"), 0);
+        assert_online(db, diamond_ids, "r-r r-bottom");
+        /* A Failed dependent follows its dependency down; the resource
+         * wished for is never taken for failed itself. */
+        assert_int_equal(desire_failed(db, "r-bottom", "offline", "[\"r-r\", \"r-bottom\", \"nosuch\"]"), 0);
+        assert_online(db, diamond_ids, "");
+}
+
 static void test_and_still_spreads_to_every_name(void **state) {
         Fixture *f = *state;
         Db *db = open_db(f);
@@ -317,6 +342,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_or_online_brings_one_member, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_or_online_prefers_a_member_wanted_already, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_or_offline_keeps_a_dependent_with_another_member, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_or_member_left_failed_stands_in_for_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_and_still_spreads_to_every_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
         };
