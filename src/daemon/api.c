@@ -435,7 +435,7 @@ static void get_group(HttpRequest *req, void *userdata) {
 
 /* Check the group properties in *props and spell their names as the
  * table does (every one is known once checked). */
-static int check_group_props(HttpRequest *req, json_t **props) {
+static int check_group_props(HttpRequest *req, Daemon *d, json_t **props) {
         char err[512];
         const char *bad = NULL;
         GroupCommon gc;
@@ -453,6 +453,9 @@ static int check_group_props(HttpRequest *req, json_t **props) {
                 json_object_set(spelled, decide_group_common_name(k) ?: k, v);
         json_decref(*props);
         *props = spelled;
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(spelled, nodes);
+        json_decref(nodes);
         return 0;
 }
 
@@ -472,7 +475,7 @@ static void post_groups(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", false);
         if (!props)
                 return;
-        if (check_group_props(req, &props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -489,7 +492,7 @@ static void patch_group(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", true);
         if (!props)
                 return;
-        if (check_group_props(req, &props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -578,7 +581,7 @@ static void get_resource(HttpRequest *req, void *userdata) {
 }
 
 /* Split administrator properties into common and private ones. */
-static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, json_t **ret_private) {
+static int split_props(HttpRequest *req, Daemon *d, json_t *props, json_t **ret_common, json_t **ret_private) {
         if (one_spelling(req, props) < 0)
                 return -EINVAL;
         json_t *common = json_object(), *priv = json_object();
@@ -598,6 +601,9 @@ static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, jso
                 return -EINVAL;
         }
         resource_common_done(&rc);
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(common, nodes);
+        json_decref(nodes);
         *ret_common = common;
         *ret_private = priv;
         return 0;
@@ -693,7 +699,7 @@ static void post_resources(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", false), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;
@@ -717,7 +723,7 @@ static void patch_resource(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", true), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;

@@ -95,8 +95,11 @@ def test_two_spellings_of_one_property_are_refused(c):
     assert status == 422, body
 
 
-def test_group_property_names_spelled_as_the_table(c):
+def test_property_names_and_node_names_spelled_as_their_objects(c):
     c.cli("group", "create", "g", "preferredowners=n1")
     assert c.group("g")["properties"] == {"PreferredOwners": "n1"}
-    c.cli("group", "set", "g", "PREFERREDOWNERS=N1")
-    assert c.group("g")["properties"] == {"PreferredOwners": "N1"}
+    # Node names as the node is named; names of nodes not known as given.
+    c.cli("group", "set", "g", "PREFERREDOWNERS=N1 N7")
+    assert c.group("g")["properties"] == {"PreferredOwners": "n1 N7"}
+    c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"), "possibleowners=N1")
+    assert c.resource("r")["common"]["PossibleOwners"] == "n1"
