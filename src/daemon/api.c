@@ -261,6 +261,38 @@ static json_t *body_object(HttpRequest *req, const char *member, bool required) 
         return json_incref(v);
 }
 
+/* Refuse two spellings of one property in props: names are matched
+ * ignoring case, so which value won would depend on the order of the body.
+ * Answers 422 itself. */
+static int one_spelling(HttpRequest *req, const json_t *props) {
+        json_t *seen = json_object();
+        const char *k;
+        json_t *v;
+        int r = seen ? 0 : -ENOMEM;
+        json_object_foreach((json_t *) props, k, v) {
+                _cleanup_free_ char *lower = strdup(k);
+                if (r < 0 || !lower) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (char *c = lower; *c; c++)
+                        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+                const char *other = jstr(seen, lower);
+                if (other) {
+                        http_reply_error(req, 422, "invalid", k,
+                                         "%s and %s name one property (property names are matched ignoring case); give it once",
+                                         other, k);
+                        r = -EINVAL;
+                        break;
+                }
+                json_object_set_new(seen, lower, json_string(k));
+        }
+        json_decref(seen);
+        if (r == -ENOMEM)
+                http_reply_error(req, 500, "internal", NULL, "out of memory");
+        return r;
+}
+
 /* ---- types ---- */
 
 /* Whether a private property of rtype may change while Online, from the
@@ -374,7 +406,7 @@ static json_t *find_node(Daemon *d, HttpRequest *req) {
         json_array_foreach(a, i, o) {
                 char id[24];
                 snprintf(id, sizeof(id), "%lld", (long long) json_integer_value(json_object_get(o, "id")));
-                if (strcmp(id, want) == 0 || strcmp(jstr(o, "name"), want) == 0)
+                if (strcmp(id, want) == 0 || strcasecmp(jstr(o, "name"), want) == 0)
                         found = json_incref(o);
         }
         json_decref(a);
@@ -453,15 +485,29 @@ static void get_group(HttpRequest *req, void *userdata) {
                 http_reply(req, 200, object_json(d, "group", id));
 }
 
-static int check_group_props(HttpRequest *req, json_t *props) {
+/* Check the group properties in *props and spell their names as the
+ * table does (every one is known once checked). */
+static int check_group_props(HttpRequest *req, Daemon *d, json_t **props) {
         char err[512];
         const char *bad = NULL;
         GroupCommon gc;
-        if (decide_group_common(props, &gc, &bad, err, sizeof(err)) < 0) {
+        if (one_spelling(req, *props) < 0)
+                return -EINVAL;
+        if (decide_group_common(*props, &gc, &bad, err, sizeof(err)) < 0) {
                 http_reply_error(req, 422, "invalid", bad, "%s", err);
                 return -EINVAL;
         }
         group_common_done(&gc);
+        json_t *spelled = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(*props, k, v)
+                json_object_set(spelled, decide_group_common_name(k) ?: k, v);
+        json_decref(*props);
+        *props = spelled;
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(spelled, nodes);
+        json_decref(nodes);
         return 0;
 }
 
@@ -483,7 +529,7 @@ static void post_groups(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", false);
         if (!props)
                 return;
-        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -502,7 +548,7 @@ static void patch_group(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", true);
         if (!props)
                 return;
-        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -527,8 +573,11 @@ static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *st
         char type[32];
         snprintf(type, sizeof(type), "%s.desire", kind);
         if (id && quorate(d, req))
-                send_and_reply(d, req, json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state), kind, id,
-                               202, NULL);
+                send_and_reply(d, req,
+                               strcmp(kind, "resource") == 0
+                                       ? fm_desire_message(d, id, state)
+                                       : json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state),
+                               kind, id, 202, NULL);
 }
 
 static void delete_group(HttpRequest *req, void *userdata) {
@@ -553,7 +602,7 @@ static void post_group_move(HttpRequest *req, void *userdata) {
                 return;
         json_t *b = http_request_body(req);
         const char *to = b ? jstr(b, "to") : NULL;
-        if (to && strcmp(to, d->cfg.node_name) != 0) {
+        if (to && strcasecmp(to, d->cfg.node_name) != 0) {
                 refuse(req, REFUSED_INVALID, "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
                 return;
         }
@@ -594,7 +643,9 @@ static void get_resource(HttpRequest *req, void *userdata) {
 }
 
 /* Split administrator properties into common and private ones. */
-static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, json_t **ret_private) {
+static int split_props(HttpRequest *req, Daemon *d, json_t *props, json_t **ret_common, json_t **ret_private) {
+        if (one_spelling(req, props) < 0)
+                return -EINVAL;
         json_t *common = json_object(), *priv = json_object();
         const char *k;
         json_t *v;
@@ -612,9 +663,29 @@ static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, jso
                 return -EINVAL;
         }
         resource_common_done(&rc);
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(common, nodes);
+        json_decref(nodes);
         *ret_common = common;
         *ret_private = priv;
         return 0;
+}
+
+/* Private property names as the type's table spells them (validate
+ * answers with them), in the message and in "next_online". */
+static void respell_private(json_t *msg, json_t *extra, const json_t *names) {
+        json_t *priv = json_object_get(msg, "private"), *spelled = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(priv, k, v)
+                json_object_set(spelled, jstr(names, k) ?: k, v);
+        json_object_set_new(msg, "private", spelled);
+        size_t i;
+        json_array_foreach(json_object_get(extra, "next_online"), i, v) {
+                const char *name = jstr(names, json_string_value(v));
+                if (name)
+                        json_string_set(v, name);
+        }
 }
 
 /* The type's own table says yes (a monitor validates), then the message goes. */
@@ -631,6 +702,7 @@ static void on_validated(Monitors *m, const char *resource, const MonitorsReply 
                 return;
         }
         json_t *msg = TAKE_PTR(p->msg);
+        respell_private(msg, p->extra, json_object_get(reply->reply, "names"));
         int k = command_send(p->d, msg, on_applied, p);
         if (k < 0) {
                 refuse(p->req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
@@ -690,7 +762,7 @@ static void post_resources(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", false), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;
@@ -716,7 +788,7 @@ static void patch_resource(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", true), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;
@@ -728,7 +800,10 @@ static void patch_resource(HttpRequest *req, void *userdata) {
         json_t *cur = db_resource(d->db, id);
         /* The whole new set is what the type validates. */
         json_t *merged = json_deep_copy(json_object_get(cur, "properties"));
-        json_object_update(merged, priv);
+        const char *mk;
+        json_t *mv;
+        json_object_foreach(priv, mk, mv)
+                db_props_put(merged, mk, mv);
         json_t *later = json_array();
         RtResource *r = hashmap_get(d->resources, id);
         if (r && strcmp(r->state, "Online") == 0) {
@@ -791,6 +866,12 @@ static void change_depends(HttpRequest *req, Daemon *d, bool add) {
         _cleanup_depexpr_ DepExpr *given = NULL, *cur = NULL, *next = NULL;
         if (depexpr_parse(on, &given, err, sizeof(err)) < 0) {
                 http_reply_error(req, 422, "invalid", "on", "%s", err);
+                return;
+        }
+        if (depexpr_is_empty(given)) {
+                http_reply_error(req, 422, "invalid", "on",
+                                 "the dependency expression is empty; name the resources, such as \"db\" or \"(db1 or db2) and ip\"%s",
+                                 add ? "" : " (undepend removes each name given)");
                 return;
         }
         json_t *res = db_resource(d->db, id);

@@ -145,6 +145,10 @@ char *fm_blocked(Daemon *d, const json_t *res);
 void fm_fail(Daemon *d, const char *id);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */
 void fm_shutdown(Daemon *d);
+/* A resource.desire message for resource id, with "failed": the ids of
+ * the group's resources left Failed, which stand in no OR-group when the
+ * wish spreads. NULL when out of memory. */
+json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -28,6 +28,11 @@ typedef struct Db Db;
 
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
+
+/* Set key in a set of properties to v (NULL or a JSON null: remove it),
+ * replacing any other spelling of it: property names are matched ignoring
+ * case, so a set holds one member per property. */
+void db_props_put(json_t *props, const char *key, json_t *v);
 
 /* Apply one message (docs/cluster-service.md). 0, or a negative errno with
  * err for a person; on error nothing changed. -ENOENT no such object,

@@ -16,6 +16,12 @@ int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad
 /* The canonical spelling of a resource common property, or NULL when name
  * is not one (it is then the type's own). */
 const char *decide_common_name(const char *name);
+/* The same for a group common property; NULL when name is not one. */
+const char *decide_group_common_name(const char *name);
+/* The node names in the owner lists of props (PreferredOwners,
+ * PossibleOwners, spelled so) as the nodes (db_nodes) spell them, where
+ * such a node is known: the same letters, so the text keeps its form. */
+void decide_respell_owners(json_t *props, const json_t *nodes);
 
 /* The group's dependency graph still holds when resource `name` depends on
  * next: every name in the group, no cycle. -ENOENT, -ELOOP with err. */

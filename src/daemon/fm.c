@@ -7,11 +7,14 @@
  *   group wanted online, no owner      placement (policy/placement.c) → owner
  *   resource wanted, its dependencies  online (opened in a monitor first,
  *   online, not yet online             probed, then online)
- *   resource not wanted, no dependent  offline (dependents go first)
- *   still running
+ *   resource not wanted, no dependent  offline (dependents go first; one
+ *   still running that needs it        with another OR-member Online does
+ *                                      not need it)
  *   resource Failed unexpectedly       the restart policy (policy/policy.c):
  *                                      restart after RestartDelay, leave it
- *                                      Failed, or fail the group over
+ *                                      Failed (another member of an
+ *                                      OR-group stands in), or fail the
+ *                                      group over
  *   group failed over, nowhere to go   Failed; tried again after
  *                                      RetryPeriodOnFailure
  *
@@ -274,18 +277,35 @@ char *fm_blocked(Daemon *d, const json_t *res) {
         return s;
 }
 
-/* Does any resource of the group that depends on res still run? */
+/* Online and staying so: not on its way down. */
+static bool staying_online(const RtResource *r) {
+        return r && is(r->state, "Online") && !(r->in_flight && r->stopping);
+}
+
+typedef struct Without {
+        NameLookup l;
+        const char *name;
+} Without;
+
+static bool online_without(const char *name, void *userdata) {
+        Without *w = userdata;
+        return strcasecmp(name, w->name) != 0 && staying_online(by_name(&w->l, name));
+}
+
+/* Does a resource of the group still run that needs res? One whose
+ * OR-group has another member online does not: it stays up (depgraph.h). */
 static bool dependents_running(Daemon *d, json_t *res, json_t *group_resources) {
+        Without w = { { d, group_resources, 0, 0 }, jstr(res, "name") };
         size_t i;
         json_t *o;
         json_array_foreach(group_resources, i, o) {
                 _cleanup_depexpr_ DepExpr *e = NULL;
                 if (o == res || depexpr_parse(jstr(o, "depends"), &e, NULL, 0) < 0)
                         continue;
-                if (!depexpr_references(e, jstr(res, "name")))
+                if (!depexpr_references(e, w.name))
                         continue;
                 RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
-                if (r && (running(r->state) || r->in_flight))
+                if (r && (running(r->state) || r->in_flight) && !depexpr_eval(e, online_without, &w))
                         return true;
         }
         return false;
@@ -387,6 +407,43 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         json_decref(res);
 }
 
+json_t *fm_desire_message(Daemon *d, const char *id, const char *state) {
+        json_t *res = db_resource(d->db, id);
+        json_t *all = res ? db_resources(d->db, jstr(res, "group_id")) : NULL, *failed = json_array();
+        size_t i;
+        json_t *o;
+        json_array_foreach(all, i, o) {
+                RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                if (r && r->held_failed)
+                        json_array_append_new(failed, json_string(r->id));
+        }
+        json_decref(all);
+        json_decref(res);
+        return json_pack("{s:s, s:s, s:s, s:o}", "type", "resource.desire", "id", id, "state", state, "failed", failed);
+}
+
+/* failed is left Failed and no longer satisfies an OR-group: each
+ * dependent wanted online that references it is wished online again, and
+ * with failed out of the way the wish brings another member of the group
+ * (the one online would have picked). The dependent keeps running. */
+static void stand_in(Daemon *d, json_t *failed) {
+        json_t *res = db_resources(d->db, jstr(failed, "group_id"));
+        size_t i;
+        json_t *o;
+        json_array_foreach(res, i, o) {
+                _cleanup_depexpr_ DepExpr *e = NULL;
+                if (!is(jstr(o, "desired"), "online") || depexpr_parse(jstr(o, "depends"), &e, NULL, 0) < 0 ||
+                    !depexpr_references(e, jstr(failed, "name")))
+                        continue;
+                json_t *msg = fm_desire_message(d, jstr(o, "id"), "online");
+                if (msg && command_send(d, msg, NULL, NULL) >= 0)
+                        clusterlog_printf(d->log, "notice", "DEPENDENCY_STAND_IN", jstr(o, "id"), jstr(o, "name"),
+                                          "%s is left Failed: another resource it may depend on instead comes online",
+                                          jstr(failed, "name"));
+        }
+        json_decref(res);
+}
+
 static void resource_failed(Daemon *d, RtResource *r) {
         json_t *res = db_resource(d->db, r->id);
         if (!res)
@@ -423,6 +480,7 @@ static void resource_failed(Daemon *d, RtResource *r) {
         case RESOURCE_LEAVE_FAILED:
                 r->held_failed = true;
                 clusterlog_printf(d->log, "warning", "RESOURCE_LEFT_FAILED", r->id, jstr(res, "name"), "%s", dec.reason);
+                stand_in(d, res);
                 break;
         case RESOURCE_FAIL_GROUP:
                 fail_group(d, jstr(res, "group_id"), dec.reason);

@@ -139,7 +139,16 @@ static void req_validate(Manager *m, Link *l, json_t *req) {
                 reply(l, req, k, err, bad ? json_pack("{s:s}", "property", bad) : NULL);
                 return;
         }
-        reply(l, req, 0, NULL, NULL);
+        /* Names match ignoring case; the caller stores the table's spelling. */
+        json_t *names = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach(values, key, v) {
+                const wp_prop *q = p->type->props ? props_find(p->type->props, key) : NULL;
+                if (q)
+                        json_object_set_new(names, key, json_string(q->name));
+        }
+        reply(l, req, 0, NULL, json_pack("{s:o}", "names", names));
 }
 
 static void req_open(Manager *m, Link *l, json_t *req) {

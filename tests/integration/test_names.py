@@ -1,42 +1,105 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Names as the CLI sends them: "." and ".." are refused (no path could
-name them), and every name that is allowed can be addressed, whatever a
-URL normaliser would make of it."""
+"""One rule for names, end to end: groups, resources and nodes, and
+property names, are matched ignoring ASCII case and stored in one spelling
+(a reference as the object it names is spelled, a property name as the
+type's table spells it). Two spellings of one property in one body are
+refused, and so is an empty dependency expression."""
 
-import pytest
-
-from cluster import Cluster
-
-
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    cl.close()
+from test_cluster_service import c, make_group, pid  # noqa: F401 (c: the fixture)
 
 
-@pytest.mark.parametrize("name", [".", ".."])
-def test_dot_names_are_refused_with_the_reason(c, name):
-    p = c.cli("group", "create", name, check=False)
-    assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
-    assert '"." and ".." cannot be names' in p.stderr, p.stderr
+def cmdline(p):
+    with open("/proc/%d/cmdline" % p) as f:
+        return f.read().split("\0")
+
+
+def test_dependency_in_another_case_is_followed_both_ways(c):
+    make_group(c, "cg", ("db", ()), ("web", ()))
+    c.cli("resource", "depend", "web", "--on", "DB")
+    # Online brings db first.
+    c.cli("--timeout", "20s", "resource", "online", "web")
+    assert c.resource("db")["state"] == "Online"
+    # Nothing that something depends on may be deleted.
+    p = c.cli("resource", "delete", "db", check=False)
+    assert p.returncode == 1 and "web depends on db" in p.stderr, p.stderr
+    assert c.resource("db")
+    # Offline of db takes web down first, and completes.
+    c.cli("--timeout", "20s", "resource", "offline", "db")
+    assert c.resource("web")["state"] == "Offline"
+    assert c.resource("db")["state"] == "Offline"
+    # Stored as the resource it names is spelled.
+    assert c.resource("web")["depends"] == "db"
+
+
+def test_names_match_ignoring_case(c):
+    make_group(c, "g1", ("web", ()))
+    p = c.cli("group", "create", "G1", check=False)
+    assert p.returncode == 1 and "ignoring case" in p.stderr, p.stderr
+    assert len(c.cli_json("group", "list")) == 1
+    assert c.group("G1")["name"] == "g1"
+    assert c.resource("WEB")["name"] == "web"
+    assert c.cli_json("node", "show", "N1")["name"] == "n1"
+    c.cli("--timeout", "20s", "resource", "online", "Web")
+    assert c.resource("web")["state"] == "Online"
+    c.cli("--timeout", "20s", "group", "offline", "G1")
+
+
+def test_empty_dependency_expression_is_refused(c):
+    make_group(c, "g", ("a", ()), ("b", ()))
+    c.cli("resource", "depend", "b", "--on", "a")
+    version = c.api("GET", "/v1/cluster")[1]["version"]
+    for verb in ("depend", "undepend"):
+        for expr in ("", " "):
+            p = c.cli("resource", verb, "b", "--on", expr, check=False)
+            assert p.returncode == 1 and "empty" in p.stderr, (verb, expr, p.stderr)
+            status, body = c.api("POST", "/v1/resources/b/" + verb, {"on": expr})
+            assert status == 422 and body["error"]["property"] == "on", body
+    assert c.api("GET", "/v1/cluster")[1]["version"] == version
+    assert c.resource("b")["depends"] == "a"
+
+
+def test_private_property_in_another_case_replaces_it(c):
+    make_group(c, "g", ("app", ()))
+    before = c.resource("app")["properties"]["CommandLine"]
+    changed = before + " --ready-after 0.01"
+    c.cli("resource", "set", "app", "commandline=" + changed)
+    props = c.resource("app")["properties"]
+    assert [k for k in props if k.lower() == "commandline"] == ["CommandLine"], props
+    assert props["CommandLine"] == changed
+    c.cli("--timeout", "20s", "resource", "online", "app")
+    assert cmdline(pid(c, "app"))[-3:-1] == ["--ready-after", "0.01"]
+    # While Online: the name the type spells is the one that takes effect later.
+    status, body = c.api("PATCH", "/v1/resources/app", {"properties": {"COMMANDLINE": before}})
+    assert status == 200 and body["next_online"] == ["CommandLine"], body
+    assert c.resource("app")["properties"]["CommandLine"] == before
+    c.cli("--timeout", "20s", "resource", "offline", "app")
+
+
+def test_two_spellings_of_one_property_are_refused(c):
     c.cli("group", "create", "g")
-    p = c.cli("resource", "create", name, "--type", "genapp", "--group", "g", "CommandLine=/bin/true", check=False)
-    assert p.returncode == 1 and '"." and ".." cannot be names' in p.stderr, p.stderr
-    assert [g["name"] for g in c.cli_json("group", "list")] == ["g"]
-    assert c.cli_json("resource", "list") == []
+    line = c.app("two").split("=", 1)[1]
+    status, body = c.api("POST", "/v1/resources", {"name": "two", "type": "genapp", "group": "g",
+                                                   "properties": {"CommandLine": line, "commandline": "/bin/true"}})
+    assert status == 422, body
+    assert "CommandLine" in body["error"]["message"] and "commandline" in body["error"]["message"], body
+    status, body = c.api("POST", "/v1/resources", {"name": "two", "type": "genapp", "group": "g",
+                                                   "properties": {"CommandLine": line, "RestartAction": "1",
+                                                                  "restartaction": "0"}})
+    assert status == 422 and "restartaction" in body["error"]["message"], body
+    assert c.api("GET", "/v1/resources/two")[0] == 404
+    c.cli("resource", "create", "two", "--type", "genapp", "--group", "g", "CommandLine=" + line)
+    status, body = c.api("PATCH", "/v1/resources/two", {"properties": {"StopTimeout": "1s", "stoptimeout": "2s"}})
+    assert status == 422, body
+    status, body = c.api("POST", "/v1/groups", {"name": "g2", "properties": {"PersistentState": "1",
+                                                                            "persistentstate": "0"}})
+    assert status == 422, body
 
 
-@pytest.mark.parametrize("name", ["...", ".x", "x..", "a.-_b"])
-def test_names_of_dots_round_trip_through_the_cli(c, name):
-    c.cli("group", "create", name)
-    assert c.group(name)["name"] == name
-    c.cli("resource", "create", name, "--type", "genapp", "--group", name, c.app(name))
-    assert c.resource(name)["group"] == name
-    assert [r["name"] for r in c.cli_json("resource", "list", "--group", name)] == [name]
-    c.cli("group", "online", name)
-    assert c.resource(name)["state"] == "Online"
-    c.cli("group", "offline", name)
-    c.cli("resource", "delete", name)
-    c.cli("group", "delete", name)
-    assert c.cli("group", "show", name, check=False).returncode == 3
+def test_property_names_and_node_names_spelled_as_their_objects(c):
+    c.cli("group", "create", "g", "preferredowners=n1")
+    assert c.group("g")["properties"] == {"PreferredOwners": "n1"}
+    # Node names as the node is named; names of nodes not known as given.
+    c.cli("group", "set", "g", "PREFERREDOWNERS=N1 N7")
+    assert c.group("g")["properties"] == {"PreferredOwners": "n1 N7"}
+    c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"), "possibleowners=N1")
+    assert c.resource("r")["common"]["PossibleOwners"] == "n1"
