@@ -436,6 +436,10 @@ static void stand_in(Daemon *d, json_t *failed) {
                     !depexpr_references(e, jstr(failed, "name")))
                         continue;
                 json_t *msg = fm_desire_message(d, jstr(o, "id"), "online");
+                /* Policy's own wish, not an administrator's online: what the
+                 * policy left Failed stays so (fm_applied). */
+                if (msg)
+                        json_object_set_new(msg, "stand_in", json_true());
                 if (msg && command_send(d, msg, NULL, NULL) >= 0)
                         clusterlog_printf(d->log, "notice", "DEPENDENCY_STAND_IN", jstr(o, "id"), jstr(o, "name"),
                                           "%s is left Failed: another resource it may depend on instead comes online",
@@ -762,7 +766,8 @@ void fm_applied(Daemon *d, const json_t *msg) {
                                 r->held_failed = false;
                 }
                 json_decref(res);
-        } else if (is(type, "resource.desire") && is(jstr(msg, "state"), "online")) {
+        } else if (is(type, "resource.desire") && is(jstr(msg, "state"), "online") &&
+                   !json_is_true(json_object_get(msg, "stand_in"))) {
                 json_t *res = db_resource(d->db, id);
                 json_t *group = res ? db_resources(d->db, jstr(res, "group_id")) : NULL;
                 RtGroup *g = res ? hashmap_get(d->groups, jstr(res, "group_id")) : NULL;
