@@ -42,6 +42,7 @@
 
 #include "genapp-internal.h"
 #include "macro.h"
+#include "shell-split.h"
 #include "strv.h"
 
 static const char *const state_names[_GENAPP_STATE_MAX] = {
@@ -447,9 +448,10 @@ int genapp_ep_online(wp_instance inst) {
         }
         g->reason[0] = '\0';
 
-        r = genapp_command_argv(g->params.command_line, g->params.use_shell, &argv);
+        char why[256];
+        r = genapp_command_argv(g->params.command_line, g->params.use_shell, &argv, why, sizeof why);
         if (r == -EINVAL)
-                return host->error(g->r, r, "CommandLine: empty: give the program to run and its arguments");
+                return host->error(g->r, r, "CommandLine: %s", why);
         if (r < 0)
                 return r;
         if ((r = genapp_launch_prepare(g)) < 0 || (r = clear_leftovers(g)) < 0 ||
@@ -477,7 +479,8 @@ int genapp_ep_online(wp_instance inst) {
         g->started_usec = now_usec();
         g->state = GENAPP_STARTING;
         {
-                _cleanup_free_ char *cmd = strv_join(argv, " ");
+                /* Quoted, so that the log shows what runs, word for word. */
+                _cleanup_free_ char *cmd = shell_join(argv);
                 host->log(g->r, WP_LOG_NOTICE, "GENAPP_STARTED", "started process %d: %s", (int) g->main_pid,
                           cmd ?: argv[0]);
         }

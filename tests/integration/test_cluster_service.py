@@ -286,3 +286,20 @@ def test_detached_start_reports_success_or_the_reason(tmp_path):
     conf.write_text("state-dir = /x\nfrobnicate = 1\n")
     p = subprocess.run(base + ["--config", str(conf)], capture_output=True, text=True)
     assert p.returncode == 2 and "bad.conf:2" in p.stderr and "frobnicate" in p.stderr, p
+
+
+def test_use_shell_script_is_kept_and_run_as_written(c):
+    # The text given is the text stored, shown and run: quoting survives
+    # the CLI, the API, the database and the monitor.
+    out = os.path.join(c.dir, "shell.out")
+    script = 'printf "%%s|" "x y" \'a;b\' > %s; exec sleep 1000' % out
+    c.cli("group", "create", "sh")
+    c.cli("resource", "create", "shx", "--type", "genapp", "--group", "sh", "UseShell=1", "CommandLine=" + script)
+    assert c.cli("resource", "get", "shx", "CommandLine").stdout == script + "\n"
+    assert c.resource("shx")["properties"]["CommandLine"] == script
+    c.cli("resource", "online", "shx")
+    c.wait_for(lambda: os.path.exists(out) and open(out).read())
+    with open(out) as f:
+        assert f.read() == "x y|a;b|"
+    assert c.cli("resource", "get", "shx", "CommandLine").stdout == script + "\n"
+    c.cli("resource", "offline", "shx")

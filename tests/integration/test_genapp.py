@@ -5,6 +5,7 @@ checks, pending timeouts, stop timeouts, daemons, start failures."""
 
 import json
 import os
+import shlex
 import signal
 import socket
 import stat
@@ -395,3 +396,99 @@ def test_cannot_start(wp, case):
         text = reason_of(ev)
     assert_matches(text, *want)
     assert cgroup_procs(wp.resource_cgroup(rid)) == []
+
+
+def _cmdline_words(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return [w.decode() for w in f.read().split(b"\0")[:-1]]
+
+
+def _read(path, timeout=5.0):
+    def got():
+        try:
+            with open(path) as f:
+                text = f.read()
+            return text if text.endswith("\n") or text.endswith("|") else None
+        except FileNotFoundError:
+            return None
+    assert wait_until(got, timeout), f"{path} was not written"
+    return got()
+
+
+# With UseShell=1 the shell runs the administrator's text exactly as
+# written: quotes keep their meaning, and quoted metacharacters stay text.
+SHELL_CASES = {
+    "injection": ('echo "a;touch {INJECTED}" > {out}; sleep 1000', "a;touch {INJECTED}\n"),
+    "quoted-pipe": ('printf "%s|" "x y" z > {out}; sleep 1000', "x y|z|"),
+    "single-quotes": ("echo 'single  quoted' > {out}; sleep 1000", "single  quoted\n"),
+    "double-quotes": ('echo "a  b" > {out}; sleep 1000', "a  b\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHELL_CASES))
+def test_use_shell_runs_the_text_as_written(wp, case):
+    d = wp.driver()
+    rid = wp.new_id()
+    out, injected = wp.path(rid + ".out"), wp.path(rid + ".INJECTED")
+    template, want = SHELL_CASES[case]
+    script = template.format(out=out, INJECTED=injected)
+    d.open(rid, "genapp", {"CommandLine": script, "UseShell": "1"}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == script
+    ev = d.online(rid)
+    assert ev["state"] == "Online", reason_of(ev)
+    pid = process_id(ev)
+    assert _read(out) == want.format(INJECTED=injected)
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", script]
+    assert not os.path.exists(injected), "a quoted ';' ran a second command"
+    # The log shows what was run, quoted so that it can be run again.
+    started = [e["text"] for e in d.logs("GENAPP_STARTED") if e.get("resource") == rid]
+    assert started and shlex.split(started[-1].split(": ", 1)[1]) == ["/bin/sh", "-c", script], started
+    d.offline(rid)
+
+
+def test_use_shell_trap_keeps_its_quotes(wp):
+    d = wp.driver()
+    rid = wp.new_id()
+    up, stopped = wp.path(rid + ".up"), wp.path(rid + ".stopped")
+    script = f"trap 'echo stop > {stopped}; exit 0' TERM; echo up > {up}; while :; do sleep 0.1; done"
+    d.open(rid, "genapp", {"CommandLine": script, "UseShell": "1", "StopTimeout": "20s"}, common=NO_POLL)
+    ev = d.online(rid)
+    assert ev["state"] == "Online", reason_of(ev)
+    pid = process_id(ev)
+    assert _read(up) == "up\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", script]
+    assert d.last_state(rid) == "Online", "the script ended by itself"
+    m = d.mark()
+    rep = d.ok({"type": "offline", "resource": rid})
+    ev = d.wait_state(rid, ("Offline", "Failed"), since=m) if rep["state"] != "Offline" else rep
+    assert ev["state"] == "Offline", reason_of(ev)
+    assert ev["t_ms"] - rep["t_ms"] < 10000, "the trap did not run: killed after StopTimeout"
+    assert _read(stopped) == "stop\n"
+
+
+def test_use_shell_whole_script_in_quotes_still_works(wp):
+    # Older releases needed the script quoted as one word; such values
+    # mean what they meant then: the quotes are taken off once.
+    d = wp.driver()
+    rid = wp.new_id()
+    out = wp.path(rid + ".out")
+    value = f"'echo \"a  b\" > {out}; sleep 1000'"
+    d.open(rid, "genapp", {"CommandLine": value, "UseShell": "1"}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == value
+    pid = process_id(d.online(rid))
+    assert _read(out) == "a  b\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", f'echo "a  b" > {out}; sleep 1000']
+    d.offline(rid)
+
+
+def test_without_shell_quotes_group_words(wp):
+    d = wp.driver()
+    rid = wp.new_id()
+    out = wp.path(rid + ".out")
+    value = f"/bin/sh -c 'echo \"$0|$1\" > {out}; sleep 1000' 'x  y' \"a;b\""
+    d.open(rid, "genapp", {"CommandLine": value}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == value
+    pid = process_id(d.online(rid))
+    assert _read(out) == "x  y|a;b\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", f'echo "$0|$1" > {out}; sleep 1000', "x  y", "a;b"]
+    d.offline(rid)
