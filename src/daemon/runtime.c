@@ -159,8 +159,10 @@ json_t *rt_resource_json(Daemon *d, json_t *o) {
                 restarts += strcmp(json_string_value(json_object_get(e, "kind")), "restart") == 0;
         json_decref(f);
         json_object_set_new(o, "restart_count", json_integer((json_int_t) restarts));
-        if (r && r->readonly)
+        if (r && r->readonly) {
                 json_object_update(json_object_get(o, "properties"), r->readonly);
+                readonly_annotate(r, o);
+        }
         return o;
 }
 
