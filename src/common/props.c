@@ -481,10 +481,14 @@ int parse_duration(const char *s, wp_usec_t *ret) {
                 first = false;
         }
 
-        if (too_long)
+        if (too_long || total > DURATION_MAX_USEC)
                 return -ERANGE;
         *ret = (wp_usec_t) total;
         return 0;
+}
+
+const char *parse_duration_error(int r) {
+        return r == -ERANGE ? "is too long; durations go up to " DURATION_MAX_TEXT : "is not a duration; " DURATION_HINT;
 }
 
 /* Canonical text forms, into a caller's buffer so that messages need no
@@ -807,16 +811,10 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
 
         case WP_PROP_DURATION:
                 r = parse_duration(text, &v.u);
-                if (r == -EINVAL) {
-                        set_error(err, errlen, "%s: %s%s is not a duration; " DURATION_HINT, p->name, origin,
-                                  quote(text).s);
-                        return r;
-                }
                 if (r < 0) {
-                        set_error(err, errlen,
-                                  "%s: %s%s is too long; durations go up to about 584000 years", p->name,
-                                  origin, quote(text).s);
-                        return -ERANGE;
+                        set_error(err, errlen, "%s: %s%s %s", p->name, origin, quote(text).s,
+                                  parse_duration_error(r));
+                        return r == -ERANGE ? -ERANGE : -EINVAL;
                 }
                 if (!in_range_unsigned(p, v.u)) {
                         range_text(p, range, sizeof range);

@@ -892,9 +892,10 @@ static void get_log(HttpRequest *req, void *userdata) {
         const char *from = NULL;
         if (since) {
                 wp_usec_t u;
-                if (parse_duration(since, &u) < 0) {
-                        http_reply_error(req, 400, "bad_request", "since",
-                                         "since: \"%s\" is not a duration; use a number with a unit such as 30s, 10min, 2h", since);
+                int k = parse_duration(since, &u);
+                if (k < 0) {
+                        http_reply_error(req, 400, "bad_request", "since", "since: \"%s\" %s", since,
+                                         parse_duration_error(k));
                         return;
                 }
                 time_t t = time(NULL) - (time_t) (u / WP_USEC_PER_SEC);

@@ -89,7 +89,12 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         }
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
                 wp_usec_t u;
-                if (parse_duration(value, &u) < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
+                int k = parse_duration(value, &u);
+                if (k == -ERANGE) {
+                        snprintf(err, errlen, "%s: %s = \"%s\" %s", where, key, value, parse_duration_error(k));
+                        return -EINVAL;
+                }
+                if (k < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
                         snprintf(err, errlen, "%s: %s = \"%s\": a duration such as 10s is needed%s", where, key, value,
                                  strcmp(key, "lease-timeout") == 0 ? " (0 turns the lease off)" : "");
                         return -EINVAL;

@@ -573,8 +573,12 @@ int genapp_ep_offline(wp_instance inst) {
                 (void) host->cgroup_kill(g->r);
         } else {
                 r = host->add_timer(g->r, g->params.stop_timeout, on_stop_timeout, g, &g->stop_timer);
-                if (r < 0)
+                if (r < 0) {
+                        host->log(g->r, WP_LOG_WARNING, "GENAPP_STOP_TIMEOUT",
+                                  "cannot wait StopTimeout for the processes to stop: %s; killing them now",
+                                  strerror(-r));
                         (void) host->cgroup_kill(g->r);
+                }
         }
 
         if (host->cgroup_populated(g->r) == 0) {

@@ -90,10 +90,10 @@ static int common_set(Resource *r, const CommonProp *c, json_t *v, char *err, si
                 return -EINVAL;
         }
         const char *s = json_string_value(v);
-        if (parse_duration(s, &u) < 0) {
-                snprintf(err, errlen, "%s: \"%s\" is not a duration; use a number with a unit such as 500ms, 30s, 2min, 1h",
-                         c->name, s);
-                return -EINVAL;
+        int k = parse_duration(s, &u);
+        if (k < 0) {
+                snprintf(err, errlen, "%s: \"%s\" %s", c->name, s, parse_duration_error(k));
+                return k == -ERANGE ? -ERANGE : -EINVAL;
         }
         if (u < c->min || u > c->max) {
                 _cleanup_free_ char *lo = NULL, *hi = NULL;

@@ -303,3 +303,22 @@ def test_use_shell_script_is_kept_and_run_as_written(c):
         assert f.read() == "x y|a;b|"
     assert c.cli("resource", "get", "shx", "CommandLine").stdout == script + "\n"
     c.cli("resource", "offline", "shx")
+
+
+def test_too_long_durations_are_called_too_long(c):
+    status, body = c.api("GET", "/v1/log?since=99999999999999h")
+    assert status == 400, body
+    msg = body["error"]["message"]
+    assert "too long" in msg and "3650d" in msg, body
+    assert "not a duration" not in msg, body
+    p = c.cli("--timeout", "99999999999999h", "status", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr and "3650d" in p.stderr, p.stderr
+    p = c.cli("log", "--since", "99999999999999h", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr, p.stderr
+    c.cli("group", "create", "g")
+    p = c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"),
+              "StopTimeout=18446744073709s", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr and "3650d" in p.stderr, p.stderr
+    p = c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"),
+              "PendingTimeout=99999999999999h", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr, p.stderr

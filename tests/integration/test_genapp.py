@@ -223,17 +223,24 @@ def test_terminate_while_online_pending(wp):
     d.offline(rid)
 
 
-def test_stop_timeout_kills(wp):
-    d = wp.driver()
+def offline_term_ignoring(wp, d, stop_timeout):
+    """Online an application that ignores SIGTERM, then ask for offline:
+    (resource, pid, signal log, mark before the offline, its reply)."""
     rid = wp.new_id()
     siglog = wp.path(rid + ".signals")
-    props = wp.genapp_props(rid, "--ignore-term", "--signal-log", siglog, StopTimeout="1s")
+    props = wp.genapp_props(rid, "--ignore-term", "--signal-log", siglog, StopTimeout=stop_timeout)
     d.open(rid, "genapp", props, common=NO_POLL)
     pid = process_id(d.online(rid))
     wp.wait_up(rid, pid)
     m = d.mark()
     rep = d.ok({"type": "offline", "resource": rid})
     assert rep["state"] == "OfflinePending"
+    return rid, pid, siglog, m, rep
+
+
+def test_stop_timeout_kills(wp):
+    d = wp.driver()
+    rid, pid, siglog, m, rep = offline_term_ignoring(wp, d, "1s")
     ev = d.wait_state(rid, ("Offline", "Failed"), timeout=6, since=m)
     assert ev["state"] == "Offline", reason_of(ev)
     assert ev["t_ms"] - rep["t_ms"] >= 800, "killed before StopTimeout"
@@ -403,7 +410,7 @@ def _cmdline_words(pid):
         return [w.decode() for w in f.read().split(b"\0")[:-1]]
 
 
-def _read(path, timeout=5.0):
+def _read(path, timeout=10.0):
     def got():
         try:
             with open(path) as f:
@@ -441,8 +448,9 @@ def test_use_shell_runs_the_text_as_written(wp, case):
     assert _cmdline_words(pid) == ["/bin/sh", "-c", script]
     assert not os.path.exists(injected), "a quoted ';' ran a second command"
     # The log shows what was run, quoted so that it can be run again.
-    started = [e["text"] for e in d.logs("GENAPP_STARTED") if e.get("resource") == rid]
-    assert started and shlex.split(started[-1].split(": ", 1)[1]) == ["/bin/sh", "-c", script], started
+    started = d.wait_for(lambda e: e.get("type") == "log" and e.get("code") == "GENAPP_STARTED"
+                         and e.get("resource") == rid, what="GENAPP_STARTED")["text"]
+    assert shlex.split(started.split(": ", 1)[1]) == ["/bin/sh", "-c", script], started
     d.offline(rid)
 
 
@@ -492,3 +500,27 @@ def test_without_shell_quotes_group_words(wp):
     assert _read(out) == "x  y|a;b\n"
     assert _cmdline_words(pid) == ["/bin/sh", "-c", f'echo "$0|$1" > {out}; sleep 1000', "x  y", "a;b"]
     d.offline(rid)
+
+
+def test_stop_timeout_past_the_longest_duration_is_refused(wp):
+    # now + StopTimeout used to wrap around, and offline killed at once.
+    d = wp.driver()
+    rid = wp.new_id()
+    rep = d.request({"type": "open", "resource": rid, "name": rid, "rtype": "genapp",
+                     "properties": wp.genapp_props(rid, "--ignore-term", StopTimeout="18446744073709s"),
+                     "common": NO_POLL})
+    assert rep["error"] != 0, "a StopTimeout of 584000 years was accepted"
+    assert_matches(message_of(rep), r"StopTimeout", r"18446744073709s", r"too long", r"3650d")
+
+
+def test_longest_stop_timeout_waits(wp):
+    d = wp.driver()
+    rid, pid, siglog, m, rep = offline_term_ignoring(wp, d, "3650d")
+    time.sleep(1.0)
+    assert alive(pid), "killed long before StopTimeout"
+    assert d.states(rid, since=m) in ([], ["OfflinePending"]), d.states(rid, since=m)
+    assert not d.logs("GENAPP_STOP_TIMEOUT", since=m)
+    with open(siglog) as f:
+        assert "SIGTERM" in f.read().split()
+    d.ok({"type": "terminate", "resource": rid})
+    assert not alive(pid)
