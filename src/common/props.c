@@ -1009,12 +1009,29 @@ void props_free(const wp_prop *table, void *params) {
         }
 }
 
+/* A number member that nothing set: it reads 0, there is no default, and
+ * its range refuses 0, so no props_set can have put the 0 there. */
+static bool number_unset(const wp_prop *p, const void *m) {
+        if (p->default_value)
+                return false;
+        if (p->type == WP_PROP_INT)
+                return *(const int64_t *) m == 0 && !in_range_signed(p, 0);
+        if (p->type == WP_PROP_SIZE || p->type == WP_PROP_DURATION)
+                return *(const uint64_t *) m == 0 && !in_range_unsigned(p, 0);
+        return false;
+}
+
 int props_format(const wp_prop *p, const void *params, char **ret) {
         if (!p || !params || !ret)
                 return -EINVAL;
         const void *m = member_of_const(p, params);
         char buf[DURATION_TEXT_MAX];
         char *s;
+
+        if (number_unset(p, m)) {
+                *ret = NULL;
+                return 0;
+        }
 
         switch (p->type) {
         case WP_PROP_STRING: {

@@ -86,8 +86,9 @@ int props_check_required(const wp_prop *table, const void *params, char *err, si
 /* Free STRING, ARGV and LIST members and zero them. */
 void props_free(const wp_prop *table, void *params);
 /* The text form of one member, parseable again by props_set. *ret is NULL
- * for an unset STRING/ARGV/LIST; -EINVAL for an ENUM member that matches
- * no name. */
+ * for an unset STRING/ARGV/LIST, and for an INT/SIZE/DURATION member that
+ * nothing set: 0 with no default while its range refuses 0 (ReadyPort
+ * 1..65535); -EINVAL for an ENUM member that matches no name. */
 int props_format(const wp_prop *p, const void *params, char **ret);
 /* Copy params into dst (same table), deep. dst is overwritten, not freed,
  * and untouched on failure; -EINVAL when a member lies outside size. */

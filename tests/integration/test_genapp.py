@@ -524,3 +524,15 @@ def test_longest_stop_timeout_waits(wp):
         assert "SIGTERM" in f.read().split()
     d.ok({"type": "terminate", "resource": rid})
     assert not alive(pid)
+
+
+def test_unset_ready_port_reads_unset(wp):
+    # An unset ReadyPort is no port at all, not a "0" that set-properties
+    # would refuse.
+    d = wp.driver()
+    rid = wp.new_id()
+    d.open(rid, "genapp", wp.genapp_props(rid), common=NO_POLL)
+    props = d.get_properties(rid)
+    assert props["ReadyPort"] is None, props
+    d.ok({"type": "set-properties", "resource": rid, "properties": {"ReadyPort": "8080"}})
+    assert d.get_properties(rid)["ReadyPort"] == "8080"

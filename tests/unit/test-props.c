@@ -1078,6 +1078,20 @@ static void test_to_json(void **state) {
         assert_non_null(o);
         assert_json_text(o, "StopSignal", NULL);
         json_decref(o);
+
+        /* A number nothing set (no default, and its range refuses 0, as
+         * ReadyPort 1..65535) is unset, not a "0" props_set would refuse;
+         * a 0 the range allows is a value. */
+        p->memory = 0;
+        o = props_to_json(table, p);
+        assert_json_text(o, "Memory", NULL);
+        assert_json_text(o, "AnySize", "0");
+        assert_json_text(o, "AnyInt", "0");
+        assert_json_text(o, "Priority", "0");
+        json_decref(o);
+        char *text = NULL;
+        assert_int_equal(props_format(props_find(table, "Memory"), p, &text), 0);
+        assert_null(text);
         params_free(p);
 }
 
