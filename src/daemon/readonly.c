@@ -124,8 +124,9 @@ int readonly_refresh(Daemon *d, const char *id, readonly_done_fn done, void *use
         f->d = d;
         f->done = done;
         f->userdata = userdata;
-        k = sd_event_add_time_relative(d->event, &f->timer, CLOCK_MONOTONIC, READONLY_WAIT_USEC, 0, on_timeout,
-                                       f);
+        /* A tight accuracy: the default (250 ms) would stretch the wait. */
+        k = sd_event_add_time_relative(d->event, &f->timer, CLOCK_MONOTONIC, READONLY_WAIT_USEC, 10 * 1000,
+                                       on_timeout, f);
         if (k >= 0)
                 k = monitors_get_properties(d->monitors, id, on_reply, f);
         if (k < 0) {
