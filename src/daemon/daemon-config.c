@@ -17,6 +17,7 @@
 #include "daemon-config.h"
 #include "macro.h"
 #include "props.h"
+#include "proto.h"
 
 static int set_str(char **dst, const char *v) {
         char *s = strdup(v);
@@ -97,6 +98,14 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 if (k < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
                         snprintf(err, errlen, "%s: %s = \"%s\": a duration such as 10s is needed%s", where, key, value,
                                  strcmp(key, "lease-timeout") == 0 ? " (0 turns the lease off)" : "");
+                        return -EINVAL;
+                }
+                /* A lease the monitors would refuse (or take as a withdrawal)
+                 * is no guard at all: refuse it here, where it is written. */
+                if (strcmp(key, "lease-timeout") == 0 && u != 0 &&
+                    (u < WP_USEC_PER_MSEC || u > (wp_usec_t) PROTO_LEASE_MAX_MS * WP_USEC_PER_MSEC)) {
+                        snprintf(err, errlen, "%s: lease-timeout = \"%s\": a lease goes from 1ms to 1d (0 turns it off)",
+                                 where, value);
                         return -EINVAL;
                 }
                 *(strcmp(key, "lease-timeout") == 0 ? &c->lease_timeout_usec : &c->reattach_timeout_usec) = u;

@@ -322,3 +322,16 @@ def test_too_long_durations_are_called_too_long(c):
     p = c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"),
               "PendingTimeout=99999999999999h", check=False)
     assert p.returncode != 0 and "too long" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("lease", ["2d", "500us"])
+def test_lease_the_monitors_cannot_take_is_refused_at_start(tmp_path, lease):
+    # A monitor takes leases from 1ms to 1d; wolfpackd used to start with
+    # any other, and then ran every resource with no lease guard at all.
+    from cluster import WOLFPACKD
+    p = subprocess.run([WOLFPACKD, "--foreground", "--state-dir", str(tmp_path / "state"),
+                        "--runtime-dir", str(tmp_path / "run"), "--socket", str(tmp_path / "w.sock"),
+                        "--log-dir", str(tmp_path / "log"), "--lease-timeout", lease],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2, p
+    assert "lease-timeout" in p.stderr and lease in p.stderr and "1ms to 1d" in p.stderr, p.stderr
