@@ -454,10 +454,14 @@ int parse_duration(const char *s, wp_usec_t *ret) {
                 first = false;
         }
 
-        if (too_long)
+        if (too_long || total > DURATION_MAX_USEC)
                 return -ERANGE;
         *ret = (wp_usec_t) total;
         return 0;
+}
+
+const char *parse_duration_error(int r) {
+        return r == -ERANGE ? "is too long; durations go up to " DURATION_MAX_TEXT : "is not a duration; " DURATION_HINT;
 }
 
 /* Canonical text forms, into a caller's buffer so that messages need no
@@ -780,16 +784,10 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
 
         case WP_PROP_DURATION:
                 r = parse_duration(text, &v.u);
-                if (r == -EINVAL) {
-                        set_error(err, errlen, "%s: %s%s is not a duration; " DURATION_HINT, p->name, origin,
-                                  text_quote(text).s);
-                        return r;
-                }
                 if (r < 0) {
-                        set_error(err, errlen,
-                                  "%s: %s%s is too long; durations go up to about 584000 years", p->name,
-                                  origin, text_quote(text).s);
-                        return -ERANGE;
+                        set_error(err, errlen, "%s: %s%s %s", p->name, origin, text_quote(text).s,
+                                  parse_duration_error(r));
+                        return r == -ERANGE ? -ERANGE : -EINVAL;
                 }
                 if (!in_range_unsigned(p, v.u)) {
                         range_text(p, range, sizeof range);
@@ -984,12 +982,29 @@ void props_free(const wp_prop *table, void *params) {
         }
 }
 
+/* A number member that nothing set: it reads 0, there is no default, and
+ * its range refuses 0, so no props_set can have put the 0 there. */
+static bool number_unset(const wp_prop *p, const void *m) {
+        if (p->default_value)
+                return false;
+        if (p->type == WP_PROP_INT)
+                return *(const int64_t *) m == 0 && !in_range_signed(p, 0);
+        if (p->type == WP_PROP_SIZE || p->type == WP_PROP_DURATION)
+                return *(const uint64_t *) m == 0 && !in_range_unsigned(p, 0);
+        return false;
+}
+
 int props_format(const wp_prop *p, const void *params, char **ret) {
         if (!p || !params || !ret)
                 return -EINVAL;
         const void *m = member_of_const(p, params);
         char buf[DURATION_TEXT_MAX];
         char *s;
+
+        if (number_unset(p, m)) {
+                *ret = NULL;
+                return 0;
+        }
 
         switch (p->type) {
         case WP_PROP_STRING: {

@@ -289,7 +289,7 @@ static int one_spelling(HttpRequest *req, const json_t *props) {
         }
         json_decref(seen);
         if (r == -ENOMEM)
-                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
         return r;
 }
 
@@ -635,11 +635,28 @@ static void get_resources(HttpRequest *req, void *userdata) {
         http_reply(req, 200, a);
 }
 
+static void on_readonly_read(Daemon *d, const char *id, void *userdata) {
+        Pending *p = userdata;
+        if (p->req)
+                http_reply(p->req, 200, object_json(d, "resource", id));
+        p->req = NULL;
+        pending_free(p);
+}
+
+/* A read of one resource reads its read-only values anew (readonly.c). */
 static void get_resource(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
         _cleanup_free_ char *id = find(d, req, "resource");
-        if (id)
-                http_reply(req, 200, object_json(d, "resource", id));
+        if (!id)
+                return;
+        Pending *p = pending_new(d, req, "resource", id, 200);
+        if (p && readonly_refresh(d, id, on_readonly_read, p) > 0)
+                return;
+        if (p) {
+                p->req = NULL;
+                pending_free(p);
+        }
+        http_reply(req, 200, object_json(d, "resource", id));
 }
 
 /* Split administrator properties into common and private ones. */
@@ -914,25 +931,76 @@ static void post_resource_undepend(HttpRequest *req, void *userdata) {
         change_depends(req, userdata, false);
 }
 
-static void on_types(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
-        Pending *p = userdata;
+/* The type list. list-types names the plug-ins without loading them, so
+ * the types not described yet are described first: the list carries every
+ * description, whoever asked for what before. */
+typedef struct TypeList {
+        Pending *p;
+        json_t *names;
+        size_t waiting;   /* describe-type calls under way */
+} TypeList;
+
+static void type_list_reply(TypeList *l) {
+        Pending *p = l->p;
         if (p->req) {
-                if (reply->error < 0)
-                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
-                else {
-                        json_t *out = json_array();
-                        size_t i;
-                        json_t *t;
-                        json_array_foreach(json_object_get(reply->reply, "types"), i, t) {
-                                json_t *desc = hashmap_get(p->d->types, json_string_value(t));
-                                json_array_append_new(out, json_pack("{s:O, s:s}", "name", t, "description",
-                                                                     desc ? jstr(desc, "description") : ""));
-                        }
-                        http_reply(p->req, 200, out);
+                json_t *out = json_array();
+                size_t i;
+                json_t *t;
+                json_array_foreach(l->names, i, t) {
+                        json_t *desc = hashmap_get(p->d->types, json_string_value(t));
+                        json_array_append_new(out, json_pack("{s:O, s:s}", "name", t, "description",
+                                                             desc ? jstr(desc, "description") ?: "" : ""));
                 }
+                http_reply(p->req, 200, out);
                 p->req = NULL;
         }
         pending_free(p);
+        json_decref(l->names);
+        free(l);
+}
+
+static void on_type_described(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        TypeList *l = userdata;
+        json_t *desc = json_object_get(reply->reply, "description");
+        if (reply->error >= 0 && desc)
+                remember_type(l->p->d, desc);
+        if (--l->waiting == 0)
+                type_list_reply(l);
+}
+
+static void on_types(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Pending *p = userdata;
+        if (!p->req || reply->error < 0) {
+                if (p->req)
+                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
+                p->req = NULL;
+                pending_free(p);
+                return;
+        }
+        TypeList *l = calloc(1, sizeof(*l));
+        if (!l) {
+                refuse(p->req, REFUSED_INTERNAL, NULL, "out of memory");
+                p->req = NULL;
+                pending_free(p);
+                return;
+        }
+        l->p = p;
+        l->names = json_incref(json_object_get(reply->reply, "types"));
+        /* One more than the calls, so that no answer ends the list while
+         * calls are still being made. */
+        l->waiting = 1;
+        size_t i;
+        json_t *t;
+        json_array_foreach(l->names, i, t) {
+                if (!json_is_string(t) || hashmap_get(p->d->types, json_string_value(t)))
+                        continue;
+                json_t *q = json_pack("{s:s, s:O}", "type", "describe-type", "rtype", t);
+                if (q && monitors_call(m, q, on_type_described, l) >= 0)
+                        l->waiting++;
+                json_decref(q);
+        }
+        if (--l->waiting == 0)
+                type_list_reply(l);
 }
 
 static void type_call(Daemon *d, HttpRequest *req, json_t *q, monitors_reply_fn fn) {
@@ -978,9 +1046,10 @@ static void get_log(HttpRequest *req, void *userdata) {
         const char *from = NULL;
         if (since) {
                 wp_usec_t u;
-                if (parse_duration(since, &u) < 0) {
-                        http_reply_error(req, 400, "bad_request", "since",
-                                         "since: \"%s\" is not a duration; use a number with a unit such as 30s, 10min, 2h", since);
+                int k = parse_duration(since, &u);
+                if (k < 0) {
+                        http_reply_error(req, 400, "bad_request", "since", "since: \"%s\" %s", since,
+                                         parse_duration_error(k));
                         return;
                 }
                 time_t t = time(NULL) - (time_t) (u / WP_USEC_PER_SEC);

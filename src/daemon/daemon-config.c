@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "props.h"
 #include "text-quote.h"
+#include "proto.h"
 
 static int set_str(char **dst, const char *v) {
         char *s = strdup(v);
@@ -139,10 +140,23 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         }
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
                 wp_usec_t u;
-                if (parse_duration(value, &u) < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
+                int k = parse_duration(value, &u);
+                if (k == -ERANGE) {
+                        snprintf(err, errlen, "%s: %s = %s %s", where, key, text_quote(value).s, parse_duration_error(k));
+                        return -EINVAL;
+                }
+                if (k < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
                         snprintf(err, errlen, "%s: %s = %s: a duration such as 10s is needed%s", where, key,
                                  text_quote(value).s,
                                  strcmp(key, "lease-timeout") == 0 ? " (0 turns the lease off)" : "");
+                        return -EINVAL;
+                }
+                /* A lease the monitors would refuse (or take as a withdrawal)
+                 * is no guard at all: refuse it here, where it is written. */
+                if (strcmp(key, "lease-timeout") == 0 && u != 0 &&
+                    (u < WP_USEC_PER_MSEC || u > (wp_usec_t) PROTO_LEASE_MAX_MS * WP_USEC_PER_MSEC)) {
+                        snprintf(err, errlen, "%s: lease-timeout = %s: a lease goes from 1ms to 1d (0 turns it off)",
+                                 where, text_quote(value).s);
                         return -EINVAL;
                 }
                 *(strcmp(key, "lease-timeout") == 0 ? &c->lease_timeout_usec : &c->reattach_timeout_usec) = u;

@@ -94,11 +94,12 @@ static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
                           s->state, s->monitor);
         fm_resource_state(d, s->resource, s->state, "re-attached", NULL);
         /* The read-only values (ProcessId) come from the snapshot. */
-        json_decref(r->readonly);
-        r->readonly = json_object();
+        json_t *ro = json_object();
         json_t *pid = json_object_get(s->properties, "ProcessId");
-        if (pid)
-                json_object_set(r->readonly, "ProcessId", pid);
+        if (ro && pid)
+                json_object_set(ro, "ProcessId", pid);
+        readonly_set(r, ro);
+        json_decref(ro);
 }
 
 static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources, void *userdata) {

@@ -28,7 +28,9 @@ typedef struct RtResource {
         char *state;           /* "Offline", "OnlinePending", "Online", "OfflinePending", "Failed" */
         char *reason;          /* StateReason, or NULL */
         uint32_t owner;        /* node running it, 0: none */
-        json_t *readonly;      /* read-only properties last reported (ProcessId ...) */
+        json_t *readonly;      /* read-only properties last reported (ProcessId ...); NULL: not running */
+        uint64_t readonly_usec; /* CLOCK_MONOTONIC when they were read */
+        bool readonly_stale;   /* the last attempt to read them anew got no answer */
         bool opened;           /* open in a monitor of this node */
         bool in_flight;        /* a request to the monitor is under way */
         bool held_failed;      /* Failed and left so by policy (RestartAction 0 ...) */
@@ -113,6 +115,20 @@ json_t *rt_resource_json(Daemon *d, json_t *db_resource);   /* takes the referen
 json_t *rt_group_json(Daemon *d, json_t *db_group);         /* takes the reference */
 json_t *rt_node_json(Daemon *d, json_t *db_node);           /* takes the reference */
 const char *node_name(Daemon *d, uint32_t id);
+
+/* ---- readonly.c: read-only properties, read anew for the API ---- */
+/* Keep values (a reference is taken; NULL: none, the resource does not
+ * run) as read just now. */
+void readonly_set(RtResource *r, json_t *values);
+/* "readonly_age_ms" and "readonly_stale" into the API object o, when r has
+ * read-only values. */
+void readonly_annotate(const RtResource *r, json_t *o);
+typedef void (*readonly_done_fn)(Daemon *d, const char *id, void *userdata);
+/* Ask the monitor of a running resource for its read-only values: 1, and
+ * done follows from the loop once they came or after a bounded wait (the
+ * values are then the last known, marked stale); 0 when there is nothing
+ * to ask (done is not called); -ENOMEM. */
+int readonly_refresh(Daemon *d, const char *id, readonly_done_fn done, void *userdata);
 
 /* ---- events.c: the event stream ---- */
 void events_emit(Daemon *d, json_t *event);   /* takes the reference */

@@ -687,18 +687,15 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         RtResource *r = rt_resource(d, id);
         if (!r)
                 return;
-        if (readonly) {
-                json_decref(r->readonly);
-                r->readonly = json_incref(readonly);
-        }
+        if (readonly)
+                readonly_set(r, readonly);
         if (running(state))
                 r->owner = d->cfg.node_id;
         else {
                 if (is(state, "Offline"))
                         r->owner = 0;
                 /* No process: no ProcessId. */
-                json_decref(r->readonly);
-                r->readonly = NULL;
+                readonly_set(r, NULL);
         }
         if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
                 r->fail_requested = false;

@@ -197,8 +197,10 @@ json_t *rt_resource_json(Daemon *d, json_t *o) {
         char *blocked = fm_blocked(d, o);
         json_object_set_new(o, "blocked", blocked ? json_string(blocked) : json_null());
         free(blocked);
-        if (r && r->readonly)
+        if (r && r->readonly) {
                 json_object_update(json_object_get(o, "properties"), r->readonly);
+                readonly_annotate(r, o);
+        }
         return o;
 }
 

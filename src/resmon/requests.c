@@ -14,6 +14,7 @@
 #include "link.h"
 #include "macro.h"
 #include "props.h"
+#include "proto.h"
 #include "resource.h"
 #include "time-util.h"
 
@@ -170,7 +171,7 @@ static void req_heartbeat(Manager *m, Link *l, json_t *req) {
 
 static void req_lease(Manager *m, Link *l, json_t *req) {
         json_t *d = json_object_get(req, "duration_ms");
-        if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 24 * 3600 * 1000) {
+        if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > PROTO_LEASE_MAX_MS) {
                 reply(l, req, -EINVAL, "lease needs \"duration_ms\", 0 (withdraw) to 86400000", NULL);
                 return;
         }

@@ -122,12 +122,15 @@ int main(int argc, char **argv) {
                 case 'c':
                         cgroup = optarg;
                         break;
-                case 'R':
-                        if (parse_duration(optarg, &reattach) < 0 || reattach == 0) {
-                                fprintf(stderr, "wolfpack-resmon: --reattach-timeout: \"%s\" is not a duration such as 10s\n", optarg);
+                case 'R': {
+                        int k = parse_duration(optarg, &reattach);
+                        if (k < 0 || reattach == 0) {
+                                fprintf(stderr, "wolfpack-resmon: --reattach-timeout: \"%s\" %s\n", optarg,
+                                        k == -ERANGE ? parse_duration_error(k) : "is not a duration such as 10s");
                                 return 2;
                         }
                         break;
+                }
                 case 'V':
                         printf("wolfpack-resmon %s (Resource API %d, protocol 1)\n", WOLFPACK_VERSION, WP_RESAPI_VERSION);
                         return 0;
