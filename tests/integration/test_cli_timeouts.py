@@ -56,6 +56,8 @@ class FakeServer:
                 c, _ = self.listener.accept()
             except socket.timeout:
                 continue
+            except OSError:
+                return  # closed under us: the test is over
             self.keep.append(c)
             if self.mode == "stream":
                 threading.Thread(target=self.stream, args=(c,), daemon=True).start()
@@ -74,6 +76,8 @@ class FakeServer:
 
     def close(self):
         self.stop.set()
+        if getattr(self, "thread", None):
+            self.thread.join(5)
         for s in self.keep:
             s.close()
         self.listener.close()

@@ -272,7 +272,10 @@ def test_daemon_leaves_alone_a_monitor_that_names_another_identity():
         got = {}
 
         def impostor():
-            conn, _ = listener.accept()
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # nobody came: the test says so
             conn.settimeout(10)
             try:
                 hello = read_frame(conn)
