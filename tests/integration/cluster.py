@@ -94,7 +94,12 @@ class Cluster:
                 f.write(config)
         self.proc = None
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                # Nobody gets this object to close: leave no cgroup behind.
+                self.close()
+                raise
 
     # ---- the daemon ----
 
