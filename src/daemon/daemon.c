@@ -172,6 +172,7 @@ int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) 
                 return -ENOMEM;
         d->cfg = *cfg;
         d->state_lock_fd = -1;
+        d->log_lock_fd = -1;
         d->resources = hashmap_new();
         d->groups = hashmap_new();
         d->waiters = hashmap_new();
@@ -206,6 +207,8 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                         snprintf(err, errlen, "cannot create %s: %s", dirs[i], strerror(-k));
                         return k;
                 }
+        if ((k = logdir_lock(d->cfg.log_dir, &d->log_lock_fd, err, errlen)) < 0)
+                return k;
         if ((k = clusterlog_new(d->cfg.log_dir, d->cfg.node_id, &d->log)) < 0) {
                 snprintf(err, errlen, "cannot open the cluster log in %s: %s", d->cfg.log_dir, strerror(-k));
                 return k;
@@ -311,6 +314,8 @@ Daemon *daemon_free(Daemon *d) {
         clusterlog_free(d->log);
         sd_event_unref(d->event);
         free(d->daemon_id);
+        if (d->log_lock_fd >= 0)
+                close(d->log_lock_fd);
         if (d->state_lock_fd >= 0)
                 close(d->state_lock_fd);
         free(d);

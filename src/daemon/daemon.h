@@ -68,6 +68,7 @@ struct Daemon {
         sd_event *event;
         DaemonConfig cfg;
         int state_lock_fd;     /* holds the state directory's lock, -1 */
+        int log_lock_fd;       /* holds the log directory's lock, -1 */
         char *daemon_id;       /* this daemon's identity, carried by its monitors */
         Db *db;
         Engine *engine;

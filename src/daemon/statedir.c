@@ -5,7 +5,9 @@
  * directory is locked: an exclusive flock on <state-dir>/wolfpackd.lock,
  * held for the daemon's life (the fd is O_CLOEXEC: monitors never hold it),
  * with the holder's pid written in the file for the message of the next
- * one that tries.
+ * one that tries. The log directory is locked the same way
+ * (<log-dir>/cluster.log.lock): two daemons writing and rotating one
+ * cluster.log lose each other's lines and cannot be told apart.
  *
  * The directory also keeps the daemon's identity, <state-dir>/daemon-id: a
  * random id made on first start. Every monitor the daemon starts carries
@@ -26,6 +28,7 @@
 #include "statedir.h"
 
 #define LOCK_FILE "wolfpackd.lock"
+#define LOG_LOCK_FILE "cluster.log.lock"
 #define ID_FILE "daemon-id"
 #define ID_BYTES 8
 
@@ -42,20 +45,22 @@ static long holder_pid(int fd) {
         return n > 0 && end != buf && pid > 0 ? pid : 0;
 }
 
-int statedir_lock(const char *dir, int *ret_fd, char *err, size_t errlen) {
+/* what: "state directory"; option: the one that gives another. */
+static int lock_dir(const char *dir, const char *file, const char *what, const char *option, int *ret_fd,
+                    char *err, size_t errlen) {
         _cleanup_free_ char *path = NULL;
-        if (join(dir, LOCK_FILE, &path) < 0)
+        if (join(dir, file, &path) < 0)
                 return -ENOMEM;
         _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0) {
                 int k = -errno;
-                snprintf(err, errlen, "cannot open the state directory's lock file %s: %s", path, strerror(-k));
+                snprintf(err, errlen, "cannot open the %s's lock file %s: %s", what, path, strerror(-k));
                 return k;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 int k = -errno;
                 if (k != -EWOULDBLOCK) {
-                        snprintf(err, errlen, "cannot lock the state directory's lock file %s: %s", path,
+                        snprintf(err, errlen, "cannot lock the %s's lock file %s: %s", what, path,
                                  strerror(-k));
                         return k;
                 }
@@ -64,20 +69,28 @@ int statedir_lock(const char *dir, int *ret_fd, char *err, size_t errlen) {
                 if (pid > 0)
                         snprintf(who, sizeof who, " (pid %ld)", pid);
                 snprintf(err, errlen,
-                         "the state directory %s is in use by another wolfpackd%s: stop that one first, or give "
-                         "this one a --state-dir of its own",
-                         dir, who);
+                         "the %s %s is in use by another wolfpackd%s: stop that one first, or give this one a "
+                         "%s of its own",
+                         what, dir, who, option);
                 return -EBUSY;
         }
         char pid[32];
         int n = snprintf(pid, sizeof pid, "%ld\n", (long) getpid());
         if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t) n, 0) != n) {
                 int k = -errno;
-                snprintf(err, errlen, "cannot write to the state directory's lock file %s: %s", path, strerror(-k));
+                snprintf(err, errlen, "cannot write to the %s's lock file %s: %s", what, path, strerror(-k));
                 return k;
         }
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int statedir_lock(const char *dir, int *ret_fd, char *err, size_t errlen) {
+        return lock_dir(dir, LOCK_FILE, "state directory", "--state-dir", ret_fd, err, errlen);
+}
+
+int logdir_lock(const char *dir, int *ret_fd, char *err, size_t errlen) {
+        return lock_dir(dir, LOG_LOCK_FILE, "log directory", "--log-dir", ret_fd, err, errlen);
 }
 
 bool statedir_id_valid(const char *id) {

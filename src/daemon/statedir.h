@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The state directory's lock and the daemon's identity (statedir.c). */
+/* The state and log directories' locks, the daemon's identity (statedir.c). */
 #pragma once
 
 #include <stdbool.h>
@@ -9,6 +9,8 @@
  * when another process holds it, err naming its pid when known and what to
  * do. */
 int statedir_lock(const char *dir, int *ret_fd, char *err, size_t errlen);
+/* The same for the log directory. */
+int logdir_lock(const char *dir, int *ret_fd, char *err, size_t errlen);
 /* The identity kept in dir, made on first use. */
 int statedir_identity(const char *dir, char **ret_id, char *err, size_t errlen);
 /* 16 to 64 lowercase hexadecimal digits. */

@@ -66,9 +66,11 @@ class Cluster:
     """runtime_dir and log_dir: paths, or None to leave them to wolfpackd's
     defaults (which follow the state directory). cgroup: start wolfpackd
     in this existing cgroup, which another Cluster owns and cleans up,
-    instead of one of its own. config: extra lines of wolfpackd.conf."""
+    instead of one of its own. config: extra lines of wolfpackd.conf.
+    start: False leaves starting wolfpackd to the test."""
 
-    def __init__(self, lease_timeout=None, test_plugins=False, runtime_dir="", log_dir="", cgroup=None, config=""):
+    def __init__(self, lease_timeout=None, test_plugins=False, runtime_dir="", log_dir="", cgroup=None, config="",
+                 start=True):
         self.dir = tempfile.mkdtemp(prefix="wp-c-")
         self.tag = "wp-c-" + uuid.uuid4().hex[:8]
         self.owns_cgroup = cgroup is None
@@ -91,7 +93,13 @@ class Cluster:
             with open(self.config, "w") as f:
                 f.write(config)
         self.proc = None
-        self.start()
+        if start:
+            try:
+                self.start()
+            except BaseException:
+                # Nobody gets this object to close: leave no cgroup behind.
+                self.close()
+                raise
 
     # ---- the daemon ----
 
@@ -145,7 +153,7 @@ class Cluster:
                 self.proc.wait(timeout)
             else:
                 self.proc.wait(5)
-        return self.proc.returncode
+        return self.proc.returncode if self.proc else None
 
     # ---- clients ----
 

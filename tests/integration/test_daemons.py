@@ -219,9 +219,8 @@ def test_second_daemon_on_a_state_directory_in_use_leaves_at_once():
 
 
 def test_runtime_directory_too_long_for_monitor_sockets_is_refused_at_start():
-    c = Cluster()
+    c = Cluster(start=False)
     try:
-        c.stop()
         # Fits a path, but not a monitor's socket address (108 bytes).
         c.runtime_dir = os.path.join(c.dir, "r" * 60)
         c.start(wait=False)
@@ -308,4 +307,21 @@ def test_daemon_leaves_alone_a_monitor_that_names_another_identity():
         assert os.path.exists(path), "the daemon removed another daemon's socket"
     finally:
         left = c.close()
+    assert not left
+
+
+def test_second_daemon_on_a_log_directory_in_use_leaves_at_once():
+    a = Cluster()
+    b = Cluster(log_dir=a.log_dir, start=False)
+    try:
+        online(a, "g", "ra")
+        before = len(a.log())
+        b.start(wait=False)
+        assert b.proc.wait(10) == 1
+        assert ("the log directory %s is in use by another wolfpackd (pid %d)" % (a.log_dir, a.proc.pid)
+                in b.daemon_output()), b.daemon_output()
+        # Nothing of the second one went into the first one's log.
+        assert len(a.log()) == before
+    finally:
+        left = b.close() + a.close()
     assert not left

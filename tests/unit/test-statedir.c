@@ -110,6 +110,16 @@ static void test_lock_is_exclusive_and_names_the_holder(void **state) {
         /* Released with its fd. */
         close(first);
         assert_int_equal(statedir_lock(dir, &second, err, sizeof err), 0);
+
+        /* The log directory's lock is another one, exclusive as well. */
+        assert_int_equal(logdir_lock(dir, &first, err, sizeof err), 0);
+        int third = -1;
+        assert_int_equal(logdir_lock(dir, &third, err, sizeof err), -EBUSY);
+        assert_int_equal(third, -1);
+        assert_non_null(strstr(err, "the log directory"));
+        assert_non_null(strstr(err, want));
+        assert_non_null(strstr(err, "--log-dir"));
+        close(first);
         close(second);
         cleanup(dir);
 }
