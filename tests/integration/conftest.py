@@ -576,6 +576,19 @@ def wp(request):
 
 
 @pytest.fixture
+def c():
+    """A one-node cluster (cluster.py) for an end-to-end test. At the end
+    nothing it started may be left running and no lock of a test
+    application may have been taken twice."""
+    from cluster import Cluster
+    cl = Cluster()
+    yield cl
+    left = cl.close()
+    assert not cl.twice(), "a lock was taken twice: %s" % cl.twice()
+    assert not left, "processes left behind: %s" % left
+
+
+@pytest.fixture
 def plugin_path():
     def find(name):
         for d in PLUGIN_DIRS:

@@ -6,16 +6,9 @@ exits 0 done, 1 failed, 2 usage, 3 no such object."""
 import os
 import subprocess
 
-import pytest
 
 from cluster import WOLFPACKD, Cluster
 
-
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    assert not cl.close()
 
 
 def error(c, method, path, body=None):

@@ -14,14 +14,6 @@ import pytest
 from cluster import WOLFPACK, Cluster, cgroup_pids
 
 
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    left = cl.close()
-    assert not cl.twice(), "a lock was taken twice: %s" % cl.twice()
-    assert not left, "processes left behind: %s" % left
-
 
 def make_group(c, name, *resources, group_props=()):
     c.cli("group", "create", name, *group_props)

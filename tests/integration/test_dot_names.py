@@ -5,14 +5,7 @@ URL normaliser would make of it."""
 
 import pytest
 
-from cluster import Cluster
 
-
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    cl.close()
 
 
 @pytest.mark.parametrize("name", [".", ".."])

@@ -11,9 +11,7 @@ import signal
 import subprocess
 import time
 
-import pytest
 
-from cluster import Cluster
 
 BUSY = """\
 import os, sys, time
@@ -38,13 +36,6 @@ def usec(text):
     assert parts or text.strip() == "0s", text
     return sum(int(n) * UNITS[u] for n, u in parts)
 
-
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    left = cl.close()
-    assert not left, "processes left behind: %s" % left
 
 
 def monitor_pids(c):

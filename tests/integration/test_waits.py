@@ -8,17 +8,8 @@ import os
 import signal
 import time
 
-import pytest
-
-from cluster import Cluster
 
 
-@pytest.fixture
-def c():
-    cl = Cluster()
-    yield cl
-    left = cl.close()
-    assert not left, "processes left behind: %s" % left
 
 
 def make_group(c, name, *resources):
