@@ -9,7 +9,11 @@
  * opened again in a new monitor of the same name and probed: still
  * running, it is reported Online with its properties (ProcessId: the same
  * process, never restarted); not running, Offline, or Failed when it was
- * meant to run. See the table in monitors-internal.h.
+ * meant to run. One that was OnlinePending is probed with resume_online:
+ * found running, it stays OnlinePending while the plug-in waits again for
+ * it to be ready (a type that cannot do that has it terminated: Failed),
+ * so that nothing is Online, and no dependent starts, on a readiness
+ * nobody saw. See the table in monitors-internal.h.
  *
  * Must never start anything: only open, probe and (without a lease)
  * terminate are sent, and nothing for a resource goes before them. Must
@@ -169,9 +173,13 @@ static void recover_probe(MonResource *r, Monitor *mon, const char *reason) {
         }
         r->monitor = mon;
         r->recovery = RECOVERY_PROBE;
+        /* Found running, a pending online is Online only once it is seen
+         * ready: the plug-in waits for that again (resume_online). */
+        bool pending = strcmp(r->recovery_prev, "OnlinePending") == 0;
         if (recovery_send(mon, r, CALL_RECOVER_OPEN, open_message(r, NULL)) < 0 ||
             recovery_send(mon, r, CALL_RECOVER_PROBE,
-                          json_pack("{s:s, s:s}", "type", "probe", "resource", r->id)) < 0) {
+                          json_pack("{s:s, s:s, s:b}", "type", "probe", "resource", r->id, "resume_online",
+                                    pending)) < 0) {
                 char why[1400];
                 snprintf(why, sizeof why, "%s; it cannot be opened again in resource monitor %s", reason,
                          mon->name);
@@ -351,6 +359,13 @@ void recovery_probe_reply(Call *call, json_t *reply) {
                         snprintf(text, sizeof text,
                                  "found running after %s, but this node holds no lease: terminated", reason);
                         mon_resource_report(r, "Failed", text, NULL);
+                        return;
+                }
+                if (strcmp(json_string_value(json_object_get(reply, "state")) ?: "", "OnlinePending") == 0) {
+                        /* Its Online comes as a state event, once it is ready. */
+                        snprintf(text, sizeof text, "still running after %s; waiting again for it to be ready",
+                                 reason);
+                        mon_resource_report(r, "OnlinePending", text, NULL);
                         return;
                 }
                 snprintf(text, sizeof text, "still running after %s", reason);

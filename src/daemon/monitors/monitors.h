@@ -19,8 +19,9 @@
  * Offline, in a monitor of its own; what next is the daemon's policy.
  * Every other resource of that monitor is re-opened in a new monitor and
  * probed: one still running is reported Online (its processes were never
- * touched), one that is not is reported Offline, or Failed when it was
- * meant to be running. A resource that cannot be re-opened (its monitor
+ * touched) — or OnlinePending, until it is seen ready, when it was
+ * OnlinePending — one that is not is reported Offline, or Failed when it
+ * was meant to be running. A resource that cannot be re-opened (its monitor
  * cannot start, or dies again while re-opening it) is killed, reported
  * Failed and left without a monitor: requests for it fail until it is
  * closed. Nothing is ever started twice: a resource is probed before
