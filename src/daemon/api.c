@@ -672,6 +672,9 @@ static void patch_resource(HttpRequest *req, void *userdata) {
                 json_object_foreach(priv, pk, pv)
                         if (!type_property_live(d, jstr(cur, "type"), pk))
                                 json_array_append_new(later, json_string(pk));
+                json_object_foreach(common, pk, pv)
+                        if (!decide_common_live(pk))
+                                json_array_append_new(later, json_string(pk));
         }
         json_t *msg = json_pack("{s:s, s:s, s:o, s:o}", "type", "resource.set", "id", id, "private", priv, "common", common);
         validate_then_send(d, req, jstr(cur, "type"), merged, msg, id, 200, json_pack("{s:o}", "next_online", later));

@@ -16,6 +16,9 @@ int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad
 /* The canonical spelling of a resource common property, or NULL when name
  * is not one (it is then the type's own). */
 const char *decide_common_name(const char *name);
+/* Whether a change of that resource common property takes effect while the
+ * resource is online (else at its next online). */
+bool decide_common_live(const char *name);
 
 /* The group's dependency graph still holds when resource `name` depends on
  * next: every name in the group, no cycle. -ENOENT, -ELOOP with err. */

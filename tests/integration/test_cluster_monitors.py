@@ -5,13 +5,14 @@ a resource waits to be ready, DeadlockTimeout as the administrator sets it
 configuration changes."""
 
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
 
-from cluster import cgroup_pids
+from cluster import Cluster, cgroup_pids
 from test_cluster_service import c, pid  # noqa: F401 (c: the one-node cluster fixture)
 
 
@@ -86,3 +87,99 @@ def test_monitor_death_during_online_pending_never_ready_fails(c):
     assert "PendingTimeout" in (r["state_reason"] or ""), r
     assert c.resource("dep")["state"] == "Offline"
     assert not started(c, "dep")
+
+
+# ---- DeadlockTimeout ----
+
+def stopped_monitor_is_killed(c, name, within):
+    """SIGSTOP the monitor called name; True when it is killed for its
+    DeadlockTimeout within `within` seconds."""
+    (mon,) = monitor_pids(c, name)
+    os.kill(mon, signal.SIGSTOP)
+    try:
+        end = time.monotonic() + within
+        while time.monotonic() < end:
+            if not os.path.exists("/proc/%d" % mon) or open("/proc/%d/stat" % mon).read().split()[2] == "Z":
+                return True
+            time.sleep(0.1)
+        return False
+    finally:
+        try:
+            os.kill(mon, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def test_deadlock_timeout_set_takes_effect_at_once(c):
+    c.cli("group", "create", "big")
+    c.cli("resource", "create", "b1", "--type", "genapp", "--group", "big", c.app("b1"))
+    c.cli("group", "online", "big")
+    before = pid(c, "b1")
+    status, body = c.api("PATCH", "/v1/resources/b1", {"properties": {"DeadlockTimeout": "2s"}})
+    assert status == 200 and body["next_online"] == [], body
+    assert stopped_monitor_is_killed(c, "main", 8)
+    assert [e for e in c.log() if e.get("code") == "MONITOR_DEADLOCK"]
+    # Idle when killed: nothing is charged, the application is found again.
+    c.wait_state("resource", "b1", "Online")
+    assert pid(c, "b1") == before
+    # The new monitor keeps the resource's value.
+    assert stopped_monitor_is_killed(c, "main", 8)
+
+
+def test_deadlock_timeout_kept_across_reattach(c):
+    c.cli("group", "create", "big")
+    c.cli("resource", "create", "b2", "--type", "genapp", "--group", "big", c.app("b2"), "DeadlockTimeout=2s")
+    c.cli("group", "online", "big")
+    before = pid(c, "b2")
+    c.stop(signal.SIGKILL)
+    c.start()
+    c.wait_state("resource", "b2", "Online")
+    assert stopped_monitor_is_killed(c, "main", 8)
+    c.wait_state("resource", "b2", "Online")
+    assert pid(c, "b2") == before
+
+
+def test_separate_monitor_set_applies_at_the_next_online(c):
+    c.cli("group", "create", "g")
+    c.cli("resource", "create", "s", "--type", "genapp", "--group", "g", c.app("s"))
+    c.cli("group", "online", "g")
+    rid = c.resource("s")["id"]
+    status, body = c.api("PATCH", "/v1/resources/s", {"properties": {"SeparateMonitor": "1"}})
+    assert status == 200 and body["next_online"] == ["SeparateMonitor"], body
+    c.cli("resource", "offline", "s")
+    c.cli("resource", "online", "s")
+    assert monitor_pids(c, rid), "resource s is not in a monitor of its own"
+
+
+def test_hung_entry_point_is_reported_by_name_with_the_time_it_hung():
+    cl = Cluster(test_plugins=True)
+    try:
+        cl.cli("group", "create", "g")
+        cl.cli("resource", "create", "hung", "--type", "test-hang", "--group", "g", "HangIn=online",
+               "DeadlockTimeout=2s", "RestartAction=0")
+        cl.cli("--no-wait", "resource", "online", "hung")
+        r = cl.wait_state("resource", "hung", "Failed", timeout=15)
+        m = re.search(r"hung in online for (\d+\.\d)s", r["state_reason"] or "")
+        assert m and 2.0 <= float(m.group(1)) < 3.0, r["state_reason"]
+        assert "DeadlockTimeout 2s" in r["state_reason"], r["state_reason"]
+        log = cl.log()
+        for code in ("MONITOR_DIED", "RESOURCE_REQUEST_FAILED"):
+            entries = [e for e in log if e.get("code") == code]
+            assert entries and all(e.get("name") == "hung" for e in entries), (code, entries)
+    finally:
+        left = cl.close()
+    assert not left
+
+
+def test_monitor_timing_set_reaches_an_open_resource(c):
+    # PendingTimeout (like the poll intervals) is the monitor's: a change
+    # reaches a resource that is open already, not only a new one.
+    c.cli("group", "create", "g")
+    c.cli("resource", "create", "p", "--type", "genapp", "--group", "g", c.app("p"), "RestartAction=0")
+    c.cli("group", "online", "g")
+    c.cli("resource", "offline", "p")
+    c.cli("resource", "set", "p", "ReadyCheck=false", "PendingTimeout=1s")
+    c.cli("--no-wait", "resource", "online", "p")
+    r = c.wait_state("resource", "p", "Failed", timeout=8)
+    assert "PendingTimeout (1s)" in (r["state_reason"] or ""), r
+

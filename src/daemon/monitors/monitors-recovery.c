@@ -4,7 +4,8 @@
  * resource and entry point it was in: that resource alone is charged. Its
  * processes are killed, it is reported Failed ("the resource monitor
  * crashed in online (signal 11)", "the resource monitor hung in
- * looks_alive for 300s and was killed") and it is opened again, Offline,
+ * looks_alive for 300.2s and was killed (DeadlockTimeout 5min)": the time
+ * it really spent, never rounded up) and it is opened again, Offline,
  * in a monitor of its own. Every other resource of the dead monitor is
  * opened again in a new monitor of the same name and probed: still
  * running, it is reported Online with its properties (ProcessId: the same
@@ -28,13 +29,16 @@
 
 #include "macro.h"
 #include "monitors-internal.h"
+#include "props.h"
 #include "time-util.h"
 
 #define MAX_RECOVERIES 3
 
+/* Tenths of a second, cut rather than rounded: never more than it was. */
 static void format_span(uint64_t usec, char *buf, size_t len) {
         if (usec >= 1000000)
-                snprintf(buf, len, "%llus", (unsigned long long) ((usec + 500000) / 1000000));
+                snprintf(buf, len, "%llu.%llus", (unsigned long long) (usec / 1000000),
+                         (unsigned long long) (usec % 1000000 / 100000));
         else
                 snprintf(buf, len, "%llums", (unsigned long long) (usec / 1000));
 }
@@ -64,15 +68,19 @@ static void death_reason(const Monitor *mon, const ResmonEnd *end, char *buf, si
         }
         if (end->deadlocked) {
                 char span[32];
+                _cleanup_free_ char *limit = NULL;
                 uint64_t now = now_monotonic_usec();
                 uint64_t spent = ep[0] && end->where.since_usec > 0 && now > end->where.since_usec
                                          ? now - end->where.since_usec
                                          : mon->deadlock_usec;
                 format_span(spent, span, sizeof span);
+                (void) format_duration(mon->deadlock_usec, &limit);
                 if (ep[0])
-                        snprintf(buf, len, "the resource monitor hung in %s for %s and was killed", ep, span);
+                        snprintf(buf, len, "the resource monitor hung in %s for %s and was killed (DeadlockTimeout %s)",
+                                 ep, span, limit ? limit : "?");
                 else
-                        snprintf(buf, len, "the resource monitor did not answer for %s and was killed", span);
+                        snprintf(buf, len, "the resource monitor did not answer for %s and was killed (DeadlockTimeout %s)",
+                                 span, limit ? limit : "?");
         } else if (end->have_status && end->signal && crash_signal(end->signal))
                 snprintf(buf, len, "the resource monitor crashed%s (signal %d)", in, end->signal);
         else if (end->have_status && end->signal)

@@ -7,7 +7,8 @@
  * in a monitor of their own named after the resource id. A request names
  * a resource; it goes to the monitor that holds it. Each monitor gets
  * heartbeats and is SIGKILLed when one goes unanswered for its
- * DeadlockTimeout (the smallest of its resources', 300 s by default).
+ * DeadlockTimeout (the smallest of its resources', 300 s by default; a
+ * change applies at once, monitors_set_deadlock_timeout).
  * With a LeaseTimeout, every monitor's lease is renewed while the daemon
  * says it may own resources (monitors_set_lease) and runs out otherwise,
  * and `online` is refused while the lease is not held.
@@ -15,8 +16,8 @@
  * A monitor that dies or is killed: the resource whose entry point it was
  * in (its where page says) has its cgroup killed, is reported Failed
  * ("the resource monitor crashed in online (signal 11)", "the resource
- * monitor hung in looks_alive for 300s and was killed") and is re-opened,
- * Offline, in a monitor of its own; what next is the daemon's policy.
+ * monitor hung in looks_alive for 300.2s and was killed (DeadlockTimeout
+ * 5min)") and is re-opened, Offline, in a monitor of its own; what next is the daemon's policy.
  * Every other resource of that monitor is re-opened in a new monitor and
  * probed: one still running is reported Online (its processes were never
  * touched) — or OnlinePending, until it is seen ready, when it was
