@@ -97,6 +97,8 @@ static int status_for(int error) {
                 return 409;
         case -EPERM:
                 return 503;
+        case -ETIMEDOUT:
+                return 504;
         default:
                 return 422;
         }
@@ -112,6 +114,8 @@ static const char *code_for(int status) {
                 return "conflict";
         case 503:
                 return "no_quorum";
+        case 504:
+                return "timeout";
         default:
                 return "invalid";
         }

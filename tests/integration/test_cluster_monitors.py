@@ -183,3 +183,24 @@ def test_monitor_timing_set_reaches_an_open_resource(c):
     r = c.wait_state("resource", "p", "Failed", timeout=8)
     assert "PendingTimeout (1s)" in (r["state_reason"] or ""), r
 
+
+# ---- a hung shared monitor ----
+
+def test_hung_main_monitor_does_not_hold_up_create_and_set(c):
+    c.cli("group", "create", "g")
+    c.cli("resource", "create", "a", "--type", "genapp", "--group", "g", c.app("a"))
+    (mon,) = monitor_pids(c, "main")
+    os.kill(mon, signal.SIGSTOP)
+    try:
+        for args in (("resource", "create", "web", "--type", "genapp", "--group", "g", c.app("web")),
+                     ("resource", "set", "a", "StopTimeout=5s")):
+            t0 = time.monotonic()
+            p = c.cli(*args, check=False, timeout=30)
+            took = time.monotonic() - t0
+            assert p.returncode != 0 and took < 10, (took, p.stderr)
+            assert "resource monitor main" in p.stderr and "did not answer" in p.stderr, p.stderr
+        assert c.cli_json("resource", "list") and "web" not in [r["name"] for r in c.cli_json("resource", "list")]
+    finally:
+        os.kill(mon, signal.SIGCONT)
+    c.cli("resource", "create", "web", "--type", "genapp", "--group", "g", c.app("web"))
+    c.cli("resource", "set", "a", "StopTimeout=5s")

@@ -92,6 +92,7 @@ struct Call {
         void *userdata;
         json_t *properties;    /* set-properties: merged on success */
         char *rtype;           /* describe-type */
+        sd_event_source *timeout; /* a request about types: answered here when the monitor does not */
         /* a reply made here (deferred) */
         int error;
         char *message;

@@ -158,8 +158,9 @@ int monitors_set_properties(Monitors *m, const char *resource, json_t *propertie
 
 /* A request about types rather than resources — list-types,
  * describe-type, validate (docs/resmon-protocol.md) — answered by the
- * shared monitor (started when needed). request is borrowed; its "id" is
- * ours to set. The callback's resource is NULL. */
+ * shared monitor (started when needed), or with -ETIMEDOUT, naming the
+ * monitor, when it does not answer within 5 s. request is borrowed; its
+ * "id" is ours to set. The callback's resource is NULL. */
 int monitors_call(Monitors *m, const json_t *request, monitors_reply_fn fn, void *userdata);
 
 /* The resource's DeadlockTimeout (0: 300 s); its monitor's is the smallest
