@@ -98,7 +98,9 @@ static void on_reply(Monitors *m, const char *resource, const MonitorsReply *rep
                         request(d, r, "probe");
                 } else if (is(c->what, "probe") && json_is_true(json_object_get(reply->reply, "running"))) {
                         r->owner = d->cfg.node_id;
-                        rt_set_state(d, r, "Online", "found running");
+                        /* OnlinePending: it is Online once seen ready (a state event). */
+                        if (!is(reply->state, "OnlinePending"))
+                                rt_set_state(d, r, "Online", "found running");
                 } else if (is(c->what, "close")) {
                         r->opened = false;
                 }

@@ -8,10 +8,11 @@
  *   Offline/Failed online request              online(): 0 → Online, -EINPROGRESS → OnlinePending,
  *                                              error → terminate() → Failed
  *   Offline        probe request               probe(): 1 → Online, 0 → Offline
- *   Offline        probe request, resume_online
+ *   Offline        probe request, resume_online or check_ready
  *                                              resume_online(): 1 → Online, 0 → Offline,
  *                                              -EINPROGRESS → OnlinePending, error → terminate();
- *                                              a type without it: probe(), 1 → terminate() → Offline
+ *                                              a type without it: probe(), and with resume_online
+ *                                              1 → terminate() → Offline
  *   OnlinePending  set_status(Online)          → Online, polls start
  *   OnlinePending  set_status(Failed/Offline)  terminate() → Failed
  *   OnlinePending  PendingTimeout              terminate() → Failed
@@ -519,10 +520,13 @@ static int (*resume_entry(Resource *r))(wp_instance) {
 
 /* probe, or with "resume_online" (the resource was OnlinePending when its
  * earlier monitor ended) resume_online: a resource found running is Online
- * only once it is seen ready; a type that cannot tell has it terminated. */
+ * only once it is seen ready; a type that cannot tell has it terminated.
+ * "check_ready" (nobody knows whether it was ready) uses resume_online
+ * where the type has it, and probe otherwise. */
 static void req_probe(Resource *r, Link *l, json_t *req) {
         bool resume = json_is_true(json_object_get(req, "resume_online"));
-        int (*resume_fn)(wp_instance) = resume ? resume_entry(r) : NULL;
+        bool check = resume || json_is_true(json_object_get(req, "check_ready"));
+        int (*resume_fn)(wp_instance) = check ? resume_entry(r) : NULL;
         const char *ep = resume_fn ? "resume_online" : "probe";
 
         if (r->state == WP_STATE_ONLINE) {
@@ -540,15 +544,13 @@ static void req_probe(Resource *r, Link *l, json_t *req) {
         call_enter(r, ep);
         int k = resume_fn ? resume_fn(r->inst) : EP(r)->probe(r->inst);
         call_leave(r, ep);
-        if (k < 0 && k != -EINPROGRESS) {
+        if (k < 0 && !(k == -EINPROGRESS && resume_fn)) { /* probe has no pending form */
                 _cleanup_free_ char *msg = call_error(r, ep, k);
                 if (resume_fn)
                         do_terminate(r);
                 reply(l, req, k, msg, NULL);
                 return;
         }
-        if (k == -EINPROGRESS && !resume_fn)
-                k = 1; /* probe has no pending form */
         if (k > 0 && resume && !resume_fn) {
                 _cleanup_free_ char *msg = NULL;
                 do_terminate(r);

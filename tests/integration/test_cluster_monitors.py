@@ -89,6 +89,52 @@ def test_monitor_death_during_online_pending_never_ready_fails(c):
     assert not started(c, "dep")
 
 
+def test_wolfpackd_killed_during_online_pending_keeps_waiting(c):
+    # The monitor outlives wolfpackd and goes on waiting; the new wolfpackd
+    # adopts the resource as it is, OnlinePending.
+    ready = os.path.join(c.dir, "ready")
+    c.cli("group", "create", "rc")
+    c.cli("resource", "create", "slow", "--type", "genapp", "--group", "rc", c.app("slow"),
+          "ReadyCheck=test -e %s" % ready)
+    c.cli("resource", "create", "dep", "--type", "genapp", "--group", "rc", c.app("dep"))
+    c.cli("resource", "depend", "dep", "--on", "slow")
+    c.cli("--no-wait", "group", "online", "rc")
+    c.wait_for(lambda: "not ready" in (c.resource("slow")["state_reason"] or ""))
+    c.stop(signal.SIGKILL)
+    c.start()
+    time.sleep(2)
+    assert c.resource("slow")["state"] == "OnlinePending"
+    assert c.resource("dep")["state"] == "Offline" and not started(c, "dep")
+    open(ready, "w").close()
+    c.wait_state("resource", "dep", "Online", timeout=10)
+
+
+def test_wolfpackd_and_monitor_killed_during_online_pending(c):
+    # Nobody is left to remember that the resource was still waiting: the
+    # new wolfpackd finds its process and must see it ready first.
+    ready = os.path.join(c.dir, "ready")
+    c.cli("group", "create", "rc")
+    c.cli("resource", "create", "slow", "--type", "genapp", "--group", "rc", c.app("slow"),
+          "ReadyCheck=test -e %s" % ready, "RestartAction=0")
+    c.cli("resource", "create", "dep", "--type", "genapp", "--group", "rc", c.app("dep"))
+    c.cli("resource", "depend", "dep", "--on", "slow")
+    c.cli("--no-wait", "group", "online", "rc")
+    c.wait_for(lambda: "not ready" in (c.resource("slow")["state_reason"] or ""))
+    before = app_pids(c, "slow")
+    mons = monitor_pids(c)
+    c.stop(signal.SIGKILL)
+    for m in mons:
+        os.kill(m, signal.SIGKILL)
+    c.start()
+    time.sleep(3)
+    assert c.resource("slow")["state"] == "OnlinePending"
+    assert c.resource("dep")["state"] == "Offline" and not started(c, "dep")
+    assert app_pids(c, "slow") == before
+    open(ready, "w").close()
+    c.wait_state("resource", "dep", "Online", timeout=10)
+    assert [pid(c, "slow")] == before
+
+
 # ---- DeadlockTimeout ----
 
 def stopped_monitor_is_killed(c, name, within):

@@ -330,6 +330,9 @@ static int resource_request(Monitors *m, const char *type, const char *resource,
         }
 
         json_t *msg = json_pack("{s:s, s:s}", "type", type, "resource", r->id);
+        /* Whether what a probe finds was ready before, nobody here knows. */
+        if (msg && strcmp(type, "probe") == 0)
+                json_object_set_new(msg, "check_ready", json_true());
         if (msg && props) {
                 call->properties = json_deep_copy(props);
                 if (!call->properties || json_object_set(msg, "properties", props) < 0) {

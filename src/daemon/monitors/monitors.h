@@ -149,6 +149,9 @@ int monitors_offline(Monitors *m, const char *resource, monitors_reply_fn fn, vo
 int monitors_terminate(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
 /* Forgets the resource once closed; a separate monitor then exits. */
 int monitors_close(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
+/* Found running, a resource whose type can check its readiness
+ * (resume_online) is OnlinePending until it is seen ready, which the reply's
+ * state says: whether it was ready before, nobody here knows. */
 int monitors_probe(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
 int monitors_get_properties(Monitors *m, const char *resource, monitors_reply_fn fn,
                             void *userdata);
