@@ -482,7 +482,9 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         if (dependents_running(d, o, res))
                                 continue;
                         r->stopping = true;
-                        request(d, r, "offline");
+                        /* An offline would wait behind the pending online,
+                         * up to its PendingTimeout; nothing of it serves yet. */
+                        request(d, r, is(r->state, "OnlinePending") ? "terminate" : "offline");
                         anything = true;
                 }
         }

@@ -250,3 +250,25 @@ def test_hung_main_monitor_does_not_hold_up_create_and_set(c):
         os.kill(mon, signal.SIGCONT)
     c.cli("resource", "create", "web", "--type", "genapp", "--group", "g", c.app("web"))
     c.cli("resource", "set", "a", "StopTimeout=5s")
+
+
+# ---- offline while an online is pending ----
+
+def test_offline_during_online_pending_does_not_wait_for_pending_timeout(c):
+    c.cli("group", "create", "g")
+    c.cli("resource", "create", "never", "--type", "genapp", "--group", "g", c.app("never"), "ReadyCheck=false")
+    c.cli("--no-wait", "resource", "online", "never")
+    c.wait_for(lambda: "ReadyCheck exited with code 1" in (c.resource("never")["state_reason"] or ""))
+    procs = app_pids(c, "never")
+    t0 = time.monotonic()
+    c.cli("resource", "offline", "never", timeout=30)
+    assert time.monotonic() - t0 < 5
+    r = c.resource("never")
+    assert r["state"] == "Offline", r
+    assert not [p for p in procs if os.path.exists("/proc/%d" % p)]
+    # And a stop of the node does not wait for it either.
+    c.cli("--no-wait", "resource", "online", "never")
+    c.wait_for(lambda: "ReadyCheck exited with code 1" in (c.resource("never")["state_reason"] or ""))
+    t0 = time.monotonic()
+    c.stop(timeout=15)
+    assert time.monotonic() - t0 < 5
