@@ -614,9 +614,8 @@ void fm_applied(Daemon *d, const json_t *msg) {
                  * at once, SeparateMonitor at the next online. */
                 RtResource *r = hashmap_get(d->resources, id);
                 json_t *common = json_object_get(msg, "common");
-                json_t *p = r && r->opened ? json_deep_copy(json_object_get(msg, "private")) : NULL;
-                if (p && !json_is_object(p))
-                        p = (json_decref(p), json_object());
+                json_t *priv = json_object_get(msg, "private");
+                json_t *p = !r || !r->opened ? NULL : json_is_object(priv) ? json_deep_copy(priv) : json_object();
                 for (size_t i = 0; p && i < ELEMENTSOF(monitor_common); i++) {
                         json_t *v = json_object_get(common, monitor_common[i]);
                         if (v)
