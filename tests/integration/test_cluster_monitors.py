@@ -31,9 +31,18 @@ def monitor_pids(c, name=None):
 
 
 def app_pids(c, name):
-    """The processes in the resource's cgroup (ProcessId is there only
-    once it is Online)."""
-    return cgroup_pids(os.path.join(c.cgroup, "res", c.resource(name)["id"]))
+    """The test application's processes in the resource's cgroup, without a
+    ReadyCheck that may be running (ProcessId is there only once it is
+    Online)."""
+    pids = []
+    for p in cgroup_pids(os.path.join(c.cgroup, "res", c.resource(name)["id"])):
+        try:
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                if b"flockapp" in f.read():
+                    pids.append(p)
+        except FileNotFoundError:
+            pass
+    return pids
 
 
 def started(c, name):
@@ -259,7 +268,8 @@ def test_offline_during_online_pending_does_not_wait_for_pending_timeout(c):
     c.cli("resource", "create", "never", "--type", "genapp", "--group", "g", c.app("never"), "ReadyCheck=false")
     c.cli("--no-wait", "resource", "online", "never")
     c.wait_for(lambda: "ReadyCheck exited with code 1" in (c.resource("never")["state_reason"] or ""))
-    procs = app_pids(c, "never")
+    procs = cgroup_pids(os.path.join(c.cgroup, "res", c.resource("never")["id"]))
+    assert procs
     t0 = time.monotonic()
     c.cli("resource", "offline", "never", timeout=30)
     assert time.monotonic() - t0 < 5
