@@ -4,17 +4,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 _wolfpack_query() {
-    # $1: noun; prints its names. Quiet when wolfpackd cannot be reached.
+    # $1: noun; prints its names. Quiet when wolfpackd cannot be reached,
+    # and quick when it does not answer: a Tab press must not hang.
     local -a sock=()
     [[ -n $_wolfpack_socket ]] && sock=(--socket "$_wolfpack_socket")
-    "${_wolfpack_cmd:-wolfpack}" "${sock[@]}" "$1" list --quiet 2>/dev/null
+    "${_wolfpack_cmd:-wolfpack}" "${sock[@]}" --timeout 2s "$1" list --quiet 2>/dev/null
 }
 
 _wolfpack_props() {
     # $1: noun, $2: object; prints "K=" for each of its properties.
     local -a sock=()
     [[ -n $_wolfpack_socket ]] && sock=(--socket "$_wolfpack_socket")
-    "${_wolfpack_cmd:-wolfpack}" "${sock[@]}" "$1" get "$2" 2>/dev/null | sed -n 's/^\([A-Za-z0-9]*\)=.*/\1=/p'
+    "${_wolfpack_cmd:-wolfpack}" "${sock[@]}" --timeout 2s "$1" get "$2" 2>/dev/null | sed -n 's/^\([A-Za-z0-9]*\)=.*/\1=/p'
 }
 
 _wolfpack() {

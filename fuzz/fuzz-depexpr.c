@@ -10,8 +10,7 @@
  * added must be refused. Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
- * -DFUZZ_STANDALONE as a plain program that runs the files named on its
- * command line, or a few built-in expressions when given none.
+ * -DFUZZ_STANDALONE as a plain program that replays files and corpora.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,20 +19,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz.h"
 #include "macro.h"
 #include "src/daemon/policy/depexpr.h"
 #include "src/daemon/policy/depgraph.h"
 #include "strv.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)                                                                    \
-        do {                                                                           \
-                if (!(cond)) {                                                         \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        abort();                                                       \
-                }                                                                      \
-        } while (0)
 
 static char *format(const DepExpr *e) {
         char *s = NULL;
@@ -207,63 +197,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         depexpr_free(e);
         return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-static const char *const builtin[] = {
-        "",
-        "ip",
-        "(db1 or db2) and ip",
-        "a or b",
-        "a or (b and c)",
-        "a or b and c",
-        "((a or b)) and (c and d) and (a or b or c)",
-        "ip and (ip or db) and IP",
-        "a & b",
-        "(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))",
-        "(a or b",
-        "a)",
-        "()",
-        "and",
-        "self and x",
-};
-
-static int run_file(const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "rbe");
-        if (!f) {
-                fprintf(stderr, "%s: %m\n", path);
-                return -errno;
-        }
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-                if (cap - len < 65536) {
-                        uint8_t *n = realloc(buf, cap + 65536);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                        cap += 65536;
-                }
-                size_t got = fread(buf + len, 1, cap - len, f);
-                len += got;
-                if (got == 0)
-                        break;
-        }
-        if (ferror(f)) {
-                fprintf(stderr, "%s: read error\n", path);
-                return -EIO;
-        }
-        LLVMFuzzerTestOneInput(buf, len);
-        return 0;
-}
-
-int main(int argc, char *argv[]) {
-        int r = 0;
-        if (argc <= 1)
-                for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
-                        LLVMFuzzerTestOneInput((const uint8_t *) builtin[i], strlen(builtin[i]));
-        for (int i = 1; i < argc; i++)
-                if (run_file(argv[i]) < 0)
-                        r = 1;
-        return r;
-}
-#endif

@@ -10,8 +10,7 @@
  * %-encoded again, must parse back to itself. Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
- * -DFUZZ_STANDALONE as a plain program that runs the files named on its
- * command line, or a few built-in targets when given none.
+ * -DFUZZ_STANDALONE as a plain program that replays files and corpora.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,18 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "src/daemon/http/http-route.h"
 #include "macro.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)                                                                    \
-        do {                                                                           \
-                if (!(cond)) {                                                         \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        abort();                                                       \
-                }                                                                      \
-        } while (0)
 
 static void nop(HttpRequest *r, void *userdata) {
 }
@@ -197,59 +187,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(raw);
         return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-static int run_file(const char *path) {
-        FILE *f = fopen(path, "rbe");
-        if (!f) {
-                fprintf(stderr, "%s: %m\n", path);
-                return -errno;
-        }
-        size_t cap = 4096, len = 0;
-        uint8_t *buf = malloc(cap);
-        check(buf);
-        for (;;) {
-                if (len == cap) {
-                        cap *= 2;
-                        buf = realloc(buf, cap);
-                        check(buf);
-                }
-                size_t k = fread(buf + len, 1, cap - len, f);
-                if (k == 0)
-                        break;
-                len += k;
-        }
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, len);
-        free(buf);
-        return 0;
-}
-
-int main(int argc, char **argv) {
-        static const char *const builtin[] = {
-                "\x00/v1/groups/web%20site?x=1&y&z=a+b",
-                "\x01/v1/groups/web/online",
-                "\x04/v1/groups",
-                "\x00/v1/groups/a%2Fb",
-                "\x00/v1/a/x/%2F/y",
-                "\x00/v1/a%zz",
-                "\x00/v1/%00",
-                "\x02/v1//groups/?&&=&=x&%41=%42#frag",
-                "\x00/",
-                "\x00*",
-                "\x00http://host/v1",
-                "\x06/v1/groups/{}",
-        };
-        if (argc > 1) {
-                int r = 0;
-                for (int i = 1; i < argc; i++)
-                        if (run_file(argv[i]) < 0)
-                                r = 1;
-                return r;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
-                LLVMFuzzerTestOneInput((const uint8_t *) builtin[i], 1 + strlen(builtin[i] + 1));
-        printf("fuzz-http-route: %zu built-in targets passed\n", ELEMENTSOF(builtin));
-        return 0;
-}
-#endif

@@ -7,8 +7,7 @@
  * must encode and decode back to itself. Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
- * -DFUZZ_STANDALONE as a plain program that runs the files named on its
- * command line, or a few built-in streams when given none.
+ * -DFUZZ_STANDALONE as a plain program that replays files and corpora.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,18 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "macro.h"
 #include "proto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)                                                                    \
-        do {                                                                           \
-                if (!(cond)) {                                                         \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        abort();                                                       \
-                }                                                                      \
-        } while (0)
 
 /* The stream decoded is the input said over and over up to this many
  * bytes: several times the reader's first buffer, so that taking messages
@@ -167,61 +157,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_decref(pieces);
         return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-#define STREAM(s) { (const uint8_t *) (s), sizeof(s) - 1 }
-static const struct {
-        const uint8_t *data;
-        size_t len;
-} builtin[] = {
-        STREAM("WP\x01\x00\x00\x00\x00\x10{\"type\":\"hello\"}"),
-        STREAM("WP\x01\x00\x00\x00\x00\x10{\"type\":\"hello\"}WP\x01\x00\x00\x00\x00\x0c{\"type\":\"x\"}"),
-        STREAM("WP\x01\x00\x00\x00\x00\x10{\"type\":\"hello\"}WP\x01\x00\x00\x00\x00\x10{\"type\":\"he"),
-        STREAM("WP\x01\x00\x00\x00\x00\x10{\"type\":\"hello\"}WP\x02"),
-        STREAM("WP\x01\x00\x00\x20\x00\x00"),
-        STREAM("WP\x01\x00\x00\x00\x00\x05[1,2]"),
-        STREAM("WP\x01\x00\x00\x00\x00\x0c{\"type\":\"\xff\"}"),
-        STREAM("WP\x01\x00\x00\x00\x00\x0e{\"type\":\"a\0b\"}"),
-        STREAM("GET / HTTP/1.1\r\n\r\n"),
-};
-
-static int run_file(const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "rbe");
-        if (!f) {
-                fprintf(stderr, "%s: %m\n", path);
-                return -errno;
-        }
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-                if (cap - len < 65536) {
-                        uint8_t *n = realloc(buf, cap + 65536);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                        cap += 65536;
-                }
-                size_t got = fread(buf + len, 1, cap - len, f);
-                len += got;
-                if (got == 0)
-                        break;
-        }
-        if (ferror(f)) {
-                fprintf(stderr, "%s: read error\n", path);
-                return -EIO;
-        }
-        LLVMFuzzerTestOneInput(buf, len);
-        return 0;
-}
-
-int main(int argc, char *argv[]) {
-        int r = 0;
-        if (argc <= 1)
-                for (size_t i = 0; i < ELEMENTSOF(builtin); i++)
-                        LLVMFuzzerTestOneInput(builtin[i].data, builtin[i].len);
-        for (int i = 1; i < argc; i++)
-                if (run_file(argv[i]) < 0)
-                        r = 1;
-        return r;
-}
-#endif

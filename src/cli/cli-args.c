@@ -423,7 +423,7 @@ void cli_usage_all(const CliVerb *table, FILE *f) {
               "  --socket PATH       the API socket (else $" CLI_SOCKET_ENV ", else " CLI_DEFAULT_SOCKET ")\n"
               "  --json              print the API's JSON (one compact object a line for streams)\n"
               "  --no-wait           do not wait for online, offline, move, fail or drain to finish\n"
-              "  --timeout DURATION  how long to wait for them (default 5min)\n"
+              "  --timeout DURATION  how long to wait for them (default 5min), and for any answer (default 30s)\n"
               "\n`wolfpack help NOUN` (or `wolfpack NOUN --help`) shows a noun's verbs and their arguments.\n"
               "Exit status: 0 done, 1 the operation failed, 2 usage error, 3 no such object.\n",
               f);

@@ -82,7 +82,10 @@ int verb_events(Cli *cli, const CliArgs *a) {
 int verb_log(Cli *cli, const CliArgs *a) {
         const char *since = cli_args_opt(a, "since");
         wp_usec_t usec;
-        if (since && parse_duration(since, &usec) < 0)
+        int k = since ? parse_duration(since, &usec) : 0;
+        if (k == -ERANGE)
+                return cli_usage_error(a->verb, "--since: \"%s\" %s", since, parse_duration_error(k));
+        if (k < 0)
                 return cli_usage_error(a->verb, "--since: \"%s\" is not a duration (such as 30s, 10min, 2h, 1d)", since);
 
         _cleanup_free_ char *path = NULL;

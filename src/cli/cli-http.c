@@ -7,22 +7,33 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli-error.h"
 #include "cli-http.h"
 #include "config.h"
 #include "macro.h"
+#include "props.h"
+#include "time-util.h"
 
 #define BODY_MAX (64u << 20)
 #define BASE_URL "http://localhost"
+/* A unix socket connects at once or not at all; this bounds the rest. */
+#define CONNECT_TIMEOUT_MS 5000L
+/* wolfpackd sends a keep-alive on every event stream each 15 s: a stream
+ * silent for four of them has a server that stopped. */
+#define STREAM_IDLE_USEC (60u * 1000u * 1000u)
 
 struct CliHttp {
         CURL *curl;
         char *socket_path;
-        long timeout_ms;
+        long timeout_ms; /* for an answer, above zero */
         char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -72,7 +83,9 @@ int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret) {
                 cli_http_free(h);
                 return -ENOMEM;
         }
-        h->timeout_ms = timeout / 1000 > 0 && timeout / 1000 < 0x7fffffff ? (long) (timeout / 1000) : 0;
+        /* Never 0, which libcurl takes as "no timeout at all". */
+        wp_usec_t ms = timeout / 1000;
+        h->timeout_ms = ms == 0 ? 1 : ms > (wp_usec_t) LONG_MAX ? LONG_MAX : (long) ms;
         *ret = h;
         return 0;
 }
@@ -94,30 +107,75 @@ static void common_options(CURL *c, const char *socket_path, char *errbuf) {
         curl_easy_setopt(c, CURLOPT_USERAGENT, "wolfpack/" WOLFPACK_VERSION);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+        /* Paths come escaped from cli-path.c: sent as built, never
+         * normalised ("/v1/groups/x/.." is not "/v1/groups"). */
+        curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         errbuf[0] = '\0';
 }
 
+/* Why a connection to path fails, as connect(2) says it: libcurl reports a
+ * full backlog (EAGAIN) as a connection that failed with no errno. */
+static int connect_errno(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return errno;
+        return connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? errno : 0;
+}
+
+/* "within 30s": the bound as people write durations. */
+static int no_answer(const char *socket_path, long timeout_ms, bool change) {
+        _cleanup_free_ char *d = NULL;
+        if (format_duration((wp_usec_t) timeout_ms * 1000, &d) < 0)
+                d = NULL;
+        return cli_fail(-ETIMEDOUT,
+                        "wolfpackd at %s did not answer within %s: it is overloaded or stuck (its log says more)%s; "
+                        "--timeout waits longer",
+                        socket_path, d ? d : "the timeout",
+                        change ? ", and may still carry out the request (`wolfpack status` shows)" : "");
+}
+
 /* Print why the request got no answer and return the errno for it. */
-static int transport_error(CURL *c, CURLcode code, const char *socket_path, const char *errbuf, long timeout_ms) {
+static int transport_error(CURL *c, CURLcode code, const char *socket_path, const char *errbuf, long timeout_ms,
+                           bool change) {
         long os_errno = 0;
         curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
 
         switch (code) {
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
+                if (os_errno == 0)
+                        os_errno = connect_errno(socket_path);
                 if (os_errno == EACCES || os_errno == EPERM)
                         return cli_fail(-EACCES,
                                         "cannot reach wolfpackd at %s: %s (the API is open to root and to members of "
                                         "the wolfpack group)",
                                         socket_path, strerror((int) os_errno));
+                if (os_errno == EAGAIN)
+                        return cli_fail(-EAGAIN,
+                                        "wolfpackd at %s is not accepting connections: the queue of connections "
+                                        "waiting for it is full, so it is overloaded or stuck (its log says more); "
+                                        "try again later",
+                                        socket_path);
                 return cli_fail(-ECONNREFUSED,
                                 "cannot reach wolfpackd at %s: %s (is it running? --socket or " CLI_SOCKET_ENV
                                 " choose another)",
                                 socket_path,
                                 os_errno > 0 ? strerror((int) os_errno) : *errbuf ? errbuf : curl_easy_strerror(code));
-        case CURLE_OPERATION_TIMEDOUT:
-                return cli_fail(-ETIMEDOUT, "wolfpackd at %s did not answer within %ld ms (--timeout allows longer)",
-                                socket_path, timeout_ms);
+        case CURLE_OPERATION_TIMEDOUT: {
+                curl_off_t connected = 0;
+                curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+                if (connected == 0)
+                        return cli_fail(-ETIMEDOUT,
+                                        "wolfpackd at %s did not accept the connection within %ld s: it is "
+                                        "overloaded or stuck (its log says more); try again later",
+                                        socket_path, CONNECT_TIMEOUT_MS / 1000);
+                return no_answer(socket_path, timeout_ms, change);
+        }
         case CURLE_GOT_NOTHING:
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
@@ -195,7 +253,8 @@ int cli_http_request(CliHttp *h, const char *method, const char *path, const jso
                         r = cli_fail(-EMSGSIZE, "the answer of wolfpackd to %s %s is larger than %u MiB", method, path,
                                      BODY_MAX >> 20);
                 else
-                        r = transport_error(c, code, h->socket_path, h->errbuf, h->timeout_ms);
+                        r = transport_error(c, code, h->socket_path, h->errbuf, h->timeout_ms,
+                                            strcmp(method, "GET") != 0);
                 free(b.data);
                 return r;
         }
@@ -242,6 +301,8 @@ struct CliStream {
         long status;         /* 0 until the headers came */
         bool is_stream;      /* 200 with text/event-stream */
         bool added;
+        uint64_t answer_by;  /* the headers are due by then (0: not started) */
+        uint64_t last_data;  /* when anything last came */
         int callback_error;
         Buf error_body;      /* the body of a refusal */
 };
@@ -249,6 +310,7 @@ struct CliStream {
 static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
         CliStream *s = userdata;
         size_t n = size * nmemb;
+        s->last_data = now_monotonic_usec();
 
         if (s->status == 0) {
                 char *ct = NULL;
@@ -272,6 +334,7 @@ static size_t stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 static size_t stream_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
         CliStream *s = userdata;
         size_t n = size * nmemb;
+        s->last_data = now_monotonic_usec();
         if (n == 2 && ptr[0] == '\r' && ptr[1] == '\n' && s->status == 0) {
                 long status = 0;
                 char *ct = NULL;
@@ -349,7 +412,7 @@ static int stream_ended(CliStream *s, CURLcode code, bool quiet) {
         if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && !s->is_stream)) {
                 if (quiet)
                         return -ECONNRESET;
-                return transport_error(s->curl, code, s->http->socket_path, s->errbuf, 0);
+                return transport_error(s->curl, code, s->http->socket_path, s->errbuf, s->http->timeout_ms, false);
         }
         if (s->status >= 400) {
                 if (quiet)
@@ -362,8 +425,30 @@ static int stream_ended(CliStream *s, CURLcode code, bool quiet) {
                         s->status);
 }
 
+/* A stream has no overall timeout (it may last for days); what bounds it is
+ * the wait for its headers, as for any answer, and then silence. */
+static int stream_stalled(CliStream *s, uint64_t now, bool quiet) {
+        if (s->status == 0 && now >= s->answer_by)
+                return quiet ? -ETIMEDOUT : no_answer(s->http->socket_path, s->http->timeout_ms, false);
+        if (s->status != 0 && now - s->last_data >= STREAM_IDLE_USEC)
+                return quiet ? -ETIMEDOUT
+                             : cli_fail(-ETIMEDOUT,
+                                        "the event stream of wolfpackd at %s sent nothing, not even its keep-alive, "
+                                        "for %u s: wolfpackd is overloaded or stuck (its log says more)",
+                                        s->http->socket_path, STREAM_IDLE_USEC / 1000000u);
+        return 0;
+}
+
 int cli_stream_run(CliStream *s, int timeout_ms, bool quiet) {
         int running = 0;
+        uint64_t now = now_monotonic_usec();
+        if (s->answer_by == 0) {
+                s->answer_by = now + (uint64_t) s->http->timeout_ms * 1000u;
+                s->last_data = now;
+        }
+        int r = stream_stalled(s, now, quiet);
+        if (r < 0)
+                return r;
         if (curl_multi_perform(s->multi, &running) != CURLM_OK)
                 return quiet ? -EIO : cli_fail(-EIO, "the event stream of wolfpackd failed");
         if (running) {

@@ -19,7 +19,9 @@
 #include "cli-sse.h"
 #include "cli.h"
 
-/* timeout bounds each request (not the event stream). */
+/* timeout bounds the wait for each answer: of a request, and of an event
+ * stream until its headers came (a stream then lasts while its keep-alives
+ * come). Connecting is bounded apart, and a full backlog is told as such. */
 int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret);
 CliHttp *cli_http_free(CliHttp *h);
 

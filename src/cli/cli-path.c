@@ -4,6 +4,7 @@
  * never sends anything.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,20 @@ static int unreserved(unsigned char c) {
                c == '_' || c == '~';
 }
 
+/* "." and "..", whole: a URL normaliser removes them from a path. */
+static bool dot_segment(const char *s) {
+        return s[0] == '.' && (s[1] == '\0' || (s[1] == '.' && s[2] == '\0'));
+}
+
 char *cli_url_escape(const char *s) {
         static const char hex[] = "0123456789ABCDEF";
         size_t n = strlen(s);
+        bool dots = dot_segment(s);
         char *out = malloc(n * 3 + 1), *o = out;
         if (!out)
                 return NULL;
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (unreserved(*p))
+                if (unreserved(*p) && !dots)
                         *o++ = (char) *p;
                 else {
                         *o++ = '%';

@@ -2,7 +2,8 @@
 /*
  * API paths with the names people type in them: "/v1/groups/web/online".
  * Names are percent-encoded (everything but RFC 3986's unreserved
- * characters), so no name can reach another route. Pure.
+ * characters, and every character of "." and ".."), so no name can reach
+ * another route or be normalised away. Pure.
  */
 #pragma once
 

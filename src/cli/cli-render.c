@@ -459,8 +459,19 @@ int render_resource(const json_t *res, bool color, char **ret) {
         json_t *dep = json_object_get(res, "depends");
         pl_text(&p, "Depends on", json_string_value(dep) && *json_string_value(dep) ? json_string_value(dep) : "(nothing)",
                 TABLE_PLAIN);
-        static const char *const known[] = { "name", "id", "type", "group", "state", "state_reason", "owner",
-                                             "desired", "restart_count", "depends", "properties", "common", NULL };
+        /* Read-only values are read anew for each show; say so only when
+         * they could not be. */
+        char stale[96];
+        if (json_is_true(json_object_get(res, "readonly_stale"))) {
+                json_int_t ms = json_integer_value(json_object_get(res, "readonly_age_ms"));
+                snprintf(stale, sizeof(stale), "as of %lld.%llds ago: the resource monitor did not answer",
+                         (long long) (ms / 1000), (long long) (ms % 1000 / 100));
+                pl_text(&p, "Read-only values", stale, TABLE_PLAIN);
+        }
+        static const char *const known[] = { "name",         "id",          "type",           "group",
+                                             "state",        "state_reason", "owner",         "desired",
+                                             "restart_count", "depends",    "properties",     "common",
+                                             "readonly_age_ms", "readonly_stale", NULL };
         pl_rest(&p, res, known);
         static const char *const sections[] = { "properties", "common", NULL };
         static const char *const titles[] = { "Properties", "Common properties" };

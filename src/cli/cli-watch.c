@@ -142,13 +142,21 @@ static char *failure_reason(const json_t *obj) {
         return buf;
 }
 
+/* "; group web is Failed: ..." when wolfpackd says what keeps the object
+ * from its desired state (and waiting will not help), else "". */
+static const char *blocked(const json_t *obj) {
+        const char *b = jstr(obj, "blocked");
+        return b && *b ? b : NULL;
+}
+
 static char *failed_message(const Watch *w, const json_t *obj) {
         _cleanup_free_ char *why = failure_reason(obj);
         const char *owner = jstr(obj, "owner");
         const char *name = jstr(obj, "name") ? jstr(obj, "name") : w->name;
+        const char *b = blocked(obj);
         char *s = NULL;
-        if (asprintf(&s, "%s %s failed%s%s%s%s", kind_word(w->kind), name, owner ? " on " : "", owner ? owner : "",
-                     why ? ": " : "", why ? why : "") < 0)
+        if (asprintf(&s, "%s %s failed%s%s%s%s%s%s", kind_word(w->kind), name, owner ? " on " : "", owner ? owner : "",
+                     why ? ": " : "", why ? why : "", b ? "; " : "", b ? b : "") < 0)
                 return NULL;
         return s;
 }
@@ -254,6 +262,13 @@ WatchVerdict watch_judge(Watch *w, const json_t *obj, uint64_t now, char **ret_m
 
         note_state(w, jstr(obj, "state"));
         v = judge_object(w, obj, now);
+        if (v == WATCH_PENDING && (w->op == WATCH_ONLINE || w->op == WATCH_MOVE) && blocked(obj)) {
+                /* It will not come online by waiting: say why now. */
+                const char *name = jstr(obj, "name") ? jstr(obj, "name") : w->name;
+                if (asprintf(ret_message, "%s %s cannot come online: %s", kind_word(w->kind), name, blocked(obj)) < 0)
+                        *ret_message = NULL;
+                return WATCH_FAILED;
+        }
         if (v == WATCH_FAILED)
                 *ret_message = failed_message(w, obj);
         else if (v == WATCH_DONE) {
@@ -265,8 +280,10 @@ WatchVerdict watch_judge(Watch *w, const json_t *obj, uint64_t now, char **ret_m
                 bool restarted = w->op == WATCH_FAIL && streq(jstr(obj, "state"), "Online") && json_is_integer(rc) &&
                                  json_integer_value(rc) > w->start_restarts;
                 bool empty = w->kind == WATCH_GROUP && empty_group(obj);
-                if (d && asprintf(ret_message, "%s%s%s%s%s", d, restarted ? " again, after a restart" : "",
-                                  failed ? ": " : "", failed ? why : "", empty ? ": it holds no resources" : "") < 0)
+                const char *b = w->op == WATCH_FAIL ? blocked(obj) : NULL;
+                if (d && asprintf(ret_message, "%s%s%s%s%s%s%s", d, restarted ? " again, after a restart" : "",
+                                  failed ? ": " : "", failed ? why : "", empty ? ": it holds no resources" : "",
+                                  b ? "; " : "", b ? b : "") < 0)
                         *ret_message = NULL;
         }
         return v;

@@ -19,6 +19,9 @@
 #define CLI_DEFAULT_SOCKET "/run/wolfpack/wolfpack.sock"
 #define CLI_SOCKET_ENV "WOLFPACK_SOCKET"
 #define CLI_DEFAULT_TIMEOUT_USEC (5 * 60 * WP_USEC_PER_SEC)
+/* How long an answer may take when --timeout is not given: wolfpackd
+ * answers in milliseconds, so a longer silence means it is stuck. */
+#define CLI_DEFAULT_ANSWER_USEC (30 * WP_USEC_PER_SEC)
 
 enum {
         CLI_EXIT_OK = 0,

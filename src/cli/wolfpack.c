@@ -91,8 +91,11 @@ static int run(int argc, char **argv) {
                 .no_wait = g.no_wait,
                 .timeout_usec = CLI_DEFAULT_TIMEOUT_USEC,
         };
-        if (g.timeout && (parse_duration(g.timeout, &cli.timeout_usec) < 0 || cli.timeout_usec == 0)) {
+        int k = g.timeout ? parse_duration(g.timeout, &cli.timeout_usec) : 0;
+        if (k < 0 || (g.timeout && cli.timeout_usec == 0)) {
                 cli_args_done(&a);
+                if (k == -ERANGE)
+                        return cli_usage_error(v, "--timeout: \"%s\" %s", g.timeout, parse_duration_error(k));
                 return cli_usage_error(v, "--timeout: \"%s\" is not a duration above zero (such as 30s, 10min)",
                                        g.timeout);
         }
@@ -101,7 +104,7 @@ static int run(int argc, char **argv) {
         const char *term = getenv("TERM");
         cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 
-        r = cli_http_new(cli.socket_path, cli.timeout_usec, &cli.http);
+        r = cli_http_new(cli.socket_path, g.timeout ? cli.timeout_usec : CLI_DEFAULT_ANSWER_USEC, &cli.http);
         if (r >= 0)
                 r = v->run(&cli, &a);
         cli_http_free(cli.http);

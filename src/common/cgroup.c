@@ -189,23 +189,22 @@ static void unescape_octal(char *s) {
 /* The cgroup2 mount point and the cgroup it shows as its root (relative to
  * our cgroup namespace; "/" unless a subtree was bind-mounted). A mount of
  * the whole tree is preferred over a subtree mount. */
-static int find_v2_mount(char **ret_where, char **ret_root) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return negative_errno();
-        _cleanup_free_ char *line = NULL, *where = NULL, *root = NULL;
-        size_t cap = 0;
-        while (getline(&line, &cap, f) > 0) {
+int cg_parse_v2_mount(const char *mountinfo, char **ret_where, char **ret_root) {
+        _cleanup_free_ char *text = strdup(mountinfo), *where = NULL, *root = NULL;
+        if (!text)
+                return -ENOMEM;
+        char *line_save = NULL;
+        for (char *line = strtok_r(text, "\n", &line_save); line; line = strtok_r(NULL, "\n", &line_save)) {
                 /* id parent maj:min root mountpoint options [optional...] - fstype source superopts */
-                char *field[5], *save = NULL, *tok = strtok_r(line, " \n", &save);
+                char *field[5], *save = NULL, *tok = strtok_r(line, " ", &save);
                 size_t n = 0;
-                for (; tok && n < ELEMENTSOF(field); tok = strtok_r(NULL, " \n", &save))
+                for (; tok && n < ELEMENTSOF(field); tok = strtok_r(NULL, " ", &save))
                         field[n++] = tok;
                 if (n < ELEMENTSOF(field))
                         continue;
                 while (tok && strcmp(tok, "-") != 0)
-                        tok = strtok_r(NULL, " \n", &save);
-                const char *fstype = tok ? strtok_r(NULL, " \n", &save) : NULL;
+                        tok = strtok_r(NULL, " ", &save);
+                const char *fstype = tok ? strtok_r(NULL, " ", &save) : NULL;
                 if (!fstype || strcmp(fstype, "cgroup2") != 0)
                         continue;
                 unescape_octal(field[3]);
@@ -219,8 +218,6 @@ static int find_v2_mount(char **ret_where, char **ret_root) {
                 if (!where || !root)
                         return -ENOMEM;
         }
-        if (ferror(f))
-                return -EIO;
         if (!where)
                 return -ENOMEDIUM;
         *ret_where = TAKE_PTR(where);
@@ -229,30 +226,32 @@ static int find_v2_mount(char **ret_where, char **ret_root) {
         return 0;
 }
 
-int cg_v2_mount(char **ret) {
-        return find_v2_mount(ret, NULL);
+bool cg_path_stays_inside(const char *rel) {
+        for (const char *p = rel; *p;) {
+                size_t n = strcspn(p, "/");
+                if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                p += n;
+                p += strspn(p, "/");
+        }
+        return true;
 }
 
-int cg_own_path(char **ret) {
-        _cleanup_free_ char *where = NULL, *root = NULL, *line = NULL, *own = NULL;
-        int r = find_v2_mount(&where, &root);
+int cg_parse_own_path(const char *mountinfo, const char *proc_cgroup, char **ret) {
+        _cleanup_free_ char *where = NULL, *root = NULL, *own = NULL;
+        int r = cg_parse_v2_mount(mountinfo, &where, &root);
         if (r < 0)
                 return r;
 
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-        if (!f)
-                return negative_errno();
-        size_t cap = 0;
-        ssize_t n;
-        while ((n = getline(&line, &cap, f)) > 0) {
-                if (line[n - 1] == '\n')
-                        line[n - 1] = 0;
+        for (const char *line = proc_cgroup; line && *line;) {
+                const char *nl = strchrnul(line, '\n');
                 if (strncmp(line, "0::", 3) == 0) {
-                        own = strdup(line + 3);
+                        own = strndup(line + 3, (size_t) (nl - line) - 3);
                         if (!own)
                                 return -ENOMEM;
                         break;
                 }
+                line = *nl ? nl + 1 : nl;
         }
         if (!own)
                 return -ENOMEDIUM; /* cgroup2 mounted, but we are on no v2 hierarchy */
@@ -267,11 +266,32 @@ int cg_own_path(char **ret) {
         }
         while (*rel == '/')
                 rel++;
+        if (!cg_path_stays_inside(rel))
+                return -ENOENT;
         char *p = *rel ? path_join(where, rel) : strdup(where);
         if (!p)
                 return -ENOMEM;
         *ret = p;
         return 0;
+}
+
+static int read_proc(const char *path, char **ret) {
+        return cg_fs_read(path, NULL, ret);
+}
+
+int cg_v2_mount(char **ret) {
+        _cleanup_free_ char *mountinfo = NULL;
+        int r = read_proc("/proc/self/mountinfo", &mountinfo);
+        return r < 0 ? r : cg_parse_v2_mount(mountinfo, ret, NULL);
+}
+
+int cg_own_path(char **ret) {
+        _cleanup_free_ char *mountinfo = NULL, *proc_cgroup = NULL;
+        int r = read_proc("/proc/self/mountinfo", &mountinfo);
+        if (r < 0)
+                return r;
+        r = read_proc("/proc/self/cgroup", &proc_cgroup);
+        return r < 0 ? r : cg_parse_own_path(mountinfo, proc_cgroup, ret);
 }
 
 /* ------------------------------------------------------------------------

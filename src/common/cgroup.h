@@ -20,6 +20,15 @@ int cg_v2_mount(char **ret);
 /* The calling process's cgroup on the v2 tree as an absolute path
  * ("/sys/fs/cgroup/unified/user.slice/x"). */
 int cg_own_path(char **ret);
+/* The same from the texts of /proc/self/mountinfo and /proc/self/cgroup.
+ * ret_root (may be NULL): the cgroup the mount shows as its root. Pure. */
+int cg_parse_v2_mount(const char *mountinfo, char **ret_where, char **ret_root);
+int cg_parse_own_path(const char *mountinfo, const char *proc_cgroup, char **ret);
+/* A cgroup path from /proc/self/cgroup, relative to a mount, has no "." or
+ * ".." component, so joined to the mount it stays inside it. A process
+ * outside its cgroup namespace's root sees "/../..." there: its cgroup is
+ * not on the tree it can see (-ENOENT above). */
+bool cg_path_stays_inside(const char *rel);
 
 int cg_create(const char *path);        /* mkdir -p (0755); 0 when it exists; absolute paths only */
 /* rmdir, child cgroups first (deepest first); 0 when absent; -EBUSY while

@@ -19,6 +19,7 @@
 #include "props.h"
 #include "shell-split.h"
 #include "strv.h"
+#include "text-quote.h"
 
 static char tolower_ascii(char c) {
         return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
@@ -42,43 +43,6 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...) {
         va_end(ap);
 }
 
-/* A value as it appears in a message: in double quotes, with quotes,
- * backslashes and control characters escaped so that the message stays on
- * one line and shows exactly what was given, and cut (on a character
- * boundary) when long. */
-#define QUOTE_MAX 64
-typedef struct quoted {
-        char s[QUOTE_MAX * 4 + 8];
-} quoted;
-
-static quoted quote(const char *v) {
-        quoted q;
-        char *o = q.s;
-        size_t n = 0;
-
-        *o++ = '"';
-        for (const unsigned char *p = (const unsigned char *) (v ? v : ""); *p; p++, n++) {
-                if (n >= QUOTE_MAX && (*p & 0xC0) != 0x80) {
-                        o = stpcpy(o, "\"...");
-                        return q;
-                }
-                if (*p == '"' || *p == '\\') {
-                        *o++ = '\\';
-                        *o++ = (char) *p;
-                } else if (*p == '\n')
-                        o = stpcpy(o, "\\n");
-                else if (*p == '\t')
-                        o = stpcpy(o, "\\t");
-                else if (*p < 0x20 || *p == 0x7F)
-                        o += sprintf(o, "\\x%02x", *p);
-                else
-                        *o++ = (char) *p;
-        }
-        *o++ = '"';
-        *o = 0;
-        return q;
-}
-
 /* ------------------------------------------------------------------------
  * Names and ids
  * ------------------------------------------------------------------------ */
@@ -98,11 +62,20 @@ static bool chars_ok(const char *s, size_t max, const char *extra) {
         return n > 0;
 }
 
+static bool is_dot_segment(const char *s) {
+        return s && s[0] == '.' && (s[1] == '\0' || (s[1] == '.' && s[2] == '\0'));
+}
+
 int name_validate(const char *what, const char *name, char *err, size_t errlen) {
-        if (name && chars_ok(name, 63, "._-"))
+        if (name && chars_ok(name, 63, "._-") && !is_dot_segment(name))
                 return 0;
+        if (is_dot_segment(name)) {
+                set_error(err, errlen, "%s \"%s\" is invalid: \".\" and \"..\" cannot be names (in paths they stand "
+                          "for directories)", what ? what : "name", name);
+                return -EINVAL;
+        }
         set_error(err, errlen, "%s %s is invalid: names are 1 to 63 characters of A-Z a-z 0-9 . _ -",
-                  what ? what : "name", quote(name).s);
+                  what ? what : "name", text_quote(name).s);
         return -EINVAL;
 }
 
@@ -111,7 +84,7 @@ int id_validate(const char *what, const char *id, char *err, size_t errlen) {
         if (id && chars_ok(id, 64, "_-"))
                 return 0;
         set_error(err, errlen, "%s %s is invalid: ids are 1 to 64 characters of A-Z a-z 0-9 _ -",
-                  what ? what : "id", quote(id).s);
+                  what ? what : "id", text_quote(id).s);
         return -EINVAL;
 }
 
@@ -481,10 +454,14 @@ int parse_duration(const char *s, wp_usec_t *ret) {
                 first = false;
         }
 
-        if (too_long)
+        if (too_long || total > DURATION_MAX_USEC)
                 return -ERANGE;
         *ret = (wp_usec_t) total;
         return 0;
+}
+
+const char *parse_duration_error(int r) {
+        return r == -ERANGE ? "is too long; durations go up to " DURATION_MAX_TEXT : "is not a duration; " DURATION_HINT;
 }
 
 /* Canonical text forms, into a caller's buffer so that messages need no
@@ -728,7 +705,7 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        set_error(err, errlen, "%s: %s%s: %s", p->name, origin, quote(text).s, why);
+                        set_error(err, errlen, "%s: %s%s: %s", p->name, origin, text_quote(text).s, why);
                         return r;
                 }
                 break;
@@ -740,16 +717,16 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                         if (has_bounds(p)) {
                                 range_text(p, range, sizeof range);
                                 set_error(err, errlen, "%s: %s%s is not an integer; %s", p->name, origin,
-                                          quote(text).s, range);
+                                          text_quote(text).s, range);
                         } else
                                 set_error(err, errlen,
                                           "%s: %s%s is not an integer; use a whole number such as 42 or -7",
-                                          p->name, origin, quote(text).s);
+                                          p->name, origin, text_quote(text).s);
                         return r;
                 }
                 if (r < 0 || !in_range_signed(p, v.i)) {
                         range_text(p, range, sizeof range);
-                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, quote(text).s,
+                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, text_quote(text).s,
                                   range);
                         return -ERANGE;
                 }
@@ -759,7 +736,7 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                 if (parse_bool(text, &v.b) < 0) {
                         set_error(err, errlen,
                                   "%s: %s%s is not a boolean; use yes or no (or true/false, on/off, 1/0)",
-                                  p->name, origin, quote(text).s);
+                                  p->name, origin, text_quote(text).s);
                         return -EINVAL;
                 }
                 break;
@@ -777,7 +754,7 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                         }
                 if (!found) {
                         enum_list(p, range, sizeof range);
-                        set_error(err, errlen, "%s: %s%s is not one of %s", p->name, origin, quote(text).s,
+                        set_error(err, errlen, "%s: %s%s is not one of %s", p->name, origin, text_quote(text).s,
                                   range);
                         return -EINVAL;
                 }
@@ -788,18 +765,18 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                 r = parse_size(text, &v.u);
                 if (r == -EINVAL) {
                         set_error(err, errlen, "%s: %s%s is not a size; " SIZE_HINT, p->name, origin,
-                                  quote(text).s);
+                                  text_quote(text).s);
                         return r;
                 }
                 if (r < 0) {
                         set_error(err, errlen,
                                   "%s: %s%s is too large; sizes go up to %" PRIu64 " bytes (16 EiB)",
-                                  p->name, origin, quote(text).s, UINT64_MAX);
+                                  p->name, origin, text_quote(text).s, UINT64_MAX);
                         return -ERANGE;
                 }
                 if (!in_range_unsigned(p, v.u)) {
                         range_text(p, range, sizeof range);
-                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, quote(text).s,
+                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, text_quote(text).s,
                                   range);
                         return -ERANGE;
                 }
@@ -807,20 +784,14 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
 
         case WP_PROP_DURATION:
                 r = parse_duration(text, &v.u);
-                if (r == -EINVAL) {
-                        set_error(err, errlen, "%s: %s%s is not a duration; " DURATION_HINT, p->name, origin,
-                                  quote(text).s);
-                        return r;
-                }
                 if (r < 0) {
-                        set_error(err, errlen,
-                                  "%s: %s%s is too long; durations go up to about 584000 years", p->name,
-                                  origin, quote(text).s);
-                        return -ERANGE;
+                        set_error(err, errlen, "%s: %s%s %s", p->name, origin, text_quote(text).s,
+                                  parse_duration_error(r));
+                        return r == -ERANGE ? -ERANGE : -EINVAL;
                 }
                 if (!in_range_unsigned(p, v.u)) {
                         range_text(p, range, sizeof range);
-                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, quote(text).s,
+                        set_error(err, errlen, "%s: %s%s is out of range; %s", p->name, origin, text_quote(text).s,
                                   range);
                         return -ERANGE;
                 }
@@ -839,7 +810,7 @@ static int value_parse(const wp_prop *p, const char *text, const char *origin, v
                                 set_error(err, errlen, "%s: %s", p->name, why);
                         else
                                 set_error(err, errlen, "%s: %s%s is refused (%s)", p->name, origin,
-                                          quote(text).s, strerror(-r));
+                                          text_quote(text).s, strerror(-r));
                         value_free(p->type, &v);
                         return r;
                 }
@@ -907,10 +878,10 @@ int props_set(const wp_prop *table, void *params, const char *name, const char *
         if (!p) {
                 const wp_prop *s = props_suggest(table, name);
                 if (s)
-                        set_error(err, errlen, "no such property %s; did you mean \"%s\"?", quote(name).s,
+                        set_error(err, errlen, "no such property %s; did you mean \"%s\"?", text_quote(name).s,
                                   s->name);
                 else
-                        set_error(err, errlen, "no such property %s", quote(name).s);
+                        set_error(err, errlen, "no such property %s", text_quote(name).s);
                 return -ENOENT;
         }
         if (p->flags & WP_PROP_READONLY) {
@@ -1011,12 +982,29 @@ void props_free(const wp_prop *table, void *params) {
         }
 }
 
+/* A number member that nothing set: it reads 0, there is no default, and
+ * its range refuses 0, so no props_set can have put the 0 there. */
+static bool number_unset(const wp_prop *p, const void *m) {
+        if (p->default_value)
+                return false;
+        if (p->type == WP_PROP_INT)
+                return *(const int64_t *) m == 0 && !in_range_signed(p, 0);
+        if (p->type == WP_PROP_SIZE || p->type == WP_PROP_DURATION)
+                return *(const uint64_t *) m == 0 && !in_range_unsigned(p, 0);
+        return false;
+}
+
 int props_format(const wp_prop *p, const void *params, char **ret) {
         if (!p || !params || !ret)
                 return -EINVAL;
         const void *m = member_of_const(p, params);
         char buf[DURATION_TEXT_MAX];
         char *s;
+
+        if (number_unset(p, m)) {
+                *ret = NULL;
+                return 0;
+        }
 
         switch (p->type) {
         case WP_PROP_STRING: {

@@ -34,10 +34,22 @@ const char *prop_type_name(wp_prop_type t);   /* "string", "argv", ...; NULL for
  *   duration: one or more number+unit, blanks optional between them:
  *         "1h30m", "1min 30s", "1.5s"; units us usec ms msec s sec second(s)
  *         m min minute(s) h hour(s) d day(s); a lone bare number is
- *         seconds ("30"); fractions below 1us are rounded down.
+ *         seconds ("30"); fractions below 1us are rounded down; at most
+ *         DURATION_MAX_USEC (-ERANGE beyond).
  *   bool: 1/0, yes/no, true/false, on/off.  int64: [+-]digits. */
 int parse_size(const char *s, uint64_t *ret);
+/* The longest duration there is: 3650 days. Longer ones are refused, not
+ * clamped, so that a slip ("18446744073709s") is seen at once. Far below
+ * where CLOCK_MONOTONIC's now plus a duration, or a duration in
+ * nanoseconds, would overflow, so code that adds a duration to a time
+ * needs no check of its own. */
+#define DURATION_MAX_USEC ((wp_usec_t) 3650 * 24 * 3600 * WP_USEC_PER_SEC)
+#define DURATION_MAX_TEXT "3650d (10 years)"
 int parse_duration(const char *s, wp_usec_t *ret);
+/* What follows the quoted value in a message about a duration that
+ * parse_duration refused with r: "is not a duration; use ..." or "is too
+ * long; durations go up to 3650d (10 years)". */
+const char *parse_duration_error(int r);
 int parse_bool(const char *s, bool *ret);
 int parse_int64(const char *s, int64_t *ret);
 /* Canonical text forms, which parse back to the same value: sizes in the
@@ -74,8 +86,9 @@ int props_check_required(const wp_prop *table, const void *params, char *err, si
 /* Free STRING, ARGV and LIST members and zero them. */
 void props_free(const wp_prop *table, void *params);
 /* The text form of one member, parseable again by props_set. *ret is NULL
- * for an unset STRING/ARGV/LIST; -EINVAL for an ENUM member that matches
- * no name. */
+ * for an unset STRING/ARGV/LIST, and for an INT/SIZE/DURATION member that
+ * nothing set: 0 with no default while its range refuses 0 (ReadyPort
+ * 1..65535); -EINVAL for an ENUM member that matches no name. */
 int props_format(const wp_prop *p, const void *params, char **ret);
 /* Copy params into dst (same table), deep. dst is overwritten, not freed,
  * and untouched on failure; -EINVAL when a member lies outside size. */

@@ -15,6 +15,8 @@
 #define PROTO_VERSION 1
 #define PROTO_HEADER_SIZE 8
 #define PROTO_MAX_BODY (1024u * 1024u)
+/* The longest lease a monitor takes (`lease`, duration_ms): one day. */
+#define PROTO_LEASE_MAX_MS (24u * 3600u * 1000u)
 
 /* Encode msg into a malloc'ed frame. -EINVAL (not an object, no string
  * "type", or a value jansson cannot encode), -EMSGSIZE (body over

@@ -828,8 +828,9 @@ static void reap_killed(pid_t pid) {
                 ;
 }
 
-static int send_hello(ResmonClient *c, char *err, size_t errlen) {
-        json_t *msg = json_pack("{s:s, s:[i]}", "type", "hello", "versions", PROTO_VERSION);
+static int send_hello(ResmonClient *c, const char *daemon_id, char *err, size_t errlen) {
+        json_t *msg = json_pack("{s:s, s:[i], s:s*}", "type", "hello", "versions", PROTO_VERSION, "daemon",
+                                daemon_id);
         if (!msg)
                 return -ENOMEM;
         int r = client_send(c, msg, PENDING_HELLO, NULL, NULL, NULL);
@@ -861,6 +862,10 @@ int resmon_client_spawn(sd_event *e, const ResmonClientConfig *cfg, const Resmon
         argv[n++] = s->runtime_dir;
         argv[n++] = "--state-dir";
         argv[n++] = s->state_dir;
+        if (s->daemon_id) {
+                argv[n++] = "--daemon-id";
+                argv[n++] = s->daemon_id;
+        }
         if (s->cgroup) {
                 argv[n++] = "--cgroup";
                 argv[n++] = s->cgroup;
@@ -962,7 +967,7 @@ int resmon_client_spawn(sd_event *e, const ResmonClientConfig *cfg, const Resmon
         c->started = true;
         r = link_watch_pid(c);
         if (r >= 0)
-                r = send_hello(c, err, errlen);
+                r = send_hello(c, cfg->daemon_id, err, errlen);
         else
                 snprintf(err, errlen, "Cannot watch the monitor's process: %s", strerror(-r));
         if (r < 0) {
@@ -1010,7 +1015,7 @@ int resmon_client_connect(sd_event *e, const ResmonClientConfig *cfg, const char
                 return r;
         }
         fd = -1;
-        r = send_hello(c, err, errlen);
+        r = send_hello(c, cfg->daemon_id, err, errlen);
         if (r < 0) {
                 c->ops = (ResmonClientOps) {};
                 resmon_client_free(c);

@@ -81,10 +81,14 @@ typedef struct ResmonClientConfig {
         void *userdata;
         uint64_t heartbeat_interval_usec; /* 0: 1 s; at most a quarter of the deadlock timeout */
         uint64_t deadlock_timeout_usec;   /* 0: 300 s */
+        /* The parent's identity, sent with hello: a monitor started by a
+         * parent with another identity refuses it. NULL: none sent. */
+        const char *daemon_id;
 } ResmonClientConfig;
 
 /* How to start a monitor: `MONITOR --fd 3 --name NAME [--plugin-dir DIR]
- * --runtime-dir DIR --state-dir DIR [--cgroup PATH] [--reattach-timeout D]`
+ * --runtime-dir DIR --state-dir DIR [--daemon-id ID] [--cgroup PATH]
+ * [--reattach-timeout D]`
  * with standard input from /dev/null, standard output on the caller's
  * standard error, in a process group of its own. */
 typedef struct ResmonSpawn {
@@ -93,6 +97,7 @@ typedef struct ResmonSpawn {
         const char *plugin_dir;       /* NULL: not passed (the monitor's default) */
         const char *runtime_dir;
         const char *state_dir;
+        const char *daemon_id;        /* --daemon-id; NULL: not passed */
         const char *cgroup;           /* --cgroup; NULL: not passed */
         const char *reattach_timeout; /* --reattach-timeout; NULL: not passed */
         /* A v2 cgroup (absolute path in the cgroup2 file system) the

@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "monitors.h"
 #include "props.h"
+#include "strv.h"
 #include "time-util.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -88,49 +89,76 @@ static json_t *object_json(Daemon *d, const char *kind, const char *id) {
         return rt_resource_json(d, db_resource(d->db, id));
 }
 
-static int status_for(int error) {
+/* Why a request is refused, and how the API says it (docs/api.md). Each
+ * source of errors maps its own errnos here, in its own terms: the same
+ * errno means different things coming from the database, from a type's
+ * validation and from a resource monitor that could not be reached. */
+typedef enum Refusal {
+        REFUSED_INVALID,
+        REFUSED_NOT_FOUND,
+        REFUSED_CONFLICT,
+        REFUSED_NO_QUORUM,
+        REFUSED_INTERNAL,
+        REFUSED_TIMEOUT,
+} Refusal;
+
+static const struct {
+        int status;
+        const char *code;
+} refusals[] = {
+        [REFUSED_INVALID] = { 422, "invalid" },        [REFUSED_NOT_FOUND] = { 404, "not_found" },
+        [REFUSED_CONFLICT] = { 409, "conflict" },      [REFUSED_NO_QUORUM] = { 503, "no_quorum" },
+        [REFUSED_INTERNAL] = { 500, "internal_error" },  [REFUSED_TIMEOUT] = { 504, "timeout" },
+};
+
+#define refuse(req, why, property, ...) \
+        http_reply_error(req, refusals[why].status, refusals[why].code, property, __VA_ARGS__)
+
+/* A message the database refused (db_apply, command_delivered). */
+static Refusal applied_refusal(int error) {
         switch (error) {
         case -ENOENT:
-                return 404;
+                return REFUSED_NOT_FOUND;
         case -EEXIST:
         case -EBUSY:
-                return 409;
+                return REFUSED_CONFLICT;
         case -EPERM:
-                return 503;
-        case -ETIMEDOUT:
-                return 504;
+                return REFUSED_NO_QUORUM;
+        case -EINVAL:
+                return REFUSED_INVALID;
         default:
-                return 422;
+                return REFUSED_INTERNAL;
         }
 }
 
-static const char *code_for(int status) {
-        switch (status) {
-        case 400:
-                return "bad_request";
-        case 404:
-                return "not_found";
-        case 409:
-                return "conflict";
-        case 503:
-                return "no_quorum";
-        case 504:
-                return "timeout";
-        default:
-                return "invalid";
-        }
+/* A type's validation: when the monitor answered, the values are what is
+ * wrong, whatever the errno (no such property, read-only, out of range).
+ * A monitor that never answered is this node's fault. */
+static Refusal validation_refusal(const MonitorsReply *reply) {
+        if (!reply->reply && reply->error == -ETIMEDOUT)
+                return REFUSED_TIMEOUT; /* the monitor is busy or hung (monitors_call) */
+        return reply->reply ? REFUSED_INVALID : REFUSED_INTERNAL;
 }
 
-static void reply_error(HttpRequest *req, int error, const char *property, const char *message) {
-        int status = status_for(error);
-        http_reply_error(req, status, code_for(status), property, "%s", message ? message : strerror(-error));
+/* Describing or listing types: an answered ENOENT or EINVAL is a type
+ * that does not exist (the name is in the path). */
+static Refusal type_refusal(const MonitorsReply *reply) {
+        if (reply->reply && (reply->error == -ENOENT || reply->error == -EINVAL))
+                return REFUSED_NOT_FOUND;
+        if (!reply->reply && reply->error == -ETIMEDOUT)
+                return REFUSED_TIMEOUT;
+        return REFUSED_INTERNAL;
+}
+
+static void reply_error(HttpRequest *req, Refusal why, int error, const char *property, const char *message) {
+        refuse(req, why, property, "%s", message ? message : strerror(-error));
 }
 
 static void on_applied(Daemon *d, int error, const char *message, void *userdata) {
         Pending *p = userdata;
         if (p->req) {
                 if (error < 0)
-                        reply_error(p->req, error, NULL, message);
+                        reply_error(p->req, applied_refusal(error), error, NULL, message);
                 else if (p->status == 204)
                         http_reply(p->req, 204, NULL);
                 else {
@@ -151,14 +179,14 @@ static void send_and_reply(Daemon *d, HttpRequest *req, json_t *msg, const char 
         if (!p) {
                 json_decref(msg);
                 json_decref(extra);
-                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
                 return;
         }
         p->extra = extra;
         int k = command_send(d, msg, on_applied, p);
         if (k < 0) {
                 if (p->req)
-                        http_reply_error(req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                        refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -195,6 +223,29 @@ static char *find(Daemon *d, HttpRequest *req, const char *kind) {
         return id;
 }
 
+/* A body member the route does not take is refused rather than ignored,
+ * so that a typo ("propertes") never passes for a request without it.
+ * allowed: NULL-terminated; NULL: the route takes no body members. */
+static bool body_members(HttpRequest *req, const char *const *allowed) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(http_request_body(req), k, v) {
+                bool known = false;
+                for (size_t i = 0; allowed && allowed[i]; i++)
+                        known = known || strcmp(allowed[i], k) == 0;
+                if (known)
+                        continue;
+                _cleanup_free_ char *list = allowed ? strv_join((char *const *) allowed, ", ") : NULL;
+                http_reply_error(req, 400, "bad_request", k, "the request body has an unknown member \"%.64s\"; %s%s",
+                                 k, list ? "this request takes " : "this request takes no body",
+                                 list ? list : "");
+                return false;
+        }
+        return true;
+}
+
+#define MEMBERS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+
 static json_t *body_object(HttpRequest *req, const char *member, bool required) {
         json_t *b = http_request_body(req);
         json_t *v = b ? json_object_get(b, member) : NULL;
@@ -213,6 +264,38 @@ static json_t *body_object(HttpRequest *req, const char *member, bool required) 
                         return NULL;
                 }
         return json_incref(v);
+}
+
+/* Refuse two spellings of one property in props: names are matched
+ * ignoring case, so which value won would depend on the order of the body.
+ * Answers 422 itself. */
+static int one_spelling(HttpRequest *req, const json_t *props) {
+        json_t *seen = json_object();
+        const char *k;
+        json_t *v;
+        int r = seen ? 0 : -ENOMEM;
+        json_object_foreach((json_t *) props, k, v) {
+                _cleanup_free_ char *lower = strdup(k);
+                if (r < 0 || !lower) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (char *c = lower; *c; c++)
+                        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+                const char *other = jstr(seen, lower);
+                if (other) {
+                        http_reply_error(req, 422, "invalid", k,
+                                         "%s and %s name one property (property names are matched ignoring case); give it once",
+                                         other, k);
+                        r = -EINVAL;
+                        break;
+                }
+                json_object_set_new(seen, lower, json_string(k));
+        }
+        json_decref(seen);
+        if (r == -ENOMEM)
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
+        return r;
 }
 
 /* ---- types ---- */
@@ -247,7 +330,7 @@ static void on_type(Monitors *m, const char *resource, const MonitorsReply *repl
                 remember_type(p->d, desc);
         if (p->req) {
                 if (reply->error < 0)
-                        reply_error(p->req, reply->error, NULL, reply->message);
+                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
                 else
                         http_reply(p->req, 200, json_incref(desc));
                 p->req = NULL;
@@ -328,7 +411,7 @@ static json_t *find_node(Daemon *d, HttpRequest *req) {
         json_array_foreach(a, i, o) {
                 char id[24];
                 snprintf(id, sizeof(id), "%lld", (long long) json_integer_value(json_object_get(o, "id")));
-                if (strcmp(id, want) == 0 || strcmp(jstr(o, "name"), want) == 0)
+                if (strcmp(id, want) == 0 || strcasecmp(jstr(o, "name"), want) == 0)
                         found = json_incref(o);
         }
         json_decref(a);
@@ -344,6 +427,8 @@ static void get_node(HttpRequest *req, void *userdata) {
 }
 
 static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+        if (!body_members(req, NULL))
+                return;
         json_t *n = find_node(d, req);
         if (!n || !quorate(d, req)) {
                 json_decref(n);
@@ -372,7 +457,7 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
         if (!p || command_send(d, msg, on_applied, p) < 0) {
                 if (p)
                         pending_free(p);
-                http_reply_error(req, 500, "internal", NULL, "cannot send the change");
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change");
         }
 }
 
@@ -405,15 +490,29 @@ static void get_group(HttpRequest *req, void *userdata) {
                 http_reply(req, 200, object_json(d, "group", id));
 }
 
-static int check_group_props(HttpRequest *req, json_t *props) {
+/* Check the group properties in *props and spell their names as the
+ * table does (every one is known once checked). */
+static int check_group_props(HttpRequest *req, Daemon *d, json_t **props) {
         char err[512];
         const char *bad = NULL;
         GroupCommon gc;
-        if (decide_group_common(props, &gc, &bad, err, sizeof(err)) < 0) {
+        if (one_spelling(req, *props) < 0)
+                return -EINVAL;
+        if (decide_group_common(*props, &gc, &bad, err, sizeof(err)) < 0) {
                 http_reply_error(req, 422, "invalid", bad, "%s", err);
                 return -EINVAL;
         }
         group_common_done(&gc);
+        json_t *spelled = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(*props, k, v)
+                json_object_set(spelled, decide_group_common_name(k) ?: k, v);
+        json_decref(*props);
+        *props = spelled;
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(spelled, nodes);
+        json_decref(nodes);
         return 0;
 }
 
@@ -422,6 +521,8 @@ static void post_groups(HttpRequest *req, void *userdata) {
         json_t *b = http_request_body(req);
         const char *name = b ? jstr(b, "name") : NULL;
         char err[256];
+        if (!body_members(req, MEMBERS("name", "properties")))
+                return;
         if (!name) {
                 http_reply_error(req, 400, "bad_request", NULL, "the body needs \"name\", the new group's name");
                 return;
@@ -433,7 +534,7 @@ static void post_groups(HttpRequest *req, void *userdata) {
         json_t *props = body_object(req, "properties", false);
         if (!props)
                 return;
-        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -444,13 +545,15 @@ static void post_groups(HttpRequest *req, void *userdata) {
 
 static void patch_group(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("properties")))
+                return;
         _cleanup_free_ char *id = find(d, req, "group");
         if (!id)
                 return;
         json_t *props = body_object(req, "properties", true);
         if (!props)
                 return;
-        if (check_group_props(req, props) < 0 || !quorate(d, req)) {
+        if (check_group_props(req, d, &props) < 0 || !quorate(d, req)) {
                 json_decref(props);
                 return;
         }
@@ -461,6 +564,8 @@ static void patch_group(HttpRequest *req, void *userdata) {
 /* DELETE of a group or resource, and their online/offline: the same
  * message shapes, "<kind>.delete" and "<kind>.desire". */
 static void delete_object(HttpRequest *req, Daemon *d, const char *kind) {
+        if (!body_members(req, NULL))
+                return;
         _cleanup_free_ char *id = find(d, req, kind);
         char type[32];
         snprintf(type, sizeof(type), "%s.delete", kind);
@@ -473,8 +578,11 @@ static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *st
         char type[32];
         snprintf(type, sizeof(type), "%s.desire", kind);
         if (id && quorate(d, req))
-                send_and_reply(d, req, json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state), kind, id,
-                               202, NULL);
+                send_and_reply(d, req,
+                               strcmp(kind, "resource") == 0
+                                       ? fm_desire_message(d, id, state)
+                                       : json_pack("{s:s, s:s, s:s}", "type", type, "id", id, "state", state),
+                               kind, id, 202, NULL);
 }
 
 static void delete_group(HttpRequest *req, void *userdata) {
@@ -482,21 +590,25 @@ static void delete_group(HttpRequest *req, void *userdata) {
 }
 
 static void post_group_online(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "group", "online");
+        if (body_members(req, NULL))
+                desire(req, userdata, "group", "online");
 }
 static void post_group_offline(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "group", "offline");
+        if (body_members(req, NULL))
+                desire(req, userdata, "group", "offline");
 }
 
 static void post_group_move(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("to")))
+                return;
         _cleanup_free_ char *id = find(d, req, "group");
         if (!id)
                 return;
         json_t *b = http_request_body(req);
         const char *to = b ? jstr(b, "to") : NULL;
-        if (to && strcmp(to, d->cfg.node_name) != 0) {
-                http_reply_error(req, 404, "not_found", "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
+        if (to && strcasecmp(to, d->cfg.node_name) != 0) {
+                refuse(req, REFUSED_INVALID, "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
                 return;
         }
         RtGroup *g = hashmap_get(d->groups, id);
@@ -528,15 +640,34 @@ static void get_resources(HttpRequest *req, void *userdata) {
         http_reply(req, 200, a);
 }
 
+static void on_readonly_read(Daemon *d, const char *id, void *userdata) {
+        Pending *p = userdata;
+        if (p->req)
+                http_reply(p->req, 200, object_json(d, "resource", id));
+        p->req = NULL;
+        pending_free(p);
+}
+
+/* A read of one resource reads its read-only values anew (readonly.c). */
 static void get_resource(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
         _cleanup_free_ char *id = find(d, req, "resource");
-        if (id)
-                http_reply(req, 200, object_json(d, "resource", id));
+        if (!id)
+                return;
+        Pending *p = pending_new(d, req, "resource", id, 200);
+        if (p && readonly_refresh(d, id, on_readonly_read, p) > 0)
+                return;
+        if (p) {
+                p->req = NULL;
+                pending_free(p);
+        }
+        http_reply(req, 200, object_json(d, "resource", id));
 }
 
 /* Split administrator properties into common and private ones. */
-static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, json_t **ret_private) {
+static int split_props(HttpRequest *req, Daemon *d, json_t *props, json_t **ret_common, json_t **ret_private) {
+        if (one_spelling(req, props) < 0)
+                return -EINVAL;
         json_t *common = json_object(), *priv = json_object();
         const char *k;
         json_t *v;
@@ -554,9 +685,29 @@ static int split_props(HttpRequest *req, json_t *props, json_t **ret_common, jso
                 return -EINVAL;
         }
         resource_common_done(&rc);
+        json_t *nodes = db_nodes(d->db);
+        decide_respell_owners(common, nodes);
+        json_decref(nodes);
         *ret_common = common;
         *ret_private = priv;
         return 0;
+}
+
+/* Private property names as the type's table spells them (validate
+ * answers with them), in the message and in "next_online". */
+static void respell_private(json_t *msg, json_t *extra, const json_t *names) {
+        json_t *priv = json_object_get(msg, "private"), *spelled = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(priv, k, v)
+                json_object_set(spelled, jstr(names, k) ?: k, v);
+        json_object_set_new(msg, "private", spelled);
+        size_t i;
+        json_array_foreach(json_object_get(extra, "next_online"), i, v) {
+                const char *name = jstr(names, json_string_value(v));
+                if (name)
+                        json_string_set(v, name);
+        }
 }
 
 /* The type's own table says yes (a monitor validates), then the message goes. */
@@ -567,16 +718,16 @@ static void on_validated(Monitors *m, const char *resource, const MonitorsReply 
                 return;
         }
         if (reply->error < 0) {
-                reply_error(p->req, reply->error == -ENOENT && !reply->property ? -EINVAL : reply->error, reply->property,
-                            reply->message);
+                reply_error(p->req, validation_refusal(reply), reply->error, reply->property, reply->message);
                 p->req = NULL;
                 pending_free(p);
                 return;
         }
         json_t *msg = TAKE_PTR(p->msg);
+        respell_private(msg, p->extra, json_object_get(reply->reply, "names"));
         int k = command_send(p->d, msg, on_applied, p);
         if (k < 0) {
-                http_reply_error(p->req, 500, "internal", NULL, "cannot send the change: %s", strerror(-k));
+                refuse(p->req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -588,7 +739,7 @@ static void validate_then_send(Daemon *d, HttpRequest *req, const char *rtype, j
         if (!p) {
                 json_decref(msg);
                 json_decref(extra);
-                http_reply_error(req, 500, "internal", NULL, "out of memory");
+                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
                 return;
         }
         p->msg = msg;
@@ -597,7 +748,7 @@ static void validate_then_send(Daemon *d, HttpRequest *req, const char *rtype, j
         int k = q ? monitors_call(d->monitors, q, on_validated, p) : -ENOMEM;
         json_decref(q);
         if (k < 0) {
-                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot reach a resource monitor: %s", strerror(-k));
                 p->req = NULL;
                 pending_free(p);
         }
@@ -609,6 +760,8 @@ static void post_resources(HttpRequest *req, void *userdata) {
         const char *name = b ? jstr(b, "name") : NULL, *type = b ? jstr(b, "type") : NULL,
                    *group = b ? jstr(b, "group") : NULL;
         char err[256];
+        if (!body_members(req, MEMBERS("name", "type", "group", "properties")))
+                return;
         if (!name || !type || !group) {
                 http_reply_error(req, 400, "bad_request", NULL,
                                  "the body needs \"name\", \"type\" and \"group\" (and \"properties\", an object of text values)");
@@ -625,13 +778,13 @@ static void post_resources(HttpRequest *req, void *userdata) {
         }
         _cleanup_free_ char *gid = NULL;
         if (db_find(d->db, "group", group, &gid, err, sizeof(err)) < 0) {
-                http_reply_error(req, 404, "not_found", "group", "%s", err);
+                refuse(req, REFUSED_INVALID, "group", "%s", err);
                 return;
         }
         json_t *props = body_object(req, "properties", false), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;
@@ -649,13 +802,15 @@ static void post_resources(HttpRequest *req, void *userdata) {
 
 static void patch_resource(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("properties")))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
         json_t *props = body_object(req, "properties", true), *common = NULL, *priv = NULL;
         if (!props)
                 return;
-        int k = split_props(req, props, &common, &priv);
+        int k = split_props(req, d, props, &common, &priv);
         json_decref(props);
         if (k < 0)
                 return;
@@ -667,7 +822,10 @@ static void patch_resource(HttpRequest *req, void *userdata) {
         json_t *cur = db_resource(d->db, id);
         /* The whole new set is what the type validates. */
         json_t *merged = json_deep_copy(json_object_get(cur, "properties"));
-        json_object_update(merged, priv);
+        const char *mk;
+        json_t *mv;
+        json_object_foreach(priv, mk, mv)
+                db_props_put(merged, mk, mv);
         json_t *later = json_array();
         RtResource *r = hashmap_get(d->resources, id);
         if (r && strcmp(r->state, "Online") == 0) {
@@ -691,14 +849,18 @@ static void delete_resource(HttpRequest *req, void *userdata) {
 }
 
 static void post_resource_online(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "resource", "online");
+        if (body_members(req, NULL))
+                desire(req, userdata, "resource", "online");
 }
 static void post_resource_offline(HttpRequest *req, void *userdata) {
-        desire(req, userdata, "resource", "offline");
+        if (body_members(req, NULL))
+                desire(req, userdata, "resource", "offline");
 }
 
 static void post_resource_fail(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
+        if (!body_members(req, NULL))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
@@ -714,6 +876,8 @@ static void post_resource_fail(HttpRequest *req, void *userdata) {
 
 /* depend / undepend: the new expression, checked against the group. */
 static void change_depends(HttpRequest *req, Daemon *d, bool add) {
+        if (!body_members(req, MEMBERS("on")))
+                return;
         _cleanup_free_ char *id = find(d, req, "resource");
         if (!id)
                 return;
@@ -727,6 +891,12 @@ static void change_depends(HttpRequest *req, Daemon *d, bool add) {
         _cleanup_depexpr_ DepExpr *given = NULL, *cur = NULL, *next = NULL;
         if (depexpr_parse(on, &given, err, sizeof(err)) < 0) {
                 http_reply_error(req, 422, "invalid", "on", "%s", err);
+                return;
+        }
+        if (depexpr_is_empty(given)) {
+                http_reply_error(req, 422, "invalid", "on",
+                                 "the dependency expression is empty; name the resources, such as \"db\" or \"(db1 or db2) and ip\"%s",
+                                 add ? "" : " (undepend removes each name given)");
                 return;
         }
         json_t *res = db_resource(d->db, id);
@@ -751,8 +921,10 @@ static void change_depends(HttpRequest *req, Daemon *d, bool add) {
         json_decref(group);
         json_decref(res);
         if (k < 0) {
-                http_reply_error(req, k == -ENOENT ? 404 : k == -ELOOP ? 409 : 422, k == -ENOENT ? "not_found" : k == -ELOOP ? "conflict" : "invalid",
-                                 "on", "%s", err);
+                /* A name the expression gives that is not in the group is a
+                 * value refused, not a missing object of the path. */
+                refuse(req, k == -ELOOP ? REFUSED_CONFLICT : k == -ENOMEM ? REFUSED_INTERNAL : REFUSED_INVALID, "on", "%s",
+                       err);
                 return;
         }
         if (quorate(d, req))
@@ -767,25 +939,76 @@ static void post_resource_undepend(HttpRequest *req, void *userdata) {
         change_depends(req, userdata, false);
 }
 
-static void on_types(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
-        Pending *p = userdata;
+/* The type list. list-types names the plug-ins without loading them, so
+ * the types not described yet are described first: the list carries every
+ * description, whoever asked for what before. */
+typedef struct TypeList {
+        Pending *p;
+        json_t *names;
+        size_t waiting;   /* describe-type calls under way */
+} TypeList;
+
+static void type_list_reply(TypeList *l) {
+        Pending *p = l->p;
         if (p->req) {
-                if (reply->error < 0)
-                        reply_error(p->req, reply->error, NULL, reply->message);
-                else {
-                        json_t *out = json_array();
-                        size_t i;
-                        json_t *t;
-                        json_array_foreach(json_object_get(reply->reply, "types"), i, t) {
-                                json_t *desc = hashmap_get(p->d->types, json_string_value(t));
-                                json_array_append_new(out, json_pack("{s:O, s:s}", "name", t, "description",
-                                                                     desc ? jstr(desc, "description") : ""));
-                        }
-                        http_reply(p->req, 200, out);
+                json_t *out = json_array();
+                size_t i;
+                json_t *t;
+                json_array_foreach(l->names, i, t) {
+                        json_t *desc = hashmap_get(p->d->types, json_string_value(t));
+                        json_array_append_new(out, json_pack("{s:O, s:s}", "name", t, "description",
+                                                             desc ? jstr(desc, "description") ?: "" : ""));
                 }
+                http_reply(p->req, 200, out);
                 p->req = NULL;
         }
         pending_free(p);
+        json_decref(l->names);
+        free(l);
+}
+
+static void on_type_described(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        TypeList *l = userdata;
+        json_t *desc = json_object_get(reply->reply, "description");
+        if (reply->error >= 0 && desc)
+                remember_type(l->p->d, desc);
+        if (--l->waiting == 0)
+                type_list_reply(l);
+}
+
+static void on_types(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
+        Pending *p = userdata;
+        if (!p->req || reply->error < 0) {
+                if (p->req)
+                        reply_error(p->req, type_refusal(reply), reply->error, NULL, reply->message);
+                p->req = NULL;
+                pending_free(p);
+                return;
+        }
+        TypeList *l = calloc(1, sizeof(*l));
+        if (!l) {
+                refuse(p->req, REFUSED_INTERNAL, NULL, "out of memory");
+                p->req = NULL;
+                pending_free(p);
+                return;
+        }
+        l->p = p;
+        l->names = json_incref(json_object_get(reply->reply, "types"));
+        /* One more than the calls, so that no answer ends the list while
+         * calls are still being made. */
+        l->waiting = 1;
+        size_t i;
+        json_t *t;
+        json_array_foreach(l->names, i, t) {
+                if (!json_is_string(t) || hashmap_get(p->d->types, json_string_value(t)))
+                        continue;
+                json_t *q = json_pack("{s:s, s:O}", "type", "describe-type", "rtype", t);
+                if (q && monitors_call(m, q, on_type_described, l) >= 0)
+                        l->waiting++;
+                json_decref(q);
+        }
+        if (--l->waiting == 0)
+                type_list_reply(l);
 }
 
 static void type_call(Daemon *d, HttpRequest *req, json_t *q, monitors_reply_fn fn) {
@@ -793,7 +1016,7 @@ static void type_call(Daemon *d, HttpRequest *req, json_t *q, monitors_reply_fn 
         int k = p && q ? monitors_call(d->monitors, q, fn, p) : -ENOMEM;
         json_decref(q);
         if (k < 0) {
-                http_reply_error(req, 500, "internal", NULL, "cannot reach a resource monitor: %s", strerror(-k));
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot reach a resource monitor: %s", strerror(-k));
                 if (p) {
                         p->req = NULL;
                         pending_free(p);
@@ -831,9 +1054,10 @@ static void get_log(HttpRequest *req, void *userdata) {
         const char *from = NULL;
         if (since) {
                 wp_usec_t u;
-                if (parse_duration(since, &u) < 0) {
-                        http_reply_error(req, 400, "bad_request", "since",
-                                         "since: \"%s\" is not a duration; use a number with a unit such as 30s, 10min, 2h", since);
+                int k = parse_duration(since, &u);
+                if (k < 0) {
+                        http_reply_error(req, 400, "bad_request", "since", "since: \"%s\" %s", since,
+                                         parse_duration_error(k));
                         return;
                 }
                 time_t t = time(NULL) - (time_t) (u / WP_USEC_PER_SEC);

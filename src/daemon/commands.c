@@ -64,13 +64,15 @@ int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
  * failover manager react. */
 void command_delivered(Daemon *d, const json_t *msg) {
         char err[512] = "";
-        int k = -EPERM;
-        if (json_integer_value(json_object_get(msg, "v")) != 1)
+        int k;
+        if (json_integer_value(json_object_get(msg, "v")) != 1) {
+                k = -EPROTO;
                 snprintf(err, sizeof(err), "message format version %lld is not one this node understands",
                          (long long) json_integer_value(json_object_get(msg, "v")));
-        else if (!d->view.quorate)
+        } else if (!d->view.quorate) {
+                k = -EPERM;
                 snprintf(err, sizeof(err), "this node's partition has no quorum; changes are refused until it has");
-        else
+        } else
                 k = db_apply(d->db, msg, err, sizeof(err));
         if (k < 0 && json_integer_value(json_object_get(msg, "origin")) == d->cfg.node_id)
                 clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s refused: %s",

@@ -5,18 +5,28 @@
  * (WOLFPACK_STATE_DIR, WOLFPACK_SOCKET), then the command line. The file is
  * `key = value` lines; `#` starts a comment. Every error names the file,
  * the line and what is allowed.
+ *
+ * The runtime directory, the log directory and the API socket not given
+ * anywhere follow the state directory (config_finish), so that two daemons
+ * with their own state directories never share monitor sockets or a
+ * cluster log: the default state directory keeps /run/wolfpack and
+ * /var/log/wolfpack, any other one gets <state-dir>/run and
+ * <state-dir>/log. The socket defaults to <runtime-dir>/wolfpack.sock.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "daemon-config.h"
 #include "macro.h"
 #include "props.h"
+#include "text-quote.h"
+#include "proto.h"
 
 static int set_str(char **dst, const char *v) {
         char *s = strdup(v);
@@ -37,9 +47,36 @@ int config_defaults(DaemonConfig *c) {
                         *p = '-';
         host[63] = 0;
         *c = (DaemonConfig) { .node_id = 1, .reattach_timeout_usec = 10 * WP_USEC_PER_SEC };
-        if (set_str(&c->state_dir, WOLFPACK_STATE_DIR) < 0 || set_str(&c->runtime_dir, WOLFPACK_RUNTIME_DIR) < 0 ||
-            set_str(&c->socket_path, WOLFPACK_RUNTIME_DIR "/wolfpack.sock") < 0 ||
-            set_str(&c->log_dir, "/var/log/wolfpack") < 0 || set_str(&c->node_name, host) < 0)
+        if (set_str(&c->state_dir, WOLFPACK_STATE_DIR) < 0 || set_str(&c->node_name, host) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The default state directory, however it is spelt ("/var/lib/wolfpack/"). */
+static bool is_default_state_dir(const char *dir) {
+        size_t n = strlen(dir), d = strlen(WOLFPACK_STATE_DIR);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return n == d && strncmp(dir, WOLFPACK_STATE_DIR, d) == 0;
+}
+
+/* dir, or <base><suffix> with base's trailing slashes left out. */
+static int set_default(char **dst, const char *dir, const char *base, const char *suffix) {
+        if (*dst)
+                return 0;
+        if (dir)
+                return set_str(dst, dir);
+        size_t n = strlen(base);
+        while (n > 1 && base[n - 1] == '/')
+                n--;
+        return asprintf(dst, "%.*s%s", (int) n, base, suffix) < 0 ? -ENOMEM : 0;
+}
+
+int config_finish(DaemonConfig *c) {
+        bool def = is_default_state_dir(c->state_dir);
+        if (set_default(&c->runtime_dir, def ? WOLFPACK_RUNTIME_DIR : NULL, c->state_dir, "/run") < 0 ||
+            set_default(&c->log_dir, def ? WOLFPACK_LOG_DIR : NULL, c->state_dir, "/log") < 0 ||
+            set_default(&c->socket_path, NULL, c->runtime_dir, "/wolfpack.sock") < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -60,8 +97,21 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         if (strcmp(key, "state-dir") == 0 || strcmp(key, "runtime-dir") == 0 || strcmp(key, "socket") == 0 ||
             strcmp(key, "log-dir") == 0 || strcmp(key, "plugin-dir") == 0 || strcmp(key, "monitor") == 0) {
                 if (value[0] != '/') {
-                        snprintf(err, errlen, "%s: %s = \"%s\": an absolute path is needed", where, key, value);
+                        snprintf(err, errlen, "%s: %s = %s: an absolute path is needed", where, key, text_quote(value).s);
                         return -EINVAL;
+                }
+                /* A monitor that cannot be run would fail every request
+                 * later, far from the setting: refuse it now. */
+                if (strcmp(key, "monitor") == 0) {
+                        struct stat st;
+                        const char *why = stat(value, &st) < 0 ? strerror(errno)
+                                          : !S_ISREG(st.st_mode) || access(value, X_OK) < 0 ? "not an executable file"
+                                                                                           : NULL;
+                        if (why) {
+                                snprintf(err, errlen, "%s: monitor = \"%s\": %s; give the path of wolfpack-resmon",
+                                         where, value, why);
+                                return -EINVAL;
+                        }
                 }
                 char **dst = strcmp(key, "state-dir") == 0     ? &c->state_dir
                              : strcmp(key, "runtime-dir") == 0 ? &c->runtime_dir
@@ -81,7 +131,8 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         if (strcmp(key, "node-id") == 0) {
                 int64_t v;
                 if (parse_int64(value, &v) < 0 || v < 1 || v > 32) {
-                        snprintf(err, errlen, "%s: node-id = \"%s\": a whole number from 1 to 32 is needed", where, value);
+                        snprintf(err, errlen, "%s: node-id = %s: a whole number from 1 to 32 is needed", where,
+                                 text_quote(value).s);
                         return -EINVAL;
                 }
                 c->node_id = (uint32_t) v;
@@ -89,9 +140,23 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         }
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
                 wp_usec_t u;
-                if (parse_duration(value, &u) < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
-                        snprintf(err, errlen, "%s: %s = \"%s\": a duration such as 10s is needed%s", where, key, value,
+                int k = parse_duration(value, &u);
+                if (k == -ERANGE) {
+                        snprintf(err, errlen, "%s: %s = %s %s", where, key, text_quote(value).s, parse_duration_error(k));
+                        return -EINVAL;
+                }
+                if (k < 0 || (strcmp(key, "reattach-timeout") == 0 && u == 0)) {
+                        snprintf(err, errlen, "%s: %s = %s: a duration such as 10s is needed%s", where, key,
+                                 text_quote(value).s,
                                  strcmp(key, "lease-timeout") == 0 ? " (0 turns the lease off)" : "");
+                        return -EINVAL;
+                }
+                /* A lease the monitors would refuse (or take as a withdrawal)
+                 * is no guard at all: refuse it here, where it is written. */
+                if (strcmp(key, "lease-timeout") == 0 && u != 0 &&
+                    (u < WP_USEC_PER_MSEC || u > (wp_usec_t) PROTO_LEASE_MAX_MS * WP_USEC_PER_MSEC)) {
+                        snprintf(err, errlen, "%s: lease-timeout = %s: a lease goes from 1ms to 1d (0 turns it off)",
+                                 where, text_quote(value).s);
                         return -EINVAL;
                 }
                 *(strcmp(key, "lease-timeout") == 0 ? &c->lease_timeout_usec : &c->reattach_timeout_usec) = u;
@@ -99,14 +164,15 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         }
         if (strcmp(key, "engine") == 0) {
                 if (strcmp(value, "local") != 0) {
-                        snprintf(err, errlen, "%s: engine = \"%s\": this wolfpackd has the local engine only", where, value);
+                        snprintf(err, errlen, "%s: engine = %s: this wolfpackd has the local engine only", where,
+                                 text_quote(value).s);
                         return -EINVAL;
                 }
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting \"%s\"; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout",
-                 where, key);
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout",
+                 where, text_quote(key).s);
         return -EINVAL;
 }
 
@@ -119,6 +185,51 @@ static char *trim(char *s) {
         return s;
 }
 
+/* One line, without its newline. */
+static int parse_line(DaemonConfig *c, const char *where, const char *text, size_t len, char *err, size_t errlen) {
+        char line[CONFIG_LINE_MAX + 1];
+        const char *nul = memchr(text, '\0', len);
+        if (nul) {
+                snprintf(err, errlen, "%s: the line holds a NUL byte (column %zu); the file must be text", where,
+                         (size_t) (nul - text) + 1);
+                return -EINVAL;
+        }
+        if (len > CONFIG_LINE_MAX) {
+                snprintf(err, errlen, "%s: the line is longer than %d bytes", where, CONFIG_LINE_MAX);
+                return -EINVAL;
+        }
+        memcpy(line, text, len);
+        line[len] = '\0';
+        char *hash = strchr(line, '#');
+        if (hash)
+                *hash = 0;
+        char *s = trim(line);
+        if (!*s)
+                return 0;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+                snprintf(err, errlen, "%s: %s is not a setting; write key = value", where, text_quote(s).s);
+                return -EINVAL;
+        }
+        *eq = 0;
+        return config_set(c, trim(s), trim(eq + 1), where, err, errlen);
+}
+
+int config_parse(DaemonConfig *c, const char *path, const char *text, size_t size, char *err, size_t errlen) {
+        unsigned n = 0;
+        for (const char *p = text, *end = text + size; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                char where[PATH_MAX + 32];
+                snprintf(where, sizeof(where), "%s:%u", path, ++n);
+                int k = parse_line(c, where, p, len, err, errlen);
+                if (k < 0)
+                        return k;
+                p += len + 1;
+        }
+        return 0;
+}
+
 int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *err, size_t errlen) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f) {
@@ -127,31 +238,18 @@ int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *e
                 snprintf(err, errlen, "cannot read the configuration file %s: %s", path, strerror(errno));
                 return -errno;
         }
-        char line[4096];
-        unsigned n = 0;
-        while (fgets(line, sizeof(line), f)) {
-                n++;
-                char where[PATH_MAX + 32];
-                snprintf(where, sizeof(where), "%s:%u", path, n);
-                if (!strchr(line, '\n') && !feof(f)) {
-                        snprintf(err, errlen, "%s: the line is longer than %zu bytes", where, sizeof(line) - 1);
-                        return -EINVAL;
-                }
-                char *hash = strchr(line, '#');
-                if (hash)
-                        *hash = 0;
-                char *s = trim(line);
-                if (!*s)
-                        continue;
-                char *eq = strchr(s, '=');
-                if (!eq) {
-                        snprintf(err, errlen, "%s: \"%s\" is not a setting; write key = value", where, s);
-                        return -EINVAL;
-                }
-                *eq = 0;
-                int k = config_set(c, trim(s), trim(eq + 1), where, err, errlen);
-                if (k < 0)
-                        return k;
+        /* Small by nature: read whole, up to a bound. */
+        _cleanup_free_ char *text = malloc(CONFIG_FILE_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        size_t size = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+        if (ferror(f)) {
+                snprintf(err, errlen, "cannot read the configuration file %s: %s", path, strerror(EIO));
+                return -EIO;
         }
-        return 0;
+        if (size > CONFIG_FILE_MAX) {
+                snprintf(err, errlen, "the configuration file %s is larger than %d bytes", path, CONFIG_FILE_MAX);
+                return -EFBIG;
+        }
+        return config_parse(c, path, text, size, err, errlen);
 }

@@ -10,4 +10,15 @@
 int config_defaults(DaemonConfig *c);
 void config_done(DaemonConfig *c);
 int config_set(DaemonConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen);
+/* After every source: the directories and the socket not given follow
+ * the state directory (see daemon-config.c). */
+int config_finish(DaemonConfig *c);
+/* The file: `key = value` lines of at most CONFIG_LINE_MAX bytes, `#` to
+ * the end of a line a comment, no NUL bytes. A missing file is fine unless
+ * must_exist. */
+#define CONFIG_LINE_MAX 4095
+#define CONFIG_FILE_MAX (1024 * 1024)
 int config_load_file(DaemonConfig *c, const char *path, bool must_exist, char *err, size_t errlen);
+/* The same for the file's text; path only names it in messages
+ * ("path:line: ..."). */
+int config_parse(DaemonConfig *c, const char *path, const char *text, size_t size, char *err, size_t errlen);

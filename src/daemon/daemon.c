@@ -21,6 +21,7 @@
 #include "http.h"
 #include "macro.h"
 #include "monitors.h"
+#include "statedir.h"
 #include "time-util.h"
 
 /* ---- engine callbacks ---- */
@@ -94,11 +95,12 @@ static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
         fm_apply_deadlock_timeout(d, s->resource);
         fm_resource_state(d, s->resource, s->state, "re-attached", NULL);
         /* The read-only values (ProcessId) come from the snapshot. */
-        json_decref(r->readonly);
-        r->readonly = json_object();
+        json_t *ro = json_object();
         json_t *pid = json_object_get(s->properties, "ProcessId");
-        if (pid)
-                json_object_set(r->readonly, "ProcessId", pid);
+        if (ro && pid)
+                json_object_set(ro, "ProcessId", pid);
+        readonly_set(r, ro);
+        json_decref(ro);
 }
 
 static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources, void *userdata) {
@@ -171,6 +173,7 @@ int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) 
         if (!d)
                 return -ENOMEM;
         d->cfg = *cfg;
+        d->state_lock_fd = -1;
         d->resources = hashmap_new();
         d->groups = hashmap_new();
         d->waiters = hashmap_new();
@@ -190,7 +193,16 @@ int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) 
 
 int daemon_start(Daemon *d, char *err, size_t errlen) {
         int k;
-        const char *dirs[] = { d->cfg.state_dir, d->cfg.runtime_dir, d->cfg.log_dir };
+        /* The state directory first: a second daemon on it must leave
+         * before it touches anything the first one uses. */
+        if ((k = mkdir_p(d->cfg.state_dir)) < 0) {
+                snprintf(err, errlen, "cannot create %s: %s", d->cfg.state_dir, strerror(-k));
+                return k;
+        }
+        if ((k = statedir_lock(d->cfg.state_dir, &d->state_lock_fd, err, errlen)) < 0 ||
+            (k = statedir_identity(d->cfg.state_dir, &d->daemon_id, err, errlen)) < 0)
+                return k;
+        const char *dirs[] = { d->cfg.runtime_dir, d->cfg.log_dir };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 if ((k = mkdir_p(dirs[i])) < 0) {
                         snprintf(err, errlen, "cannot create %s: %s", dirs[i], strerror(-k));
@@ -209,9 +221,11 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                 return k;
 
         /* Our own cgroup subtree: the daemon in <own>/daemon, monitors in
-         * <own>/monitor, resources in <own>/res, so that v2's rule of no
-         * processes in inner cgroups holds and several nodes can share a
-         * machine. */
+         * <own>/monitor/<daemon id>, resources in <own>/res/<resource id>,
+         * so that v2's rule of no processes in inner cgroups holds and
+         * several nodes can share a machine: daemons started from one
+         * cgroup share <own>/daemon and <own>/res (resource ids are
+         * random), but each one's monitors are apart. */
         _cleanup_free_ char *own = NULL, *daemon_cg = NULL, *res_cg = NULL, *mon_cg = NULL;
         if ((k = cg_own_path(&own)) < 0) {
                 snprintf(err, errlen, "cannot find wolfpackd's cgroup on the cgroup2 tree: %s", strerror(-k));
@@ -223,7 +237,7 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
         if (ol > 7 && strcmp(own + ol - 7, "/daemon") == 0)
                 own[ol - 7] = 0;
         if (asprintf(&daemon_cg, "%s/daemon", own) < 0 || asprintf(&res_cg, "%s/res", own) < 0 ||
-            asprintf(&mon_cg, "%s/monitor", own) < 0)
+            asprintf(&mon_cg, "%s/monitor/%s", own, d->daemon_id) < 0)
                 return -ENOMEM;
         if ((k = cg_create(daemon_cg)) < 0 || (k = cg_attach(daemon_cg, getpid())) < 0) {
                 snprintf(err, errlen, "cannot move wolfpackd into its cgroup %s: %s", daemon_cg, strerror(-k));
@@ -235,6 +249,7 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                 .plugin_dir = d->cfg.plugin_path,
                 .runtime_dir = d->cfg.runtime_dir,
                 .state_dir = d->cfg.state_dir,
+                .daemon_id = d->daemon_id,
                 .resource_cgroup = res_cg,
                 .monitor_cgroup = mon_cg,
                 .reattach_timeout_usec = d->cfg.reattach_timeout_usec,
@@ -297,6 +312,9 @@ Daemon *daemon_free(Daemon *d) {
         db_free(d->db);
         clusterlog_free(d->log);
         sd_event_unref(d->event);
+        free(d->daemon_id);
+        if (d->state_lock_fd >= 0)
+                close(d->state_lock_fd);
         free(d);
         return NULL;
 }

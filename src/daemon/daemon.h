@@ -28,7 +28,9 @@ typedef struct RtResource {
         char *state;           /* "Offline", "OnlinePending", "Online", "OfflinePending", "Failed" */
         char *reason;          /* StateReason, or NULL */
         uint32_t owner;        /* node running it, 0: none */
-        json_t *readonly;      /* read-only properties last reported (ProcessId ...) */
+        json_t *readonly;      /* read-only properties last reported (ProcessId ...); NULL: not running */
+        uint64_t readonly_usec; /* CLOCK_MONOTONIC when they were read */
+        bool readonly_stale;   /* the last attempt to read them anew got no answer */
         bool opened;           /* open in a monitor of this node */
         bool in_flight;        /* a request to the monitor is under way */
         bool held_failed;      /* Failed and left so by policy (RestartAction 0 ...) */
@@ -43,6 +45,9 @@ typedef struct RtGroup {
         char *id;
         uint32_t owner;        /* node it runs on, 0: none */
         bool failed;           /* failed on every node it may run on */
+        bool no_node;          /* failed because no node could take it: placement is tried again when a
+                                * node or a property that placement reads changes */
+        char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         sd_event_source *retry_timer;
 } RtGroup;
@@ -63,6 +68,8 @@ typedef struct DaemonConfig {
 struct Daemon {
         sd_event *event;
         DaemonConfig cfg;
+        int state_lock_fd;     /* holds the state directory's lock, -1 */
+        char *daemon_id;       /* this daemon's identity, carried by its monitors */
         Db *db;
         Engine *engine;
         EngineView view;
@@ -96,6 +103,11 @@ void rt_forget_resource(Daemon *d, const char *id);
 void rt_forget_group(Daemon *d, const char *id);
 /* Set a resource's state as reported; emits the state event. */
 void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason);
+/* The group is Failed (reason: why, when it is tried again, what to do),
+ * or is no longer (its retry timer is cancelled); each emits a state
+ * event for the group. */
+void rt_group_fail(Daemon *d, RtGroup *g, const char *reason, bool no_node);
+void rt_group_clear(Daemon *d, RtGroup *g);
 /* The group's state from its resources: Online, Offline, PartialOnline,
  * Failed, Pending. */
 const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources);
@@ -108,6 +120,20 @@ const char *node_name(Daemon *d, uint32_t id);
  * malloc'ed, NULL when unknown. */
 char *rt_object_name(Daemon *d, const char *kind, const char *id);
 
+/* ---- readonly.c: read-only properties, read anew for the API ---- */
+/* Keep values (a reference is taken; NULL: none, the resource does not
+ * run) as read just now. */
+void readonly_set(RtResource *r, json_t *values);
+/* "readonly_age_ms" and "readonly_stale" into the API object o, when r has
+ * read-only values. */
+void readonly_annotate(const RtResource *r, json_t *o);
+typedef void (*readonly_done_fn)(Daemon *d, const char *id, void *userdata);
+/* Ask the monitor of a running resource for its read-only values: 1, and
+ * done follows from the loop once they came or after a bounded wait (the
+ * values are then the last known, marked stale); 0 when there is nothing
+ * to ask (done is not called); -ENOMEM. */
+int readonly_refresh(Daemon *d, const char *id, readonly_done_fn done, void *userdata);
+
 /* ---- events.c: the event stream ---- */
 void events_emit(Daemon *d, json_t *event);   /* takes the reference */
 void events_subscribe(Daemon *d, HttpStream *s);
@@ -117,7 +143,8 @@ void events_unsubscribe(Daemon *d, HttpStream *s);
 typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void *userdata);
 /* Send a message (members filled in: v, origin, incarnation, seq,
  * time_ms) and call done when it has been applied here (error 0) or
- * refused. Takes the reference of msg. */
+ * refused: db_apply's errors, -EPERM no quorum, -EPROTO a message format
+ * this node does not understand. Takes the reference of msg. */
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata);
 /* The engine delivered msg: apply it here and answer its waiter. */
 void command_delivered(Daemon *d, const json_t *msg);
@@ -133,10 +160,19 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
  * resource adopted from an earlier wolfpackd's monitor: its snapshot does
  * not carry it). */
 void fm_apply_deadlock_timeout(Daemon *d, const char *id);
+/* What keeps a resource (the database's view of it) from its desired
+ * state where waiting will not help: its group is Failed, or it needs a
+ * resource its restart policy left Failed. Malloc'ed text with what to do,
+ * or NULL. */
+char *fm_blocked(Daemon *d, const json_t *res);
 /* Fail an Online resource on purpose (terminate, then the restart policy). */
 void fm_fail(Daemon *d, const char *id);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */
 void fm_shutdown(Daemon *d);
+/* A resource.desire message for resource id, with "failed": the ids of
+ * the group's resources left Failed, which stand in no OR-group when the
+ * wish spreads. NULL when out of memory. */
+json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

@@ -13,7 +13,11 @@
 #include <string.h>
 
 #include "db.h"
+#include "depgraph.h"
 #include "macro.h"
+#include "policy-props.h"
+#include "props.h"
+#include "strv.h"
 
 struct Db {
         sqlite3 *sql;
@@ -36,6 +40,16 @@ static const char *const migrations[] = {
         "CREATE TABLE failures(seq INTEGER PRIMARY KEY AUTOINCREMENT, object TEXT NOT NULL,"
         "  kind TEXT NOT NULL, node INTEGER NOT NULL, time_ms INTEGER NOT NULL);"
         "CREATE INDEX failures_object ON failures(object, time_ms);",
+        /* 2: one spelling per name (canonical_names, below). */
+        "",
+};
+
+static int canonical_names(Db *db, char *err, size_t errlen);
+
+/* Migrations that need more than SQL: run after the entry's SQL, in the
+ * same transaction. */
+static int (*const migration_code[ELEMENTSOF(migrations)])(Db *db, char *err, size_t errlen) = {
+        [1] = canonical_names,
 };
 
 static int sql_error(Db *db, int rc, char *err, size_t errlen, const char *what) {
@@ -111,6 +125,8 @@ static int migrate(Db *db, char *err, size_t errlen) {
                 int k = exec(db, "BEGIN IMMEDIATE", err, errlen);
                 if (k >= 0)
                         k = exec(db, migrations[v], err, errlen);
+                if (k >= 0 && migration_code[v])
+                        k = migration_code[v](db, err, errlen);
                 if (k >= 0)
                         k = exec(db, pragma, err, errlen);
                 if (k >= 0)
@@ -163,7 +179,7 @@ static const char *str(const json_t *o, const char *key) {
 }
 
 static char *dump(const json_t *o) {
-        return json_dumps(o ? o : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+        return o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 }
 
 static bool exists(Db *db, const char *sql, const char *arg) {
@@ -174,6 +190,17 @@ static bool exists(Db *db, const char *sql, const char *arg) {
 static char *column_text(sqlite3_stmt *st, int i) {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? strdup((const char *) t) : NULL;
+}
+
+void db_props_put(json_t *props, const char *key, json_t *v) {
+        const char *old;
+        json_t *ov;
+        void *tmp;
+        json_object_foreach_safe(props, tmp, old, ov)
+                if (strcasecmp(old, key) == 0)
+                        json_object_del(props, old);
+        if (v && !json_is_null(v))
+                json_object_set(props, key, v);
 }
 
 /* Merge a props object into the JSON text stored in table.column of id:
@@ -193,10 +220,8 @@ static int merge_props(Db *db, const char *table, const char *column, const char
         const char *key;
         json_t *v;
         json_object_foreach((json_t *) changes, key, v) {
-                if (json_is_null(v))
-                        json_object_del(cur, key);
-                else if (json_is_string(v))
-                        json_object_set(cur, key, v);
+                if (json_is_null(v) || json_is_string(v))
+                        db_props_put(cur, key, v);
                 else {
                         json_decref(cur);
                         snprintf(err, errlen, "property %s: values are text", key);
@@ -217,8 +242,9 @@ static int apply_group_create(Db *db, const json_t *m, int64_t t, char *err, siz
                 snprintf(err, errlen, "group.create needs id and name");
                 return -EINVAL;
         }
-        if (exists(db, "SELECT 1 FROM groups WHERE name = ?", name)) {
-                snprintf(err, errlen, "a group named %s already exists; choose another name", name);
+        if (exists(db, "SELECT 1 FROM groups WHERE name = ? COLLATE NOCASE", name)) {
+                snprintf(err, errlen, "a group named %s already exists (names are compared ignoring case); choose another name",
+                         name);
                 return -EEXIST;
         }
         if (exists(db, "SELECT 1 FROM groups WHERE id = ?", id)) {
@@ -290,7 +316,7 @@ static int apply_resource_create(Db *db, const json_t *m, int64_t t, char *err, 
                 snprintf(err, errlen, "no group %s", group);
                 return -ENOENT;
         }
-        /* Dependency expressions name resources ignoring case: so do we. */
+        /* Names are matched ignoring case everywhere. */
         if (exists(db, "SELECT 1 FROM resources WHERE name = ? COLLATE NOCASE", name)) {
                 snprintf(err, errlen, "a resource named %s already exists (names are compared ignoring case); choose another name",
                          name);
@@ -319,16 +345,119 @@ static int apply_resource_set(Db *db, const json_t *m, int64_t t, char *err, siz
         return k;
 }
 
-/* Does expression text mention name as a whole word? */
-static bool mentions(const char *expr, const char *name) {
-        size_t n = strlen(name);
-        for (const char *p = expr; (p = strstr(p, name)); p += n) {
-                bool start = p == expr || strchr(" ()", p[-1]);
-                bool end = p[n] == 0 || strchr(" ()", p[n]);
-                if (start && end)
-                        return true;
+/* One group's resources as the dependency graph sees them (name order):
+ * the expressions parsed by the real parser, so names match as they do
+ * everywhere else, ignoring case. */
+typedef struct GroupDeps {
+        size_t n;
+        DepResource *r;
+        DepExpr **expr;
+        char **id, **name, **depends;
+        bool *online; /* desired online */
+} GroupDeps;
+
+static void group_deps_done(GroupDeps *g) {
+        for (size_t i = 0; i < g->n; i++) {
+                depexpr_free(g->expr[i]);
+                free(g->id[i]);
+                free(g->name[i]);
+                free(g->depends[i]);
         }
+        free(g->r);
+        free(g->expr);
+        free(g->id);
+        free(g->name);
+        free(g->depends);
+        free(g->online);
+        *g = (GroupDeps) {};
+}
+
+static int group_deps_load(Db *db, const char *group_id, GroupDeps *ret, char *err, size_t errlen) {
+        _cleanup_stmt_ sqlite3_stmt *count = prepare(db, "SELECT count(*) FROM resources WHERE group_id = ?", "s", group_id);
+        if (!count || sqlite3_step(count) != SQLITE_ROW)
+                return sql_error(db, SQLITE_ERROR, err, errlen, "reading a group's dependencies");
+        size_t n = (size_t) sqlite3_column_int64(count, 0);
+        GroupDeps g = {
+                .r = calloc(n + 1, sizeof(DepResource)),
+                .expr = calloc(n + 1, sizeof(DepExpr *)),
+                .id = calloc(n + 1, sizeof(char *)),
+                .name = calloc(n + 1, sizeof(char *)),
+                .depends = calloc(n + 1, sizeof(char *)),
+                .online = calloc(n + 1, sizeof(bool)),
+        };
+        int k = g.r && g.expr && g.id && g.name && g.depends && g.online ? 0 : -ENOMEM;
+        _cleanup_stmt_ sqlite3_stmt *st = k < 0 ? NULL : prepare(db,
+                "SELECT id, name, depends, desired FROM resources WHERE group_id = ? ORDER BY name, id", "s", group_id);
+        if (k >= 0 && !st)
+                k = sql_error(db, SQLITE_ERROR, err, errlen, "reading a group's dependencies");
+        while (k >= 0 && g.n < n && sqlite3_step(st) == SQLITE_ROW) {
+                size_t i = g.n++;
+                g.id[i] = column_text(st, 0);
+                g.name[i] = column_text(st, 1);
+                g.depends[i] = column_text(st, 2);
+                g.online[i] = strcmp((const char *) sqlite3_column_text(st, 3), "online") == 0;
+                if (!g.id[i] || !g.name[i] || !g.depends[i]) {
+                        k = -ENOMEM;
+                        break;
+                }
+                char e[256];
+                k = depexpr_parse(g.depends[i], &g.expr[i], e, sizeof(e));
+                if (k < 0)
+                        snprintf(err, errlen, "cluster database: the dependencies of resource %s cannot be read: %s",
+                                 g.name[i], e);
+                g.r[i] = (DepResource) { .name = g.name[i], .expr = g.expr[i] };
+        }
+        if (k < 0) {
+                group_deps_done(&g);
+                return k;
+        }
+        *ret = g;
+        return 0;
+}
+
+static size_t group_deps_index(const GroupDeps *g, const char *id) {
+        for (size_t i = 0; i < g->n; i++)
+                if (strcmp(g->id[i], id) == 0)
+                        return i;
+        return SIZE_MAX;
+}
+
+static bool group_deps_has(const GroupDeps *g, const char *name) {
+        for (size_t i = 0; i < g->n; i++)
+                if (strcasecmp(g->name[i], name) == 0)
+                        return true;
         return false;
+}
+
+static bool desired_online(size_t i, void *userdata) {
+        const GroupDeps *g = userdata;
+        return g->online[i];
+}
+
+/* Resources left Failed (ids in failed, except) satisfy no expression:
+ * their names out of every one (their own expressions stay as they are). */
+static int group_deps_without(GroupDeps *g, const json_t *failed, const char *except) {
+        _cleanup_strv_free_ char **names = NULL;
+        size_t j;
+        json_t *v;
+        json_array_foreach(failed, j, v) {
+                size_t i = group_deps_index(g, json_string_value(v) ?: "");
+                if (i == SIZE_MAX || strcmp(g->id[i], except) == 0)
+                        continue;
+                char *c = strdup(g->name[i]);
+                if (!c || strv_push(&names, c) < 0) {
+                        free(c);
+                        return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; names && i < g->n; i++) {
+                DepExpr *e = NULL;
+                if (depexpr_remove(g->expr[i], names, &e) < 0)
+                        return -ENOMEM;
+                depexpr_free(g->expr[i]);
+                g->r[i].expr = g->expr[i] = e;
+        }
+        return 0;
 }
 
 static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
@@ -339,53 +468,49 @@ static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, 
                 return -ENOENT;
         }
         _cleanup_free_ char *name = column_text(st, 0), *group = column_text(st, 1);
-        _cleanup_stmt_ sqlite3_stmt *deps = prepare(db, "SELECT name, depends FROM resources WHERE group_id = ? AND id != ?",
-                                                    "ss", group, id);
-        while (deps && sqlite3_step(deps) == SQLITE_ROW)
-                if (mentions((const char *) sqlite3_column_text(deps, 1), name)) {
+        _cleanup_(group_deps_done) GroupDeps g = {};
+        int k = group_deps_load(db, group, &g, err, errlen);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < g.n; i++)
+                if (strcmp(g.id[i], id) != 0 && depexpr_references(g.expr[i], name)) {
                         snprintf(err, errlen,
                                  "resource %s depends on %s; remove the dependency first (wolfpack resource undepend %s --on %s)",
-                                 sqlite3_column_text(deps, 0), name, sqlite3_column_text(deps, 0), name);
+                                 g.name[i], name, g.name[i], name);
                         return -EBUSY;
                 }
         return run(db, prepare(db, "DELETE FROM resources WHERE id = ?", "s", id), err, errlen, "deleting a resource");
 }
 
-static int spread_desire(Db *db, const char *id, const char *state, char *err, size_t errlen) {
+/* The wish for resource id, spread through its group's dependencies as
+ * depgraph.h defines them, over the desired states: online brings what id
+ * needs, one member per OR-group (one wanted online already, else the
+ * lowest online wave, the first written among equals); offline takes down
+ * what would no longer be satisfied, so a dependent that still has another
+ * OR-member wanted online stays up. Resources in failed (left Failed, as
+ * the sender saw them) count for nothing. Desired states and the message
+ * only, never runtime state: every node applies this alike. */
+static int spread_desire(Db *db, const char *id, const char *state, const json_t *failed, char *err, size_t errlen) {
         bool online = strcmp(state, "online") == 0;
-        for (bool changed = true; changed;) {
-                changed = false;
-                /* Pairs (x, y) in the group where y depends on x. */
-                _cleanup_stmt_ sqlite3_stmt *st = prepare(
-                        db,
-                        "SELECT x.id, x.name, x.desired, y.id, y.depends, y.desired FROM resources x JOIN resources y"
-                        " ON x.group_id = y.group_id AND x.id != y.id"
-                        " WHERE x.group_id = (SELECT group_id FROM resources WHERE id = ?)",
-                        "s", id);
-                while (st && sqlite3_step(st) == SQLITE_ROW) {
-                        const char *xid = (const char *) sqlite3_column_text(st, 0),
-                                   *xname = (const char *) sqlite3_column_text(st, 1),
-                                   *xdesired = (const char *) sqlite3_column_text(st, 2),
-                                   *yid = (const char *) sqlite3_column_text(st, 3),
-                                   *ydepends = (const char *) sqlite3_column_text(st, 4),
-                                   *ydesired = (const char *) sqlite3_column_text(st, 5);
-                        if (!mentions(ydepends, xname))
-                                continue;
-                        /* online: y wants online → x too; offline: x offline → y too. */
-                        const char *target = online ? xid : yid;
-                        bool need = online ? strcmp(ydesired, "online") == 0 && strcmp(xdesired, "online") != 0
-                                           : strcmp(xdesired, "offline") == 0 && strcmp(ydesired, "offline") != 0;
-                        if (!need)
-                                continue;
-                        int k = run(db, prepare(db, "UPDATE resources SET desired = ? WHERE id = ?", "ss", state, target),
-                                    err, errlen, "changing a resource's desired state");
-                        if (k < 0)
-                                return k;
-                        changed = true;
-                        break;
-                }
-        }
-        return 0;
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT group_id FROM resources WHERE id = ?", "s", id);
+        if (!st || sqlite3_step(st) != SQLITE_ROW)
+                return sql_error(db, SQLITE_ERROR, err, errlen, "reading a resource's group");
+        _cleanup_(group_deps_done) GroupDeps g = {};
+        int k = group_deps_load(db, (const char *) sqlite3_column_text(st, 0), &g, err, errlen);
+        if (k < 0)
+                return k;
+        size_t x = group_deps_index(&g, id);
+        _cleanup_free_ size_t *l = NULL;
+        size_t n = 0;
+        k = x == SIZE_MAX ? -ENOENT : group_deps_without(&g, failed, id);
+        if (k >= 0)
+                k = online ? depgraph_prerequisites(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen)
+                           : depgraph_dependents(g.r, g.n, x, desired_online, &g, &l, &n, err, errlen);
+        for (size_t i = 0; k >= 0 && i < n; i++)
+                if (g.online[l[i]] != online)
+                        k = run(db, prepare(db, "UPDATE resources SET desired = ? WHERE id = ?", "ss", state, g.id[l[i]]),
+                                err, errlen, "changing a resource's desired state");
+        return k;
 }
 
 static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
@@ -403,7 +528,7 @@ static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, 
          * what depends on it offline first: spread the wish through the
          * group's dependencies until nothing changes. */
         if (k >= 0)
-                k = spread_desire(db, id, state, err, errlen);
+                k = spread_desire(db, id, state, json_object_get(m, "failed"), err, errlen);
         /* A resource brought online needs its group online. */
         if (k >= 0 && strcmp(state, "online") == 0)
                 k = run(db,
@@ -414,13 +539,35 @@ static int apply_resource_desire(Db *db, const json_t *m, int64_t t, char *err, 
         return k;
 }
 
+/* The text to store for expression e of a resource in group g: every name
+ * spelled as the resource it names. NULL on failure (no memory). */
+static char *canonical_depends(const GroupDeps *g, const DepExpr *e) {
+        _cleanup_depexpr_ DepExpr *c = NULL;
+        char *text = NULL;
+        if (depexpr_respell(e, g->name, &c) < 0 || depexpr_format(c, &text) < 0)
+                return NULL;
+        return text;
+}
+
 static int apply_resource_depend(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
         const char *id = str(m, "id"), *expr = str(m, "expr");
-        if (!id || !expr || !exists(db, "SELECT 1 FROM resources WHERE id = ?", id)) {
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT group_id FROM resources WHERE id = ?", "s", id ?: "");
+        if (!id || !expr || !st || sqlite3_step(st) != SQLITE_ROW) {
                 snprintf(err, errlen, "no resource %s", id ? id : "(none)");
                 return -ENOENT;
         }
-        return run(db, prepare(db, "UPDATE resources SET depends = ? WHERE id = ?", "ss", expr, id), err, errlen,
+        _cleanup_depexpr_ DepExpr *e = NULL;
+        int k = depexpr_parse(expr, &e, err, errlen);
+        if (k < 0)
+                return k;
+        _cleanup_(group_deps_done) GroupDeps g = {};
+        k = group_deps_load(db, (const char *) sqlite3_column_text(st, 0), &g, err, errlen);
+        if (k < 0)
+                return k;
+        _cleanup_free_ char *text = canonical_depends(&g, e);
+        if (!text)
+                return -ENOMEM;
+        return run(db, prepare(db, "UPDATE resources SET depends = ? WHERE id = ?", "ss", text, id), err, errlen,
                    "changing dependencies");
 }
 
@@ -435,11 +582,21 @@ static int apply_failure_record(Db *db, const json_t *m, int64_t t, char *err, s
                     prepare(db, "INSERT INTO failures(object, kind, node, time_ms) VALUES(?, ?, ?, ?)", "ssii", object,
                             kind, (int64_t) json_integer_value(node), t),
                     err, errlen, "recording a failure");
-        /* History older than a day is never consulted (periods are
-         * bounded by that): keep the table small. */
+        /* Bounded by the message's own time and the order of the stream
+         * (never the local clock), so every node keeps the same rows:
+         * history older than the longest period is never consulted, and
+         * past the highest threshold the oldest rows of an object no
+         * longer change a decision. */
         if (k >= 0)
-                k = run(db, prepare(db, "DELETE FROM failures WHERE time_ms < ?", "i", t - 24 * 3600 * 1000LL), err,
+                k = run(db, prepare(db, "DELETE FROM failures WHERE time_ms < ?", "i", t - DB_FAILURE_HISTORY_MS), err,
                         errlen, "trimming failure history");
+        if (k >= 0)
+                k = run(db,
+                        prepare(db,
+                                "DELETE FROM failures WHERE object = ?1 AND kind = ?2 AND seq <= (SELECT seq FROM failures"
+                                " WHERE object = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
+                                "ssi", object, kind, (int64_t) DB_FAILURES_PER_OBJECT),
+                        err, errlen, "trimming failure history");
         return k;
 }
 
@@ -461,6 +618,84 @@ static int apply_node_set(Db *db, const json_t *m, int64_t t, char *err, size_t 
         if (k >= 0 && json_is_boolean(paused))
                 k = run(db, prepare(db, "UPDATE nodes SET paused = ? WHERE id = ?", "ii", (int64_t) json_is_true(paused), nid),
                         err, errlen, "pausing a node");
+        return k;
+}
+
+/* ---- migration 2: one spelling per name ---- */
+
+/* A props text with one member per property ignoring case: of several
+ * spellings the value applied last wins, as it did when the values were
+ * loaded in stored (sorted) order; spelled as table has it when known. */
+static char *props_one_spelling(const unsigned char *text, const wp_prop *table) {
+        json_t *cur = json_loads(text ? (const char *) text : "{}", 0, NULL);
+        json_t *out = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach(cur, key, v) {
+                const wp_prop *p = table ? props_find(table, key) : NULL;
+                db_props_put(out, p ? p->name : key, v);
+        }
+        char *s = dump(out);
+        json_decref(cur);
+        json_decref(out);
+        return s;
+}
+
+static int respell_props(Db *db, const char *table, const char *column, const wp_prop *props, char *err,
+                         size_t errlen) {
+        char sql[160];
+        snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s", column, table);
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, NULL);
+        snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE id = ?", table, column);
+        int k = st ? 0 : sql_error(db, SQLITE_ERROR, err, errlen, "reading properties");
+        while (k >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                _cleanup_free_ char *text = props_one_spelling(sqlite3_column_text(st, 1), props);
+                k = text ? 0 : -ENOMEM;
+                if (k >= 0 && strcmp(text, (const char *) sqlite3_column_text(st, 1)) != 0)
+                        k = run(db, prepare(db, sql, "ss", text, sqlite3_column_text(st, 0)), err, errlen,
+                                "respelling properties");
+        }
+        return k;
+}
+
+/* Dependencies spelled as the resources they name, and names of resources
+ * that no longer exist (deleted while a differently spelled dependency hid
+ * them) dropped; property names one per property, common ones spelled as
+ * their tables. Private names keep their spelling here, the type's table
+ * being in the monitors: the next change of the property respells it. */
+static int canonical_names(Db *db, char *err, size_t errlen) {
+        _cleanup_stmt_ sqlite3_stmt *groups = prepare(db, "SELECT id FROM groups", NULL);
+        int k = groups ? 0 : sql_error(db, SQLITE_ERROR, err, errlen, "reading groups");
+        while (k >= 0 && sqlite3_step(groups) == SQLITE_ROW) {
+                _cleanup_(group_deps_done) GroupDeps g = {};
+                k = group_deps_load(db, (const char *) sqlite3_column_text(groups, 0), &g, err, errlen);
+                for (size_t i = 0; k >= 0 && i < g.n; i++) {
+                        _cleanup_strv_free_ char **names = NULL, **gone = NULL;
+                        k = depexpr_names(g.expr[i], &names);
+                        for (char **nm = names; k >= 0 && nm && *nm; nm++)
+                                if (!group_deps_has(&g, *nm)) {
+                                        char *c = strdup(*nm);
+                                        k = c ? strv_push(&gone, c) : -ENOMEM;
+                                        if (k < 0)
+                                                free(c);
+                                }
+                        _cleanup_depexpr_ DepExpr *kept = NULL;
+                        if (k >= 0)
+                                k = depexpr_remove(g.expr[i], gone, &kept);
+                        _cleanup_free_ char *text = k >= 0 ? canonical_depends(&g, kept) : NULL;
+                        if (k >= 0 && !text)
+                                k = -ENOMEM;
+                        if (k >= 0 && strcmp(text, g.depends[i]) != 0)
+                                k = run(db, prepare(db, "UPDATE resources SET depends = ? WHERE id = ?", "ss", text, g.id[i]),
+                                        err, errlen, "respelling dependencies");
+                }
+        }
+        if (k >= 0)
+                k = respell_props(db, "resources", "private", NULL, err, errlen);
+        if (k >= 0)
+                k = respell_props(db, "resources", "common", resource_common_props, err, errlen);
+        if (k >= 0)
+                k = respell_props(db, "groups", "props", group_common_props, err, errlen);
         return k;
 }
 
@@ -531,7 +766,10 @@ static unsigned distance(const char *a, const char *b) {
 int db_find(Db *db, const char *kind, const char *id_or_name, char **ret_id, char *err, size_t errlen) {
         const char *table = strcmp(kind, "group") == 0 ? "groups" : "resources";
         char sql[128];
-        snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = ?1 OR name = ?1", table);
+        /* Names match ignoring case; the exact spelling first (a database
+         * from before groups were unique ignoring case may hold two). */
+        snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = ?1 OR name = ?1 COLLATE NOCASE ORDER BY name = ?1 DESC",
+                 table);
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, "s", id_or_name);
         if (st && sqlite3_step(st) == SQLITE_ROW) {
                 *ret_id = column_text(st, 0);

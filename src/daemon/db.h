@@ -16,10 +16,23 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
+
+/* The failure history each failure.record trims, so that its size is
+ * bounded whatever the failure rate: rows older than the longest
+ * RestartPeriod or FailoverPeriod (30 days) before the message's time, and
+ * of one object and kind all but the newest DB_FAILURES_PER_OBJECT (more
+ * than the highest RestartThreshold or FailoverThreshold, 1000). */
+#define DB_FAILURE_HISTORY_MS (30 * 24 * 3600 * 1000LL)
+#define DB_FAILURES_PER_OBJECT 1024
 
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
+
+/* Set key in a set of properties to v (NULL or a JSON null: remove it),
+ * replacing any other spelling of it: property names are matched ignoring
+ * case, so a set holds one member per property. */
+void db_props_put(json_t *props, const char *key, json_t *v);
 
 /* Apply one message (docs/cluster-service.md). 0, or a negative errno with
  * err for a person; on error nothing changed. -ENOENT no such object,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decide.h"
 #include "macro.h"
@@ -77,6 +78,39 @@ const char *decide_common_name(const char *name) {
 bool decide_common_live(const char *name) {
         const wp_prop *p = props_find(resource_common_props, name);
         return p && (p->flags & WP_PROP_LIVE);
+}
+
+const char *decide_group_common_name(const char *name) {
+        const wp_prop *p = props_find(group_common_props, name);
+        return p ? p->name : NULL;
+}
+
+static bool name_char(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+               c == '-';
+}
+
+void decide_respell_owners(json_t *props, const json_t *nodes) {
+        static const char *const lists[] = { "PreferredOwners", "PossibleOwners" };
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+                const char *text = json_string_value(json_object_get(props, lists[l]));
+                _cleanup_free_ char *c = text ? strdup(text) : NULL;
+                for (char *p = c; p && *p;) {
+                        size_t n = 0;
+                        while (name_char(p[n]))
+                                n++;
+                        size_t i;
+                        json_t *node;
+                        json_array_foreach(nodes, i, node) {
+                                const char *name = json_string_value(json_object_get(node, "name"));
+                                if (n > 0 && name && strlen(name) == n && strncasecmp(name, p, n) == 0)
+                                        memcpy(p, name, n);
+                        }
+                        p += n ? n : 1;
+                }
+                if (c)
+                        json_object_set_new(props, lists[l], json_string(c));
+        }
 }
 
 /* ---- dependencies ---- */

@@ -19,6 +19,12 @@ const char *decide_common_name(const char *name);
 /* Whether a change of that resource common property takes effect while the
  * resource is online (else at its next online). */
 bool decide_common_live(const char *name);
+/* The same for a group common property; NULL when name is not one. */
+const char *decide_group_common_name(const char *name);
+/* The node names in the owner lists of props (PreferredOwners,
+ * PossibleOwners, spelled so) as the nodes (db_nodes) spell them, where
+ * such a node is known: the same letters, so the text keeps its form. */
+void decide_respell_owners(json_t *props, const json_t *nodes);
 
 /* The group's dependency graph still holds when resource `name` depends on
  * next: every name in the group, no cycle. -ENOENT, -ELOOP with err. */

@@ -7,11 +7,14 @@
  *   group wanted online, no owner      placement (policy/placement.c) → owner
  *   resource wanted, its dependencies  online (opened in a monitor first,
  *   online, not yet online             probed, then online)
- *   resource not wanted, no dependent  offline (dependents go first)
- *   still running
+ *   resource not wanted, no dependent  offline (dependents go first; one
+ *   still running that needs it        with another OR-member Online does
+ *                                      not need it)
  *   resource Failed unexpectedly       the restart policy (policy/policy.c):
  *                                      restart after RestartDelay, leave it
- *                                      Failed, or fail the group over
+ *                                      Failed (another member of an
+ *                                      OR-group stands in), or fail the
+ *                                      group over
  *   group failed over, nowhere to go   Failed; tried again after
  *                                      RetryPeriodOnFailure
  *
@@ -177,15 +180,26 @@ static void open_resource(Daemon *d, RtResource *r, json_t *res) {
 typedef struct NameLookup {
         Daemon *d;
         json_t *resources;
+        unsigned depth;
+        unsigned visits;  /* walks through the dependencies: bounded, diamonds revisit */
 } NameLookup;
 
-static RtResource *by_name(NameLookup *l, const char *name) {
+/* Enough for any real group; a walk past it gives up (says nothing is
+ * held, or releases no more) rather than take the loop for long. */
+#define NAME_LOOKUP_MAX_VISITS 4096u
+
+static json_t *by_name_json(NameLookup *l, const char *name) {
         size_t i;
         json_t *o;
         json_array_foreach(l->resources, i, o)
                 if (strcasecmp(jstr(o, "name"), name) == 0)
-                        return hashmap_get(l->d->resources, jstr(o, "id"));
+                        return o;
         return NULL;
+}
+
+static RtResource *by_name(NameLookup *l, const char *name) {
+        json_t *o = by_name_json(l, name);
+        return o ? hashmap_get(l->d->resources, jstr(o, "id")) : NULL;
 }
 
 static bool name_online(const char *name, void *userdata) {
@@ -197,22 +211,106 @@ static bool deps_online(Daemon *d, json_t *res, json_t *group_resources) {
         _cleanup_depexpr_ DepExpr *e = NULL;
         if (depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
                 return false;
-        NameLookup l = { d, group_resources };
+        NameLookup l = { d, group_resources, 0, 0 };
         return depexpr_eval(e, name_online, &l);
 }
 
-/* Does any resource of the group that depends on res still run? */
+static const json_t *held_prerequisite(NameLookup *l, const json_t *res);
+
+/* Could the resource named come online, as far as the restart policy goes? */
+static bool name_viable(const char *name, void *userdata) {
+        NameLookup *l = userdata;
+        json_t *o = by_name_json(l, name);
+        RtResource *r = o ? hashmap_get(l->d->resources, jstr(o, "id")) : NULL;
+        if (!o || (r && is(r->state, "Online")))
+                return true;
+        if (r && r->held_failed)
+                return false;
+        return held_prerequisite(l, o) == NULL;
+}
+
+/* The resource the policy left Failed that res needs (through its
+ * dependencies, however deep), or NULL. */
+static const json_t *held_prerequisite(NameLookup *l, const json_t *res) {
+        _cleanup_depexpr_ DepExpr *e = NULL;
+        if (l->depth > 64 || ++l->visits > NAME_LOOKUP_MAX_VISITS || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0)
+                return NULL;
+        l->depth++;
+        const json_t *found = NULL;
+        if (!depexpr_eval(e, name_viable, l)) {
+                char **names = NULL;
+                if (depexpr_names(e, &names) >= 0)
+                        for (char **n = names; n && *n && !found; n++) {
+                                json_t *o = by_name_json(l, *n);
+                                RtResource *r = o ? hashmap_get(l->d->resources, jstr(o, "id")) : NULL;
+                                if (r && r->held_failed)
+                                        found = o;
+                                else if (o && !(r && is(r->state, "Online")))
+                                        found = held_prerequisite(l, o);
+                        }
+                for (char **n = names; n && *n; n++)
+                        free(*n);
+                free(names);
+        }
+        l->depth--;
+        return found;
+}
+
+char *fm_blocked(Daemon *d, const json_t *res) {
+        const char *gid = jstr(res, "group_id");
+        RtGroup *g = gid ? hashmap_get(d->groups, gid) : NULL;
+        char *s = NULL;
+        if (g && g->failed)
+                return asprintf(&s, "group %s is Failed: %s", jstr(res, "group"), g->reason ? g->reason : "no reason known") < 0
+                               ? NULL
+                               : s;
+        RtResource *r = hashmap_get(d->resources, jstr(res, "id"));
+        if (!is(jstr(res, "desired"), "online") || (r && is(r->state, "Online")) || !jstr(res, "depends") ||
+            !*jstr(res, "depends"))
+                return NULL;
+        json_t *group = db_resources(d->db, gid);
+        NameLookup l = { d, group, 0, 0 };
+        const json_t *held = held_prerequisite(&l, res);
+        if (held) {
+                RtResource *h = hashmap_get(d->resources, jstr(held, "id"));
+                const char *name = jstr(held, "name");
+                if (asprintf(&s, "it needs %s, which is Failed (%s) and left so by its restart policy; run `wolfpack resource online %s` to try it again",
+                             name, h && h->reason ? h->reason : "no reason known", name) < 0)
+                        s = NULL;
+        }
+        json_decref(group);
+        return s;
+}
+
+/* Online and staying so: not on its way down. */
+static bool staying_online(const RtResource *r) {
+        return r && is(r->state, "Online") && !(r->in_flight && r->stopping);
+}
+
+typedef struct Without {
+        NameLookup l;
+        const char *name;
+} Without;
+
+static bool online_without(const char *name, void *userdata) {
+        Without *w = userdata;
+        return strcasecmp(name, w->name) != 0 && staying_online(by_name(&w->l, name));
+}
+
+/* Does a resource of the group still run that needs res? One whose
+ * OR-group has another member online does not: it stays up (depgraph.h). */
 static bool dependents_running(Daemon *d, json_t *res, json_t *group_resources) {
+        Without w = { { d, group_resources, 0, 0 }, jstr(res, "name") };
         size_t i;
         json_t *o;
         json_array_foreach(group_resources, i, o) {
                 _cleanup_depexpr_ DepExpr *e = NULL;
                 if (o == res || depexpr_parse(jstr(o, "depends"), &e, NULL, 0) < 0)
                         continue;
-                if (!depexpr_references(e, jstr(res, "name")))
+                if (!depexpr_references(e, w.name))
                         continue;
                 RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
-                if (r && (running(r->state) || r->in_flight))
+                if (r && (running(r->state) || r->in_flight) && !depexpr_eval(e, online_without, &w))
                         return true;
         }
         return false;
@@ -294,14 +392,64 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         /* A failover needs another node; this engine has only this one, so
          * the group stays Failed until RetryPeriodOnFailure has passed. */
         rg->owner = 0;
-        rg->failed = true;
         uint64_t at = k >= 0 && dec.retry_at_ms ? dec.retry_at_ms : (uint64_t) now + retry;
+        char when[64] = "";
+        time_t at_s = (time_t) (at / 1000);
+        struct tm tm;
+        if (retry > 0 && gmtime_r(&at_s, &tm))
+                strftime(when, sizeof(when), ", at %H:%M:%S UTC", &tm);
+        _cleanup_free_ char *reason = NULL;
+        if (asprintf(&reason, "%s; %s%s; run `wolfpack group online %s` to try %s", why,
+                     k >= 0 ? dec.reason : "no decision", when, jstr(g, "name"), retry > 0 ? "now" : "again") < 0)
+                reason = NULL;
+        rt_group_fail(d, rg, reason ? reason : why, false);
         rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
         if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
                                        (at > (uint64_t) now ? at - (uint64_t) now : 0) * 1000, 1000 * 1000, on_retry_timer,
                                        d) >= 0)
                 sd_event_source_set_description(rg->retry_timer, group_id);
         json_decref(g);
+        json_decref(res);
+}
+
+json_t *fm_desire_message(Daemon *d, const char *id, const char *state) {
+        json_t *res = db_resource(d->db, id);
+        json_t *all = res ? db_resources(d->db, jstr(res, "group_id")) : NULL, *failed = json_array();
+        size_t i;
+        json_t *o;
+        json_array_foreach(all, i, o) {
+                RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                if (r && r->held_failed)
+                        json_array_append_new(failed, json_string(r->id));
+        }
+        json_decref(all);
+        json_decref(res);
+        return json_pack("{s:s, s:s, s:s, s:o}", "type", "resource.desire", "id", id, "state", state, "failed", failed);
+}
+
+/* failed is left Failed and no longer satisfies an OR-group: each
+ * dependent wanted online that references it is wished online again, and
+ * with failed out of the way the wish brings another member of the group
+ * (the one online would have picked). The dependent keeps running. */
+static void stand_in(Daemon *d, json_t *failed) {
+        json_t *res = db_resources(d->db, jstr(failed, "group_id"));
+        size_t i;
+        json_t *o;
+        json_array_foreach(res, i, o) {
+                _cleanup_depexpr_ DepExpr *e = NULL;
+                if (!is(jstr(o, "desired"), "online") || depexpr_parse(jstr(o, "depends"), &e, NULL, 0) < 0 ||
+                    !depexpr_references(e, jstr(failed, "name")))
+                        continue;
+                json_t *msg = fm_desire_message(d, jstr(o, "id"), "online");
+                /* Policy's own wish, not an administrator's online: what the
+                 * policy left Failed stays so (fm_applied). */
+                if (msg)
+                        json_object_set_new(msg, "stand_in", json_true());
+                if (msg && command_send(d, msg, NULL, NULL) >= 0)
+                        clusterlog_printf(d->log, "notice", "DEPENDENCY_STAND_IN", jstr(o, "id"), jstr(o, "name"),
+                                          "%s is left Failed: another resource it may depend on instead comes online",
+                                          jstr(failed, "name"));
+        }
         json_decref(res);
 }
 
@@ -316,7 +464,8 @@ static void resource_failed(Daemon *d, RtResource *r) {
                 return;
         }
         int64_t now = now_ms();
-        json_t *history = db_failures(d->db, r->id, now - (int64_t) (rc.restart_period / 1000));
+        /* All of it: the back-off replays restarts older than RestartPeriod. */
+        json_t *history = db_failures(d->db, r->id, 0);
         PolicyEvent *ev = NULL;
         size_t n = decide_events(history, "restart", &ev);
         json_decref(history);
@@ -340,6 +489,7 @@ static void resource_failed(Daemon *d, RtResource *r) {
         case RESOURCE_LEAVE_FAILED:
                 r->held_failed = true;
                 clusterlog_printf(d->log, "warning", "RESOURCE_LEFT_FAILED", r->id, jstr(res, "name"), "%s", dec.reason);
+                stand_in(d, res);
                 break;
         case RESOURCE_FAIL_GROUP:
                 fail_group(d, jstr(res, "group_id"), dec.reason);
@@ -365,8 +515,7 @@ static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         sd_event_source_get_description(s, &id);
         RtGroup *g = id ? hashmap_get(d->groups, id) : NULL;
         if (g && g->retry_timer == s) {
-                g->failed = false;
-                g->retry_timer = sd_event_source_disable_unref(g->retry_timer);
+                rt_group_clear(d, g);
                 /* Resources the policy held get another chance too. */
                 json_t *res = db_resources(d->db, g->id);
                 size_t i;
@@ -419,7 +568,14 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                 uint32_t node = place(d, g, res, why, sizeof(why));
                 if (node == 0) {
                         clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
-                        rg->failed = true;
+                        _cleanup_free_ char *reason = NULL;
+                        if (asprintf(&reason,
+                                     "%s; it is placed again by itself when a node can take it: a node resumed "
+                                     "(`wolfpack node resume NODE`) or PossibleOwners changed (`wolfpack resource set "
+                                     "RESOURCE PossibleOwners=NODE,...`)",
+                                     why) < 0)
+                                reason = NULL;
+                        rt_group_fail(d, rg, reason ? reason : why, true);
                         json_decref(res);
                         return;
                 }
@@ -427,7 +583,10 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                 clusterlog_printf(d->log, "info", "GROUP_PLACED", gid, jstr(g, "name"), "placed on %s",
                                   node_name(d, node));
         }
-        if (rg->owner != d->cfg.node_id) {
+        /* A group nobody owns that is not wanted (taken offline, or
+         * Failed) may still hold Failed resources open here: those are
+         * settled below, and nothing is started. */
+        if (rg->owner != d->cfg.node_id && !(rg->owner == 0 && !want)) {
                 json_decref(res);
                 return;
         }
@@ -553,18 +712,15 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         RtResource *r = rt_resource(d, id);
         if (!r)
                 return;
-        if (readonly) {
-                json_decref(r->readonly);
-                r->readonly = json_incref(readonly);
-        }
+        if (readonly)
+                readonly_set(r, readonly);
         if (running(state))
                 r->owner = d->cfg.node_id;
         else {
                 if (is(state, "Offline"))
                         r->owner = 0;
                 /* No process: no ProcessId. */
-                json_decref(r->readonly);
-                r->readonly = NULL;
+                readonly_set(r, NULL);
         }
         if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
                 r->fail_requested = false;
@@ -578,14 +734,50 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         fm_kick(d);
 }
 
+/* An administrator's online of a resource tries it now, as WSFC does: its
+ * group is no longer Failed, and neither it nor what it needs (however
+ * deep) is held Failed by the restart policy. */
+static void release_for_online(Daemon *d, NameLookup *l, const json_t *res) {
+        RtResource *r = hashmap_get(d->resources, jstr(res, "id"));
+        if (r)
+                r->held_failed = false;
+        _cleanup_depexpr_ DepExpr *e = NULL;
+        char **names = NULL;
+        if (l->depth > 64 || ++l->visits > NAME_LOOKUP_MAX_VISITS || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0 ||
+            depexpr_names(e, &names) < 0)
+                return;
+        l->depth++;
+        for (char **n = names; *n; n++) {
+                json_t *o = by_name_json(l, *n);
+                if (o)
+                        release_for_online(d, l, o);
+                free(*n);
+        }
+        free(names);
+        l->depth--;
+}
+
+/* Placement failed for want of a node: a change of the nodes or of the
+ * properties placement reads may have made room. */
+static void retry_placement(Daemon *d) {
+        size_t it = 0;
+        RtGroup *g;
+        while ((g = hashmap_next(d->groups, &it, NULL)))
+                if (g->failed && g->no_node)
+                        rt_group_clear(d, g);
+}
+
 void fm_applied(Daemon *d, const json_t *msg) {
         const char *type = jstr(msg, "type"), *id = jstr(msg, "id");
-        if (is(type, "group.desire") && is(jstr(msg, "state"), "online")) {
-                /* An administrator's online clears what policy held. */
+        if (is(type, "group.desire")) {
+                /* An administrator's online clears what policy held; an
+                 * offline ends the Failed state (the group is then Offline). */
                 RtGroup *g = rt_group(d, id);
-                if (g) {
-                        g->failed = false;
-                        g->retry_timer = sd_event_source_disable_unref(g->retry_timer);
+                if (g)
+                        rt_group_clear(d, g);
+                if (!is(jstr(msg, "state"), "online")) {
+                        fm_kick(d);
+                        return;
                 }
                 json_t *res = db_resources(d->db, id);
                 size_t i;
@@ -596,10 +788,18 @@ void fm_applied(Daemon *d, const json_t *msg) {
                                 r->held_failed = false;
                 }
                 json_decref(res);
-        } else if (is(type, "resource.desire") && is(jstr(msg, "state"), "online")) {
-                RtResource *r = hashmap_get(d->resources, id);
-                if (r)
-                        r->held_failed = false;
+        } else if (is(type, "resource.desire") && is(jstr(msg, "state"), "online") &&
+                   !json_is_true(json_object_get(msg, "stand_in"))) {
+                json_t *res = db_resource(d->db, id);
+                json_t *group = res ? db_resources(d->db, jstr(res, "group_id")) : NULL;
+                RtGroup *g = res ? hashmap_get(d->groups, jstr(res, "group_id")) : NULL;
+                if (g)
+                        rt_group_clear(d, g);
+                NameLookup l = { d, group, 0, 0 };
+                if (res)
+                        release_for_online(d, &l, res);
+                json_decref(group);
+                json_decref(res);
         } else if (is(type, "resource.delete")) {
                 RtResource *r = hashmap_get(d->resources, id);
                 if (r && r->opened)
@@ -607,7 +807,9 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 rt_forget_resource(d, id);
         } else if (is(type, "group.delete"))
                 rt_forget_group(d, id);
-        else if (is(type, "resource.set")) {
+        if (is(type, "node.set") || is(type, "group.set") || is(type, "resource.set"))
+                retry_placement(d);
+        if (is(type, "resource.set")) {
                 /* New values reach an open resource through its monitor:
                  * private ones and the monitor's timing at once (live or at
                  * the next online, as its type says), DeadlockTimeout (ours)

@@ -64,6 +64,7 @@ void rt_forget_group(Daemon *d, const char *id) {
         if (!g)
                 return;
         sd_event_source_disable_unref(g->retry_timer);
+        free(g->reason);
         free(g->id);
         free(g);
 }
@@ -112,6 +113,40 @@ void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reaso
         json_decref(db);
         if (ev)
                 events_emit(d, ev);
+}
+
+static void group_event(Daemon *d, RtGroup *g) {
+        json_t *db = db_group(d->db, g->id);
+        json_t *res = db_resources(d->db, g->id);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:O?, s:s, s:s?}", "type", "state", "kind", "group", "id", g->id, "name",
+                               json_object_get(db, "name"), "state", rt_group_state(d, g->id, res), "reason",
+                               g->failed ? g->reason : NULL);
+        json_decref(res);
+        json_decref(db);
+        if (ev)
+                events_emit(d, ev);
+}
+
+void rt_group_fail(Daemon *d, RtGroup *g, const char *reason, bool no_node) {
+        char *why = reason ? strdup(reason) : NULL;
+        bool same = g->failed && g->no_node == no_node && g->reason && why && strcmp(g->reason, why) == 0;
+        free(g->reason);
+        g->reason = why;
+        g->failed = true;
+        g->no_node = no_node;
+        if (!same)
+                group_event(d, g);
+}
+
+void rt_group_clear(Daemon *d, RtGroup *g) {
+        g->retry_timer = sd_event_source_disable_unref(g->retry_timer);
+        if (!g->failed)
+                return;
+        g->failed = false;
+        g->no_node = false;
+        free(g->reason);
+        g->reason = NULL;
+        group_event(d, g);
 }
 
 const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources) {
@@ -169,8 +204,13 @@ json_t *rt_resource_json(Daemon *d, json_t *o) {
                 restarts += strcmp(json_string_value(json_object_get(e, "kind")), "restart") == 0;
         json_decref(f);
         json_object_set_new(o, "restart_count", json_integer((json_int_t) restarts));
-        if (r && r->readonly)
+        char *blocked = fm_blocked(d, o);
+        json_object_set_new(o, "blocked", blocked ? json_string(blocked) : json_null());
+        free(blocked);
+        if (r && r->readonly) {
                 json_object_update(json_object_get(o, "properties"), r->readonly);
+                readonly_annotate(r, o);
+        }
         return o;
 }
 
@@ -183,6 +223,7 @@ json_t *rt_group_json(Daemon *d, json_t *o) {
         json_object_set_new(o, "state", json_string(rt_group_state(d, id, res)));
         const char *owner = g ? node_name(d, g->owner) : NULL;
         json_object_set_new(o, "owner", owner ? json_string(owner) : json_null());
+        json_object_set_new(o, "state_reason", g && g->failed && g->reason ? json_string(g->reason) : json_null());
         json_decref(res);
         return o;
 }

@@ -20,10 +20,12 @@ static void usage(FILE *f) {
               "  --config FILE        configuration file (default /etc/wolfpack/wolfpackd.conf)\n"
               "  --state-dir DIR      cluster database and node state (default " WOLFPACK_STATE_DIR ",\n"
               "                       or $WOLFPACK_STATE_DIR)\n"
-              "  --socket PATH        the API's unix socket (default " WOLFPACK_RUNTIME_DIR "/wolfpack.sock,\n"
+              "  --socket PATH        the API's unix socket (default <runtime-dir>/wolfpack.sock,\n"
               "                       or $WOLFPACK_SOCKET)\n"
-              "  --runtime-dir DIR    monitor sockets (default " WOLFPACK_RUNTIME_DIR ")\n"
-              "  --log-dir DIR        the cluster log (default /var/log/wolfpack)\n"
+              "  --runtime-dir DIR    monitor sockets (default " WOLFPACK_RUNTIME_DIR " for the default\n"
+              "                       state directory, else <state-dir>/run)\n"
+              "  --log-dir DIR        the cluster log (default " WOLFPACK_LOG_DIR " for the default\n"
+              "                       state directory, else <state-dir>/log)\n"
               "  --node-name NAME     this node's name (default: the host name)\n"
               "  --lease-timeout D    monitors terminate everything when not renewed for D (default 0: off)\n"
               "  --foreground         do not detach\n"
@@ -93,10 +95,18 @@ int main(int argc, char **argv) {
         optind = 0;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                        if (keys[i].opt == c && config_set(&cfg, keys[i].key, optarg, "--" , err, sizeof(err)) < 0) {
-                                fprintf(stderr, "wolfpackd: %s\n", err);
-                                return 2;
+                        if (keys[i].opt == c) {
+                                char where[64];
+                                snprintf(where, sizeof(where), "--%s", keys[i].key);
+                                if (config_set(&cfg, keys[i].key, optarg, where, err, sizeof(err)) < 0) {
+                                        fprintf(stderr, "wolfpackd: %s\n", err);
+                                        return 2;
+                                }
                         }
+        if (config_finish(&cfg) < 0) {
+                fputs("wolfpackd: out of memory\n", stderr);
+                return 1;
+        }
 
         /* Detaching: the parent waits until the service is serving, or
          * prints why it could not start, and exits accordingly. */

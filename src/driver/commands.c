@@ -45,11 +45,9 @@ static int duration_member(const json_t *cmd, const char *key, uint64_t *ret, ch
         if (!v)
                 return -ENOENT;
         if (json_is_string(v)) {
-                if (parse_duration(json_string_value(v), &usec) < 0) {
-                        snprintf(err, errlen,
-                                 "\"%s\": \"%s\" is not a duration (examples: \"500ms\", \"10s\", "
-                                 "\"2min\")",
-                                 key, json_string_value(v));
+                int k = parse_duration(json_string_value(v), &usec);
+                if (k < 0) {
+                        snprintf(err, errlen, "\"%s\": \"%s\" %s", key, json_string_value(v), parse_duration_error(k));
                         return -EINVAL;
                 }
         } else if (json_is_number(v) && json_number_value(v) >= 0 &&

@@ -77,7 +77,12 @@ static int set_string(char **field, const char *value) {
 
 static int option_duration(const char *opt, const char *text, uint64_t *ret) {
         wp_usec_t usec;
-        if (parse_duration(text, &usec) < 0 || usec == 0) {
+        int k = parse_duration(text, &usec);
+        if (k == -ERANGE) {
+                fprintf(stderr, "wolfpack-resmon-driver: %s: \"%s\" %s\n", opt, text, parse_duration_error(k));
+                return -EINVAL;
+        }
+        if (k < 0 || usec == 0) {
                 fprintf(stderr,
                         "wolfpack-resmon-driver: %s: \"%s\" is not a positive duration "
                         "(examples: 500ms, 10s, 5min)\n",

@@ -40,9 +40,13 @@ int genapp_env_entry_check(const char *entry, char *err, size_t errlen);
 /* Set KEY=VALUE in *env, replacing an entry with the same key. Takes
  * entry. */
 int genapp_env_put(char ***env, char *entry);
-/* The words given to execve: argv itself, or /bin/sh -c "<words joined by
- * spaces>" with use_shell. */
-int genapp_command_argv(char *const *command_line, bool use_shell, char ***ret);
+/* The words given to execve for CommandLine's text: its words, split as a
+ * shell splits them, or with use_shell { "/bin/sh", "-c", text }: the
+ * shell runs the text exactly as written. One exception, for values
+ * written for releases that joined the words by spaces: text that is one
+ * word as a whole and begins with a quote is that word, its quotes taken
+ * off once. -EINVAL with err saying why (empty, unbalanced quotes). */
+int genapp_command_argv(const char *command_line, bool use_shell, char ***ret, char *err, size_t errlen);
 
 /* --- genapp-launch.c: identity, environment, output -------------------- */
 

@@ -20,9 +20,9 @@ const char *const genapp_stop_signal_names[] = { "TERM", "INT", "HUP", "QUIT", "
 const int genapp_stop_signal_values[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2 };
 
 int genapp_check_command_line(const void *member, char *err, size_t errlen) {
-        char *const *argv = *(char *const *const *) member;
+        const char *text = *(const char *const *) member;
 
-        if (strv_length(argv) == 0 || argv[0][0] == '\0') {
+        if (!text || text[strspn(text, " \t\r\n")] == '\0') {
                 snprintf(err, errlen, "empty: give the program to run and its arguments");
                 return -EINVAL;
         }
@@ -61,9 +61,14 @@ static int check_path(const char *name, const char *path, char *err, size_t errl
 int genapp_params_validate(const GenappParams *p, char *err, size_t errlen) {
         int r;
 
-        if (strv_length(p->command_line) == 0 || p->command_line[0][0] == '\0') {
-                snprintf(err, errlen, "CommandLine: empty: give the program to run and its arguments");
-                return -EINVAL;
+        _cleanup_strv_free_ char **argv = NULL;
+        char why[256];
+        r = genapp_command_argv(p->command_line, p->use_shell, &argv, why, sizeof why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                snprintf(err, errlen, "CommandLine: %s", why);
+                return r;
         }
         if ((r = check_path("CurrentDirectory", p->current_directory, err, errlen)) < 0 ||
             (r = check_path("LogFile", p->log_file, err, errlen)) < 0 ||
@@ -109,9 +114,9 @@ int genapp_params_copy(GenappParams *dst, const GenappParams *src) {
         GenappParams c = *src;
 
         /* Nothing of src may be freed if a copy below fails. */
-        c.command_line = c.environment = c.ready_check = NULL;
-        c.current_directory = c.user = c.group = c.log_file = c.pid_file = NULL;
-        if (copy_strv(&c.command_line, src->command_line) < 0 ||
+        c.environment = c.ready_check = NULL;
+        c.command_line = c.current_directory = c.user = c.group = c.log_file = c.pid_file = NULL;
+        if (copy_string(&c.command_line, src->command_line) < 0 ||
             copy_string(&c.current_directory, src->current_directory) < 0 ||
             copy_strv(&c.environment, src->environment) < 0 || copy_string(&c.user, src->user) < 0 ||
             copy_string(&c.group, src->group) < 0 || copy_string(&c.log_file, src->log_file) < 0 ||
@@ -124,7 +129,8 @@ int genapp_params_copy(GenappParams *dst, const GenappParams *src) {
 }
 
 void genapp_params_done(GenappParams *p) {
-        p->command_line = strv_free(p->command_line);
+        free(p->command_line);
+        p->command_line = NULL;
         free(p->current_directory);
         p->current_directory = NULL;
         p->environment = strv_free(p->environment);

@@ -2,7 +2,7 @@
 /*
  * The application core's text work: messages about how a process ended,
  * /proc/PID/stat and pid-file parsing, environment entries, the argv given
- * to execve. Pure functions: no I/O, no host callbacks, never logs.
+ * to execve for CommandLine. Pure functions: no I/O, no host callbacks, never logs.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "genapp-internal.h"
 #include "macro.h"
+#include "shell-split.h"
 #include "strv.h"
 
 const char *genapp_signal_name(int sig) {
@@ -140,30 +141,38 @@ int genapp_env_put(char ***env, char *entry) {
         return 0;
 }
 
-int genapp_command_argv(char *const *command_line, bool use_shell, char ***ret) {
-        _cleanup_strv_free_ char **argv = NULL;
+int genapp_command_argv(const char *command_line, bool use_shell, char ***ret, char *err, size_t errlen) {
+        _cleanup_strv_free_ char **words = NULL;
+        const char *text = command_line ? command_line + strspn(command_line, " \t\r\n") : "";
+        int r;
 
-        if (strv_length(command_line) == 0)
+        if (!text[0]) {
+                snprintf(err, errlen, "empty: give the program to run and its arguments");
                 return -EINVAL;
+        }
+        r = shell_split(text, &words, err, errlen);
+        if (r == -ENOMEM)
+                return r;
         if (!use_shell) {
-                argv = strv_copy(command_line);
-                if (!argv)
-                        return -ENOMEM;
-                *ret = TAKE_PTR(argv);
+                if (r < 0)
+                        return r;
+                if (words[0][0] == '\0') {
+                        snprintf(err, errlen, "the program's name is empty: give the program to run first");
+                        return -EINVAL;
+                }
+                *ret = TAKE_PTR(words);
                 return 0;
         }
 
-        /* The shell gets the administrator's words as one script: joined by
-         * single spaces, so `CommandLine=app > /x` redirects and a script
-         * quoted as one word keeps its inner quotes. */
-        char *script = strv_join(command_line, " ");
-        if (!script)
+        /* The shell checks its own syntax; only the one-quoted-word form
+         * needs the split, and a value that does not split is not it. */
+        const char *script = command_line;
+        if (r == 0 && (text[0] == '\'' || text[0] == '"') && strv_length(words) == 1)
+                script = words[0];
+        char *argv[] = { "/bin/sh", "-c", (char *) script, NULL };
+        char **copy = strv_copy(argv);
+        if (!copy)
                 return -ENOMEM;
-        char *words[] = { "/bin/sh", "-c", script, NULL };
-        argv = strv_copy(words);
-        free(script);
-        if (!argv)
-                return -ENOMEM;
-        *ret = TAKE_PTR(argv);
+        *ret = copy;
         return 0;
 }

@@ -42,6 +42,7 @@
 
 #include "genapp-internal.h"
 #include "macro.h"
+#include "shell-split.h"
 #include "strv.h"
 
 static const char *const state_names[_GENAPP_STATE_MAX] = {
@@ -447,9 +448,10 @@ int genapp_ep_online(wp_instance inst) {
         }
         g->reason[0] = '\0';
 
-        r = genapp_command_argv(g->params.command_line, g->params.use_shell, &argv);
+        char why[256];
+        r = genapp_command_argv(g->params.command_line, g->params.use_shell, &argv, why, sizeof why);
         if (r == -EINVAL)
-                return host->error(g->r, r, "CommandLine: empty: give the program to run and its arguments");
+                return host->error(g->r, r, "CommandLine: %s", why);
         if (r < 0)
                 return r;
         if ((r = genapp_launch_prepare(g)) < 0 || (r = clear_leftovers(g)) < 0 ||
@@ -477,7 +479,8 @@ int genapp_ep_online(wp_instance inst) {
         g->started_usec = now_usec();
         g->state = GENAPP_STARTING;
         {
-                _cleanup_free_ char *cmd = strv_join(argv, " ");
+                /* Quoted, so that the log shows what runs, word for word. */
+                _cleanup_free_ char *cmd = shell_join(argv);
                 host->log(g->r, WP_LOG_NOTICE, "GENAPP_STARTED", "started process %d: %s", (int) g->main_pid,
                           cmd ?: argv[0]);
         }
@@ -570,8 +573,12 @@ int genapp_ep_offline(wp_instance inst) {
                 (void) host->cgroup_kill(g->r);
         } else {
                 r = host->add_timer(g->r, g->params.stop_timeout, on_stop_timeout, g, &g->stop_timer);
-                if (r < 0)
+                if (r < 0) {
+                        host->log(g->r, WP_LOG_WARNING, "GENAPP_STOP_TIMEOUT",
+                                  "cannot wait StopTimeout for the processes to stop: %s; killing them now",
+                                  strerror(-r));
                         (void) host->cgroup_kill(g->r);
+                }
         }
 
         if (host->cgroup_populated(g->r) == 0) {

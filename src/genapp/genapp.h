@@ -23,8 +23,10 @@
 /* The properties every application resource has. Members are filled by the
  * monitor from the property table (types as in resapi.h). */
 typedef struct GenappParams {
-        char **command_line;      /* ARGV, required */
-        bool use_shell;           /* run the words joined by spaces through /bin/sh -c */
+        char *command_line;       /* the text as written, required: split into words
+                                   * (genapp_command_argv), or with use_shell the
+                                   * script for /bin/sh -c */
+        bool use_shell;
         char *current_directory;  /* NULL: / */
         char **environment;       /* KEY=VALUE entries */
         char *user;               /* name or numeric id; NULL: root */
@@ -64,14 +66,14 @@ extern const int genapp_stop_signal_values[];
  * a type's parameter struct; a type's table is
  * `{ GENAPP_PROPS(offsetof(MyParams, app)), ...its own..., {} }`. */
 #define GENAPP_PROPS(base)                                                                          \
-        { .name = "CommandLine", .type = WP_PROP_ARGV, .flags = WP_PROP_REQUIRED,                   \
+        { .name = "CommandLine", .type = WP_PROP_STRING, .flags = WP_PROP_REQUIRED,                 \
           .offset = GENAPP_MEMBER(base, command_line), .check = genapp_check_command_line,         \
-          .description = "the program and its arguments, split like a shell splits words; "         \
-                         "executed directly" },                                                     \
+          .description = "the program and its arguments, split like a shell splits words and "      \
+                         "executed directly; with UseShell, the shell script, exactly as written" }, \
         { .name = "UseShell", .type = WP_PROP_BOOL, .offset = GENAPP_MEMBER(base, use_shell),       \
           .default_value = "0",                                                                     \
-          .description = "run CommandLine's words, joined by spaces, with /bin/sh -c "              \
-                         "(quote the whole script to keep quotes for the shell)" },                 \
+          .description = "run CommandLine, as written, with /bin/sh -c (a CommandLine that is one " \
+                         "quoted word as a whole loses those outer quotes)" },                      \
         { .name = "CurrentDirectory", .type = WP_PROP_STRING,                                       \
           .offset = GENAPP_MEMBER(base, current_directory), .check = genapp_check_absolute_path,   \
           .description = "absolute working directory (default /)" },                                \

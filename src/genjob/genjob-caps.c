@@ -10,6 +10,7 @@
 
 #include "genjob-caps.h"
 #include "macro.h"
+#include "text-quote.h"
 
 static const char *const names[JOB_CAP_NAMED] = {
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
@@ -44,9 +45,9 @@ int job_caps_parse(char *const *list, uint64_t *ret, char *err, size_t errlen) {
                 int c = job_cap_from_name(list[i]);
                 if (c < 0) {
                         snprintf(err, errlen,
-                                 "\"%s\" is not a capability: give names as capabilities(7) lists them "
+                                 "%s is not a capability: give names as capabilities(7) lists them "
                                  "(CAP_NET_ADMIN, or net_admin)",
-                                 list[i]);
+                                 text_quote(list[i]).s);
                         return -EINVAL;
                 }
                 mask |= UINT64_C(1) << c;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "genjob-cgroup.h"
 #include "macro.h"
 #include "strv.h"
@@ -97,11 +98,17 @@ static char **split_path(const char *p) {
         return l;
 }
 
-static bool path_under(const char *path, const char *dir) {
+/* dir's length without trailing slashes ("/" stays "/"). */
+static size_t dir_length(const char *dir) {
         size_t n = strlen(dir);
 
         while (n > 1 && dir[n - 1] == '/')
                 n--;
+        return n;
+}
+
+static bool path_under(const char *path, const char *dir) {
+        size_t n = dir_length(dir);
         return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
@@ -186,10 +193,12 @@ static int own_path(const char *proc_cgroup, int version, unsigned controllers, 
                 if (strcmp(mount_root, "/") != 0) {
                         if (!path_under(path, mount_root))
                                 return -ENOENT;
-                        path += strlen(mount_root);
+                        path += dir_length(mount_root);
                 }
                 while (*path == '/')
                         path++;
+                if (!cg_path_stays_inside(path))
+                        return -ENOENT;
                 *ret = strdup(path);
                 return *ret ? 0 : -ENOMEM;
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "genjob-cpulist.h"
+#include "text-quote.h"
 
 static const char *skip_blanks(const char *p) {
         while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -24,7 +25,7 @@ static int parse_cpu(const char **p, unsigned *ret, char *err, size_t errlen) {
         char *end;
 
         if (*s < '0' || *s > '9') {
-                snprintf(err, errlen, "expected a CPU number at \"%.16s\"", s);
+                snprintf(err, errlen, "expected a CPU number at %s", text_quote(s).s);
                 return -EINVAL;
         }
         errno = 0;
@@ -69,8 +70,8 @@ int job_cpulist_parse(const char *text, JobCpuSet *ret, char *err, size_t errlen
                                 return -EINVAL;
                         }
                 } else if (*p) {
-                        snprintf(err, errlen, "unexpected \"%.16s\": write CPUs and ranges separated by ',' (0-3,6)",
-                                 p);
+                        snprintf(err, errlen, "unexpected %s: write CPUs and ranges separated by ',' (0-3,6)",
+                                 text_quote(p).s);
                         return -EINVAL;
                 }
         }

@@ -19,6 +19,7 @@
 
 #include "cgroup.h"
 #include "macro.h"
+#include "props.h"
 #include "queue.h"
 #include "resource.h"
 #include "spawn.h"
@@ -241,6 +242,11 @@ static int host_add_timer(wp_resource *wr, wp_usec_t after, wp_timer_fn fn, void
         if (!s)
                 return -ENOMEM;
         s->fn.timer = fn;
+        /* A plug-in's own arithmetic may ask for more than a duration can
+         * be: it waits the longest one instead of failing to wait (now +
+         * after would overflow, and sd-event refuse it). */
+        if (after > DURATION_MAX_USEC)
+                after = DURATION_MAX_USEC;
         int k = sd_event_add_time_relative(r->m->event, &s->s, CLOCK_MONOTONIC, after, 1000, on_timer, s);
         if (k < 0) {
                 source_free(s);

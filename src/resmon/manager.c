@@ -36,7 +36,9 @@ static const char *const level_names[] = {
 void manager_send(Manager *m, json_t *msg) {
         if (!msg)
                 return;
-        if (m->link) {
+        /* Nothing goes to a connection whose hello was not accepted: it
+         * may be another daemon's. */
+        if (m->link && link_said_hello(m->link)) {
                 (void) link_send(m->link, msg, -1);
                 return;
         }
@@ -168,9 +170,19 @@ static void stop_listening(Manager *m) {
 }
 
 int manager_attach(Manager *m, int fd) {
-        stop_listening(m);
+        /* An accepted connection is the parent only once its hello is
+         * accepted; until then the monitor keeps listening. */
+        m->link = link_free(m->link);
         m->link = link_new(m, fd);
         return m->link ? 0 : -ENOMEM;
+}
+
+void manager_parent_found(Manager *m) {
+        if (m->listen_fd < 0)
+                return; /* the parent that started it */
+        stop_listening(m);
+        manager_log(m, NULL, WP_LOG_NOTICE, "RESMON_REATTACHED", "a new parent (pid %d) attached",
+                    (int) m->candidate_pid);
 }
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -184,7 +196,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 close(c);
                 return 0;
         }
-        manager_log(m, NULL, WP_LOG_NOTICE, "RESMON_REATTACHED", "a new parent (pid %d) attached", (int) cred.pid);
+        m->candidate_pid = cred.pid;
         if (manager_attach(m, c) < 0)
                 manager_shutdown(m, "cannot take the new parent's connection");
         return 0;
@@ -201,6 +213,8 @@ void manager_parent_lost(Manager *m) {
                 sd_event_exit(m->event, 0);
                 return;
         }
+        if (m->listen_fd >= 0)
+                return; /* a connection that never became the parent */
         _cleanup_free_ char *t = NULL;
         format_duration(m->reattach_timeout, &t);
         manager_log(m, NULL, WP_LOG_WARNING, "RESMON_PARENT_LOST",
@@ -306,6 +320,7 @@ Manager *manager_free(Manager *m) {
         free(m->name);
         free(m->runtime_dir);
         free(m->state_dir);
+        free(m->daemon_id);
         free(m->cgroup_base);
         free(m->listen_path);
         free(m);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -34,12 +35,14 @@ struct Manager {
         char *name;
         char **plugin_dirs;
         char *runtime_dir, *state_dir;
+        char *daemon_id;             /* the parent's identity (--daemon-id), or NULL */
         char *cgroup_base;           /* absolute path on the v2 tree */
         wp_usec_t reattach_timeout;
 
         Link *link;                  /* NULL while no parent is attached */
         int listen_fd;               /* the re-attach socket, -1 when not listening */
         char *listen_path;
+        pid_t candidate_pid;         /* of the last connection accepted there */
         sd_event_source *listen_source, *reattach_timer;
 
         Hashmap *types;              /* name → PluginType */
@@ -62,8 +65,13 @@ int manager_new(Manager **ret);
 Manager *manager_free(Manager *m);
 /* Take the parent's connection (socketpair end, or an accepted re-attach). */
 int manager_attach(Manager *m, int fd);
-/* The parent went away: listen for a new one for ReattachTimeout. */
+/* The parent went away: listen for a new one for ReattachTimeout. A
+ * connection accepted meanwhile that goes away before its hello was
+ * accepted changes nothing: the monitor keeps listening, and the
+ * ReattachTimeout keeps running. */
 void manager_parent_lost(Manager *m);
+/* The link's hello was accepted: it is the parent now; stop listening. */
+void manager_parent_found(Manager *m);
 /* Terminate every resource, close them, leave the loop. */
 void manager_shutdown(Manager *m, const char *why);
 

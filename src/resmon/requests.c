@@ -14,6 +14,7 @@
 #include "link.h"
 #include "macro.h"
 #include "props.h"
+#include "proto.h"
 #include "resource.h"
 #include "time-util.h"
 
@@ -48,6 +49,19 @@ static void req_hello(Manager *m, Link *l, json_t *req) {
                 reply(l, req, -EPROTONOSUPPORT, "this monitor speaks protocol version 1 only", NULL);
                 return;
         }
+        /* Started for one daemon, the monitor is that daemon's alone: another
+         * one sharing the runtime directory must not take its resources. */
+        const char *daemon = json_string_value(json_object_get(req, "daemon"));
+        if (m->daemon_id && (!daemon || strcmp(daemon, m->daemon_id) != 0)) {
+                char text[300];
+                snprintf(text, sizeof(text),
+                         "this resource monitor belongs to the wolfpackd with identity %s, not to %s%.64s; it "
+                         "waits for its own wolfpackd",
+                         m->daemon_id, daemon ? "" : "a parent without an identity", daemon ? daemon : "");
+                manager_log(m, NULL, WP_LOG_WARNING, "RESMON_HELLO_REFUSED", "refused hello: %s", text);
+                reply(l, req, -EPERM, text, NULL);
+                return;
+        }
         json_t *snap = json_array();
         size_t it = 0;
         Resource *r;
@@ -59,8 +73,11 @@ static void req_hello(Manager *m, Link *l, json_t *req) {
                                 (int) getpid(), "api_min", (int) m->host.api_min, "resources", snap, "lease",
                                 m->lease == LEASE_NONE ? "none" : m->lease == LEASE_VALID ? "valid" : "expired");
         json_object_set_new(msg, "api_max", json_integer(m->host.api_max));
+        if (m->daemon_id)
+                json_object_set_new(msg, "daemon", json_string(m->daemon_id));
         link_set_hello(l);
         (void) link_send(l, msg, fd);
+        manager_parent_found(m);
 }
 
 static void req_list_types(Manager *m, Link *l, json_t *req) {
@@ -123,7 +140,16 @@ static void req_validate(Manager *m, Link *l, json_t *req) {
                 reply(l, req, k, err, bad ? json_pack("{s:s}", "property", bad) : NULL);
                 return;
         }
-        reply(l, req, 0, NULL, NULL);
+        /* Names match ignoring case; the caller stores the table's spelling. */
+        json_t *names = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach(values, key, v) {
+                const wp_prop *q = p->type->props ? props_find(p->type->props, key) : NULL;
+                if (q)
+                        json_object_set_new(names, key, json_string(q->name));
+        }
+        reply(l, req, 0, NULL, json_pack("{s:o}", "names", names));
 }
 
 static void req_open(Manager *m, Link *l, json_t *req) {
@@ -145,7 +171,7 @@ static void req_heartbeat(Manager *m, Link *l, json_t *req) {
 
 static void req_lease(Manager *m, Link *l, json_t *req) {
         json_t *d = json_object_get(req, "duration_ms");
-        if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 24 * 3600 * 1000) {
+        if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > PROTO_LEASE_MAX_MS) {
                 reply(l, req, -EINVAL, "lease needs \"duration_ms\", 0 (withdraw) to 86400000", NULL);
                 return;
         }

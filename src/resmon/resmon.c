@@ -29,6 +29,9 @@ static void usage(FILE *f) {
               "                           build tree, $WOLFPACK_PLUGIN_DIR, or " WOLFPACK_PLUGIN_DIR ")\n"
               "  --runtime-dir DIR        for the re-attach socket (default " WOLFPACK_RUNTIME_DIR ")\n"
               "  --state-dir DIR          per-resource files (default " WOLFPACK_STATE_DIR ")\n"
+              "  --daemon-id ID           the identity of the parent that starts it: a parent naming another\n"
+              "                           one in hello is refused, and the re-attach socket is\n"
+              "                           resmon-ID-NAME.sock (default: none, resmon-NAME.sock)\n"
               "  --cgroup PATH            resource cgroups go under PATH: absolute on the cgroup2 tree,\n"
               "                           or relative to this process's cgroup (default: res)\n"
               "  --reattach-timeout D     keep resources this long after the parent left (default 10s)\n"
@@ -69,6 +72,7 @@ int main(int argc, char **argv) {
                 { "plugin-dir", required_argument, NULL, 'p' },
                 { "runtime-dir", required_argument, NULL, 'r' },
                 { "state-dir", required_argument, NULL, 's' },
+                { "daemon-id", required_argument, NULL, 'i' },
                 { "cgroup", required_argument, NULL, 'c' },
                 { "reattach-timeout", required_argument, NULL, 'R' },
                 { "version", no_argument, NULL, 'V' },
@@ -77,7 +81,7 @@ int main(int argc, char **argv) {
         };
         int fd = -1, c;
         const char *name = "main", *plugin_dir = NULL, *runtime_dir = WOLFPACK_RUNTIME_DIR,
-                   *state_dir = WOLFPACK_STATE_DIR, *cgroup = "res";
+                   *state_dir = WOLFPACK_STATE_DIR, *cgroup = "res", *daemon_id = NULL;
         wp_usec_t reattach = 10 * WP_USEC_PER_SEC;
         char err[256];
 
@@ -108,15 +112,25 @@ int main(int argc, char **argv) {
                 case 's':
                         state_dir = optarg;
                         break;
+                case 'i':
+                        if (name_validate("daemon id", optarg, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "wolfpack-resmon: --daemon-id: %s\n", err);
+                                return 2;
+                        }
+                        daemon_id = optarg;
+                        break;
                 case 'c':
                         cgroup = optarg;
                         break;
-                case 'R':
-                        if (parse_duration(optarg, &reattach) < 0 || reattach == 0) {
-                                fprintf(stderr, "wolfpack-resmon: --reattach-timeout: \"%s\" is not a duration such as 10s\n", optarg);
+                case 'R': {
+                        int k = parse_duration(optarg, &reattach);
+                        if (k < 0 || reattach == 0) {
+                                fprintf(stderr, "wolfpack-resmon: --reattach-timeout: \"%s\" %s\n", optarg,
+                                        k == -ERANGE ? parse_duration_error(k) : "is not a duration such as 10s");
                                 return 2;
                         }
                         break;
+                }
                 case 'V':
                         printf("wolfpack-resmon %s (Resource API %d, protocol 1)\n", WOLFPACK_VERSION, WP_RESAPI_VERSION);
                         return 0;
@@ -141,8 +155,10 @@ int main(int argc, char **argv) {
         m->name = strdup(name);
         m->runtime_dir = strdup(runtime_dir);
         m->state_dir = strdup(state_dir);
+        m->daemon_id = daemon_id ? strdup(daemon_id) : NULL;
         m->reattach_timeout = reattach;
-        if (asprintf(&m->listen_path, "%s/resmon-%s.sock", runtime_dir, name) < 0)
+        if (asprintf(&m->listen_path, "%s/resmon-%s%s%s.sock", runtime_dir, daemon_id ? daemon_id : "",
+                     daemon_id ? "-" : "", name) < 0)
                 return 1;
         if (plugin_dir) {
                 _cleanup_free_ char *copy = strdup(plugin_dir);

@@ -95,10 +95,10 @@ static int common_set(Resource *r, const CommonProp *c, json_t *v, char *err, si
                 return -EINVAL;
         }
         const char *s = json_string_value(v);
-        if (parse_duration(s, &u) < 0) {
-                snprintf(err, errlen, "%s: \"%s\" is not a duration; use a number with a unit such as 500ms, 30s, 2min, 1h",
-                         c->name, s);
-                return -EINVAL;
+        int k = parse_duration(s, &u);
+        if (k < 0) {
+                snprintf(err, errlen, "%s: \"%s\" %s", c->name, s, parse_duration_error(k));
+                return k == -ERANGE ? -ERANGE : -EINVAL;
         }
         if (u < c->min || u > c->max) {
                 _cleanup_free_ char *lo = NULL, *hi = NULL;
@@ -688,9 +688,13 @@ static void req_set_properties(Resource *r, Link *l, json_t *req) {
 static void req_get_properties(Resource *r, Link *l, json_t *req) {
         if (!busy(r) && r->state != WP_STATE_OFFLINE)
                 refresh_readonly(r);
-        reply(l, req, 0, NULL,
-              json_pack("{s:o, s:o, s:s, s:O}", "properties", properties_json(r), "common", common_to_json(r), "state",
-                        state_name(r->state), "next_online", r->next_online));
+        json_t *o = json_pack("{s:o, s:o, s:s, s:O}", "properties", properties_json(r), "common", common_to_json(r),
+                              "state", state_name(r->state), "next_online", r->next_online);
+        /* The read-only ones apart too, so that a parent need not know the
+         * type's table to pick them out. */
+        if (o && r->readonly)
+                json_object_set_new(o, "readonly", json_deep_copy(r->readonly));
+        reply(l, req, 0, NULL, o);
 }
 
 static void run_request(Resource *r, Link *l, json_t *req) {

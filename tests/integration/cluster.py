@@ -63,37 +63,57 @@ class UnixHTTP(http.client.HTTPConnection):
 
 
 class Cluster:
-    def __init__(self, lease_timeout=None, test_plugins=False):
+    """runtime_dir and log_dir: paths, or None to leave them to wolfpackd's
+    defaults (which follow the state directory). cgroup: start wolfpackd
+    in this existing cgroup, which another Cluster owns and cleans up,
+    instead of one of its own. config: extra lines of wolfpackd.conf."""
+
+    def __init__(self, lease_timeout=None, test_plugins=False, runtime_dir="", log_dir="", cgroup=None, config=""):
         self.dir = tempfile.mkdtemp(prefix="wp-c-")
         self.tag = "wp-c-" + uuid.uuid4().hex[:8]
-        self.cgroup = os.path.join(own_cgroup(), self.tag)
-        os.makedirs(self.cgroup)
+        self.owns_cgroup = cgroup is None
+        self.cgroup = cgroup or os.path.join(own_cgroup(), self.tag)
+        if self.owns_cgroup:
+            os.makedirs(self.cgroup)
+        self.state_dir = os.path.join(self.dir, "state")
+        self.runtime_dir = os.path.join(self.dir, "run") if runtime_dir == "" else runtime_dir
+        self.log_dir = os.path.join(self.dir, "log") if log_dir == "" else log_dir
         self.socket = os.path.join(self.dir, "wolfpack.sock")
         self.locks = os.path.join(self.dir, "locks")
         os.makedirs(self.locks)
         self.lease_timeout = lease_timeout
         self.config = None
         if test_plugins:
+            config += ("# the test plug-ins next to the real ones\nplugin-dir = %s:%s\n"
+                       % (os.path.join(BUILD, "src"), os.path.join(BUILD, "tests", "plugins")))
+        if config:
             self.config = os.path.join(self.dir, "wolfpackd.conf")
             with open(self.config, "w") as f:
-                f.write("# the test plug-ins next to the real ones\nplugin-dir = %s:%s\n"
-                        % (os.path.join(BUILD, "src"), os.path.join(BUILD, "tests", "plugins")))
+                f.write(config)
         self.proc = None
         self.start()
 
     # ---- the daemon ----
 
-    def start(self, wait=True):
-        args = [WOLFPACKD, "--foreground", "--state-dir", self.dir + "/state", "--runtime-dir", self.dir + "/run",
-                "--socket", self.socket, "--log-dir", self.dir + "/log", "--node-name", "n1"]
+    def args(self, socket=None):
+        """wolfpackd's command line; socket: another API socket."""
+        args = [WOLFPACKD, "--foreground", "--state-dir", self.state_dir, "--socket", socket or self.socket,
+                "--node-name", "n1"]
+        if self.runtime_dir is not None:
+            args += ["--runtime-dir", self.runtime_dir]
+        if self.log_dir is not None:
+            args += ["--log-dir", self.log_dir]
         if self.lease_timeout:
             args += ["--lease-timeout", self.lease_timeout]
         if self.config:
             args += ["--config", self.config]
+        return args
+
+    def start(self, wait=True):
         procs = os.path.join(self.cgroup, "cgroup.procs")
         self.stderr = open(os.path.join(self.dir, "wolfpackd.stderr"), "ab")
         self.proc = subprocess.Popen(
-            ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs] + args,
+            ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs] + self.args(),
             stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR=""))
         if wait:
             self.wait_ready()
@@ -209,7 +229,7 @@ class Cluster:
     def log(self):
         out = []
         try:
-            with open(os.path.join(self.dir, "log", "cluster.log")) as f:
+            with open(os.path.join(self.log_dir or os.path.join(self.state_dir, "log"), "cluster.log")) as f:
                 for line in f:
                     out.append(json.loads(line))
         except FileNotFoundError:
@@ -220,24 +240,28 @@ class Cluster:
         try:
             self.stop()
         finally:
-            # Whatever is left in the cgroup subtree is a leak: kill it,
-            # and report it.
-            left = [p for p in cgroup_pids(self.cgroup)]
-            for p in left:
+            left = self.remove_cgroup() if self.owns_cgroup else []
+        return left
+
+    def remove_cgroup(self):
+        # Whatever is left in the cgroup subtree is a leak: kill it,
+        # and report it.
+        left = [p for p in cgroup_pids(self.cgroup)]
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # A cgroup whose last process has just exited can refuse rmdir
+        # for a moment: retry, briefly.
+        end = time.monotonic() + 3
+        while os.path.exists(self.cgroup) and time.monotonic() < end:
+            for root, dirs, files in sorted(os.walk(self.cgroup), key=lambda x: -len(x[0])):
                 try:
-                    os.kill(p, signal.SIGKILL)
-                except ProcessLookupError:
+                    os.rmdir(root)
+                except OSError:
                     pass
-            # A cgroup whose last process has just exited can refuse rmdir
-            # for a moment: retry, briefly.
-            end = time.monotonic() + 3
-            while os.path.exists(self.cgroup) and time.monotonic() < end:
-                for root, dirs, files in sorted(os.walk(self.cgroup), key=lambda x: -len(x[0])):
-                    try:
-                        os.rmdir(root)
-                    except OSError:
-                        pass
-                if os.path.exists(self.cgroup):
-                    time.sleep(0.05)
-            assert not os.path.exists(self.cgroup), "cannot remove the test's cgroup %s" % self.cgroup
+            if os.path.exists(self.cgroup):
+                time.sleep(0.05)
+        assert not os.path.exists(self.cgroup), "cannot remove the test's cgroup %s" % self.cgroup
         return left

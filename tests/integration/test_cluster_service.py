@@ -286,3 +286,73 @@ def test_detached_start_reports_success_or_the_reason(tmp_path):
     conf.write_text("state-dir = /x\nfrobnicate = 1\n")
     p = subprocess.run(base + ["--config", str(conf)], capture_output=True, text=True)
     assert p.returncode == 2 and "bad.conf:2" in p.stderr and "frobnicate" in p.stderr, p
+
+
+def test_instant_failures_back_off_and_the_history_stays_small(c):
+    import sqlite3
+    c.cli("group", "create", "ff")
+    c.cli("resource", "create", "boom", "--type", "genapp", "--group", "ff", "CommandLine=false", "RestartAction=1",
+          "RestartDelay=0")
+    c.cli("--no-wait", "resource", "online", "boom")
+    time.sleep(5)
+    restarts = events_of(c, "RESOURCE_RESTARTING")
+    # Five at once, then 100ms, 200ms, 400ms ... : about ten in 5 s.
+    assert 3 <= len(restarts) <= 15, len(restarts)
+    assert "backing off" in restarts[-1]["text"], restarts[-1]
+    assert len(c.log()) < 300
+    db = sqlite3.connect("file:%s/state/cluster.db?mode=ro" % c.dir, uri=True)
+    try:
+        rows = db.execute("SELECT count(*) FROM failures").fetchone()[0]
+    finally:
+        db.close()
+    assert rows <= 15, rows
+    c.cli("group", "offline", "ff")
+
+
+def test_use_shell_script_is_kept_and_run_as_written(c):
+    # The text given is the text stored, shown and run: quoting survives
+    # the CLI, the API, the database and the monitor.
+    out = os.path.join(c.dir, "shell.out")
+    script = 'printf "%%s|" "x y" \'a;b\' > %s; exec sleep 1000' % out
+    c.cli("group", "create", "sh")
+    c.cli("resource", "create", "shx", "--type", "genapp", "--group", "sh", "UseShell=1", "CommandLine=" + script)
+    assert c.cli("resource", "get", "shx", "CommandLine").stdout == script + "\n"
+    assert c.resource("shx")["properties"]["CommandLine"] == script
+    c.cli("resource", "online", "shx")
+    c.wait_for(lambda: os.path.exists(out) and open(out).read())
+    with open(out) as f:
+        assert f.read() == "x y|a;b|"
+    assert c.cli("resource", "get", "shx", "CommandLine").stdout == script + "\n"
+    c.cli("resource", "offline", "shx")
+
+
+def test_too_long_durations_are_called_too_long(c):
+    status, body = c.api("GET", "/v1/log?since=99999999999999h")
+    assert status == 400, body
+    msg = body["error"]["message"]
+    assert "too long" in msg and "3650d" in msg, body
+    assert "not a duration" not in msg, body
+    p = c.cli("--timeout", "99999999999999h", "status", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr and "3650d" in p.stderr, p.stderr
+    p = c.cli("log", "--since", "99999999999999h", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr, p.stderr
+    c.cli("group", "create", "g")
+    p = c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"),
+              "StopTimeout=18446744073709s", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr and "3650d" in p.stderr, p.stderr
+    p = c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"),
+              "PendingTimeout=99999999999999h", check=False)
+    assert p.returncode != 0 and "too long" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("lease", ["2d", "500us"])
+def test_lease_the_monitors_cannot_take_is_refused_at_start(tmp_path, lease):
+    # A monitor takes leases from 1ms to 1d; wolfpackd used to start with
+    # any other, and then ran every resource with no lease guard at all.
+    from cluster import WOLFPACKD
+    p = subprocess.run([WOLFPACKD, "--foreground", "--state-dir", str(tmp_path / "state"),
+                        "--runtime-dir", str(tmp_path / "run"), "--socket", str(tmp_path / "w.sock"),
+                        "--log-dir", str(tmp_path / "log"), "--lease-timeout", lease],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2, p
+    assert "lease-timeout" in p.stderr and lease in p.stderr and "1ms to 1d" in p.stderr, p.stderr

@@ -5,6 +5,7 @@ checks, pending timeouts, stop timeouts, daemons, start failures."""
 
 import json
 import os
+import shlex
 import signal
 import socket
 import stat
@@ -222,17 +223,24 @@ def test_terminate_while_online_pending(wp):
     d.offline(rid)
 
 
-def test_stop_timeout_kills(wp):
-    d = wp.driver()
+def offline_term_ignoring(wp, d, stop_timeout):
+    """Online an application that ignores SIGTERM, then ask for offline:
+    (resource, pid, signal log, mark before the offline, its reply)."""
     rid = wp.new_id()
     siglog = wp.path(rid + ".signals")
-    props = wp.genapp_props(rid, "--ignore-term", "--signal-log", siglog, StopTimeout="1s")
+    props = wp.genapp_props(rid, "--ignore-term", "--signal-log", siglog, StopTimeout=stop_timeout)
     d.open(rid, "genapp", props, common=NO_POLL)
     pid = process_id(d.online(rid))
     wp.wait_up(rid, pid)
     m = d.mark()
     rep = d.ok({"type": "offline", "resource": rid})
     assert rep["state"] == "OfflinePending"
+    return rid, pid, siglog, m, rep
+
+
+def test_stop_timeout_kills(wp):
+    d = wp.driver()
+    rid, pid, siglog, m, rep = offline_term_ignoring(wp, d, "1s")
     ev = d.wait_state(rid, ("Offline", "Failed"), timeout=6, since=m)
     assert ev["state"] == "Offline", reason_of(ev)
     assert ev["t_ms"] - rep["t_ms"] >= 800, "killed before StopTimeout"
@@ -395,3 +403,153 @@ def test_cannot_start(wp, case):
         text = reason_of(ev)
     assert_matches(text, *want)
     assert cgroup_procs(wp.resource_cgroup(rid)) == []
+
+
+def test_pidfile_not_a_pid_is_quoted(wp):
+    # Whatever the file holds is shown escaped: the reason travels in JSON,
+    # which must be UTF-8, and stays on one line.
+    d = wp.driver()
+    rid = wp.new_id()
+    pidfile = wp.path(rid + ".pid")
+    d.open(rid, "genapp", wp.genapp_props(rid, PidFile=pidfile), common=NO_POLL)
+    m = d.mark()
+    d.ok({"type": "online", "resource": rid})
+    # After the start, which removes a stale PidFile.
+    time.sleep(0.3)
+    with open(pidfile, "wb") as f:
+        f.write(b"\x01\xff junk\n")
+    ev = d.wait_state(rid, "Failed", timeout=5, since=m)
+    assert_matches(reason_of(ev), r'holds "\\x01\\xff junk", not a process id')
+
+
+def _cmdline_words(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return [w.decode() for w in f.read().split(b"\0")[:-1]]
+
+
+def _read(path, timeout=10.0):
+    def got():
+        try:
+            with open(path) as f:
+                text = f.read()
+            return text if text.endswith("\n") or text.endswith("|") else None
+        except FileNotFoundError:
+            return None
+    assert wait_until(got, timeout), f"{path} was not written"
+    return got()
+
+
+# With UseShell=1 the shell runs the administrator's text exactly as
+# written: quotes keep their meaning, and quoted metacharacters stay text.
+SHELL_CASES = {
+    "injection": ('echo "a;touch {INJECTED}" > {out}; sleep 1000', "a;touch {INJECTED}\n"),
+    "quoted-pipe": ('printf "%s|" "x y" z > {out}; sleep 1000', "x y|z|"),
+    "single-quotes": ("echo 'single  quoted' > {out}; sleep 1000", "single  quoted\n"),
+    "double-quotes": ('echo "a  b" > {out}; sleep 1000', "a  b\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHELL_CASES))
+def test_use_shell_runs_the_text_as_written(wp, case):
+    d = wp.driver()
+    rid = wp.new_id()
+    out, injected = wp.path(rid + ".out"), wp.path(rid + ".INJECTED")
+    template, want = SHELL_CASES[case]
+    script = template.format(out=out, INJECTED=injected)
+    d.open(rid, "genapp", {"CommandLine": script, "UseShell": "1"}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == script
+    ev = d.online(rid)
+    assert ev["state"] == "Online", reason_of(ev)
+    pid = process_id(ev)
+    assert _read(out) == want.format(INJECTED=injected)
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", script]
+    assert not os.path.exists(injected), "a quoted ';' ran a second command"
+    # The log shows what was run, quoted so that it can be run again.
+    started = d.wait_for(lambda e: e.get("type") == "log" and e.get("code") == "GENAPP_STARTED"
+                         and e.get("resource") == rid, what="GENAPP_STARTED")["text"]
+    assert shlex.split(started.split(": ", 1)[1]) == ["/bin/sh", "-c", script], started
+    d.offline(rid)
+
+
+def test_use_shell_trap_keeps_its_quotes(wp):
+    d = wp.driver()
+    rid = wp.new_id()
+    up, stopped = wp.path(rid + ".up"), wp.path(rid + ".stopped")
+    script = f"trap 'echo stop > {stopped}; exit 0' TERM; echo up > {up}; while :; do sleep 0.1; done"
+    d.open(rid, "genapp", {"CommandLine": script, "UseShell": "1", "StopTimeout": "20s"}, common=NO_POLL)
+    ev = d.online(rid)
+    assert ev["state"] == "Online", reason_of(ev)
+    pid = process_id(ev)
+    assert _read(up) == "up\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", script]
+    assert d.last_state(rid) == "Online", "the script ended by itself"
+    m = d.mark()
+    rep = d.ok({"type": "offline", "resource": rid})
+    ev = d.wait_state(rid, ("Offline", "Failed"), since=m) if rep["state"] != "Offline" else rep
+    assert ev["state"] == "Offline", reason_of(ev)
+    assert ev["t_ms"] - rep["t_ms"] < 10000, "the trap did not run: killed after StopTimeout"
+    assert _read(stopped) == "stop\n"
+
+
+def test_use_shell_whole_script_in_quotes_still_works(wp):
+    # Older releases needed the script quoted as one word; such values
+    # mean what they meant then: the quotes are taken off once.
+    d = wp.driver()
+    rid = wp.new_id()
+    out = wp.path(rid + ".out")
+    value = f"'echo \"a  b\" > {out}; sleep 1000'"
+    d.open(rid, "genapp", {"CommandLine": value, "UseShell": "1"}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == value
+    pid = process_id(d.online(rid))
+    assert _read(out) == "a  b\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", f'echo "a  b" > {out}; sleep 1000']
+    d.offline(rid)
+
+
+def test_without_shell_quotes_group_words(wp):
+    d = wp.driver()
+    rid = wp.new_id()
+    out = wp.path(rid + ".out")
+    value = f"/bin/sh -c 'echo \"$0|$1\" > {out}; sleep 1000' 'x  y' \"a;b\""
+    d.open(rid, "genapp", {"CommandLine": value}, common=NO_POLL)
+    assert d.get_properties(rid)["CommandLine"] == value
+    pid = process_id(d.online(rid))
+    assert _read(out) == "x  y|a;b\n"
+    assert _cmdline_words(pid) == ["/bin/sh", "-c", f'echo "$0|$1" > {out}; sleep 1000', "x  y", "a;b"]
+    d.offline(rid)
+
+
+def test_stop_timeout_past_the_longest_duration_is_refused(wp):
+    # now + StopTimeout used to wrap around, and offline killed at once.
+    d = wp.driver()
+    rid = wp.new_id()
+    rep = d.request({"type": "open", "resource": rid, "name": rid, "rtype": "genapp",
+                     "properties": wp.genapp_props(rid, "--ignore-term", StopTimeout="18446744073709s"),
+                     "common": NO_POLL})
+    assert rep["error"] != 0, "a StopTimeout of 584000 years was accepted"
+    assert_matches(message_of(rep), r"StopTimeout", r"18446744073709s", r"too long", r"3650d")
+
+
+def test_longest_stop_timeout_waits(wp):
+    d = wp.driver()
+    rid, pid, siglog, m, rep = offline_term_ignoring(wp, d, "3650d")
+    time.sleep(1.0)
+    assert alive(pid), "killed long before StopTimeout"
+    assert d.states(rid, since=m) in ([], ["OfflinePending"]), d.states(rid, since=m)
+    assert not d.logs("GENAPP_STOP_TIMEOUT", since=m)
+    with open(siglog) as f:
+        assert "SIGTERM" in f.read().split()
+    d.ok({"type": "terminate", "resource": rid})
+    assert not alive(pid)
+
+
+def test_unset_ready_port_reads_unset(wp):
+    # An unset ReadyPort is no port at all, not a "0" that set-properties
+    # would refuse.
+    d = wp.driver()
+    rid = wp.new_id()
+    d.open(rid, "genapp", wp.genapp_props(rid), common=NO_POLL)
+    props = d.get_properties(rid)
+    assert props["ReadyPort"] is None, props
+    d.ok({"type": "set-properties", "resource": rid, "properties": {"ReadyPort": "8080"}})
+    assert d.get_properties(rid)["ReadyPort"] == "8080"

@@ -262,6 +262,16 @@ def test_counts_without_process_events(wp, monkeypatch):
     d.offline(rid)
 
 
+def test_use_shell_runs_the_text_as_written(wp):
+    # genjob shares genapp's core: the shell gets CommandLine verbatim.
+    out = wp.path("out")
+    script = f'printf "%s|" "a  b" \'c;d\' > {out}; exec sleep 1000'
+    d, rid, pid = start(wp, {"CommandLine": script, "UseShell": "1"})
+    assert wait_file(out) == "a  b|c;d|"
+    assert d.get_properties(rid)["CommandLine"] == script
+    d.offline(rid)
+
+
 # ---- ACTIVE_PROCESS_ZERO -----------------------------------------------------------
 
 def test_empty_while_online_fails(wp):

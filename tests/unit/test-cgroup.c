@@ -486,6 +486,33 @@ static void test_open_dir(void **state) {
         assert_int_equal(cg_open_dir(procs), -ENOTDIR);
 }
 
+/* The parsers behind cg_v2_mount and cg_own_path, on canned texts. */
+static void test_parse_own_path(void **state) {
+        static const char hybrid[] = "25 1 0:22 / /sys/fs/cgroup ro - tmpfs tmpfs ro\n"
+                                     "26 25 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+                                     "27 25 0:24 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+        static const char sub[] = "40 1 0:26 /sub /mnt/my\\040cg rw - cgroup2 cgroup2 rw\n";
+        _cleanup_free_ char *where = NULL, *root = NULL, *own = NULL, *own2 = NULL, *none = NULL;
+
+        assert_int_equal(cg_parse_v2_mount(hybrid, &where, &root), 0);
+        assert_string_equal(where, "/sys/fs/cgroup/unified");
+        assert_string_equal(root, "/");
+        assert_int_equal(cg_parse_own_path(hybrid, "4:memory:/x\n0::/user.slice/s\n", &own), 0);
+        assert_string_equal(own, "/sys/fs/cgroup/unified/user.slice/s");
+        /* A subtree mount, with an escaped blank in its mount point. */
+        assert_int_equal(cg_parse_own_path(sub, "0::/sub/a", &own2), 0);
+        assert_string_equal(own2, "/mnt/my cg/a");
+        assert_int_equal(cg_parse_own_path(sub, "0::/other", &none), -ENOENT);
+        assert_int_equal(cg_parse_own_path(hybrid, "4:memory:/x\n", &none), -ENOMEDIUM);
+        assert_int_equal(cg_parse_own_path("27 25 0:24 / /m rw - cgroup cgroup rw,memory\n", "0::/", &none),
+                         -ENOMEDIUM);
+        /* Outside our cgroup namespace's root (/proc/self/cgroup then shows
+         * "/.."): not on the tree we can see, never a path above it. */
+        assert_int_equal(cg_parse_own_path(hybrid, "0::/../../escape\n", &none), -ENOENT);
+        assert_int_equal(cg_parse_own_path(hybrid, "0::/a/./b\n", &none), -ENOENT);
+        assert_null(none);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_v2_mount),
@@ -500,6 +527,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_kill_by_freezing_thaws, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events_pollpri, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_dir, setup, teardown),
+                cmocka_unit_test(test_parse_own_path),
         };
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

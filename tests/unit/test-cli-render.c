@@ -149,6 +149,30 @@ static void test_resource_show(void **state) {
                "  RestartAction  2\n");
 }
 
+static char *rendered(render_fn fn, const char *json) {
+        json_t *j = obj(json);
+        char *s = NULL;
+        assert_int_equal(fn(j, false, &s), 0);
+        json_decref(j);
+        return s;
+}
+
+static void test_resource_show_readonly_age(void **state) {
+        /* Fresh values: nothing to say, and the members stay out. */
+        char *s = rendered(render_resource,
+                           "{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":3,\"readonly_stale\":false,"
+                           "\"properties\":{\"ProcessId\":\"7\"}}");
+        assert_null(strstr(s, "eadonly"));
+        assert_null(strstr(s, "Read-only"));
+        free(s);
+        s = rendered(render_resource,
+                     "{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":4250,\"readonly_stale\":true,"
+                     "\"properties\":{\"ProcessId\":\"7\"}}");
+        assert_non_null(strstr(s, "\nRead-only values:  as of 4.2s ago: the resource monitor did not answer\n"));
+        assert_null(strstr(s, "readonly_"));
+        free(s);
+}
+
 static void test_group_and_node_show(void **state) {
         expect(render_group,
                "{\"id\":\"g-1\",\"name\":\"web\",\"state\":\"Online\",\"owner\":\"n1\",\"desired\":\"online\","
@@ -252,7 +276,8 @@ int main(void) {
                 cmocka_unit_test(test_value),     cmocka_unit_test(test_status),
                 cmocka_unit_test(test_status_with_reason_and_no_quorum),
                 cmocka_unit_test(test_status_color), cmocka_unit_test(test_lists),
-                cmocka_unit_test(test_resource_show), cmocka_unit_test(test_group_and_node_show),
+                cmocka_unit_test(test_resource_show),
+                cmocka_unit_test(test_resource_show_readonly_age), cmocka_unit_test(test_group_and_node_show),
                 cmocka_unit_test(test_type_show), cmocka_unit_test(test_log),
                 cmocka_unit_test(test_events),    cmocka_unit_test(test_names_and_kv),
         };

@@ -256,6 +256,36 @@ static void test_drain(void **state) {
         watch_done(&w);
 }
 
+/* wolfpackd says what keeps the object from its aim: the wait ends at once
+ * with that, or the reason joins the verdict. */
+static void test_blocked(void **state) {
+        Watch w;
+        start(&w, WATCH_ONLINE, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Offline\"}", NULL);
+        expect(&w, "{\"name\":\"db\",\"state\":\"Offline\",\"blocked\":null}", T0, WATCH_PENDING, NULL);
+        expect(&w, "{\"name\":\"db\",\"state\":\"Offline\",\"blocked\":\"group g is Failed: x\"}", T0,
+               WATCH_FAILED, "resource db cannot come online: group g is Failed: x");
+        expect(&w, "{\"name\":\"db\",\"state\":\"Online\",\"blocked\":\"stale\"}", T0, WATCH_DONE,
+               "resource db is Online");
+        expect(&w,
+               "{\"name\":\"db\",\"state\":\"Failed\",\"owner\":\"n1\",\"state_reason\":\"exited\","
+               "\"blocked\":\"group g is Failed: x\"}",
+               T0, WATCH_FAILED, "resource db failed on n1: exited; group g is Failed: x");
+        watch_done(&w);
+
+        /* An offline is not kept from its aim by a Failed group. */
+        start(&w, WATCH_OFFLINE, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Failed\"}", NULL);
+        expect(&w, "{\"name\":\"db\",\"state\":\"OfflinePending\",\"blocked\":\"group g is Failed: x\"}", T0,
+               WATCH_PENDING, NULL);
+        watch_done(&w);
+
+        start(&w, WATCH_FAIL, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Online\"}", NULL);
+        expect(&w, "{\"name\":\"db\",\"state\":\"Offline\",\"blocked\":\"group g is Failed: x\"}", T0,
+               WATCH_PENDING, NULL);
+        expect(&w, "{\"name\":\"db\",\"state\":\"Failed\",\"blocked\":\"group g is Failed: x\"}", T0, WATCH_DONE,
+               "resource db is Failed; group g is Failed: x");
+        watch_done(&w);
+}
+
 static void test_describe_pending(void **state) {
         Watch w;
         start(&w, WATCH_ONLINE, WATCH_GROUP, "{\"name\":\"web\",\"state\":\"Offline\"}", NULL);
@@ -287,6 +317,7 @@ int main(void) {
                 cmocka_unit_test(test_move),
                 cmocka_unit_test(test_fail),
                 cmocka_unit_test(test_drain),
+                cmocka_unit_test(test_blocked),
                 cmocka_unit_test(test_describe_pending),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -365,6 +365,35 @@ static void test_rename(void **state) {
         assert_int_equal(depexpr_rename(e, "a", NULL, &c, NULL, 0), -EINVAL);
 }
 
+static void test_respell(void **state) {
+        static const struct {
+                const char *e, *spellings, *want;
+        } rows[] = {
+                { "DB", "db web", "db" },
+                { "(D_L or d_r) and IP", "d_l d_r ip", "(d_l or d_r) and ip" },
+                { "b or B", "b", "b" },
+                { "(a or B) and (A or b)", "A b", "(A or b)" },
+                { "x and Y", "y", "x and y" },
+                { "a", "", "a" },
+                { "", "a", "" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_depexpr_ DepExpr *e = parse_ok(rows[i].e);
+                _cleanup_strv_free_ char **l = words(rows[i].spellings);
+                _cleanup_depexpr_ DepExpr *c = NULL;
+                assert_int_equal(depexpr_respell(e, l, &c), 0);
+                _cleanup_free_ char *s = format(c);
+                if (strcmp(s, rows[i].want) != 0)
+                        fail_msg("row %zu: \"%s\" spelled as %s: got \"%s\", want \"%s\"", i, rows[i].e,
+                                 rows[i].spellings, s, rows[i].want);
+        }
+        _cleanup_depexpr_ DepExpr *e = parse_ok("A");
+        _cleanup_depexpr_ DepExpr *c = NULL;
+        assert_int_equal(depexpr_respell(e, NULL, &c), 0);
+        assert_true(depexpr_equal(e, c));
+        assert_int_equal(depexpr_respell(e, NULL, NULL), -EINVAL);
+}
+
 static void test_names(void **state) {
         static const struct {
                 const char *e, *want;
@@ -838,6 +867,7 @@ int main(void) {
                 cmocka_unit_test(test_and),
                 cmocka_unit_test(test_remove),
                 cmocka_unit_test(test_rename),
+                cmocka_unit_test(test_respell),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_eval),
                 cmocka_unit_test(test_equal),

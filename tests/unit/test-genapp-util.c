@@ -16,6 +16,7 @@
 
 #include "genapp-internal.h"
 #include "genapp.h"
+#include "macro.h"
 #include "props.h"
 #include "strv.h"
 
@@ -123,32 +124,55 @@ static void test_env_put(void **state) {
 }
 
 static void test_command_argv(void **state) {
-        char *words[] = { "echo", "a  b", "$HOME", ">", "/tmp/x", NULL };
-        char *script[] = { "grep \"a b\" f | wc -l", NULL };
-        char *empty[] = { NULL };
         char **argv = NULL;
+        char err[256];
 
-        assert_int_equal(genapp_command_argv(words, false, &argv), 0);
-        assert_true(strv_equal(argv, words));
+        /* Without a shell: the words, as a shell splits them. */
+        assert_int_equal(genapp_command_argv("echo 'a  b' \"$HOME\" > /tmp/x", false, &argv, err, sizeof err), 0);
+        assert_int_equal(strv_length(argv), 5);
+        assert_string_equal(argv[1], "a  b");
+        assert_string_equal(argv[2], "$HOME");
+        assert_string_equal(argv[3], ">");
         strv_free(argv);
 
-        /* The shell gets the words joined by spaces: operators and
-         * variables work... */
-        assert_int_equal(genapp_command_argv(words, true, &argv), 0);
-        assert_int_equal(strv_length(argv), 3);
-        assert_string_equal(argv[0], "/bin/sh");
-        assert_string_equal(argv[1], "-c");
-        assert_string_equal(argv[2], "echo a  b $HOME > /tmp/x");
-        strv_free(argv);
+        /* With the shell: the text exactly as written, quotes and blanks
+         * and all, so that quoted metacharacters stay quoted. */
+        static const char *const scripts[] = {
+                "echo \"a;touch /tmp/INJECTED\"; sleep 1000",
+                "printf \"%s|\" \"x y\" z > f",
+                "echo 'single  quoted'",
+                "echo \"a  b\"",
+                "trap 'echo stop; exit 0' TERM; while :; do sleep 1; done",
+                "  app > /x  ",
+                "echo it's",   /* does not split: the shell says what is wrong */
+                "'a' b",       /* two words: not the one-quoted-word form */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(scripts); i++) {
+                assert_int_equal(genapp_command_argv(scripts[i], true, &argv, err, sizeof err), 0);
+                assert_int_equal(strv_length(argv), 3);
+                assert_string_equal(argv[0], "/bin/sh");
+                assert_string_equal(argv[1], "-c");
+                assert_string_equal(argv[2], scripts[i]);
+                strv_free(argv);
+        }
 
-        /* ...and a script quoted as one word keeps its inner quotes. */
-        assert_int_equal(genapp_command_argv(script, true, &argv), 0);
+        /* The form older releases needed, the whole script quoted as one
+         * word, loses those outer quotes once. */
+        assert_int_equal(genapp_command_argv(" 'grep \"a b\" f | wc -l'", true, &argv, err, sizeof err), 0);
         assert_string_equal(argv[2], "grep \"a b\" f | wc -l");
+        strv_free(argv);
+        assert_int_equal(genapp_command_argv("\"echo 'x'\"'; y'", true, &argv, err, sizeof err), 0);
+        assert_string_equal(argv[2], "echo 'x'; y");
         strv_free(argv);
 
         argv = NULL;
-        assert_int_equal(genapp_command_argv(empty, false, &argv), -EINVAL);
-        assert_int_equal(genapp_command_argv(NULL, true, &argv), -EINVAL);
+        assert_int_equal(genapp_command_argv(" ", false, &argv, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "empty"));
+        assert_int_equal(genapp_command_argv(NULL, true, &argv, err, sizeof err), -EINVAL);
+        assert_int_equal(genapp_command_argv("''", false, &argv, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "empty"));
+        assert_int_equal(genapp_command_argv("echo 'a", false, &argv, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "unterminated single quote at column 6"));
         assert_null(argv);
 }
 
@@ -185,9 +209,8 @@ static void test_props_defaults(void **state) {
         assert_int_equal(props_check_required(table, &p, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "CommandLine"));
 
-        assert_int_equal(props_set(table, &p, "CommandLine", "/bin/app --name 'a b'", err, sizeof err), 0);
-        assert_int_equal(strv_length(p.command_line), 3);
-        assert_string_equal(p.command_line[2], "a b");
+        assert_int_equal(props_set(table, &p, "CommandLine", "/bin/app --name 'a  b'", err, sizeof err), 0);
+        assert_string_equal(p.command_line, "/bin/app --name 'a  b'");
         assert_int_equal(props_set(table, &p, "StopSignal", "kill", err, sizeof err), 0);
         assert_int_equal(p.stop_signal, SIGKILL);
         assert_int_equal(props_set(table, &p, "StopSignal", "STOP", err, sizeof err), -EINVAL);
@@ -216,7 +239,7 @@ static void test_props_checks(void **state) {
         assert_int_equal(props_set(table, &p, "CurrentDirectory", "srv", err, sizeof err), -EINVAL);
         assert_int_equal(props_set(table, &p, "CommandLine", "", err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "empty"));
-        assert_int_equal(props_set(table, &p, "CommandLine", "''", err, sizeof err), -EINVAL);
+        assert_int_equal(props_set(table, &p, "CommandLine", " \t", err, sizeof err), -EINVAL);
         props_free(table, &p);
 }
 
@@ -243,25 +266,31 @@ static void test_props_embedded(void **state) {
         assert_int_equal(j.app.stop_signal, SIGTERM);
         assert_int_equal(props_set(job_table, &j, "CommandLine", "sleep 1", err, sizeof err), 0);
         assert_int_equal(props_set(job_table, &j, "StopTimeout", "2s", err, sizeof err), 0);
-        assert_string_equal(j.app.command_line[0], "sleep");
+        assert_string_equal(j.app.command_line, "sleep 1");
         assert_int_equal(j.app.stop_timeout, 2 * WP_USEC_PER_SEC);
         assert_int_equal(j.limit, 5);
         props_free(job_table, &j);
 }
 
 static void test_validate(void **state) {
-        char *cmd[] = { "/bin/app", NULL };
         char *bad_env[] = { "OK=1", "BAD", NULL };
-        char *empty[] = { NULL };
-        GenappParams p = { .command_line = cmd };
+        GenappParams p = { .command_line = "/bin/app" };
         char err[256];
 
         assert_int_equal(genapp_params_validate(&p, err, sizeof err), 0);
 
-        p.command_line = empty;
+        p.command_line = "''";
         assert_int_equal(genapp_params_validate(&p, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "CommandLine"));
-        p.command_line = cmd;
+        /* Words that do not split are refused without a shell; with one,
+         * the shell has the last word on its syntax. */
+        p.command_line = "echo \"a";
+        assert_int_equal(genapp_params_validate(&p, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "CommandLine: unterminated double quote at column 6");
+        p.use_shell = true;
+        assert_int_equal(genapp_params_validate(&p, err, sizeof err), 0);
+        p.use_shell = false;
+        p.command_line = "/bin/app";
 
         p.pid_file = "app.pid";
         assert_int_equal(genapp_params_validate(&p, err, sizeof err), -EINVAL);
@@ -284,7 +313,7 @@ static void test_validate(void **state) {
 }
 
 static void test_params_copy(void **state) {
-        char *cmd[] = { "/bin/app", "-x", NULL };
+        char *cmd = "/bin/app -x";
         char *check[] = { "true", NULL };
         char *check2[] = { "false", "now", NULL };
         GenappParams src = {
@@ -300,7 +329,7 @@ static void test_params_copy(void **state) {
         GenappParams dst;
 
         assert_int_equal(genapp_params_copy(&dst, &src), 0);
-        assert_true(strv_equal(dst.command_line, cmd));
+        assert_string_equal(dst.command_line, cmd);
         assert_ptr_not_equal(dst.command_line, cmd);
         assert_string_equal(dst.user, "nobody");
         assert_ptr_not_equal(dst.user, src.user);

@@ -412,6 +412,35 @@ static void test_parsers(void **state) {
         assert_false(job_list_has("cpuset cpuacct", "cpu"));
 }
 
+/* A cgroup outside the cgroup namespace's root shows as "/..": that
+ * hierarchy does not count, and no path climbs out of its mount. */
+static void test_layout_outside_namespace(void **state) {
+        static const char mountinfo[] = "26 25 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+                                        "27 25 0:24 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+        JobLayout l;
+
+        assert_int_equal(job_layout_parse(mountinfo, "4:memory:/../x\n0::/../../y\n", NULL, "memory", &l), 0);
+        assert_int_equal(l.n_hier, 0);
+        assert_int_equal(l.v2, -1);
+        assert_int_equal(l.by_controller[JOB_CTL_MEMORY], -1);
+        job_layout_done(&l);
+}
+
+/* A mount root written with a trailing slash still takes off exactly
+ * itself from our cgroup's path. */
+static void test_layout_mount_root_slash(void **state) {
+        static const char mountinfo[] = "26 25 0:23 /sys/ /mnt/cg rw - cgroup2 cgroup2 rw\n";
+        JobLayout l;
+
+        assert_int_equal(job_layout_parse(mountinfo, "0::/sys", NULL, "", &l), 0);
+        assert_int_equal(l.n_hier, 1);
+        assert_string_equal(l.hier[0].own, "");
+        job_layout_done(&l);
+        assert_int_equal(job_layout_parse(mountinfo, "0::/sys/a/b\n", NULL, "", &l), 0);
+        assert_string_equal(l.hier[0].own, "a/b");
+        job_layout_done(&l);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_standin_knobs, setup, teardown),
@@ -422,6 +451,8 @@ int main(void) {
                 cmocka_unit_test(test_layout_root_filter),
                 cmocka_unit_test(test_layout_unified),
                 cmocka_unit_test(test_parsers),
+                cmocka_unit_test(test_layout_outside_namespace),
+                cmocka_unit_test(test_layout_mount_root_slash),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,18 @@ static void test_refused(void **state) {
         refused("99999999999999999999", ERANGE, "out of range");
 }
 
+/* What is refused is quoted with escapes, never cut inside a character:
+ * the message goes back to the API in JSON, which must be UTF-8. */
+static void test_refused_quoted(void **state) {
+        JobCpuSet set;
+        char err[256];
+
+        assert_int_equal(job_cpulist_parse("0-3xéééééééé", &set, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "unexpected \"xéééééééé\": write CPUs and ranges separated by ',' (0-3,6)");
+        assert_int_equal(job_cpulist_parse("0,\x01ééééééééé", &set, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "expected a CPU number at \"\\x01ééééééééé\"");
+}
+
 static void test_sets(void **state) {
         JobCpuSet a, b;
         char err[64], buf[64];
@@ -79,6 +91,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_format),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_refused_quoted),
                 cmocka_unit_test(test_sets),
                 cmocka_unit_test(test_format_too_small),
         };

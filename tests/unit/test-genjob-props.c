@@ -39,6 +39,9 @@ static void test_capability_names(void **state) {
         assert_int_equal(mask, (1ull << 13) | (1ull << 21) | 1ull);
         assert_int_equal(job_caps_parse(bad, &mask, err, sizeof err), -EINVAL);
         assert_says(err, "\"CAP_FLY\" is not a capability");
+        char *ctl[] = { "CAP_\x01\n", NULL };
+        assert_int_equal(job_caps_parse(ctl, &mask, err, sizeof err), -EINVAL);
+        assert_says(err, "\"CAP_\\x01\\n\" is not a capability");
         assert_int_equal(job_caps_parse(NULL, &mask, err, sizeof err), 0);
         assert_int_equal(mask, 0);
 }

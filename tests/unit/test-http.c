@@ -70,6 +70,7 @@ typedef struct Fixture {
         uint64_t keepalive_usec;
         size_t stream_queue_max;
         gid_t access_gid;
+        unsigned connection_max;
 
         /* server-thread objects */
         sd_event *event;
@@ -126,6 +127,11 @@ static void h_delete(HttpRequest *r, void *userdata) {
 
 static void h_invalid(HttpRequest *r, void *userdata) {
         http_reply_error(r, 422, "invalid", "StopTimeout", "StopTimeout=%s is not a duration", "soon");
+}
+
+/* A message quoting bytes that are not UTF-8 (a plug-in's text, say). */
+static void h_bad_text(HttpRequest *r, void *userdata) {
+        http_reply_error(r, 422, "invalid", "x\xff", "value \"%s\" refused", "caf\xe9!");
 }
 
 static void h_size(HttpRequest *r, void *userdata) {
@@ -270,6 +276,7 @@ static const HttpRoute routes[] = {
         { "DELETE", "/v1/echo/{}/{}", h_delete },
         { "GET", "/v1/echo", h_echo },
         { "GET", "/v1/invalid", h_invalid },
+        { "GET", "/v1/bad-text", h_bad_text },
         { "POST", "/v1/size", h_size },
         { "GET", "/v1/later", h_later },
         { "GET", "/v1/late-gone", h_late_gone },
@@ -295,6 +302,8 @@ static void *server_thread(void *arg) {
                 http_server_set_limits(f->server, 0, f->stream_queue_max);
                 if (f->access_gid != HTTP_NO_GID)
                         http_server_set_access_gid(f->server, f->access_gid);
+                if (f->connection_max)
+                        check((http_server_set_connection_max(f->server, f->connection_max)) == 0);
                 check((sd_event_add_io(f->event, &stop, f->stop_fd, EPOLLIN, on_stop, f)) == 0);
         }
         check((write(f->ready[1], &c, 1)) == 1);
@@ -314,7 +323,8 @@ static void fixture_dir(Fixture *f) {
         snprintf(f->path, sizeof(f->path), "%s/api.sock", f->dir);
 }
 
-static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid) {
+static Fixture *fixture_start_capped(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid,
+                                     unsigned connection_max) {
         Fixture *f = calloc(1, sizeof(Fixture));
         char c;
         assert_non_null(f);
@@ -322,6 +332,7 @@ static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_
         f->keepalive_usec = keepalive_usec;
         f->stream_queue_max = stream_queue_max;
         f->access_gid = access_gid;
+        f->connection_max = connection_max;
         f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         assert_true(f->stop_fd >= 0);
         assert_int_equal(pipe2(f->ready, O_CLOEXEC), 0);
@@ -330,6 +341,10 @@ static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_
         if (f->start_result < 0)
                 fail_msg("server did not start: %s", f->err);
         return f;
+}
+
+static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid) {
+        return fixture_start_capped(keepalive_usec, stream_queue_max, access_gid, 0);
 }
 
 static Fixture *fixture_start(void) {
@@ -610,6 +625,47 @@ static void test_target_parse(void **state) {
         assert_null(t.segments);
         assert_null(t.query);
         http_target_done(&t); /* harmless on a zeroed target */
+
+        /* Decoded text must be UTF-8; the message names the byte. */
+        assert_int_equal(http_target_parse("/v1/groups/%E9", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "path segment \"%E9\" is not valid UTF-8: byte 0xe9 at offset 0"));
+        assert_null(t.segments);
+        assert_int_equal(http_target_parse("/v1/resources?group=ab%E9", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "query parameter \"group=ab%E9\""));
+        assert_non_null(strstr(err, "0xe9 at offset 2"));
+        assert_int_equal(http_target_parse("/v1/log?%FF=1", &t, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "0xff"));
+        /* Valid multi-byte text passes, decoded. */
+        assert_int_equal(http_target_parse("/v1/groups/caf%C3%A9?q=%E2%82%AC", &t, err, sizeof(err)), 0);
+        assert_string_equal(t.segments[2], "caf\xc3\xa9");
+        assert_string_equal(http_target_query(&t, "q"), "\xe2\x82\xac");
+        http_target_done(&t);
+}
+
+static void test_utf8_valid(void **state) {
+        static const struct {
+                const char *s;
+                size_t want;
+        } rows[] = {
+                { "", 0 },
+                { "abc", 3 },
+                { "caf\xc3\xa9", 5 },
+                { "\xe2\x82\xac", 3 },            /* U+20AC */
+                { "\xf0\x9f\x98\x80", 4 },        /* U+1F600 */
+                { "a\xe9" "b", 1 },              /* a lone lead byte */
+                { "\x80", 0 },                    /* a lone continuation byte */
+                { "\xc0\xaf", 0 },                /* overlong '/' */
+                { "\xe0\x80\xaf", 0 },            /* overlong, 3 bytes */
+                { "\xed\xa0\x80", 0 },            /* a surrogate */
+                { "\xf4\x90\x80\x80", 0 },        /* past U+10FFFF */
+                { "ok\xe2\x82", 2 },              /* cut short */
+                { "\xf8\x88\x80\x80\x80", 0 },    /* 5 bytes */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                size_t got = http_utf8_valid(rows[i].s, strlen(rows[i].s));
+                if (got != rows[i].want)
+                        fail_msg("row %zu: %zu, want %zu", i, got, rows[i].want);
+        }
 }
 
 static void nop(HttpRequest *r, void *userdata) {
@@ -886,6 +942,19 @@ static void test_not_found_and_method(void **state) {
 
         r = request(f, "GET", "/v1/echo?q=%", NULL);
         assert_error(&r, 400, "bad_request", "query");
+        resp_done(&r);
+
+        static const char *const not_utf8[] = { "/v1/echo/%E9/c", "/v1/echo?q=%E9" };
+        for (size_t i = 0; i < ELEMENTSOF(not_utf8); i++) {
+                r = request(f, "GET", not_utf8[i], NULL);
+                assert_error(&r, 400, "bad_request", "byte 0xe9");
+                resp_done(&r);
+        }
+
+        /* An error message that quotes bytes that are not UTF-8 still goes
+         * out as the error it is, with the bad bytes marked. */
+        r = request(f, "GET", "/v1/bad-text", NULL);
+        assert_error(&r, 422, "invalid", "value \"caf?!\" refused");
         resp_done(&r);
 
         assert_int_equal(atomic_load(&f->handled), 0);
@@ -1378,6 +1447,76 @@ static void h_hold(HttpRequest *r, void *userdata) {
                 h->unwatched = r;
 }
 
+static void test_connection_max(void **state) {
+        /* A quarter of the descriptors (at least 64) stay with wolfpackd. */
+        assert_int_equal(http_connection_max(1024), 768);
+        assert_int_equal(http_connection_max(256), 192);
+        assert_int_equal(http_connection_max(200), 136);
+        assert_int_equal(http_connection_max(8192), HTTP_CONNECTIONS_MAX);
+        assert_int_equal(http_connection_max(UINT64_MAX), HTTP_CONNECTIONS_MAX);
+        assert_int_equal(http_connection_max(64), HTTP_CONNECTIONS_MIN);
+        assert_int_equal(http_connection_max(0), HTTP_CONNECTIONS_MIN);
+}
+
+/* A connection the server has taken: one keep-alive exchange answered. */
+static int served_connection(const char *path) {
+        static const char req[] = "GET /v1/echo HTTP/1.1\r\nHost: x\r\n\r\n";
+        int fd = unix_connect(path);
+        assert_true(fd >= 0);
+        assert_true(write_all(fd, req, sizeof(req) - 1));
+        char *raw = read_until(fd, "}", NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 200"));
+        free(raw);
+        return fd;
+}
+
+static void test_connection_cap(void **state) {
+        Fixture *f = fixture_start_capped(0, 0, HTTP_NO_GID, 2);
+        int a = served_connection(f->path);
+        int b = served_connection(f->path);
+
+        /* Over the cap: told at once, in the API's error shape. */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        Resp r = request(f, "GET", "/v1/echo", NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_error(&r, 503, "busy", "maximum of 2 connections");
+        assert_true(resp_header_is(&r, "Connection", "close"));
+        assert_true(t1.tv_sec - t0.tv_sec < 2);
+        resp_done(&r);
+
+        /* A refused client that sends nothing is not kept for long. */
+        int idle = unix_connect(f->path);
+        assert_true(idle >= 0);
+        char *raw = read_until(idle, NULL, NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 503"));
+        free(raw);
+        close(idle);
+
+        /* The connections it serves still work; once one closes, a new one
+         * is served. */
+        static const char again[] = "GET /v1/echo HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_true(write_all(a, again, sizeof(again) - 1));
+        raw = read_until(a, "}", NULL);
+        assert_non_null(strstr(raw, "HTTP/1.1 200"));
+        free(raw);
+        close(a);
+        for (int i = 0; i < 100; i++) {
+                r = request(f, "GET", "/v1/echo", NULL);
+                int status = r.status;
+                resp_done(&r);
+                if (status == 200)
+                        break;
+                assert_int_equal(status, 503);
+                usleep(10000);
+        }
+        r = request(f, "GET", "/v1/echo", NULL);
+        assert_int_equal(r.status, 200);
+        resp_done(&r);
+        close(b);
+        fixture_stop(f);
+}
+
 static void test_free_with_held(void **state) {
         static const HttpRoute hold_routes[] = {
                 { "GET", "/watched", h_hold },
@@ -1445,6 +1584,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_url_decode),
                 cmocka_unit_test(test_target_parse),
+                cmocka_unit_test(test_utf8_valid),
                 cmocka_unit_test(test_route_match),
                 cmocka_unit_test(test_routes_check),
                 cmocka_unit_test(test_peer_allowed),
@@ -1467,6 +1607,8 @@ int main(void) {
                 cmocka_unit_test(test_socket_mode_and_stale),
                 cmocka_unit_test(test_live_socket_not_stolen),
                 cmocka_unit_test(test_free_with_held),
+                cmocka_unit_test(test_connection_max),
+                cmocka_unit_test(test_connection_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

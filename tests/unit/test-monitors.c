@@ -711,6 +711,69 @@ static void test_reattach(void **state) {
         wait_state(env, "count", "Offline", since, 15 * SEC);
 }
 
+/* Monitors of two daemons in one runtime directory: each daemon
+ * re-attaches only to the monitors that carry its identity, and a monitor
+ * refuses the hello of another daemon even on a socket named for it. */
+static void recreate(Env *env, const char *daemon_id) {
+        char err[1024] = "";
+        env->cfg.daemon_id = daemon_id;
+        int r = monitors_new(env->event, &env->cfg, &callbacks, env, &env->m, err, sizeof err);
+        if (r < 0)
+                fail_msg("monitors_new: %s", err);
+}
+
+static void reattach_now(Env *env) {
+        env->reattached = false;
+        assert_int_equal(monitors_reattach(env->m, on_reattached, env), 0);
+        assert_true(run_until(env, reattached, NULL, 10 * SEC));
+}
+
+static void test_reattach_only_own_monitors(void **state) {
+        Env *env = *state;
+        const char *ours = "00000000000000aa", *theirs = "00000000000000bb";
+
+        env->m = monitors_free(env->m);
+        recreate(env, ours);
+        open_resource(env, "app", "genapp", "{\"CommandLine\": \"/bin/sleep 1000\"}", false, 0);
+        pid_t pid = online_genapp(env, "app");
+        env->m = monitors_detach(env->m);
+
+        _cleanup_free_ char *sock = strf("%s/resmon-%s-main.sock", env->runtime_dir, ours);
+        _cleanup_free_ char *lure = strf("%s/resmon-%s-main.sock", env->runtime_dir, theirs);
+        for (int i = 0; i < 250 && access(sock, F_OK) < 0; i++)
+                usleep(20 * 1000);
+        assert_int_equal(access(sock, F_OK), 0);
+
+        /* The other daemon does not look at our monitor's socket. */
+        recreate(env, theirs);
+        reattach_now(env);
+        assert_int_equal(env->n_monitors, 0);
+        assert_int_equal(json_array_size(env->adopted), 0);
+        assert_int_equal(access(sock, F_OK), 0);
+
+        /* Nor can it take the monitor through a socket named for it. */
+        assert_int_equal(rename(sock, lure), 0);
+        reattach_now(env);
+        assert_int_equal(env->n_monitors, 0);
+        assert_int_equal(json_array_size(env->adopted), 0);
+        json_t *refused = find_log(env, "MONITOR_HELLO_REFUSED", NULL);
+        assert_non_null(refused);
+        assert_non_null(strstr(json_string_value(json_object_get(refused, "text")), ours));
+        assert_int_equal(rename(lure, sock), 0);
+        env->m = monitors_free(env->m);
+        assert_true(pid_alive(pid));
+
+        /* Its own daemon takes it back, untouched. */
+        recreate(env, ours);
+        reattach_now(env);
+        assert_int_equal(env->n_monitors, 1);
+        assert_int_equal(json_array_size(env->adopted), 1);
+        assert_int_equal(process_id(json_array_get(env->adopted, 0)), pid);
+        size_t since = mark(env);
+        request(env, monitors_offline, "app", "offline");
+        wait_state(env, "app", "Offline", since, 15 * SEC);
+}
+
 /* A monitor that dies after re-attach: its adopted resource is opened
  * again from its snapshot (read-only properties left out) and found
  * running. */
@@ -935,6 +998,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hang, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reattach, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reattach_then_crash, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reattach_only_own_monitors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lease, setup_lease, teardown),
                 cmocka_unit_test_setup_teardown(test_types, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_spawn_failure, setup, teardown),

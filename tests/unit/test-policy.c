@@ -408,6 +408,81 @@ static void test_resource_failure_timeline(void **state) {
         resource_common_done(&c);
 }
 
+/* A resource that fails the moment it starts, RestartAction 1 and
+ * RestartDelay 0: five restarts at once, then the waits double from the
+ * floor up to the cap; restarts a minute apart (up for longer than the
+ * stable time) never back off. */
+static void test_restart_backoff(void **state) {
+        ResourceCommon c;
+        resource_with(&c, "RestartAction=1 RestartDelay=0");
+        PolicyEvent ev[64];
+        size_t n = 0;
+        uint64_t now = NOW, want[] = { 0, 0, 0, 0, 0, 100, 200, 400, 800, 1600, 3200, 6400 };
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                ResourceDecision d;
+                assert_int_equal(policy_resource_failure(&c, ev, n, 1, now, &d), 0);
+                assert_int_equal(d.action, RESOURCE_RESTART);
+                if (d.delay_ms != want[i] || d.streak != i)
+                        fail_msg("failure %zu: delay %" PRIu64 " streak %u (%s), want %" PRIu64, i, d.delay_ms,
+                                 d.streak, d.reason, want[i]);
+                if (want[i] > 0)
+                        assert_non_null(strstr(d.reason, "backing off"));
+                ev[n++] = (PolicyEvent) { now, 1 };
+                now += d.delay_ms + 5; /* fails 5 ms after each start */
+        }
+        /* Up to the cap, and no further however long the streak. */
+        for (size_t i = 0; i < 30; i++) {
+                ResourceDecision d;
+                assert_int_equal(policy_resource_failure(&c, ev, n, 1, now, &d), 0);
+                assert_true(d.delay_ms <= POLICY_RESTART_CAP_MS);
+                if (n < ELEMENTSOF(ev))
+                        ev[n++] = (PolicyEvent) { now, 1 };
+                now += d.delay_ms + 5;
+        }
+        assert_int_equal(policy_restart_delay_ms(&c, ev, n, 1, now, NULL), POLICY_RESTART_CAP_MS);
+        /* The same history in another order gives the same answer. */
+        PolicyEvent rev[64];
+        for (size_t i = 0; i < n; i++)
+                rev[i] = ev[n - 1 - i];
+        assert_int_equal(policy_restart_delay_ms(&c, rev, n, 1, now, NULL), POLICY_RESTART_CAP_MS);
+        /* Restarts on another node are not this node's streak. */
+        assert_int_equal(policy_restart_delay_ms(&c, ev, n, 2, now, NULL), 0);
+        /* Up for the stable time after the last restart: afresh. */
+        unsigned streak = 99;
+        uint64_t last = ev[n - 1].time_ms, last_delay = POLICY_RESTART_CAP_MS;
+        assert_int_equal(policy_restart_delay_ms(&c, ev, n, 1, last + last_delay + POLICY_RESTART_STABLE_MS, &streak),
+                         0);
+        assert_int_equal(streak, 0);
+        resource_common_done(&c);
+
+        /* A minute between failures, each after a stable run: never backs off. */
+        resource_with(&c, "RestartAction=1 RestartDelay=2s");
+        n = 0;
+        now = NOW;
+        for (size_t i = 0; i < 20; i++) {
+                ResourceDecision d;
+                assert_int_equal(policy_resource_failure(&c, ev, n, 1, now, &d), 0);
+                assert_int_equal(d.delay_ms, 2000);
+                assert_int_equal(d.streak, 0);
+                ev[n++] = (PolicyEvent) { now, 1 };
+                now += 2000 + POLICY_RESTART_STABLE_MS;
+        }
+        resource_common_done(&c);
+
+        /* A RestartDelay longer than the floor is where doubling starts;
+         * one longer than the cap is the cap. */
+        resource_with(&c, "RestartDelay=1s");
+        PolicyEvent quick[6];
+        for (size_t i = 0; i < 6; i++)
+                quick[i] = (PolicyEvent) { NOW - 6000 + i * 1000, 1 };
+        assert_int_equal(policy_restart_delay_ms(&c, quick, 5, 1, NOW - 1000, NULL), 1000);
+        assert_int_equal(policy_restart_delay_ms(&c, quick, 6, 1, NOW, NULL), 2000);
+        resource_common_done(&c);
+        resource_with(&c, "RestartDelay=1h");
+        assert_int_equal(policy_restart_delay_ms(&c, quick, 6, 1, NOW, NULL), 3600 * 1000);
+        resource_common_done(&c);
+}
+
 /* ------------------------------------------------------------------------
  * Group failures
  * ------------------------------------------------------------------------ */
@@ -616,6 +691,7 @@ int main(void) {
                 cmocka_unit_test(test_count_recent),
                 cmocka_unit_test(test_resource_failure),
                 cmocka_unit_test(test_resource_failure_timeline),
+                cmocka_unit_test(test_restart_backoff),
                 cmocka_unit_test(test_failover_threshold),
                 cmocka_unit_test(test_group_failure),
                 cmocka_unit_test(test_retry_period),

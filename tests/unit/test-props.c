@@ -262,8 +262,11 @@ static void test_parse_duration(void **state) {
                 { "1d 2h 3min 4s 5ms 6us", DAY + 2 * HOUR + 3 * MIN + 4 * SEC + 5 * MSEC + 6 },
                 { "1s 1s", 2 * SEC },
                 { "0.0000001s", 0 },
-                { "18446744073709551615us", UINT64_MAX },
-                { "213503982d", 213503982 * DAY },
+                /* The longest: 3650 days. */
+                { "3650d", 3650 * DAY },
+                { "3649d 23h 59min 59s 999ms 999us", 3650 * DAY - 1 },
+                { "87600h", 3650 * DAY },
+                { "315360000000000us", 3650 * DAY },
         };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 wp_usec_t v = 12345;
@@ -287,6 +290,11 @@ static void test_parse_duration(void **state) {
         static const char *const big[] = {
                 "18446744073709551616us", "213503983d", "213503982d 10h", "99999999999999999999999999s",
                 "18446744073709551615us 1us", "5124095577h",
+                /* Past the longest (3650 days), and far from wrapping: now
+                 * plus any of these would still overflow a timer, or a
+                 * duration in nanoseconds. */
+                "3650d 1us", "3651d", "315360000000001us", "18446744073709551615us", "213503982d",
+                "18446744073709s", "99999999999999h", "5124095576h",
         };
         for (size_t i = 0; i < ELEMENTSOF(big); i++) {
                 wp_usec_t v = 12345;
@@ -299,6 +307,10 @@ static void test_parse_duration(void **state) {
         /* A syntax error wins over an overflow: the message then says what
          * is wrong with the text, not that it is too long. */
         assert_int_equal(parse_duration("99999999999999999999999999x", &v), -EINVAL);
+        assert_int_equal(DURATION_MAX_USEC, 3650 * DAY);
+        assert_string_equal(parse_duration_error(-EINVAL),
+                            "is not a duration; use a number with a unit such as 500ms, 30s, 2min, 1h");
+        assert_string_equal(parse_duration_error(-ERANGE), "is too long; durations go up to 3650d (10 years)");
 }
 
 static void test_parse_bool(void **state) {
@@ -449,10 +461,12 @@ static void test_size_round_trip(void **state) {
 
 static void test_duration_round_trip(void **state) {
         static const wp_usec_t fixed[] = { 0, 1, 999, MSEC, SEC, SEC - 1, 90 * SEC, HOUR, DAY, DAY - 1,
-                                           UINT64_MAX, UINT64_MAX - 1, 213503982 * DAY };
+                                           3650 * DAY, 3650 * DAY - 1, 3649 * DAY + 1 };
         static const uint64_t units[] = { 1, MSEC, SEC, MIN, HOUR, DAY };
         for (size_t i = 0; i < ELEMENTSOF(fixed) + 20000; i++) {
                 wp_usec_t v = i < ELEMENTSOF(fixed) ? fixed[i] : random_value(units, ELEMENTSOF(units));
+                if (v > DURATION_MAX_USEC)
+                        v %= DURATION_MAX_USEC + 1;
                 char *s = NULL;
                 assert_int_equal(format_duration(v, &s), 0);
                 wp_usec_t back = 0;
@@ -625,7 +639,11 @@ static void test_set_messages(void **state) {
         set_fails(p, "StopTimeout", "1h 30", -EINVAL,
                   "StopTimeout: \"1h 30\" is not a duration; use a number with a unit such as 500ms, 30s, 2min, 1h");
         set_fails(p, "StopTimeout", "213503983d", -ERANGE,
-                  "StopTimeout: \"213503983d\" is too long; durations go up to about 584000 years");
+                  "StopTimeout: \"213503983d\" is too long; durations go up to 3650d (10 years)");
+        set_fails(p, "StopTimeout", "18446744073709s", -ERANGE,
+                  "StopTimeout: \"18446744073709s\" is too long; durations go up to 3650d (10 years)");
+        set_ok(p, "StopTimeout", "3650d");
+        set_ok(p, "StopTimeout", "20s");
         set_fails(p, "LooksAlivePollInterval", "0", -ERANGE,
                   "LooksAlivePollInterval: \"0\" is out of range; allowed 10ms to 1h");
         set_fails(p, "LooksAlivePollInterval", "1h 1us", -ERANGE,
@@ -1060,13 +1078,27 @@ static void test_to_json(void **state) {
         assert_non_null(o);
         assert_json_text(o, "StopSignal", NULL);
         json_decref(o);
+
+        /* A number nothing set (no default, and its range refuses 0, as
+         * ReadyPort 1..65535) is unset, not a "0" props_set would refuse;
+         * a 0 the range allows is a value. */
+        p->memory = 0;
+        o = props_to_json(table, p);
+        assert_json_text(o, "Memory", NULL);
+        assert_json_text(o, "AnySize", "0");
+        assert_json_text(o, "AnyInt", "0");
+        assert_json_text(o, "Priority", "0");
+        json_decref(o);
+        char *text = NULL;
+        assert_int_equal(props_format(props_find(table, "Memory"), p, &text), 0);
+        assert_null(text);
         params_free(p);
 }
 
 /* ------------------------------------------------------------------------ */
 
 static void test_names(void **state) {
-        static const char *const good[] = { "a", "web-1", "db_primary", "v1.2.3", "A.b-C_d", "-x", ".x", "..",
+        static const char *const good[] = { "a", "web-1", "db_primary", "v1.2.3", "A.b-C_d", "-x", ".x", "...",
                                             "123" };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 if (name_validate("resource name", good[i], NULL, 0) != 0)
@@ -1092,6 +1124,71 @@ static void test_names(void **state) {
                 if (name_validate("name", bad[i], NULL, 0) != -EINVAL)
                         fail_msg("name \"%s\" accepted", bad[i]);
         assert_int_equal(name_validate("name", too_long, NULL, 0), -EINVAL);
+
+        /* "." and ".." match the characters but stand for directories in
+         * paths: no URL could address them. Other names of dots can. */
+        assert_int_equal(name_validate("group name", ".", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "group name \".\" is invalid: \".\" and \"..\" cannot be names (in paths they "
+                                 "stand for directories)");
+        assert_int_equal(name_validate("resource name", "..", NULL, 0), -EINVAL);
+        assert_int_equal(name_validate("name", "...", NULL, 0), 0);
+        assert_int_equal(name_validate("name", ".a", NULL, 0), 0);
+        assert_int_equal(name_validate("name", "a..", NULL, 0), 0);
+}
+
+/* A refused name is quoted in the message however it is made: runs of
+ * UTF-8 continuation bytes and control characters are cut like anything
+ * else (at 64 bytes of input, or 128 of escapes: 32 control characters),
+ * bytes that are not UTF-8 are shown escaped so that the message is valid
+ * UTF-8, and what to do still fits in a 256-byte message. */
+/* The message name_validate gives for a value shown as count escapes of
+ * byte, cut. */
+static void want_cut(char *want, size_t size, const char *what, unsigned byte, int count) {
+        size_t n = (size_t) snprintf(want, size, "%s \"", what);
+        for (int i = 0; i < count; i++)
+                n += (size_t) snprintf(want + n, size - n, "\\x%02x", byte);
+        snprintf(want + n, size - n, "\"... is invalid: names are 1 to 63 characters of A-Z a-z 0-9 . _ -");
+}
+
+static void test_names_quoted_bounded(void **state) {
+        char err[2048], want[2048], in[1100];
+
+        /* 64 control characters then 179 continuation bytes: a stray
+         * 255-byte socket file name in the runtime directory. */
+        memset(in, 0x01, 64);
+        memset(in + 64, 0xb0, 179);
+        in[243] = 0;
+        assert_int_equal(name_validate("node name", in, err, sizeof err), -EINVAL);
+        want_cut(want, sizeof want, "node name", 0x01, 32);
+        assert_string_equal(err, want);
+
+        /* The same with 1000 continuation bytes, as a --node-name. */
+        memset(in + 64, 0xb0, 1000);
+        in[1064] = 0;
+        assert_int_equal(name_validate("node name", in, err, sizeof err), -EINVAL);
+        assert_string_equal(err, want);
+        char err256[256];
+        assert_int_equal(name_validate("node name", in, err256, sizeof err256), -EINVAL);
+        assert_string_equal(err256, want);
+
+        /* Only continuation bytes: each is escaped, 32 of them shown. */
+        memset(in, 0xb0, 1000);
+        in[1000] = 0;
+        assert_int_equal(name_validate("name", in, err, sizeof err), -EINVAL);
+        want_cut(want, sizeof want, "name", 0xb0, 32);
+        assert_string_equal(err, want);
+
+        /* Valid multi-byte characters stay as they are; an invalid byte
+         * among them, or a truncated sequence, is escaped. */
+        assert_int_equal(name_validate("name", "é\xff€\xe2\x82", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "name \"é\\xff€\\xe2\\x82\" is invalid: names are 1 to 63 characters of A-Z a-z "
+                                 "0-9 . _ -");
+
+        /* ids share the formatter. */
+        memset(in, 0x7f, 1000);
+        in[1000] = 0;
+        assert_int_equal(id_validate("resource id", in, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "\\x7f\"... is invalid"));
 }
 
 static void test_ids(void **state) {
@@ -1144,6 +1241,7 @@ int main(void) {
                 cmocka_unit_test(test_describe),
                 cmocka_unit_test(test_to_json),
                 cmocka_unit_test(test_names),
+                cmocka_unit_test(test_names_quoted_bounded),
                 cmocka_unit_test(test_ids),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

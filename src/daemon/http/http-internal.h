@@ -27,6 +27,12 @@
 #define HTTP_KEEPALIVE_USEC (15u * 1000000u)
 /* Idle connections, and clients that stop reading, are dropped after this. */
 #define HTTP_CONNECTION_TIMEOUT_SEC 60u
+/* Connections served at a time: at most this many, fewer when the file
+ * descriptor limit is low (http_connection_max). */
+#define HTTP_CONNECTIONS_MAX 1024u
+#define HTTP_CONNECTIONS_MIN 4u
+
+typedef struct HttpRefusal HttpRefusal;
 
 struct HttpServer {
         sd_event *event;
@@ -40,8 +46,17 @@ struct HttpServer {
         void *userdata;
 
         char *socket_path;
-        HttpListen listen; /* fd belongs to libmicrohttpd once started */
+        HttpListen listen; /* ours: libmicrohttpd gets each accepted connection */
         gid_t access_gid;  /* HTTP_NO_GID: root only */
+
+        sd_event_source *listen_source;       /* accepting, http-accept.c */
+        sd_event_source *accept_retry_source; /* after running out of descriptors */
+        unsigned connection_max;              /* served at a time; the rest are refused */
+        unsigned n_connections;               /* that libmicrohttpd holds now */
+        char *refusal;                        /* the 503 for those over the cap */
+        size_t refusal_len;
+        HttpRefusal *refusals, *refusals_tail; /* refused, until their client has read; oldest first */
+        unsigned n_refusals;
 
         size_t body_max;
         size_t stream_queue_max;
@@ -118,6 +133,17 @@ struct HttpStream {
 /* http-server.c: run libmicrohttpd on the next loop iteration. */
 void http_server_wake(HttpServer *s);
 
+/* http-accept.c: watch the listening socket; hand each connection to
+ * libmicrohttpd, or refuse it past the cap. */
+int http_accept_start(HttpServer *s, char *err, size_t errlen);
+void http_accept_stop(HttpServer *s);
+/* A connection closed, or descriptors may be free again: accept again. */
+void http_accept_resume(HttpServer *s);
+/* The cap for a file descriptor limit of nofile: a quarter of it (at
+ * least 64) is kept for the rest of wolfpackd, and at most
+ * HTTP_CONNECTIONS_MAX are served. */
+unsigned http_connection_max(uint64_t nofile);
+
 /* http-request.c, for the server's libmicrohttpd callbacks. */
 HttpRequest *http_request_new(HttpServer *s, struct MHD_Connection *c, const char *target);
 enum MHD_Result http_request_access(HttpRequest *r, struct MHD_Connection *c, const char *method,
@@ -134,9 +160,10 @@ void http_request_resume(HttpRequest *r);
 void http_request_set_response(HttpRequest *r, unsigned status, struct MHD_Response *resp);
 /* The handler's hold ends (it answered, or started a stream). */
 void http_request_release(HttpRequest *r);
-/* The JSON error response, as the API documents it. */
+/* The JSON error response, as the API documents it; and its body. */
 struct MHD_Response *http_error_response(unsigned status, const char *code, const char *property,
                                          const char *message);
+json_t *http_error_json(unsigned status, const char *code, const char *property, const char *message);
 
 /* http-stream.c */
 void http_stream_gone(HttpStream *st);
@@ -145,7 +172,8 @@ void http_stream_detach(HttpStream *st);
 void http_stream_keepalive(HttpStream *st);
 
 /* Knobs for tests: the access group, the body limit, the stream queue
- * limit, and the keep-alive period. */
+ * limit, the keep-alive period, and a lower connection cap. */
 void http_server_set_access_gid(HttpServer *s, gid_t gid);
 void http_server_set_limits(HttpServer *s, size_t body_max, size_t stream_queue_max);
 int http_server_set_keepalive(HttpServer *s, uint64_t usec);
+int http_server_set_connection_max(HttpServer *s, unsigned max);

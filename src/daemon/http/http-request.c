@@ -131,10 +131,28 @@ static struct MHD_Response *json_response(const json_t *body) {
         return resp;
 }
 
-static json_t *error_json(unsigned status, const char *code, const char *property, const char *message) {
+/* A copy of s with every byte that is not part of valid UTF-8 made '?':
+ * a message may quote what a client or a plug-in wrote, and JSON takes
+ * only UTF-8. */
+static char *utf8_or_marks(const char *s) {
+        size_t n = strlen(s);
+        char *c = strdup(s);
+        for (size_t i = 0; c && i < n;) {
+                i += http_utf8_valid(c + i, n - i);
+                if (i < n)
+                        c[i++] = '?';
+        }
+        return c;
+}
+
+json_t *http_error_json(unsigned status, const char *code, const char *property, const char *message) {
+        _cleanup_free_ char *text = utf8_or_marks(message ? message : "");
+        _cleanup_free_ char *prop = property ? utf8_or_marks(property) : NULL;
+        if (!text || (property && !prop))
+                return NULL;
         json_t *e = json_pack("{s:i, s:s, s:s}", "status", (json_int_t) status, "code", code ? code : "error",
-                              "message", message ? message : "");
-        if (e && property && json_object_set_new(e, "property", json_string(property)) < 0) {
+                              "message", text);
+        if (e && prop && json_object_set_new(e, "property", json_string(prop)) < 0) {
                 json_decref(e);
                 return NULL;
         }
@@ -144,7 +162,7 @@ static json_t *error_json(unsigned status, const char *code, const char *propert
 
 struct MHD_Response *http_error_response(unsigned status, const char *code, const char *property,
                                          const char *message) {
-        json_t *o = error_json(status, code, property, message);
+        json_t *o = http_error_json(status, code, property, message);
         struct MHD_Response *resp = o ? json_response(o) : NULL;
         json_decref(o);
         return resp ? resp : oom_response();
@@ -220,7 +238,7 @@ void http_reply_error(HttpRequest *r, int status, const char *code, const char *
         if (vasprintf(&message, fmt, ap) < 0)
                 message = NULL;
         va_end(ap);
-        json_t *o = error_json((unsigned) status, code, property, message ? message : "out of memory");
+        json_t *o = http_error_json((unsigned) status, code, property, message ? message : "out of memory");
         if (!o) {
                 /* http_reply would answer with an empty body: say why instead. */
                 if (r->gone || !r->connection) {

@@ -5,6 +5,7 @@
  * calls, or trust a byte of the target — a client wrote it.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,52 @@ int http_url_decode(const char *s, size_t len, bool plus_is_space, char **ret) {
         *o = '\0';
         *ret = out;
         return 0;
+}
+
+static int fail(char *err, size_t errlen, int r, const char *fmt, const char *what, size_t len);
+
+size_t http_utf8_valid(const char *s, size_t len) {
+        const unsigned char *u = (const unsigned char *) s;
+        size_t i = 0;
+        while (i < len) {
+                unsigned c = u[i], n;
+                uint32_t cp, min;
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                } else if ((c & 0xe0) == 0xc0) {
+                        n = 1, cp = c & 0x1f, min = 0x80;
+                } else if ((c & 0xf0) == 0xe0) {
+                        n = 2, cp = c & 0x0f, min = 0x800;
+                } else if ((c & 0xf8) == 0xf0) {
+                        n = 3, cp = c & 0x07, min = 0x10000;
+                } else
+                        return i;
+                if (len - i <= n)
+                        return i;
+                for (unsigned k = 1; k <= n; k++) {
+                        if ((u[i + k] & 0xc0) != 0x80)
+                                return i;
+                        cp = cp << 6 | (u[i + k] & 0x3f);
+                }
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return i;
+                i += n + 1;
+        }
+        return len;
+}
+
+/* Decoded text must be UTF-8: names and values go into JSON answers and
+ * messages. Names the first bad byte. */
+static int utf8_check(const char *decoded, const char *what, const char *raw, size_t rawlen, char *err,
+                      size_t errlen) {
+        size_t n = strlen(decoded), ok = http_utf8_valid(decoded, n);
+        if (ok == n)
+                return 0;
+        char fmt[160];
+        snprintf(fmt, sizeof fmt, "%s \"%%s%%s\" is not valid UTF-8: byte 0x%02x at offset %zu once decoded", what,
+                 (unsigned char) decoded[ok], ok);
+        return fail(err, errlen, -EINVAL, fmt, raw, rawlen);
 }
 
 void http_target_done(HttpTarget *t) {
@@ -104,6 +151,11 @@ static int parse_path(const char *p, size_t len, HttpTarget *t, char *err, size_
                         return fail(err, errlen, r, "bad %%-escape in path segment \"%s%s\"", p + i, j - i);
                 if (r < 0)
                         return r;
+                r = utf8_check(seg, "path segment", p + i, j - i, err, errlen);
+                if (r < 0) {
+                        free(seg);
+                        return r;
+                }
                 r = push(&t->segments, &t->n_segments, seg);
                 if (r < 0) {
                         free(seg);
@@ -131,6 +183,11 @@ static int parse_query(const char *q, size_t len, HttpTarget *t, char *err, size
                                        : (v = strdup("")) ? 0 : -ENOMEM;
                         if (r == -EINVAL)
                                 return fail(err, errlen, r, "bad %%-escape in query parameter \"%s%s\"", q + i, j - i);
+                        if (r < 0)
+                                return r;
+                        r = utf8_check(k, "query parameter", q + i, j - i, err, errlen);
+                        if (r >= 0)
+                                r = utf8_check(v, "query parameter", q + i, j - i, err, errlen);
                         if (r < 0)
                                 return r;
                         size_t n = 2 * t->n_query;

@@ -2,11 +2,11 @@
 /*
  * The HTTP server: libmicrohttpd in external-epoll mode driven by sd-event
  * (its epoll fd is an io source, its timeout an sd-event timer re-armed
- * after every run), the listening socket, peer credentials per connection,
- * and the keep-alive timer of event streams. Owns the libmicrohttpd daemon
- * and the socket file. Must never block the loop, never run libmicrohttpd
- * from inside one of its own callbacks, and never free the server from a
- * handler.
+ * after every run), the listening socket (accepted by http-accept.c, not by
+ * libmicrohttpd), peer credentials per connection, and the keep-alive timer
+ * of event streams. Owns the libmicrohttpd daemon and the socket file. Must
+ * never block the loop, never run libmicrohttpd from inside one of its own
+ * callbacks, and never free the server from a handler.
  */
 #include <grp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "http-internal.h"
@@ -34,8 +33,11 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
                 free(*socket_context);
                 *socket_context = NULL;
+                s->n_connections--;
+                http_accept_resume(s);
                 return;
         }
+        s->n_connections++;
         /* Credentials are read once, as they were at connect(). A peer
          * whose credentials cannot be read is refused (authorised false). */
         HttpPeer *peer = calloc(1, sizeof(HttpPeer));
@@ -138,17 +140,8 @@ static gid_t lookup_access_gid(void) {
         return result->gr_gid;
 }
 
-/* The listening socket is libmicrohttpd's once it started, except when
- * starting failed: close it only if the fd is still that socket. */
-static void close_listen_fd_if_ours(const HttpListen *l, const struct stat *sock_st) {
-        struct stat st;
-        if (l->fd >= 0 && fstat(l->fd, &st) >= 0 && st.st_dev == sock_st->st_dev && st.st_ino == sock_st->st_ino)
-                close(l->fd);
-}
-
 int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *routes, void *userdata,
                     HttpServer **ret, char *err, size_t errlen) {
-        struct stat sock_st;
         int r;
 
         if (!event || !socket_path || !ret) {
@@ -182,16 +175,14 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
         r = http_listen_unix(socket_path, s->access_gid, &s->listen, err, errlen);
         if (r < 0)
                 goto fail;
-        if (fstat(s->listen.fd, &sock_st) < 0) {
-                r = negative_errno();
-                snprintf(err, errlen, "cannot look at the socket of %s: %s", socket_path, strerror(-r));
-                close(TAKE_FD(s->listen.fd));
+        r = http_accept_start(s, err, errlen);
+        if (r < 0)
                 goto fail;
-        }
 
-        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                  on_access, s,
-                                  MHD_OPTION_LISTEN_SOCKET, (MHD_socket) s->listen.fd,
+        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                                          MHD_USE_NO_LISTEN_SOCKET,
+                                  0, NULL, NULL, on_access, s,
+                                  MHD_OPTION_CONNECTION_LIMIT, s->connection_max,
                                   MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
                                   MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, s,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -202,8 +193,6 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
         if (!s->mhd) {
                 snprintf(err, errlen, "cannot start the HTTP server on %s: %s", socket_path,
                          s->mhd_error[0] ? s->mhd_error : "libmicrohttpd refused");
-                close_listen_fd_if_ours(&s->listen, &sock_st);
-                s->listen.fd = -1;
                 r = -EIO;
                 goto fail;
         }
@@ -253,10 +242,13 @@ HttpServer *http_server_free(HttpServer *s) {
                 http_request_resume(r);
         if (s->mhd) {
                 /* Completion callbacks run here: pending requests and
-                 * streams see their clients go. It closes the socket. */
+                 * streams see their clients go. */
                 MHD_stop_daemon(s->mhd);
                 s->mhd = NULL;
         }
+        http_accept_stop(s);
+        if (s->listen.fd >= 0)
+                close(TAKE_FD(s->listen.fd));
         sd_event_source_disable_unref(s->io_source);
         sd_event_source_disable_unref(s->timer_source);
         sd_event_source_disable_unref(s->wake_source);

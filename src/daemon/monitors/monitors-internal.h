@@ -113,6 +113,7 @@ struct Monitors {
         void *userdata;
 
         char *monitor_path, *plugin_dir, *runtime_dir, *state_dir;
+        char *daemon_id;           /* or NULL */
         char *resource_cgroup;     /* in the cgroup2 file system */
         char *resource_cgroup_arg; /* rooted at the v2 tree: --cgroup */
         char *monitor_cgroup;      /* in the cgroup2 file system, or NULL */

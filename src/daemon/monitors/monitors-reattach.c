@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Re-attach: when wolfpackd starts, monitors of an earlier wolfpackd may
- * still run, each waiting ReattachTimeout on <runtime-dir>/resmon-NAME.sock
- * with its resources as they were. Connect to every one, say hello, and
- * adopt every resource of its snapshot as it is: nothing is restarted or
- * probed. Each type is described (describe-type), so that an adopted
- * resource can be opened again from its snapshot if its monitor dies
- * later.
+ * still run, each waiting ReattachTimeout on
+ * <runtime-dir>/resmon-<daemon id>-NAME.sock with its resources as they
+ * were. Connect to every one, say hello, and adopt every resource of its
+ * snapshot as it is: nothing is restarted or probed. Only sockets named
+ * with this daemon's identity are looked at, and a monitor whose hello
+ * reply names another identity is left alone: another daemon on this host
+ * (sharing the runtime directory) owns it. Each type is described
+ * (describe-type), so that an adopted resource can be opened again from
+ * its snapshot if its monitor dies later.
  *
  * Removes only sockets nobody listens on. Never signals an adopted monitor
  * that refused hello: closing the connection leaves it waiting, and it
@@ -142,6 +145,18 @@ void reattach_hello(Monitor *mon, json_t *reply) {
                 reattach_answered(m);
                 return;
         }
+        const char *theirs = json_string_value(json_object_get(reply, "daemon"));
+        if (m->daemon_id && (!theirs || strcmp(theirs, m->daemon_id) != 0)) {
+                monitors_log(m, "warning", "MONITOR_NOT_OURS", NULL,
+                             "resource monitor %s (pid %d) was started by %s%s, not by this one (%s): left "
+                             "alone for its own wolfpackd",
+                             mon->name, (int) resmon_client_pid(mon->client),
+                             theirs ? "the wolfpackd with identity " : "a wolfpackd without an identity",
+                             theirs ? theirs : "", m->daemon_id);
+                monitor_bury(mon);
+                reattach_answered(m);
+                return;
+        }
 
         m->reattach.n_monitors++;
         monitors_log(m, "notice", "MONITOR_REATTACHED", NULL,
@@ -172,15 +187,23 @@ void reattach_describe_reply(Call *call, json_t *reply) {
         reattach_answered(m);
 }
 
-/* "resmon-NAME.sock" → NAME, or NULL. */
-static char *socket_name(const char *file) {
+/* "resmon-<daemon id>-NAME.sock" (without an id: "resmon-NAME.sock") →
+ * NAME, or NULL: not a monitor's socket, or (err set) one whose NAME no
+ * monitor can have, which is skipped. */
+static char *socket_name(const Monitors *m, const char *file, char *err, size_t errlen) {
         size_t n = strlen(file), p = strlen(SOCKET_PREFIX), s = strlen(SOCKET_SUFFIX);
-        char err[256];
 
+        err[0] = '\0';
         if (n <= p + s || strncmp(file, SOCKET_PREFIX, p) != 0 || strcmp(file + n - s, SOCKET_SUFFIX) != 0)
                 return NULL;
+        if (m->daemon_id) {
+                size_t i = strlen(m->daemon_id);
+                if (n <= p + i + 1 + s || strncmp(file + p, m->daemon_id, i) != 0 || file[p + i] != '-')
+                        return NULL;
+                p += i + 1;
+        }
         char *name = strndup(file + p, n - p - s);
-        if (name && name_validate(NULL, name, err, sizeof err) < 0) {
+        if (name && name_validate("resource monitor name", name, err, errlen) < 0) {
                 free(name);
                 return NULL;
         }
@@ -208,13 +231,17 @@ int monitors_reattach(Monitors *m,
 
         struct dirent *de;
         while ((de = readdir(d))) {
-                _cleanup_free_ char *name = socket_name(de->d_name);
-                _cleanup_free_ char *path = NULL;
                 char err[1024];
+                _cleanup_free_ char *name = socket_name(m, de->d_name, err, sizeof err);
+                _cleanup_free_ char *path = NULL;
                 Monitor *mon;
 
-                if (!name)
+                if (!name) {
+                        if (err[0])
+                                monitors_log(m, "warning", "MONITOR_SOCKET_SKIPPED", NULL,
+                                             "skipped a socket in %s: %s", m->runtime_dir, err);
                         continue;
+                }
                 if (asprintf(&path, "%s/%s", m->runtime_dir, de->d_name) < 0) {
                         closedir(d);
                         m->reattach.running = m->reattach.pending > 0;

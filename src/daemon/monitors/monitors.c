@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -189,6 +190,7 @@ int monitor_spawn(Monitors *m, const char *name, Monitor **ret, char *err, size_
                 .ops = &monitor_client_ops,
                 .userdata = mon,
                 .deadlock_timeout_usec = mon->deadlock_usec,
+                .daemon_id = m->daemon_id,
         };
         const ResmonSpawn s = {
                 .monitor = m->monitor_path,
@@ -196,6 +198,7 @@ int monitor_spawn(Monitors *m, const char *name, Monitor **ret, char *err, size_
                 .plugin_dir = m->plugin_dir,
                 .runtime_dir = m->runtime_dir,
                 .state_dir = m->state_dir,
+                .daemon_id = m->daemon_id,
                 .cgroup = m->resource_cgroup_arg,
                 .reattach_timeout = m->reattach_arg,
                 .process_cgroup = m->monitor_cgroup,
@@ -228,6 +231,7 @@ int monitor_connect(Monitors *m, const char *name, const char *path, Monitor **r
                 .ops = &monitor_client_ops,
                 .userdata = mon,
                 .deadlock_timeout_usec = mon->deadlock_usec,
+                .daemon_id = m->daemon_id,
         };
         int r = resmon_client_connect(m->event, &cfg, path, &mon->client, err, errlen);
         if (r < 0) {
@@ -584,6 +588,26 @@ static int copy_or(char **field, const char *value, const char *fallback) {
         return *field ? 0 : -ENOMEM;
 }
 
+/* A resource's own monitor is named after its id: "r-" and 16 hex digits. */
+#define TYPICAL_MONITOR_NAME "r-0123456789abcdef"
+
+/* Every monitor's re-attach socket must fit a unix socket address. Found
+ * out only when the parent has gone, a path too long would leave nobody
+ * able to re-attach: say so at the start instead. */
+static int check_socket_room(const MonitorsConfig *cfg, const char *runtime_dir, char *err, size_t errlen) {
+        size_t id = cfg->daemon_id ? strlen(cfg->daemon_id) + 1 : 0;
+        size_t need = strlen(runtime_dir) + strlen("/resmon-") + id + strlen(TYPICAL_MONITOR_NAME) + strlen(".sock");
+        size_t room = sizeof(((struct sockaddr_un *) 0)->sun_path) - 1;
+
+        if (need <= room)
+                return 0;
+        snprintf(err, errlen,
+                 "the runtime directory %s is too long for the resource monitors' sockets (at most %zu "
+                 "bytes here); give a shorter --runtime-dir",
+                 runtime_dir, room - (need - strlen(runtime_dir)));
+        return -ENAMETOOLONG;
+}
+
 static int config_copy(Monitors *m, const MonitorsConfig *cfg, char *err, size_t errlen) {
         _cleanup_free_ char *mnt = NULL;
         int r;
@@ -598,8 +622,12 @@ static int config_copy(Monitors *m, const MonitorsConfig *cfg, char *err, size_t
                 r = default_monitor_path(&m->monitor_path);
         if (r < 0 || (cfg->plugin_dir && (m->plugin_dir = strdup(cfg->plugin_dir)) == NULL) ||
             copy_or(&m->runtime_dir, cfg->runtime_dir, WOLFPACK_RUNTIME_DIR) < 0 ||
-            copy_or(&m->state_dir, cfg->state_dir, WOLFPACK_STATE_DIR) < 0)
+            copy_or(&m->state_dir, cfg->state_dir, WOLFPACK_STATE_DIR) < 0 ||
+            (cfg->daemon_id && (m->daemon_id = strdup(cfg->daemon_id)) == NULL))
                 return -ENOMEM;
+        r = check_socket_room(cfg, m->runtime_dir, err, errlen);
+        if (r < 0)
+                return r;
 
         r = cg_v2_mount(&mnt);
         if (r < 0) {
@@ -681,6 +709,7 @@ static Monitors *monitors_release(Monitors *m) {
         free(m->plugin_dir);
         free(m->runtime_dir);
         free(m->state_dir);
+        free(m->daemon_id);
         free(m->resource_cgroup);
         free(m->resource_cgroup_arg);
         free(m->monitor_cgroup);

@@ -54,6 +54,11 @@ typedef struct MonitorsConfig {
         const char *plugin_dir;          /* DIR[:DIR...]; NULL: the monitor's default */
         const char *runtime_dir;         /* re-attach sockets; NULL: /run/wolfpack */
         const char *state_dir;           /* NULL: /var/lib/wolfpack */
+        /* The daemon's identity: every monitor started here carries it and
+         * listens on <runtime_dir>/resmon-<daemon_id>-<name>.sock, and only
+         * monitors carrying it are re-attached. NULL: none (monitors of
+         * any parent are re-attached, on resmon-<name>.sock). */
+        const char *daemon_id;
         const char *resource_cgroup;     /* resources go in <this>/<id> */
         const char *monitor_cgroup;      /* NULL: monitors stay in the daemon's cgroup */
         uint64_t reattach_timeout_usec;  /* 0: the monitor's default (10 s) */

@@ -664,19 +664,19 @@ static bool strv_has_case(char *const *l, const char *s) {
         return false;
 }
 
-int depexpr_remove(const DepExpr *e, char *const *names, DepExpr **ret) {
-        if (!ret)
-                return -EINVAL;
+/* e with every name replaced by what map says (NULL drops the name; an
+ * OR-group left with no name disappears), normalised. */
+typedef const char *(*name_map_fn)(const char *name, const void *userdata);
+
+static int expr_map(const DepExpr *e, name_map_fn map, const void *userdata, DepExpr **ret) {
         _cleanup_depexpr_ DepExpr *c = expr_new();
         if (!c)
                 return -ENOMEM;
         for (size_t i = 0; e && i < e->n_groups; i++) {
                 DepOr g = {};
                 for (size_t j = 0; j < e->groups[i].n_names; j++) {
-                        const char *s = e->groups[i].names[j];
-                        if (strv_has_case(names, s))
-                                continue;
-                        if (or_add(&g, s, strlen(s)) < 0) {
+                        const char *s = map(e->groups[i].names[j], userdata);
+                        if (s && or_add(&g, s, strlen(s)) < 0) {
                                 or_done(&g);
                                 return -ENOMEM;
                         }
@@ -689,6 +689,40 @@ int depexpr_remove(const DepExpr *e, char *const *names, DepExpr **ret) {
         expr_normalise(c);
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+static const char *unless_listed(const char *name, const void *userdata) {
+        return strv_has_case(userdata, name) ? NULL : name;
+}
+
+int depexpr_remove(const DepExpr *e, char *const *names, DepExpr **ret) {
+        if (!ret)
+                return -EINVAL;
+        return expr_map(e, unless_listed, names, ret);
+}
+
+/* The spelling listed for name, or name as it is. */
+static const char *as_listed(const char *name, const void *userdata) {
+        char *const *l = userdata;
+        for (size_t i = 0; l && l[i]; i++)
+                if (strcasecmp(l[i], name) == 0)
+                        return l[i];
+        return name;
+}
+
+int depexpr_respell(const DepExpr *e, char *const *spellings, DepExpr **ret) {
+        if (!ret)
+                return -EINVAL;
+        return expr_map(e, as_listed, spellings, ret);
+}
+
+typedef struct Rename {
+        const char *from, *to;
+} Rename;
+
+static const char *renamed(const char *name, const void *userdata) {
+        const Rename *r = userdata;
+        return strcasecmp(name, r->from) == 0 ? r->to : name;
 }
 
 int depexpr_rename(const DepExpr *e, const char *from, const char *to, DepExpr **ret, char *err,
@@ -704,26 +738,10 @@ int depexpr_rename(const DepExpr *e, const char *from, const char *to, DepExpr *
                                   to ? snippet(to, strlen(to)).s : "(none)");
                 return -EINVAL;
         }
-        _cleanup_depexpr_ DepExpr *c = expr_new();
-        if (!c)
-                return -ENOMEM;
-        for (size_t i = 0; e && i < e->n_groups; i++) {
-                DepOr g = {};
-                for (size_t j = 0; j < e->groups[i].n_names; j++) {
-                        const char *s = e->groups[i].names[j];
-                        if (strcasecmp(s, from) == 0)
-                                s = to;
-                        if (or_add(&g, s, strlen(s)) < 0) {
-                                or_done(&g);
-                                return -ENOMEM;
-                        }
-                }
-                if (expr_take_group(c, &g) < 0) {
-                        or_done(&g);
-                        return -ENOMEM;
-                }
-        }
-        expr_normalise(c);
+        _cleanup_depexpr_ DepExpr *c = NULL;
+        int k = expr_map(e, renamed, &(Rename) { from, to }, &c);
+        if (k < 0)
+                return k;
         if (text_len(c) > DEPEXPR_TEXT_MAX) {
                 set_error(err, errlen, "with %s renamed to %s, the dependency expression would be longer than %d "
                           "characters", from, to, DEPEXPR_TEXT_MAX);

@@ -87,6 +87,11 @@ int depexpr_remove(const DepExpr *e, char *const *names, DepExpr **ret);
  * text would grow past DEPEXPR_TEXT_MAX. */
 int depexpr_rename(const DepExpr *e, const char *from, const char *to, DepExpr **ret, char *err,
                    size_t errlen);
+/* e with each name that matches one of spellings ignoring case spelled as
+ * listed (the resources' own names), other names as they are: the stored
+ * form of an expression typed with another case. spellings is
+ * NULL-terminated; NULL changes nothing. */
+int depexpr_respell(const DepExpr *e, char *const *spellings, DepExpr **ret);
 /* Every name referenced, once each, in order of first appearance; an empty
  * vector for the empty expression. *ret is a NULL-terminated strv. */
 int depexpr_names(const DepExpr *e, char ***ret);

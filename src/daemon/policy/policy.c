@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -73,6 +74,64 @@ size_t policy_count_recent(const PolicyEvent *events, size_t n, unsigned node, u
         return k;
 }
 
+static uint64_t streak_delay(uint64_t base, unsigned streak) {
+        if (streak < POLICY_RESTART_FREE)
+                return base;
+        uint64_t cap = base > POLICY_RESTART_CAP_MS ? base : POLICY_RESTART_CAP_MS;
+        uint64_t d = base > POLICY_RESTART_FLOOR_MS ? base : POLICY_RESTART_FLOOR_MS;
+        for (unsigned k = POLICY_RESTART_FREE; k < streak && d < cap; k++)
+                d *= 2;
+        return d < cap ? d : cap;
+}
+
+static int by_time(const void *a, const void *b) {
+        uint64_t x = ((const PolicyEvent *) a)->time_ms, y = ((const PolicyEvent *) b)->time_ms;
+        return x < y ? -1 : x > y;
+}
+
+/* Did the failure at t follow a restart granted at prev (with its delay)
+ * before the resource had been up for the stable time? */
+static bool quick(uint64_t prev, uint64_t delay, uint64_t t) {
+        return t < prev || t - prev < delay + POLICY_RESTART_STABLE_MS;
+}
+
+uint64_t policy_restart_delay_ms(const ResourceCommon *c, const PolicyEvent *restarts, size_t n, unsigned node,
+                                 uint64_t now_ms, unsigned *ret_streak) {
+        uint64_t base = c ? usec_to_ms(c->restart_delay) : 0;
+        PolicyEvent *sorted = n > 0 && restarts ? malloc(n * sizeof(PolicyEvent)) : NULL;
+        const PolicyEvent *ev = restarts;
+        if (sorted) {
+                memcpy(sorted, restarts, n * sizeof(PolicyEvent));
+                qsort(sorted, n, sizeof(PolicyEvent), by_time);
+                ev = sorted;
+        }
+        bool have = false;
+        uint64_t prev = 0, prev_delay = 0;
+        unsigned streak = 0;
+        for (size_t i = 0; ev && i < n; i++) {
+                if (node != 0 && ev[i].node != node)
+                        continue;
+                streak = have && quick(prev, prev_delay, ev[i].time_ms) ? (streak < UINT32_MAX ? streak + 1 : streak) : 0;
+                prev = ev[i].time_ms;
+                prev_delay = streak_delay(base, streak);
+                have = true;
+        }
+        free(sorted);
+        streak = have && quick(prev, prev_delay, now_ms) ? (streak < UINT32_MAX ? streak + 1 : streak) : 0;
+        if (ret_streak)
+                *ret_streak = streak;
+        return streak_delay(base, streak);
+}
+
+/* "restarting in 400ms", with the back-off said when it is at work. */
+static void restart_in(char *buf, size_t len, const ResourceDecision *d, uint64_t base) {
+        if (d->delay_ms > base)
+                snprintf(buf, len, "restarting in %s (backing off: failure %u in a row within %s of a start)",
+                         span(d->delay_ms).s, d->streak + 1, span(POLICY_RESTART_STABLE_MS).s);
+        else
+                snprintf(buf, len, "restarting in %s", span(d->delay_ms).s);
+}
+
 int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts, size_t n, unsigned node,
                             uint64_t now_ms, ResourceDecision *ret) {
         if (!c || !ret)
@@ -80,6 +139,8 @@ int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts
         uint64_t period = usec_to_ms(c->restart_period), delay = usec_to_ms(c->restart_delay);
         size_t count = policy_count_recent(restarts, n, node, period, now_ms);
         ResourceDecision d = { .restarts_in_window = count > UINT32_MAX ? UINT32_MAX : (unsigned) count };
+        uint64_t backoff = policy_restart_delay_ms(c, restarts, n, node, now_ms, &d.streak);
+        char in[160];
 
         switch (c->restart_action) {
         case RESTART_ACTION_NONE:
@@ -90,10 +151,10 @@ int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts
                 break;
         case RESTART_ACTION_RESTART:
                 d.action = RESOURCE_RESTART;
-                d.delay_ms = delay;
-                set_reason(d.reason, sizeof d.reason,
-                           "RestartAction is 1 (restart without affecting the group): restarting in %s",
-                           span(delay).s);
+                d.delay_ms = backoff;
+                restart_in(in, sizeof in, &d, delay);
+                set_reason(d.reason, sizeof d.reason, "RestartAction is 1 (restart without affecting the group): %s",
+                           in);
                 break;
         default:
                 if (c->restart_threshold <= 0) {
@@ -102,10 +163,10 @@ int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts
                                    "RestartThreshold is 0: failing the group over without a restart");
                 } else if ((int64_t) count < c->restart_threshold) {
                         d.action = RESOURCE_RESTART;
-                        d.delay_ms = delay;
-                        set_reason(d.reason, sizeof d.reason,
-                                   "restart %zu of %" PRId64 " within RestartPeriod %s: restarting in %s",
-                                   count + 1, c->restart_threshold, span(period).s, span(delay).s);
+                        d.delay_ms = backoff;
+                        restart_in(in, sizeof in, &d, delay);
+                        set_reason(d.reason, sizeof d.reason, "restart %zu of %" PRId64 " within RestartPeriod %s: %s",
+                                   count + 1, c->restart_threshold, span(period).s, in);
                 } else {
                         d.action = RESOURCE_FAIL_GROUP;
                         set_reason(d.reason, sizeof d.reason,

@@ -40,9 +40,31 @@ typedef enum ResourceVerdict {
         RESOURCE_FAIL_GROUP,   /* the group fails (and fails over, policy_group_failure) */
 } ResourceVerdict;
 
+/* Back-off of a resource that keeps failing soon after each restart: a
+ * restart whose resource then ran for less than POLICY_RESTART_STABLE_MS
+ * before it failed again continues a streak. The first
+ * POLICY_RESTART_FREE restarts of a streak wait RestartDelay; each later
+ * one waits twice as long as the one before, starting from RestartDelay or
+ * POLICY_RESTART_FLOOR_MS, whichever is longer, up to
+ * POLICY_RESTART_CAP_MS (or RestartDelay, if that is longer still). A
+ * resource that stays up POLICY_RESTART_STABLE_MS starts a new streak. */
+#define POLICY_RESTART_STABLE_MS (60 * 1000)
+#define POLICY_RESTART_FREE 5
+#define POLICY_RESTART_FLOOR_MS 100
+#define POLICY_RESTART_CAP_MS (5 * 60 * 1000)
+
+/* The streak before a failure at now_ms (0: the resource had been up for a
+ * while, or never restarted) and the delay it earns, replayed from the
+ * restart history on node: each restart's own delay is worked out the same
+ * way, so the result does not depend on how the history was trimmed at its
+ * old end beyond a few restarts. Events in any order. */
+uint64_t policy_restart_delay_ms(const ResourceCommon *c, const PolicyEvent *restarts, size_t n, unsigned node,
+                                 uint64_t now_ms, unsigned *ret_streak);
+
 typedef struct ResourceDecision {
         ResourceVerdict action;
-        uint64_t delay_ms;           /* RESTART: RestartDelay */
+        uint64_t delay_ms;           /* RESTART: RestartDelay, or longer when backing off */
+        unsigned streak;             /* quick failures in a row before this one (see above) */
         unsigned restarts_in_window; /* restarts on this node within RestartPeriod, before this failure */
         char reason[256];
 } ResourceDecision;
@@ -52,8 +74,8 @@ typedef struct ResourceDecision {
  * restarts on this node count: a group that failed over starts afresh on
  * its new node.
  *   RestartAction 0: LEAVE_FAILED.
- *   RestartAction 1: RESTART after RestartDelay, always.
- *   RestartAction 2: RESTART after RestartDelay while fewer than
+ *   RestartAction 1: RESTART after RestartDelay (backing off), always.
+ *   RestartAction 2: RESTART after RestartDelay (backing off) while fewer than
  *                    RestartThreshold restarts happened within RestartPeriod,
  *                    else FAIL_GROUP (RestartThreshold 0: FAIL_GROUP at once). */
 int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts, size_t n, unsigned node,

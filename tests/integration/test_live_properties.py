@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Read-only properties through wolfpackd: a resource's accounting
+(ProcessId, a job's processes and CPU time) is read from its monitor when
+the resource is read, not frozen at the moment it went Online; a monitor
+that does not answer gets the last values known, marked with their age;
+the type list carries every type's description."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from cluster import Cluster
+
+BUSY = """\
+import os, sys, time
+end = time.time() + 1.5
+while time.time() < end:
+    pass
+for _ in range(3):
+    if os.fork() == 0:
+        time.sleep(1000)
+        os._exit(0)
+with open(sys.argv[1], "w") as f:
+    f.write("done\\n")
+time.sleep(1000)
+"""
+
+UNITS = {"d": 86400e6, "h": 3600e6, "min": 60e6, "s": 1e6, "ms": 1e3, "us": 1}
+
+
+def usec(text):
+    """A duration as the API writes it ("1s 372ms 12us") in microseconds."""
+    parts = re.findall(r"(\d+)\s*(d|h|min|s|ms|us)\b", text)
+    assert parts or text.strip() == "0s", text
+    return sum(int(n) * UNITS[u] for n, u in parts)
+
+
+@pytest.fixture
+def c():
+    cl = Cluster()
+    yield cl
+    left = cl.close()
+    assert not left, "processes left behind: %s" % left
+
+
+def monitor_pids(c):
+    out = subprocess.run(["pgrep", "-a", "-f", "wolfpack-resmon --fd"], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if c.dir in line]
+
+
+def busy_job(c):
+    script = os.path.join(c.dir, "busy.py")
+    with open(script, "w") as f:
+        f.write(BUSY)
+    marker = os.path.join(c.dir, "busy.done")
+    c.cli("group", "create", "jg")
+    c.cli("resource", "create", "j", "--type", "genjob", "--group", "jg",
+          "CommandLine=/usr/bin/python3 %s %s" % (script, marker))
+    c.cli("resource", "online", "j")
+    return marker
+
+
+def test_job_accounting_is_live(c):
+    marker = busy_job(c)
+    at_online = usec(c.cli("resource", "get", "j", "TotalUserTime").stdout)
+    c.wait_for(lambda: os.path.exists(marker), timeout=20)
+    # The CLI (resource get) and the API (GET /v1/resources/R) both read
+    # the monitor's values now.
+    later = usec(c.cli("resource", "get", "j", "TotalUserTime").stdout)
+    assert later - at_online >= 800e3, (at_online, later)
+    assert c.wait_for(lambda: c.cli("resource", "get", "j", "ActiveProcesses").stdout.strip() == "4", timeout=5)
+    status, res = c.api("GET", "/v1/resources/j")
+    assert status == 200, res
+    props = res["properties"]
+    assert usec(props["TotalUserTime"]) >= later
+    assert props["ActiveProcesses"] == "4"
+    assert int(props["TotalProcesses"]) >= 4
+    assert int(props["ProcessId"]) > 0
+    assert res["readonly_stale"] is False
+    assert 0 <= res["readonly_age_ms"] < 1000
+    c.cli("resource", "offline", "j")
+    status, res = c.api("GET", "/v1/resources/j")
+    assert "ProcessId" not in res["properties"] or res["properties"]["ProcessId"] in ("", "0")
+    assert "readonly_age_ms" not in res
+
+
+def test_unanswering_monitor_gives_last_values_with_their_age(c):
+    marker = busy_job(c)
+    c.wait_for(lambda: os.path.exists(marker), timeout=20)
+    status, fresh = c.api("GET", "/v1/resources/j")
+    assert status == 200 and fresh["readonly_stale"] is False, fresh
+    mons = monitor_pids(c)
+    assert mons
+    for m in mons:
+        os.kill(m, signal.SIGSTOP)
+    try:
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        status, res = c.api("GET", "/v1/resources/j")
+        took = time.monotonic() - t0
+    finally:
+        for m in mons:
+            os.kill(m, signal.SIGCONT)
+    assert status == 200, res
+    assert took < 3, "the read waited %.1fs for a monitor that does not answer" % took
+    assert res["readonly_stale"] is True, res
+    assert res["readonly_age_ms"] >= 500, res
+    assert res["properties"]["ProcessId"] == fresh["properties"]["ProcessId"]
+    assert res["properties"]["ActiveProcesses"] == "4"
+    # Once the monitor answers again, so do the values.
+    assert c.wait_for(lambda: c.api("GET", "/v1/resources/j")[1]["readonly_stale"] is False, timeout=10)
+    c.cli("resource", "offline", "j")
+
+
+def test_type_list_has_descriptions_from_the_start(c):
+    status, types = c.api("GET", "/v1/types")
+    assert status == 200, types
+    names = {t["name"]: t["description"] for t in types}
+    assert "genapp" in names and "genjob" in names, names
+    for name, desc in names.items():
+        assert desc, "type %s is listed without its description: %s" % (name, types)
+    out = c.cli("type", "list").stdout
+    assert re.search(r"genjob\s+\S", out), out

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cluster database: messages applied to a database in a scratch
+ * directory. Names match ignoring case and are stored in one spelling
+ * (dependencies as the resources they name, property names one per
+ * property); desired states spread through dependencies as depgraph.h
+ * defines them, OR-groups included; a database of schema 1 with names in
+ * other spellings is respelled when opened. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "macro.h"
+
+typedef struct Fixture {
+        char dir[64];
+        char path[96];
+        Db *db;
+        char **ids; /* names → ids, in order of creation */
+} Fixture;
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        snprintf(f->dir, sizeof f->dir, "/tmp/wptest-db-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->path, sizeof f->path, "%s/cluster.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+        db_free(f->db);
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static Db *open_db(Fixture *f) {
+        char err[512] = "";
+        int r = db_open(f->path, &f->db, err, sizeof err);
+        if (r < 0)
+                fail_msg("db_open: %d %s", r, err);
+        return f->db;
+}
+
+/* Apply a message given as JSON text (time_ms added); the result, with
+ * the message in err. */
+static int apply(Db *db, char *err, size_t errlen, const char *fmt, ...) {
+        char text[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+        json_error_t je;
+        json_t *m = json_loads(text, 0, &je);
+        if (!m)
+                fail_msg("bad test message %s: %s", text, je.text);
+        json_object_set_new(m, "time_ms", json_integer(1000));
+        char scratch[512];
+        int r = db_apply(db, m, err ? err : scratch, err ? errlen : sizeof scratch);
+        json_decref(m);
+        return r;
+}
+
+#define APPLY_OK(db, ...)                                                             \
+        do {                                                                          \
+                char e_[512] = "";                                                    \
+                int r_ = apply(db, e_, sizeof e_, __VA_ARGS__);                       \
+                if (r_ < 0)                                                           \
+                        fail_msg("%s:%d: applying failed: %d %s", __FILE__, __LINE__, r_, e_); \
+        } while (0)
+
+static void group(Db *db, const char *id, const char *name) {
+        APPLY_OK(db, "{\"type\":\"group.create\",\"id\":\"%s\",\"name\":\"%s\"}", id, name);
+}
+
+static void resource(Db *db, const char *id, const char *name, const char *group_id) {
+        APPLY_OK(db, "{\"type\":\"resource.create\",\"id\":\"%s\",\"name\":\"%s\",\"rtype\":\"genapp\",\"group\":\"%s\"}",
+                 id, name, group_id);
+}
+
+static void depend(Db *db, const char *id, const char *expr) {
+        APPLY_OK(db, "{\"type\":\"resource.depend\",\"id\":\"%s\",\"expr\":\"%s\"}", id, expr);
+}
+
+static int desire(Db *db, const char *id, const char *state) {
+        return apply(db, NULL, 0, "{\"type\":\"resource.desire\",\"id\":\"%s\",\"state\":\"%s\"}", id, state);
+}
+
+/* The same, as the sender saw failed (ids, JSON) left Failed. */
+static int desire_failed(Db *db, const char *id, const char *state, const char *failed) {
+        return apply(db, NULL, 0, "{\"type\":\"resource.desire\",\"id\":\"%s\",\"state\":\"%s\",\"failed\":%s}", id,
+                     state, failed);
+}
+
+static char *member(Db *db, const char *id, const char *key) {
+        json_t *r = db_resource(db, id);
+        assert_non_null(r);
+        char *s = strdup(json_string_value(json_object_get(r, key)));
+        json_decref(r);
+        return s;
+}
+
+static void assert_member(Db *db, const char *id, const char *key, const char *want) {
+        _cleanup_free_ char *got = member(db, id, key);
+        if (strcmp(got, want) != 0)
+                fail_msg("%s %s: got \"%s\", want \"%s\"", id, key, got, want);
+}
+
+/* "r1 r2 ..." are online, every other resource of ids offline. */
+static void assert_online(Db *db, const char *const *ids, const char *want) {
+        for (size_t i = 0; ids[i]; i++) {
+                char pad[80];
+                snprintf(pad, sizeof pad, " %s ", ids[i]);
+                char list[256];
+                snprintf(list, sizeof list, " %s ", want);
+                _cleanup_free_ char *got = member(db, ids[i], "desired");
+                const char *expect = strstr(list, pad) ? "online" : "offline";
+                if (strcmp(got, expect) != 0)
+                        fail_msg("%s is desired %s, want %s (online: %s)", ids[i], got, expect, want);
+        }
+}
+
+static void test_dependency_names_ignore_case(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "cg");
+        resource(db, "r-db", "db", "g-1");
+        resource(db, "r-web", "web", "g-1");
+        depend(db, "r-web", "DB");
+        /* Stored as the resource is named. */
+        assert_member(db, "r-web", "depends", "db");
+
+        static const char *const ids[] = { "r-db", "r-web", NULL };
+        assert_int_equal(desire(db, "r-web", "online"), 0);
+        assert_online(db, ids, "r-db r-web");
+        assert_int_equal(desire(db, "r-db", "offline"), 0);
+        assert_online(db, ids, "");
+
+        char err[512] = "";
+        assert_int_equal(apply(db, err, sizeof err, "{\"type\":\"resource.delete\",\"id\":\"r-db\"}"), -EBUSY);
+        assert_non_null(strstr(err, "resource web depends on db"));
+        depend(db, "r-web", "");
+        APPLY_OK(db, "{\"type\":\"resource.delete\",\"id\":\"r-db\"}");
+}
+
+static void test_names_found_ignoring_case(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "g1");
+        char err[512] = "";
+        assert_int_equal(apply(db, err, sizeof err, "{\"type\":\"group.create\",\"id\":\"g-2\",\"name\":\"G1\"}"),
+                         -EEXIST);
+        assert_non_null(strstr(err, "ignoring case"));
+        resource(db, "r-1", "Web", "g-1");
+
+        char *id = NULL;
+        assert_int_equal(db_find(db, "group", "G1", &id, err, sizeof err), 0);
+        assert_string_equal(id, "g-1");
+        free(id);
+        assert_int_equal(db_find(db, "resource", "wEB", &id, err, sizeof err), 0);
+        assert_string_equal(id, "r-1");
+        free(id);
+        assert_int_equal(db_find(db, "resource", "webb", &id, err, sizeof err), -ENOENT);
+}
+
+static void test_property_names_one_per_property(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "g");
+        APPLY_OK(db,
+                 "{\"type\":\"resource.create\",\"id\":\"r-1\",\"name\":\"app\",\"rtype\":\"genapp\",\"group\":\"g-1\","
+                 "\"private\":{\"CommandLine\":\"sleep 1001\"}}");
+        APPLY_OK(db, "{\"type\":\"resource.set\",\"id\":\"r-1\",\"private\":{\"commandline\":\"sleep 2002\"}}");
+        json_t *r = db_resource(db, "r-1");
+        json_t *p = json_object_get(r, "properties");
+        assert_int_equal(json_object_size(p), 1);
+        assert_string_equal(json_string_value(json_object_get(p, "commandline")), "sleep 2002");
+        json_decref(r);
+        APPLY_OK(db, "{\"type\":\"resource.set\",\"id\":\"r-1\",\"private\":{\"COMMANDLINE\":null}}");
+        r = db_resource(db, "r-1");
+        assert_int_equal(json_object_size(json_object_get(r, "properties")), 0);
+        json_decref(r);
+}
+
+/* d_top on "d_l or d_r", both on d_bottom. */
+static void diamond(Db *db) {
+        group(db, "g-1", "dg");
+        resource(db, "r-top", "d_top", "g-1");
+        resource(db, "r-l", "d_l", "g-1");
+        resource(db, "r-r", "d_r", "g-1");
+        resource(db, "r-bottom", "d_bottom", "g-1");
+        depend(db, "r-top", "d_l or d_r");
+        depend(db, "r-l", "d_bottom");
+        depend(db, "r-r", "d_bottom");
+}
+
+static const char *const diamond_ids[] = { "r-top", "r-l", "r-r", "r-bottom", NULL };
+
+static void test_or_online_brings_one_member(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        diamond(db);
+        /* Neither wanted yet: the first written of the lowest wave. */
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-bottom");
+}
+
+static void test_or_online_prefers_a_member_wanted_already(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        diamond(db);
+        assert_int_equal(desire(db, "r-r", "online"), 0);
+        assert_online(db, diamond_ids, "r-r r-bottom");
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_online(db, diamond_ids, "r-top r-r r-bottom");
+}
+
+static void test_or_offline_keeps_a_dependent_with_another_member(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        diamond(db);
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_int_equal(desire(db, "r-r", "online"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-r r-bottom");
+        /* d_r still satisfies d_top. */
+        assert_int_equal(desire(db, "r-l", "offline"), 0);
+        assert_online(db, diamond_ids, "r-top r-r r-bottom");
+        /* The last member: d_top goes too. */
+        assert_int_equal(desire(db, "r-r", "offline"), 0);
+        assert_online(db, diamond_ids, "r-bottom");
+        /* Below both members: everything above goes. */
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_int_equal(desire(db, "r-r", "online"), 0);
+        assert_int_equal(desire(db, "r-bottom", "offline"), 0);
+        assert_online(db, diamond_ids, "");
+}
+
+static void test_or_member_left_failed_stands_in_for_nothing(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        diamond(db);
+        assert_int_equal(desire(db, "r-top", "online"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-bottom");
+        /* d_l left Failed: wishing d_top online again brings d_r. */
+        assert_int_equal(desire_failed(db, "r-top", "online", "[\"r-l\"]"), 0);
+        assert_online(db, diamond_ids, "r-top r-l r-r r-bottom");
+        /* d_r left Failed: an offline of d_l takes d_top down too, as no
+         * member would be left to satisfy it. */
+        assert_int_equal(desire_failed(db, "r-l", "offline", "[\"r-r\"]"), 0);
+        assert_online(db, diamond_ids, "r-r r-bottom");
+        /* A Failed dependent follows its dependency down; the resource
+         * wished for is never taken for failed itself. */
+        assert_int_equal(desire_failed(db, "r-bottom", "offline", "[\"r-r\", \"r-bottom\", \"nosuch\"]"), 0);
+        assert_online(db, diamond_ids, "");
+}
+
+static void test_and_still_spreads_to_every_name(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "ag");
+        resource(db, "r-a", "a", "g-1");
+        resource(db, "r-b", "b", "g-1");
+        resource(db, "r-c", "c", "g-1");
+        depend(db, "r-a", "b and C");
+        static const char *const ids[] = { "r-a", "r-b", "r-c", NULL };
+        assert_int_equal(desire(db, "r-a", "online"), 0);
+        assert_online(db, ids, "r-a r-b r-c");
+        assert_int_equal(desire(db, "r-c", "offline"), 0);
+        assert_online(db, ids, "r-b");
+}
+
+/* A database as schema 1 left it, with names in other spellings: the
+ * tables are those of today's schema (migration 2 adds none), the data
+ * written behind the database's back, the version set back to 1. */
+static void write_schema_1(Fixture *f) {
+        db_free(open_db(f));
+        f->db = NULL;
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        char *msg = NULL;
+        int rc = sqlite3_exec(
+                s,
+                "INSERT INTO groups(id, name, props, created_ms) VALUES"
+                "  ('g-1', 'g', '{\"PreferredOwners\":\"n2\",\"preferredowners\":\"n1\"}', 1);"
+                "INSERT INTO resources(id, name, rtype, group_id, private, common, depends, created_ms) VALUES"
+                "  ('r-db', 'db', 'genapp', 'g-1', '{\"CommandLine\":\"sleep 1\",\"commandline\":\"sleep 2\"}',"
+                "   '{\"restartaction\":\"1\"}', '', 1),"
+                "  ('r-web', 'web', 'genapp', 'g-1', '{}', '{}', '(DB or gone) and Ip', 1),"
+                "  ('r-ip', 'ip', 'genapp', 'g-1', '{}', '{}', 'deleted', 1);"
+                "PRAGMA user_version = 1;",
+                NULL, NULL, &msg);
+        if (rc != SQLITE_OK)
+                fail_msg("schema 1: %s", msg);
+        sqlite3_close(s);
+}
+
+static void test_schema_1_respelled(void **state) {
+        Fixture *f = *state;
+        write_schema_1(f);
+        Db *db = open_db(f);
+        assert_member(db, "r-web", "depends", "db and ip");
+        assert_member(db, "r-ip", "depends", "");
+        json_t *r = db_resource(db, "r-db");
+        json_t *p = json_object_get(r, "properties");
+        /* The value the monitor ran: the last in stored order. */
+        assert_int_equal(json_object_size(p), 1);
+        assert_string_equal(json_string_value(json_object_get(p, "commandline")), "sleep 2");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(r, "common"), "RestartAction")), "1");
+        json_decref(r);
+        json_t *g = db_group(db, "g-1");
+        json_t *gp = json_object_get(g, "properties");
+        assert_int_equal(json_object_size(gp), 1);
+        assert_string_equal(json_string_value(json_object_get(gp, "PreferredOwners")), "n1");
+        json_decref(g);
+        /* And a second open finds nothing left to do. */
+        db_free(db);
+        f->db = NULL;
+        db = open_db(f);
+        assert_member(db, "r-web", "depends", "db and ip");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_dependency_names_ignore_case, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_names_found_ignoring_case, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_property_names_one_per_property, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_or_online_brings_one_member, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_or_online_prefers_a_member_wanted_already, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_or_offline_keeps_a_dependent_with_another_member, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_or_member_left_failed_stands_in_for_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_and_still_spreads_to_every_name, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
