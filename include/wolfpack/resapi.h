@@ -65,8 +65,12 @@ extern "C" {
 
 /* The API version this header describes. Bumped on any change of the
  * structures or call contracts below; a monitor lists the versions it
- * supports in wp_host.api_min..api_max. */
-#define WP_RESAPI_VERSION 1
+ * supports in wp_host.api_min..api_max, and reads the members a version
+ * added only from a plug-in that speaks it.
+ *
+ *   1  the entry points up to control
+ *   2  resume_online (a pending online that outlived its monitor) */
+#define WP_RESAPI_VERSION 2
 #define WP_RESAPI_STARTUP_SYMBOL "wp_resapi_startup"
 
 /* Resource states, as reported to the cluster. */
@@ -344,6 +348,22 @@ typedef struct wp_entry_points {
          * WP_CONTROL_VALIDATE before open. */
         int (*control)(wp_instance inst, wp_resource *r, wp_control_code code, void *params,
                        const char *const *changed);
+
+        /* Version 2 and later; NULL: the type cannot resume. */
+
+        /* resume_online: probe for a resource that was OnlinePending when
+         * the monitor that ran it ended (a crash, a kill): its processes may
+         * run, but whether they became ready nobody knows. Called after open,
+         * instead of probe, never with online. 0: not running; 1: running
+         * and ready, or nothing to wait for (the resource is then Online, as
+         * after probe); -EINPROGRESS: running, and the wait for it to be
+         * ready starts again (OnlinePending, within a fresh PendingTimeout;
+         * finish with set_status, as a pending online); negative errno:
+         * cannot tell (the monitor then calls terminate). A type without it
+         * has such a resource terminated and reported Failed: Online is never
+         * reported for a resource whose readiness was not seen. 300 ms
+         * rule. */
+        int (*resume_online)(wp_instance inst);
 } wp_entry_points;
 
 /* What a plug-in's startup returns. */

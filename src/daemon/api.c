@@ -99,6 +99,7 @@ typedef enum Refusal {
         REFUSED_CONFLICT,
         REFUSED_NO_QUORUM,
         REFUSED_INTERNAL,
+        REFUSED_TIMEOUT,
 } Refusal;
 
 static const struct {
@@ -107,7 +108,7 @@ static const struct {
 } refusals[] = {
         [REFUSED_INVALID] = { 422, "invalid" },        [REFUSED_NOT_FOUND] = { 404, "not_found" },
         [REFUSED_CONFLICT] = { 409, "conflict" },      [REFUSED_NO_QUORUM] = { 503, "no_quorum" },
-        [REFUSED_INTERNAL] = { 500, "internal_error" },
+        [REFUSED_INTERNAL] = { 500, "internal_error" },  [REFUSED_TIMEOUT] = { 504, "timeout" },
 };
 
 #define refuse(req, why, property, ...) \
@@ -134,6 +135,8 @@ static Refusal applied_refusal(int error) {
  * wrong, whatever the errno (no such property, read-only, out of range).
  * A monitor that never answered is this node's fault. */
 static Refusal validation_refusal(const MonitorsReply *reply) {
+        if (!reply->reply && reply->error == -ETIMEDOUT)
+                return REFUSED_TIMEOUT; /* the monitor is busy or hung (monitors_call) */
         return reply->reply ? REFUSED_INVALID : REFUSED_INTERNAL;
 }
 
@@ -142,6 +145,8 @@ static Refusal validation_refusal(const MonitorsReply *reply) {
 static Refusal type_refusal(const MonitorsReply *reply) {
         if (reply->reply && (reply->error == -ENOENT || reply->error == -EINVAL))
                 return REFUSED_NOT_FOUND;
+        if (!reply->reply && reply->error == -ETIMEDOUT)
+                return REFUSED_TIMEOUT;
         return REFUSED_INTERNAL;
 }
 
@@ -828,6 +833,9 @@ static void patch_resource(HttpRequest *req, void *userdata) {
                 json_t *pv;
                 json_object_foreach(priv, pk, pv)
                         if (!type_property_live(d, jstr(cur, "type"), pk))
+                                json_array_append_new(later, json_string(pk));
+                json_object_foreach(common, pk, pv)
+                        if (!decide_common_live(pk))
                                 json_array_append_new(later, json_string(pk));
         }
         json_t *msg = json_pack("{s:s, s:s, s:o, s:o}", "type", "resource.set", "id", id, "private", priv, "common", common);

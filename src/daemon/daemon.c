@@ -92,6 +92,7 @@ static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
         json_decref(db);
         clusterlog_printf(d->log, "notice", "RESOURCE_ADOPTED", s->resource, s->name, "found %s in monitor %s",
                           s->state, s->monitor);
+        fm_apply_deadlock_timeout(d, s->resource);
         fm_resource_state(d, s->resource, s->state, "re-attached", NULL);
         /* The read-only values (ProcessId) come from the snapshot. */
         json_t *ro = json_object();
@@ -113,7 +114,8 @@ static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources
 
 static void on_monitor_died(Monitors *m, const MonitorsDeath *death, void *userdata) {
         Daemon *d = userdata;
-        clusterlog_printf(d->log, "error", "MONITOR_DIED", death->resource, NULL, "resource monitor %s (pid %d): %s",
+        _cleanup_free_ char *name = rt_object_name(d, "resource", death->resource);
+        clusterlog_printf(d->log, "error", "MONITOR_DIED", death->resource, name, "resource monitor %s (pid %d): %s",
                           death->monitor, (int) death->pid, death->reason ? death->reason : "ended");
 }
 

@@ -36,6 +36,7 @@ typedef struct RtResource {
         bool held_failed;      /* Failed and left so by policy (RestartAction 0 ...) */
         bool stopping;         /* taken offline or terminated by us: its Offline/Failed is expected */
         bool fail_requested;   /* `wolfpack resource fail`: the coming Offline is a failure */
+        bool reopen;           /* SeparateMonitor changed: closed and opened again before its next online */
         sd_event_source *restart_timer;
 } RtResource;
 
@@ -116,6 +117,9 @@ json_t *rt_resource_json(Daemon *d, json_t *db_resource);   /* takes the referen
 json_t *rt_group_json(Daemon *d, json_t *db_group);         /* takes the reference */
 json_t *rt_node_json(Daemon *d, json_t *db_node);           /* takes the reference */
 const char *node_name(Daemon *d, uint32_t id);
+/* The name of a resource or a group (kind), for the cluster log's OBJECT:
+ * malloc'ed, NULL when unknown. */
+char *rt_object_name(Daemon *d, const char *kind, const char *id);
 
 /* ---- readonly.c: read-only properties, read anew for the API ---- */
 /* Keep values (a reference is taken; NULL: none, the resource does not
@@ -153,6 +157,10 @@ void fm_kick(Daemon *d);
 void fm_applied(Daemon *d, const json_t *msg);
 /* The monitors reported a state change of a resource. */
 void fm_resource_state(Daemon *d, const char *id, const char *state, const char *reason, json_t *readonly);
+/* Give the monitors the resource's DeadlockTimeout from the database (a
+ * resource adopted from an earlier wolfpackd's monitor: its snapshot does
+ * not carry it). */
+void fm_apply_deadlock_timeout(Daemon *d, const char *id);
 /* What keeps a resource (the database's view of it) from its desired
  * state where waiting will not help: its group is Failed, or it needs a
  * resource its restart policy left Failed. Malloc'ed text with what to do,

@@ -75,6 +75,11 @@ const char *decide_common_name(const char *name) {
         return p ? p->name : NULL;
 }
 
+bool decide_common_live(const char *name) {
+        const wp_prop *p = props_find(resource_common_props, name);
+        return p && (p->flags & WP_PROP_LIVE);
+}
+
 const char *decide_group_common_name(const char *name) {
         const wp_prop *p = props_find(group_common_props, name);
         return p ? p->name : NULL;

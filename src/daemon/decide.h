@@ -16,6 +16,9 @@ int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad
 /* The canonical spelling of a resource common property, or NULL when name
  * is not one (it is then the type's own). */
 const char *decide_common_name(const char *name);
+/* Whether a change of that resource common property takes effect while the
+ * resource is online (else at its next online). */
+bool decide_common_live(const char *name);
 /* The same for a group common property; NULL when name is not one. */
 const char *decide_group_common_name(const char *name);
 /* The node names in the owner lists of props (PreferredOwners,

@@ -86,7 +86,8 @@ static void on_reply(Monitors *m, const char *resource, const MonitorsReply *rep
         if (r) {
                 r->in_flight = false;
                 if (reply->error < 0) {
-                        clusterlog_printf(d->log, "warning", "RESOURCE_REQUEST_FAILED", r->id, NULL, "%s: %s", c->what,
+                        _cleanup_free_ char *name = rt_object_name(d, "resource", r->id);
+                        clusterlog_printf(d->log, "warning", "RESOURCE_REQUEST_FAILED", r->id, name, "%s: %s", c->what,
                                           reply->message ? reply->message : strerror(-reply->error));
                         if (is(c->what, "open")) {
                                 /* Could not even be opened (a plug-in missing on this
@@ -100,7 +101,9 @@ static void on_reply(Monitors *m, const char *resource, const MonitorsReply *rep
                         request(d, r, "probe");
                 } else if (is(c->what, "probe") && json_is_true(json_object_get(reply->reply, "running"))) {
                         r->owner = d->cfg.node_id;
-                        rt_set_state(d, r, "Online", "found running");
+                        /* OnlinePending: it is Online once seen ready (a state event). */
+                        if (!is(reply->state, "OnlinePending"))
+                                rt_set_state(d, r, "Online", "found running");
                 } else if (is(c->what, "close")) {
                         r->opened = false;
                 }
@@ -127,10 +130,14 @@ static void request(Daemon *d, RtResource *r, const char *type) {
                         k = calls[i].fn(d->monitors, r->id, on_reply, c);
         if (k < 0) {
                 r->in_flight = false;
-                clusterlog_printf(d->log, "error", "RESOURCE_REQUEST_FAILED", r->id, NULL, "%s: %s", type, strerror(-k));
+                _cleanup_free_ char *name = rt_object_name(d, "resource", r->id);
+                clusterlog_printf(d->log, "error", "RESOURCE_REQUEST_FAILED", r->id, name, "%s: %s", type, strerror(-k));
                 call_free(c);
         }
 }
+
+/* The common properties the monitor enforces itself; the rest are ours. */
+static const char *const monitor_common[] = { "LooksAlivePollInterval", "IsAlivePollInterval", "PendingTimeout" };
 
 static void open_resource(Daemon *d, RtResource *r, json_t *res) {
         Call *c = call_new(d, r->id, "open");
@@ -143,13 +150,11 @@ static void open_resource(Daemon *d, RtResource *r, json_t *res) {
         wp_usec_t deadlock = loaded ? rc.deadlock_timeout : 300 * WP_USEC_PER_SEC;
         if (loaded)
                 resource_common_done(&rc);
-        /* The monitor takes the per-resource timing; the rest is ours. */
         json_t *mcommon = json_object();
-        static const char *const passed[] = { "LooksAlivePollInterval", "IsAlivePollInterval", "PendingTimeout" };
-        for (size_t i = 0; i < ELEMENTSOF(passed); i++) {
-                json_t *v = json_object_get(common, passed[i]);
+        for (size_t i = 0; i < ELEMENTSOF(monitor_common); i++) {
+                json_t *v = json_object_get(common, monitor_common[i]);
                 if (v)
-                        json_object_set(mcommon, passed[i], v);
+                        json_object_set(mcommon, monitor_common[i], v);
         }
         MonitorsOpen o = {
                 .resource = r->id,
@@ -521,7 +526,8 @@ static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                                 r->held_failed = false;
                 }
                 json_decref(res);
-                clusterlog_printf(d->log, "notice", "GROUP_RETRY", g->id, NULL, "RetryPeriodOnFailure has passed; trying the group again");
+                _cleanup_free_ char *name = rt_object_name(d, "group", g->id);
+                clusterlog_printf(d->log, "notice", "GROUP_RETRY", g->id, name, "RetryPeriodOnFailure has passed; trying the group again");
         }
         fm_kick(d);
         return 0;
@@ -601,6 +607,13 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                 if (should) {
                         if (running(r->state) || r->restart_timer)
                                 continue;
+                        if (r->opened && r->reopen) {
+                                /* Opened again, in the monitor SeparateMonitor now says. */
+                                r->reopen = false;
+                                request(d, r, "close");
+                                anything = true;
+                                continue;
+                        }
                         if (!r->opened) {
                                 open_resource(d, r, o);
                                 anything = true;
@@ -628,7 +641,9 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         if (dependents_running(d, o, res))
                                 continue;
                         r->stopping = true;
-                        request(d, r, "offline");
+                        /* An offline would wait behind the pending online,
+                         * up to its PendingTimeout; nothing of it serves yet. */
+                        request(d, r, is(r->state, "OnlinePending") ? "terminate" : "offline");
                         anything = true;
                 }
         }
@@ -663,6 +678,16 @@ void fm_kick(Daemon *d) {
         if (!d->evaluate && sd_event_add_defer(d->event, &d->evaluate, on_evaluate, d) < 0)
                 return;
         sd_event_source_set_enabled(d->evaluate, SD_EVENT_ONESHOT);
+}
+
+void fm_apply_deadlock_timeout(Daemon *d, const char *id) {
+        json_t *res = db_resource(d->db, id);
+        ResourceCommon rc;
+        if (res && decide_resource_common(json_object_get(res, "common"), &rc, NULL, NULL, 0) >= 0) {
+                (void) monitors_set_deadlock_timeout(d->monitors, id, rc.deadlock_timeout);
+                resource_common_done(&rc);
+        }
+        json_decref(res);
 }
 
 void fm_fail(Daemon *d, const char *id) {
@@ -785,11 +810,26 @@ void fm_applied(Daemon *d, const json_t *msg) {
         if (is(type, "node.set") || is(type, "group.set") || is(type, "resource.set"))
                 retry_placement(d);
         if (is(type, "resource.set")) {
-                /* New values reach an open resource through its monitor. */
+                /* New values reach an open resource through its monitor:
+                 * private ones and the monitor's timing at once (live or at
+                 * the next online, as its type says), DeadlockTimeout (ours)
+                 * at once, SeparateMonitor at the next online. */
                 RtResource *r = hashmap_get(d->resources, id);
-                json_t *p = json_object_get(msg, "private");
-                if (r && r->opened && json_object_size(p) > 0)
+                json_t *common = json_object_get(msg, "common");
+                json_t *priv = json_object_get(msg, "private");
+                json_t *p = !r || !r->opened ? NULL : json_is_object(priv) ? json_deep_copy(priv) : json_object();
+                for (size_t i = 0; p && i < ELEMENTSOF(monitor_common); i++) {
+                        json_t *v = json_object_get(common, monitor_common[i]);
+                        if (v)
+                                json_object_set(p, monitor_common[i], v);
+                }
+                if (json_object_size(p) > 0)
                         (void) monitors_set_properties(d->monitors, id, p, NULL, NULL);
+                json_decref(p);
+                if (r && r->opened && json_object_get(common, "DeadlockTimeout"))
+                        fm_apply_deadlock_timeout(d, id);
+                if (r && r->opened && json_object_get(common, "SeparateMonitor"))
+                        r->reopen = true;
         }
         fm_kick(d);
 }

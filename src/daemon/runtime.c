@@ -77,6 +77,16 @@ const char *node_name(Daemon *d, uint32_t id) {
         return "unknown";
 }
 
+char *rt_object_name(Daemon *d, const char *kind, const char *id) {
+        if (!id)
+                return NULL;
+        json_t *o = strcmp(kind, "group") == 0 ? db_group(d->db, id) : db_resource(d->db, id);
+        const char *name = json_string_value(json_object_get(o, "name"));
+        char *copy = name ? strdup(name) : NULL;
+        json_decref(o);
+        return copy;
+}
+
 void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason) {
         bool same = strcmp(r->state, state) == 0 &&
                     ((!reason && !r->reason) || (reason && r->reason && strcmp(reason, r->reason) == 0));

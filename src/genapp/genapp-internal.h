@@ -82,6 +82,10 @@ bool genapp_has_ready_stages(const Genapp *g);
 /* Begin the stages (PidFile, ReadyPort, ReadyCheck, in that order); ends in
  * genapp_became_ready() or genapp_fail(). */
 int genapp_ready_start(Genapp *g);
+/* For an application found running by probe, whose PidFile was read
+ * already: begin the stages after PidFile. 1 when there is none (ready),
+ * 0 when begun, a negative errno (host->error). */
+int genapp_ready_resume(Genapp *g);
 void genapp_ready_cancel(Genapp *g);
 /* is_alive's ReadyPort/ReadyCheck part: 1 nothing to run (alive as far as
  * they tell), -EINPROGRESS (answer through alive_result), or an error. */

@@ -46,6 +46,7 @@ static const wp_entry_points genapp_entry_points = {
         .looks_alive = genapp_ep_looks_alive,
         .is_alive = genapp_ep_is_alive,
         .control = genapp_plugin_control,
+        .resume_online = genapp_ep_resume_online,
 };
 
 static const wp_type genapp_type = {

@@ -9,7 +9,9 @@
  *   ReadyCheck  run the command; exit 0 means ready; retried every 500 ms
  *
  * then reports Online through genapp_became_ready(). The whole wait is
- * bounded by the monitor's PendingTimeout. The same port and check
+ * bounded by the monitor's PendingTimeout. An application found running
+ * after its monitor ended during that wait resumes it (genapp_ready_resume)
+ * from ReadyPort: probe has read PidFile already. The same port and check
  * attempts, run once, answer an asynchronous is_alive. Owns the stage timer
  * and the is_alive answer. Reports only progress (OnlinePending with the
  * reason it is still waiting); the final states, Online and Failed, are
@@ -238,18 +240,27 @@ static int stage_begin(Genapp *g, char *err, size_t errlen) {
         }
 }
 
-int genapp_ready_start(Genapp *g) {
+static int ready_from(Genapp *g, GenappStage first) {
         char err[512];
         int r;
 
         genapp_ready_cancel(g);
-        g->stage = stage_from(g, GENAPP_STAGE_PID_FILE);
+        g->stage = stage_from(g, first);
         if (g->stage == GENAPP_STAGE_DONE)
-                return 0;
+                return 1;
         r = stage_begin(g, err, sizeof err);
         if (r < 0)
                 return g->host->error(g->r, r, "%s", err);
         return 0;
+}
+
+int genapp_ready_start(Genapp *g) {
+        int r = ready_from(g, GENAPP_STAGE_PID_FILE);
+        return r < 0 ? r : 0;
+}
+
+int genapp_ready_resume(Genapp *g) {
+        return ready_from(g, GENAPP_STAGE_PORT);
 }
 
 /* --- is_alive --------------------------------------------------------- */

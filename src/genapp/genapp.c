@@ -705,6 +705,31 @@ int genapp_ep_probe(wp_instance inst) {
         return 1;
 }
 
+int genapp_resume_ready(Genapp *g) {
+        int r;
+
+        if (g->state != GENAPP_RUNNING)
+                return g->host->error(g->r, -EBUSY, "resume: the application is %s, not found running",
+                                      genapp_state_name(g->state));
+        g->state = GENAPP_STARTING;
+        r = genapp_ready_resume(g);
+        if (r > 0) {
+                g->state = GENAPP_RUNNING;
+                return 1;
+        }
+        if (r < 0)
+                return r; /* terminate follows */
+        g->host->log(g->r, WP_LOG_NOTICE, "GENAPP_RESUMED", "waiting again for process %d to be ready",
+                     (int) g->watched_pid);
+        return -EINPROGRESS;
+}
+
+int genapp_ep_resume_online(wp_instance inst) {
+        int r = genapp_ep_probe(inst);
+
+        return r > 0 ? genapp_resume_ready(inst) : r;
+}
+
 int genapp_ep_looks_alive(wp_instance inst) {
         Genapp *g = inst;
         const wp_host *host = g->host;

@@ -250,6 +250,11 @@ Genapp *genapp_free(Genapp *g);
 /* Entry points, for a type's wp_entry_points table (inst is a Genapp *). */
 void genapp_ep_close(wp_instance inst);
 int genapp_ep_probe(wp_instance inst);
+int genapp_ep_resume_online(wp_instance inst);
+/* After a probe that found the application running: the rest of
+ * resume_online (wait again for ReadyPort and ReadyCheck). For a type
+ * whose probe does more than the core's. */
+int genapp_resume_ready(Genapp *g);
 int genapp_ep_online(wp_instance inst);
 int genapp_ep_offline(wp_instance inst);
 void genapp_ep_terminate(wp_instance inst);

@@ -165,6 +165,7 @@ static const wp_entry_points genjob_entry_points = {
         .looks_alive = genapp_ep_looks_alive,
         .is_alive = genapp_ep_is_alive,
         .control = genjob_plugin_control,
+        .resume_online = genjob_ep_resume_online,
 };
 
 static const wp_type genjob_type = {

@@ -17,6 +17,8 @@
  *                                    build the plan, start events and
  *                                    breakaway → active
  *   inactive  probe found running    the same, adopting the cgroups
+ *             (or resume_online)     (then the core waits again for
+ *                                    readiness)
  *   active    child_setup            job_plan_run in the new process
  *   active    main process started   track it; log GENJOB_STARTED
  *   active    main process ended     read the job's counters first (so a
@@ -563,6 +565,13 @@ int genjob_ep_probe(wp_instance inst) {
         j->host->log(j->r, WP_LOG_NOTICE, "GENJOB_ADOPTED", "job %s with %zu process(es) taken over",
                      j->cg->v2_dir, n);
         return r;
+}
+
+int genjob_ep_resume_online(wp_instance inst) {
+        int r = genjob_ep_probe(inst);
+
+        /* The job is taken over first: a ReadyCheck runs in it. */
+        return r > 0 ? genapp_resume_ready(inst) : r;
 }
 
 int genjob_control(const wp_host *host, wp_instance inst, wp_resource *r, wp_control_code code, void *params,

@@ -242,5 +242,6 @@ int genjob_open(const wp_host *host, wp_resource *r, const JobParams *params, co
                 int layout_error, wp_instance *ret);
 int genjob_ep_online(wp_instance inst);
 int genjob_ep_probe(wp_instance inst);
+int genjob_ep_resume_online(wp_instance inst);
 int genjob_control(const wp_host *host, wp_instance inst, wp_resource *r, wp_control_code code, void *params,
                    const char *const *changed);

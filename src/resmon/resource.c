@@ -8,6 +8,11 @@
  *   Offline/Failed online request              online(): 0 → Online, -EINPROGRESS → OnlinePending,
  *                                              error → terminate() → Failed
  *   Offline        probe request               probe(): 1 → Online, 0 → Offline
+ *   Offline        probe request, resume_online or check_ready
+ *                                              resume_online(): 1 → Online, 0 → Offline,
+ *                                              -EINPROGRESS → OnlinePending, error → terminate();
+ *                                              a type without it: probe(), and with resume_online
+ *                                              1 → terminate() → Offline
  *   OnlinePending  set_status(Online)          → Online, polls start
  *   OnlinePending  set_status(Failed/Offline)  terminate() → Failed
  *   OnlinePending  PendingTimeout              terminate() → Failed
@@ -508,7 +513,22 @@ static void req_offline(Resource *r, Link *l, json_t *req) {
         }
 }
 
+/* resume_online, from a plug-in that speaks a version that has it. */
+static int (*resume_entry(Resource *r))(wp_instance) {
+        return r->type->type->api_version >= 2 ? EP(r)->resume_online : NULL;
+}
+
+/* probe, or with "resume_online" (the resource was OnlinePending when its
+ * earlier monitor ended) resume_online: a resource found running is Online
+ * only once it is seen ready; a type that cannot tell has it terminated.
+ * "check_ready" (nobody knows whether it was ready) uses resume_online
+ * where the type has it, and probe otherwise. */
 static void req_probe(Resource *r, Link *l, json_t *req) {
+        bool resume = json_is_true(json_object_get(req, "resume_online"));
+        bool check = resume || json_is_true(json_object_get(req, "check_ready"));
+        int (*resume_fn)(wp_instance) = check ? resume_entry(r) : NULL;
+        const char *ep = resume_fn ? "resume_online" : "probe";
+
         if (r->state == WP_STATE_ONLINE) {
                 reply(l, req, 0, NULL, json_pack("{s:b, s:s}", "running", 1, "state", "Online"));
                 return;
@@ -517,21 +537,39 @@ static void req_probe(Resource *r, Link *l, json_t *req) {
                 reply(l, req, -EBUSY, "probe runs only on an Offline resource; take it offline or terminate it first", NULL);
                 return;
         }
-        if (!EP(r)->probe) {
+        if (!EP(r)->probe && !resume_fn) {
                 reply(l, req, -EOPNOTSUPP, "this resource type cannot probe", NULL);
                 return;
         }
-        call_enter(r, "probe");
-        int k = EP(r)->probe(r->inst);
-        call_leave(r, "probe");
-        if (k < 0) {
-                _cleanup_free_ char *msg = call_error(r, "probe", k);
+        call_enter(r, ep);
+        int k = resume_fn ? resume_fn(r->inst) : EP(r)->probe(r->inst);
+        call_leave(r, ep);
+        if (k < 0 && !(k == -EINPROGRESS && resume_fn)) { /* probe has no pending form */
+                _cleanup_free_ char *msg = call_error(r, ep, k);
+                if (resume_fn)
+                        do_terminate(r);
                 reply(l, req, k, msg, NULL);
                 return;
         }
-        if (k > 0)
+        if (k > 0 && resume && !resume_fn) {
+                _cleanup_free_ char *msg = NULL;
+                do_terminate(r);
+                if (asprintf(&msg,
+                             "it was OnlinePending when its resource monitor ended, and type %s (Resource API "
+                             "version %u) cannot resume waiting for it to be ready; terminated",
+                             r->type->name, r->type->type->api_version) < 0)
+                        msg = NULL;
+                manager_log(r->m, r, WP_LOG_WARNING, "RESOURCE_RESUME_UNSUPPORTED", "%s", msg ? msg : "terminated");
+                reply(l, req, -EOPNOTSUPP, msg ? msg : "cannot resume a pending online; terminated", NULL);
+                return;
+        }
+        if (k == -EINPROGRESS) {
+                r->pending = PENDING_ONLINE;
+                arm(r, &r->pending_timer, r->pending_timeout, on_pending_timer);
+                set_state(r, WP_STATE_ONLINE_PENDING, "found running; waiting again for it to be ready");
+        } else if (k > 0)
                 went_online(r, "found running");
-        reply(l, req, 0, NULL, json_pack("{s:b, s:s}", "running", k > 0, "state", state_name(r->state)));
+        reply(l, req, 0, NULL, json_pack("{s:b, s:s}", "running", k != 0, "state", state_name(r->state)));
 }
 
 static void req_set_properties(Resource *r, Link *l, json_t *req) {

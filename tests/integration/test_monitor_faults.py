@@ -3,6 +3,7 @@
 a hang, asynchronous failure through an eventfd, entry points that must
 never overlap, a plug-in of the wrong API version."""
 
+import os
 import signal
 import time
 
@@ -197,4 +198,49 @@ def test_wrong_api_version_refused(wp, plugin_path):
     # The monitor goes on serving other types.
     desc = d.ok({"type": "describe-type", "rtype": "test-count"})["description"]
     assert desc["name"] == "test-count"
-    assert desc["api_version"] == 1
+    assert desc["api_version"] == 1  # test-count speaks version 1 on purpose
+
+
+def test_resume_online_needs_a_type_that_can(wp, plugin_path):
+    # A resource found running after its monitor ended during a pending
+    # online: a type of Resource API version 1 has no resume_online, so
+    # nobody can say whether it is ready. It is terminated, never Online.
+    plugin_path("test-count")
+    d = wp.driver()
+    rid = wp.new_id()
+    d.open(rid, "test-count", {"ProbeRunning": "1"}, common=NO_POLL)
+    rep = d.request({"type": "probe", "resource": rid, "resume_online": True})
+    assert rep["error"] < 0, rep
+    assert_matches(message_of(rep), r"OnlinePending", r"cannot resume", r"version 1", r"terminated")
+    assert d.ok({"type": "get-properties", "resource": rid})["state"] == "Offline"
+    # A plain probe still adopts it.
+    rep = d.ok({"type": "probe", "resource": rid})
+    assert rep["running"] is True and rep["state"] == "Online", rep
+    d.offline(rid)
+
+
+def test_resume_online_waits_for_ready_again(wp, tmp_path):
+    # genapp resumes: the process a dead monitor left is kept, and is Online
+    # only once its ReadyCheck passes.
+    ready = tmp_path / "ready"
+    d = wp.driver()
+    rid = wp.new_id()
+    props = dict(wp.genapp_props(rid), ReadyCheck="test -e %s" % ready)
+    d.open(rid, "genapp", props, common=NO_POLL)
+    d.send({"type": "online", "resource": rid})
+    d.wait_state(rid, "OnlinePending")
+    monitor = d.wait_attached()["pid"]
+    os.kill(monitor, signal.SIGKILL)
+    d.proc.wait(5)
+    d.expect_exit = 1
+    d2 = wp.driver()
+    d2.open(rid, "genapp", props, common=NO_POLL)
+    m = d2.mark()
+    rep = d2.ok({"type": "probe", "resource": rid, "resume_online": True})
+    assert rep["running"] is True and rep["state"] == "OnlinePending", rep
+    time.sleep(1)
+    assert d2.ok({"type": "get-properties", "resource": rid})["state"] == "OnlinePending"
+    ready.write_text("")
+    ev = d2.wait_state(rid, "Online", since=m)
+    assert d2.logs("GENAPP_RESUMED"), d2.logs()
+    d2.offline(rid)

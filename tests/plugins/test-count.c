@@ -8,7 +8,8 @@
  * overlap, is not counted: it cancels the pending operation instead. The
  * highest count seen is the read-only property MaxConcurrent, and any count
  * above one is logged as TEST_COUNT_VIOLATION; Polls counts the looks_alive
- * and is_alive calls, so a test can tell that the polls really ran.
+ * and is_alive calls, so a test can tell that the polls really ran;
+ * ProbeRunning makes probe find the resource running.
  *
  * Owns its instance, shared with its worker by a reference count; the
  * worker never calls the host after terminate has cancelled it. Must never
@@ -35,6 +36,7 @@ typedef struct count_params {
         wp_usec_t pending_delay;
         int64_t max_concurrent;
         int64_t polls;
+        bool probe_running;
 } count_params;
 
 typedef struct count_instance {
@@ -48,6 +50,7 @@ typedef struct count_instance {
         pthread_cond_t cond;         /* CLOCK_MONOTONIC */
         /* Guarded by lock: */
         wp_usec_t pending_delay;
+        bool probe_running;          /* set at open */
         unsigned generation;         /* bumped when a pending operation ends or is cancelled */
         bool pending;                /* an online or offline waits on its worker */
         bool in_set_status;          /* a worker is reporting the final state */
@@ -212,6 +215,7 @@ static int count_open(wp_resource *r, const void *params, wp_instance *ret) {
         atomic_init(&inst->max_seen, 0);
         atomic_init(&inst->polls, 0);
         inst->pending_delay = p->pending_delay;
+        inst->probe_running = p->probe_running;
         pthread_mutex_init(&inst->lock, NULL);
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -235,9 +239,11 @@ static void count_close(wp_instance i) {
 }
 
 static int count_probe(wp_instance i) {
-        count_enter(i, "probe");
-        count_leave(i);
-        return 0;
+        count_instance *inst = i;
+
+        count_enter(inst, "probe");
+        count_leave(inst);
+        return inst->probe_running ? 1 : 0;
 }
 
 static int count_online(wp_instance i) {
@@ -322,6 +328,13 @@ static const wp_prop count_props[] = {
                 .description = "How long a pending online or offline lasts",
         },
         {
+                .name = "ProbeRunning",
+                .type = WP_PROP_BOOL,
+                .offset = offsetof(count_params, probe_running),
+                .default_value = "0",
+                .description = "probe says the resource runs",
+        },
+        {
                 .name = "MaxConcurrent",
                 .type = WP_PROP_INT,
                 .flags = WP_PROP_READONLY,
@@ -350,8 +363,10 @@ static const wp_entry_points count_ep = {
         .control = count_control,
 };
 
+/* Version 1 on purpose: a plug-in of the first version still loads, and
+ * has no resume_online. */
 static const wp_type count_type = {
-        .api_version = WP_RESAPI_VERSION,
+        .api_version = 1,
         .name = "test-count",
         .description = "Counts its entry points running at once (tests only)",
         .props = count_props,
@@ -360,7 +375,7 @@ static const wp_type count_type = {
 };
 
 int wp_resapi_startup(const wp_host *h, const wp_type **ret) {
-        if (WP_RESAPI_VERSION < h->api_min || WP_RESAPI_VERSION > h->api_max)
+        if (count_type.api_version < h->api_min || count_type.api_version > h->api_max)
                 return -EPROTONOSUPPORT;
         host = h;
         *ret = &count_type;

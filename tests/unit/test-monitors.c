@@ -852,13 +852,18 @@ static void test_bad_config(void **state) {
         sd_event_unref(e);
 }
 
+/* Send a request about types (JSON text); the reply comes into r. */
+static void type_call(Env *env, const char *text, Reply *r) {
+        json_t *q = json_of(text);
+        assert_int_equal(monitors_call(env->m, q, on_reply, r), 0);
+        json_decref(q);
+}
+
 static void test_types(void **state) {
         Env *env = *state;
         Reply r = {};
 
-        json_t *q = json_of("{\"type\": \"list-types\"}");
-        assert_int_equal(monitors_call(env->m, q, on_reply, &r), 0);
-        json_decref(q);
+        type_call(env, "{\"type\": \"list-types\"}", &r);
         wait_reply(env, &r);
         assert_int_equal(r.error, 0);
         bool genapp = false, crash = false;
@@ -871,10 +876,10 @@ static void test_types(void **state) {
         assert_true(genapp && crash);
         reply_done(&r);
 
-        q = json_of("{\"type\": \"validate\", \"rtype\": \"genapp\", "
-                    "\"properties\": {\"CommandLine\": \"/bin/true\", \"StopTimeout\": \"soon\"}}");
-        assert_int_equal(monitors_call(env->m, q, on_reply, &r), 0);
-        json_decref(q);
+        type_call(env,
+                  "{\"type\": \"validate\", \"rtype\": \"genapp\", "
+                  "\"properties\": {\"CommandLine\": \"/bin/true\", \"StopTimeout\": \"soon\"}}",
+                  &r);
         wait_reply(env, &r);
         assert_int_equal(r.error, -EINVAL);
         assert_string_equal(json_string_value(json_object_get(r.reply, "property")), "StopTimeout");
@@ -882,13 +887,66 @@ static void test_types(void **state) {
         reply_done(&r);
 
         /* Resource requests have calls of their own. */
-        q = json_of("{\"type\": \"exit\"}");
-        assert_int_equal(monitors_call(env->m, q, on_reply, &r), 0);
-        json_decref(q);
+        type_call(env, "{\"type\": \"exit\"}", &r);
         wait_reply(env, &r);
         assert_int_equal(r.error, -EINVAL);
         reply_done(&r);
         assert_true(monitors_monitor_pid(env->m, MONITORS_MAIN) > 0);
+}
+
+/* A shared monitor that does not answer: a request about types is answered
+ * with -ETIMEDOUT naming it, within seconds rather than DeadlockTimeout, and
+ * its late reply changes nothing. */
+static void test_types_timeout(void **state) {
+        Env *env = *state;
+        Reply r = {};
+
+        type_call(env, "{\"type\": \"list-types\"}", &r);
+        expect_ok(env, &r, "list-types");
+        pid_t pid = monitors_monitor_pid(env->m, MONITORS_MAIN);
+        assert_true(pid > 0);
+
+        static const char validate[] = "{\"type\": \"validate\", \"rtype\": \"genapp\", "
+                                       "\"properties\": {\"CommandLine\": \"/bin/true\"}}";
+        assert_int_equal(kill(pid, SIGSTOP), 0);
+        uint64_t t0 = now_monotonic_usec();
+        type_call(env, validate, &r);
+        wait_reply(env, &r);
+        uint64_t took = now_monotonic_usec() - t0;
+        assert_true(took >= 4 * SEC && took < 8 * SEC);
+        assert_int_equal(r.error, -ETIMEDOUT);
+        assert_non_null(strstr(r.message, "resource monitor main"));
+        assert_non_null(strstr(r.message, "did not answer validate"));
+
+        /* The late reply: on_reply would fail on a second call. */
+        assert_int_equal(kill(pid, SIGCONT), 0);
+        (void) run_until(env, never, NULL, 1 * SEC);
+        reply_done(&r);
+        assert_int_equal(monitors_monitor_pid(env->m, MONITORS_MAIN), pid);
+        type_call(env, validate, &r);
+        expect_ok(env, &r, "validate");
+}
+
+/* DeadlockTimeout changed on an open resource takes effect at once. */
+static void test_set_deadlock_timeout(void **state) {
+        Env *env = *state;
+
+        open_resource(env, "app", "genapp", "{\"CommandLine\": \"/bin/sleep 1000\"}", false, 0);
+        pid_t app = online_genapp(env, "app");
+        pid_t pid = monitors_monitor_pid(env->m, MONITORS_MAIN);
+        assert_int_equal(monitors_set_deadlock_timeout(env->m, "app", 2 * SEC), 0);
+        assert_int_equal(monitors_set_deadlock_timeout(env->m, "nosuch", 2 * SEC), -ENOENT);
+
+        size_t since = mark(env);
+        uint64_t t0 = now_monotonic_usec();
+        assert_int_equal(kill(pid, SIGSTOP), 0);
+        json_t *d = wait_death(env, 0);
+        uint64_t took = now_monotonic_usec() - t0;
+        assert_true(took < 5 * SEC);
+        assert_true(json_is_true(json_object_get(d, "killed")));
+        /* Idle when killed: the application is found again, untouched. */
+        json_t *online = wait_state(env, "app", "Online", since, 10 * SEC);
+        assert_int_equal(process_id(online), app);
 }
 
 static void test_spawn_failure(void **state) {
@@ -944,6 +1002,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_lease, setup_lease, teardown),
                 cmocka_unit_test_setup_teardown(test_types, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_spawn_failure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_types_timeout, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_set_deadlock_timeout, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,8 @@ struct Monitor {
  *   ALONE     open          ok                         NONE (it stays Failed)
  *                           error                      lost
  *   PROBE     open, probe   open error                 lost
- *                           probe: running             Online (or terminated, Failed, without lease)
+ *                           probe: running             Online (or terminated, Failed, without lease);
+ *                                                      OnlinePending when it was, until it is ready
  *                           probe: not running         Offline, or Failed when it was meant to run
  *   any       its new monitor dies                     again (ALONE: lost; 3 times: lost)
  */
@@ -91,6 +92,7 @@ struct Call {
         void *userdata;
         json_t *properties;    /* set-properties: merged on success */
         char *rtype;           /* describe-type */
+        sd_event_source *timeout; /* a request about types: answered here when the monitor does not */
         /* a reply made here (deferred) */
         int error;
         char *message;

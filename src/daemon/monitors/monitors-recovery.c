@@ -4,12 +4,17 @@
  * resource and entry point it was in: that resource alone is charged. Its
  * processes are killed, it is reported Failed ("the resource monitor
  * crashed in online (signal 11)", "the resource monitor hung in
- * looks_alive for 300s and was killed") and it is opened again, Offline,
+ * looks_alive for 300.2s and was killed (DeadlockTimeout 5min)": the time
+ * it really spent, never rounded up) and it is opened again, Offline,
  * in a monitor of its own. Every other resource of the dead monitor is
  * opened again in a new monitor of the same name and probed: still
  * running, it is reported Online with its properties (ProcessId: the same
  * process, never restarted); not running, Offline, or Failed when it was
- * meant to run. See the table in monitors-internal.h.
+ * meant to run. One that was OnlinePending is probed with resume_online:
+ * found running, it stays OnlinePending while the plug-in waits again for
+ * it to be ready (a type that cannot do that has it terminated: Failed),
+ * so that nothing is Online, and no dependent starts, on a readiness
+ * nobody saw. See the table in monitors-internal.h.
  *
  * Must never start anything: only open, probe and (without a lease)
  * terminate are sent, and nothing for a resource goes before them. Must
@@ -24,13 +29,16 @@
 
 #include "macro.h"
 #include "monitors-internal.h"
+#include "props.h"
 #include "time-util.h"
 
 #define MAX_RECOVERIES 3
 
+/* Tenths of a second, cut rather than rounded: never more than it was. */
 static void format_span(uint64_t usec, char *buf, size_t len) {
         if (usec >= 1000000)
-                snprintf(buf, len, "%llus", (unsigned long long) ((usec + 500000) / 1000000));
+                snprintf(buf, len, "%llu.%llus", (unsigned long long) (usec / 1000000),
+                         (unsigned long long) (usec % 1000000 / 100000));
         else
                 snprintf(buf, len, "%llums", (unsigned long long) (usec / 1000));
 }
@@ -60,15 +68,19 @@ static void death_reason(const Monitor *mon, const ResmonEnd *end, char *buf, si
         }
         if (end->deadlocked) {
                 char span[32];
+                _cleanup_free_ char *limit = NULL;
                 uint64_t now = now_monotonic_usec();
                 uint64_t spent = ep[0] && end->where.since_usec > 0 && now > end->where.since_usec
                                          ? now - end->where.since_usec
                                          : mon->deadlock_usec;
                 format_span(spent, span, sizeof span);
+                (void) format_duration(mon->deadlock_usec, &limit);
                 if (ep[0])
-                        snprintf(buf, len, "the resource monitor hung in %s for %s and was killed", ep, span);
+                        snprintf(buf, len, "the resource monitor hung in %s for %s and was killed (DeadlockTimeout %s)",
+                                 ep, span, limit ? limit : "?");
                 else
-                        snprintf(buf, len, "the resource monitor did not answer for %s and was killed", span);
+                        snprintf(buf, len, "the resource monitor did not answer for %s and was killed (DeadlockTimeout %s)",
+                                 span, limit ? limit : "?");
         } else if (end->have_status && end->signal && crash_signal(end->signal))
                 snprintf(buf, len, "the resource monitor crashed%s (signal %d)", in, end->signal);
         else if (end->have_status && end->signal)
@@ -169,9 +181,13 @@ static void recover_probe(MonResource *r, Monitor *mon, const char *reason) {
         }
         r->monitor = mon;
         r->recovery = RECOVERY_PROBE;
+        /* Found running, a pending online is Online only once it is seen
+         * ready: the plug-in waits for that again (resume_online). */
+        bool pending = strcmp(r->recovery_prev, "OnlinePending") == 0;
         if (recovery_send(mon, r, CALL_RECOVER_OPEN, open_message(r, NULL)) < 0 ||
             recovery_send(mon, r, CALL_RECOVER_PROBE,
-                          json_pack("{s:s, s:s}", "type", "probe", "resource", r->id)) < 0) {
+                          json_pack("{s:s, s:s, s:b}", "type", "probe", "resource", r->id, "resume_online",
+                                    pending)) < 0) {
                 char why[1400];
                 snprintf(why, sizeof why, "%s; it cannot be opened again in resource monitor %s", reason,
                          mon->name);
@@ -351,6 +367,13 @@ void recovery_probe_reply(Call *call, json_t *reply) {
                         snprintf(text, sizeof text,
                                  "found running after %s, but this node holds no lease: terminated", reason);
                         mon_resource_report(r, "Failed", text, NULL);
+                        return;
+                }
+                if (strcmp(json_string_value(json_object_get(reply, "state")) ?: "", "OnlinePending") == 0) {
+                        /* Its Online comes as a state event, once it is ready. */
+                        snprintf(text, sizeof text, "still running after %s; waiting again for it to be ready",
+                                 reason);
+                        mon_resource_report(r, "OnlinePending", text, NULL);
                         return;
                 }
                 snprintf(text, sizeof text, "still running after %s", reason);

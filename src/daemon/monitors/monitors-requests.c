@@ -8,6 +8,12 @@
  * unknown resource, no lease for online, a resource without a monitor, a
  * monitor that ended before answering).
  *
+ * A request about types (validate, describe-type, list-types) goes to the
+ * shared monitor, which every create and set of every resource needs: it
+ * is answered here, with the monitor named, when the monitor does not
+ * answer within TYPE_REQUEST_TIMEOUT_USEC, so that one busy or hung
+ * plug-in never holds configuration changes up for its DeadlockTimeout.
+ *
  * Keeps the resource table true to the replies: a refused open or a done
  * close forgets the resource (and a monitor of its own then exits); a
  * set-properties that took is remembered, so that the resource can be
@@ -24,6 +30,8 @@
 #include "macro.h"
 #include "monitors-internal.h"
 #include "props.h"
+
+#define TYPE_REQUEST_TIMEOUT_USEC (5ULL * 1000000ULL)
 
 /* ---- calls ---- */
 
@@ -52,6 +60,7 @@ Call *call_new(Monitors *m, CallKind kind, const char *type, MonResource *r) {
 Call *call_free(Call *call) {
         if (!call)
                 return NULL;
+        sd_event_source_disable_unref(call->timeout);
         free(call->type);
         free(call->resource);
         json_decref(call->properties);
@@ -248,16 +257,40 @@ json_t *open_message(MonResource *r, json_t *props) {
                          r->name, "rtype", r->rtype, "properties", p, "common", r->common);
 }
 
-static int send_or_defer(Monitor *mon, json_t *msg, Call *call) {
+/* true: sent; false: completed (deferred) with the error. */
+static bool send_or_defer(Monitor *mon, json_t *msg, Call *call) {
         if (!msg) {
                 call_defer(call, -ENOMEM, "out of memory");
-                return 0;
+                return false;
         }
         int k = call_send(mon, msg, call);
         json_decref(msg);
-        if (k < 0)
+        if (k < 0) {
                 call_defer(call, k, "cannot send %s to the resource monitor %s: %s", call->type,
                            mon->name, strerror(-k));
+                return false;
+        }
+        return true;
+}
+
+static int on_call_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Call *call = userdata;
+        const Monitor *mon = call->monitor;
+        _cleanup_free_ char *wait = NULL, *limit = NULL;
+        char message[1024];
+
+        call->timeout = sd_event_source_disable_unref(call->timeout);
+        (void) format_duration(TYPE_REQUEST_TIMEOUT_USEC, &wait);
+        (void) format_duration(mon ? mon->deadlock_usec : RESMON_DEFAULT_DEADLOCK_TIMEOUT_USEC, &limit);
+        snprintf(message, sizeof message,
+                 "resource monitor %s (pid %d) did not answer %s within %s: a plug-in in it is busy or hung "
+                 "(the monitor is killed and restarted once it has not answered for its DeadlockTimeout of %s); "
+                 "try again later",
+                 mon ? mon->name : "?", mon ? (int) resmon_client_pid(mon->client) : 0, call->type,
+                 wait ? wait : "?", limit ? limit : "?");
+        call_complete(call, -ETIMEDOUT, message, NULL);
+        /* Answered: the reply, should it come, changes nothing. */
+        call->fn = NULL;
         return 0;
 }
 
@@ -297,6 +330,9 @@ static int resource_request(Monitors *m, const char *type, const char *resource,
         }
 
         json_t *msg = json_pack("{s:s, s:s}", "type", type, "resource", r->id);
+        /* Whether what a probe finds was ready before, nobody here knows. */
+        if (msg && strcmp(type, "probe") == 0)
+                json_object_set_new(msg, "check_ready", json_true());
         if (msg && props) {
                 call->properties = json_deep_copy(props);
                 if (!call->properties || json_object_set(msg, "properties", props) < 0) {
@@ -304,7 +340,8 @@ static int resource_request(Monitors *m, const char *type, const char *resource,
                         msg = NULL;
                 }
         }
-        return send_or_defer(r->monitor, msg, call);
+        send_or_defer(r->monitor, msg, call);
+        return 0;
 }
 
 int monitors_online(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata) {
@@ -386,7 +423,12 @@ int monitors_call(Monitors *m, const json_t *request, monitors_reply_fn fn, void
         json_t *msg = json_deep_copy(request);
         if (msg)
                 json_object_del(msg, "id");
-        return send_or_defer(mon, msg, call);
+        /* Without the timer the request is merely unbounded: no reason
+         * to refuse it. */
+        if (send_or_defer(mon, msg, call))
+                (void) sd_event_add_time_relative(m->event, &call->timeout, CLOCK_MONOTONIC,
+                                                  TYPE_REQUEST_TIMEOUT_USEC, 10000, on_call_timeout, call);
+        return 0;
 }
 
 int monitors_open(Monitors *m, const MonitorsOpen *o, monitors_reply_fn fn, void *userdata) {

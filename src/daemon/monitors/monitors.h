@@ -7,7 +7,8 @@
  * in a monitor of their own named after the resource id. A request names
  * a resource; it goes to the monitor that holds it. Each monitor gets
  * heartbeats and is SIGKILLed when one goes unanswered for its
- * DeadlockTimeout (the smallest of its resources', 300 s by default).
+ * DeadlockTimeout (the smallest of its resources', 300 s by default; a
+ * change applies at once, monitors_set_deadlock_timeout).
  * With a LeaseTimeout, every monitor's lease is renewed while the daemon
  * says it may own resources (monitors_set_lease) and runs out otherwise,
  * and `online` is refused while the lease is not held.
@@ -15,12 +16,13 @@
  * A monitor that dies or is killed: the resource whose entry point it was
  * in (its where page says) has its cgroup killed, is reported Failed
  * ("the resource monitor crashed in online (signal 11)", "the resource
- * monitor hung in looks_alive for 300s and was killed") and is re-opened,
- * Offline, in a monitor of its own; what next is the daemon's policy.
+ * monitor hung in looks_alive for 300.2s and was killed (DeadlockTimeout
+ * 5min)") and is re-opened, Offline, in a monitor of its own; what next is the daemon's policy.
  * Every other resource of that monitor is re-opened in a new monitor and
  * probed: one still running is reported Online (its processes were never
- * touched), one that is not is reported Offline, or Failed when it was
- * meant to be running. A resource that cannot be re-opened (its monitor
+ * touched) — or OnlinePending, until it is seen ready, when it was
+ * OnlinePending — one that is not is reported Offline, or Failed when it
+ * was meant to be running. A resource that cannot be re-opened (its monitor
  * cannot start, or dies again while re-opening it) is killed, reported
  * Failed and left without a monitor: requests for it fail until it is
  * closed. Nothing is ever started twice: a resource is probed before
@@ -152,6 +154,9 @@ int monitors_offline(Monitors *m, const char *resource, monitors_reply_fn fn, vo
 int monitors_terminate(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
 /* Forgets the resource once closed; a separate monitor then exits. */
 int monitors_close(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
+/* Found running, a resource whose type can check its readiness
+ * (resume_online) is OnlinePending until it is seen ready, which the reply's
+ * state says: whether it was ready before, nobody here knows. */
 int monitors_probe(Monitors *m, const char *resource, monitors_reply_fn fn, void *userdata);
 int monitors_get_properties(Monitors *m, const char *resource, monitors_reply_fn fn,
                             void *userdata);
@@ -161,8 +166,9 @@ int monitors_set_properties(Monitors *m, const char *resource, json_t *propertie
 
 /* A request about types rather than resources — list-types,
  * describe-type, validate (docs/resmon-protocol.md) — answered by the
- * shared monitor (started when needed). request is borrowed; its "id" is
- * ours to set. The callback's resource is NULL. */
+ * shared monitor (started when needed), or with -ETIMEDOUT, naming the
+ * monitor, when it does not answer within 5 s. request is borrowed; its
+ * "id" is ours to set. The callback's resource is NULL. */
 int monitors_call(Monitors *m, const json_t *request, monitors_reply_fn fn, void *userdata);
 
 /* The resource's DeadlockTimeout (0: 300 s); its monitor's is the smallest

@@ -74,7 +74,7 @@ const wp_prop resource_common_props[] = {
         { .name = "IsAlivePollInterval", .type = WP_PROP_DURATION, .flags = WP_PROP_LIVE,
           .offset = offsetof(ResourceCommon, is_alive_poll_interval), .default_value = "60s",
           .min = 10 * MSEC, .max = DAY, .description = "How often the thorough IsAlive check runs" },
-        { .name = "DeadlockTimeout", .type = WP_PROP_DURATION,
+        { .name = "DeadlockTimeout", .type = WP_PROP_DURATION, .flags = WP_PROP_LIVE,
           .offset = offsetof(ResourceCommon, deadlock_timeout), .default_value = "300s", .min = SEC,
           .max = DAY, .description = "A resource monitor that does not answer this long is killed" },
         { .name = "SeparateMonitor", .type = WP_PROP_BOOL,
