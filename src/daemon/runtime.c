@@ -157,9 +157,10 @@ const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources) {
                 const char *s = r ? r->state : "Offline";
                 if (strcmp(s, "Online") == 0)
                         online++;
-                else if (strcmp(s, "Failed") == 0)
+                else if (strcmp(s, "Failed") == 0 && !(r->in_flight && r->stopping))
                         failed++;
-                else if (strstr(s, "Pending"))
+                /* A Failed resource being taken offline is on its way. */
+                else if (strstr(s, "Pending") || strcmp(s, "Failed") == 0)
                         pending++;
                 else
                         offline++;

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from cluster import Cluster, cgroup_pids
-from test_cluster_service import c, pid  # noqa: F401 (c: the one-node cluster fixture)
+from test_cluster_service import pid
 
 
 def monitor_pids(c, name=None):

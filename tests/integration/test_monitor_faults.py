@@ -241,6 +241,6 @@ def test_resume_online_waits_for_ready_again(wp, tmp_path):
     time.sleep(1)
     assert d2.ok({"type": "get-properties", "resource": rid})["state"] == "OnlinePending"
     ready.write_text("")
-    ev = d2.wait_state(rid, "Online", since=m)
+    d2.wait_state(rid, "Online", since=m)
     assert d2.logs("GENAPP_RESUMED"), d2.logs()
     d2.offline(rid)

@@ -5,7 +5,7 @@ property names, are matched ignoring ASCII case and stored in one spelling
 type's table spells it). Two spellings of one property in one body are
 refused, and so is an empty dependency expression."""
 
-from test_cluster_service import c, make_group, pid  # noqa: F401 (c: the fixture)
+from test_cluster_service import make_group, pid
 
 
 def cmdline(p):

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 from cluster import WOLFPACK
-from test_cluster_service import c, make_group, pid  # noqa: F401 (c: the fixture)
+from test_cluster_service import make_group, pid
 
 
 def diamond(c, left=()):
