@@ -23,8 +23,10 @@
 /* libmicrohttpd asks for at most this much at a time. */
 #define STREAM_BLOCK (32u * 1024u)
 /* A drained queue keeps a buffer up to this size for the next events; a
- * larger one, left from a burst, goes back. */
-#define STREAM_KEEP (64u * 1024u)
+ * larger one, left from a burst, goes back. Small enough that the buffers
+ * of a full house of clients that keep up (HTTP_CONNECTIONS_MAX) take
+ * only a fraction of the streams' memory bound. */
+#define STREAM_KEEP (16u * 1024u)
 
 static const char keepalive_line[] = ": keepalive\n\n";
 
