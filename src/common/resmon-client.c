@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fd-limit.h"
 #include "macro.h"
 #include "proto.h"
 #include "resmon-client.h"
@@ -813,6 +814,12 @@ _Noreturn static void child_exec(const char *path, char *const *argv, int sock, 
                 r = -errno;
                 goto fail;
         }
+
+        /* wolfpackd's raised descriptor limit is not for the monitor and
+         * what it starts. */
+        r = fd_limit_restore();
+        if (r < 0)
+                goto fail;
 
         execv(path, argv);
         r = -errno;

@@ -1035,9 +1035,16 @@ static void get_type(HttpRequest *req, void *userdata) {
 
 /* ---- events, log ---- */
 
+/* A client the server cut off is told of in the log (and so to every
+ * other subscriber): otherwise a dashboard that lost its stream, or
+ * the operator wondering why, would have nothing to go on. */
 static void stream_gone(HttpStream *s, void *userdata) {
         Daemon *d = userdata;
         events_unsubscribe(d, s);
+        const char *why = http_stream_why_cut(s);
+        if (why)
+                clusterlog_printf(d->log, "warning", "EVENT_STREAM_DROPPED", NULL, NULL,
+                                  "an event stream client was disconnected: %s", why);
 }
 
 static void get_events(HttpRequest *req, void *userdata) {
@@ -1103,5 +1110,8 @@ static const HttpRoute routes[] = {
 };
 
 int api_start(Daemon *d, char *err, size_t errlen) {
-        return http_server_new(d->event, d->cfg.socket_path, routes, d, &d->http, err, errlen);
+        int r = http_server_new(d->event, d->cfg.socket_path, routes, d, &d->http, err, errlen);
+        if (r >= 0)
+                http_server_set_stream_memory_max(d->http, d->cfg.event_stream_memory);
+        return r;
 }

@@ -46,7 +46,9 @@ int config_defaults(DaemonConfig *c) {
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
                         *p = '-';
         host[63] = 0;
-        *c = (DaemonConfig) { .node_id = 1, .reattach_timeout_usec = 10 * WP_USEC_PER_SEC };
+        *c = (DaemonConfig) { .node_id = 1,
+                              .reattach_timeout_usec = 10 * WP_USEC_PER_SEC,
+                              .event_stream_memory = EVENT_STREAM_MEMORY_DEFAULT };
         if (set_str(&c->state_dir, WOLFPACK_STATE_DIR) < 0 || set_str(&c->node_name, host) < 0)
                 return -ENOMEM;
         return 0;
@@ -162,6 +164,16 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 *(strcmp(key, "lease-timeout") == 0 ? &c->lease_timeout_usec : &c->reattach_timeout_usec) = u;
                 return 0;
         }
+        if (strcmp(key, "event-stream-memory") == 0) {
+                uint64_t v;
+                if (parse_size(value, &v) < 0 || v < EVENT_STREAM_MEMORY_MIN) {
+                        snprintf(err, errlen, "%s: event-stream-memory = %s: a size of at least 64K is needed, such as 64M",
+                                 where, text_quote(value).s);
+                        return -EINVAL;
+                }
+                c->event_stream_memory = v;
+                return 0;
+        }
         if (strcmp(key, "engine") == 0) {
                 if (strcmp(value, "local") != 0) {
                         snprintf(err, errlen, "%s: engine = %s: this wolfpackd has the local engine only", where,
@@ -171,7 +183,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout",
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout, event-stream-memory",
                  where, text_quote(key).s);
         return -EINVAL;
 }

@@ -7,6 +7,10 @@
 
 #include "daemon.h"
 
+/* event-stream-memory: what the queues of all event stream clients may
+ * hold together before the one furthest behind is disconnected. */
+#define EVENT_STREAM_MEMORY_DEFAULT (64u * 1024u * 1024u)
+#define EVENT_STREAM_MEMORY_MIN (64u * 1024u)
 int config_defaults(DaemonConfig *c);
 void config_done(DaemonConfig *c);
 int config_set(DaemonConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen);

@@ -63,6 +63,7 @@ typedef struct DaemonConfig {
         char *monitor_path;    /* wolfpack-resmon */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
         uint64_t reattach_timeout_usec;
+        uint64_t event_stream_memory; /* all event streams' queues together */
 } DaemonConfig;
 
 struct Daemon {

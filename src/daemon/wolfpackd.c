@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "daemon-config.h"
+#include "fd-limit.h"
 #include "macro.h"
 
 static void usage(FILE *f) {
@@ -139,8 +140,14 @@ int main(int argc, char **argv) {
                         close(null);
                 }
         }
+        /* Room for the API's connections next to monitors, event sources
+         * and the database; monitors get the original limit back. */
+        int k = fd_limit_raise();
+        if (k < 0)
+                fprintf(stderr, "wolfpackd: cannot raise the file descriptor limit to the hard limit, "
+                                "keeping the current one: %s\n", strerror(-k));
         Daemon *d = NULL;
-        int k = daemon_new(&cfg, &d, err, sizeof(err));
+        k = daemon_new(&cfg, &d, err, sizeof(err));
         if (k >= 0)
                 k = daemon_start(d, err, sizeof(err));
         if (k < 0) {

@@ -7,6 +7,7 @@ driven through the real CLI and the real API."""
 import http.client
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -67,10 +68,11 @@ class Cluster:
     defaults (which follow the state directory). cgroup: start wolfpackd
     in this existing cgroup, which another Cluster owns and cleans up,
     instead of one of its own. config: extra lines of wolfpackd.conf.
-    start: False leaves starting wolfpackd to the test."""
+    start: False leaves starting wolfpackd to the test. nofile: the (soft,
+    hard) RLIMIT_NOFILE to start wolfpackd with, instead of this process's."""
 
     def __init__(self, lease_timeout=None, test_plugins=False, runtime_dir="", log_dir="", cgroup=None, config="",
-                 start=True):
+                 start=True, nofile=None):
         self.dir = tempfile.mkdtemp(prefix="wp-c-")
         self.tag = "wp-c-" + uuid.uuid4().hex[:8]
         self.owns_cgroup = cgroup is None
@@ -92,6 +94,7 @@ class Cluster:
             self.config = os.path.join(self.dir, "wolfpackd.conf")
             with open(self.config, "w") as f:
                 f.write(config)
+        self.nofile = nofile
         self.proc = None
         if start:
             try:
@@ -122,7 +125,8 @@ class Cluster:
         self.stderr = open(os.path.join(self.dir, "wolfpackd.stderr"), "ab")
         self.proc = subprocess.Popen(
             ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs] + self.args(),
-            stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR=""))
+            stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR=""),
+            preexec_fn=self.nofile and (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, self.nofile)))
         if wait:
             self.wait_ready()
 

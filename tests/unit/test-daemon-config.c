@@ -29,7 +29,8 @@ static void test_settings(void **state) {
                                    "node-id=7\r\n"
                                    "state-dir = /srv/wp\n"
                                    "lease-timeout = 0\n"
-                                   "reattach-timeout = 1min";
+                                   "reattach-timeout = 1min\n"
+                                   "event-stream-memory = 16M";
         DaemonConfig c;
         char err[256];
         assert_int_equal(parse(&c, text, sizeof text - 1, err, sizeof err), 0);
@@ -38,6 +39,11 @@ static void test_settings(void **state) {
         assert_string_equal(c.state_dir, "/srv/wp");
         assert_int_equal(c.lease_timeout_usec, 0);
         assert_int_equal(c.reattach_timeout_usec, 60 * 1000000ull);
+        assert_int_equal(c.event_stream_memory, 16 * 1024 * 1024);
+        config_done(&c);
+        /* Not given: the default bound. */
+        assert_int_equal(parse(&c, "", 0, err, sizeof err), 0);
+        assert_int_equal(c.event_stream_memory, 64 * 1024 * 1024);
         config_done(&c);
 }
 
@@ -51,7 +57,11 @@ static void test_errors(void **state) {
                 { "bogus\n", "conf:1: \"bogus\" is not a setting; write key = value" },
                 { "colour = red\n", "conf:1: unknown setting \"colour\"; settings are state-dir, runtime-dir, "
                                     "socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, "
-                                    "lease-timeout, reattach-timeout" },
+                                    "lease-timeout, reattach-timeout, event-stream-memory" },
+                { "event-stream-memory = 1K\n",
+                  "conf:1: event-stream-memory = \"1K\": a size of at least 64K is needed, such as 64M" },
+                { "event-stream-memory = lots\n",
+                  "conf:1: event-stream-memory = \"lots\": a size of at least 64K is needed, such as 64M" },
                 /* Values are quoted with escapes: the message stays on one
                  * line and valid UTF-8. */
                 { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": this wolfpackd has the local engine only" },

@@ -69,6 +69,7 @@ typedef struct Fixture {
         /* knobs, applied in the server thread before it serves */
         uint64_t keepalive_usec;
         size_t stream_queue_max;
+        size_t stream_memory_max;
         gid_t access_gid;
         unsigned connection_max;
 
@@ -84,6 +85,8 @@ typedef struct Fixture {
         atomic_int stream_closed;
         atomic_int send_error;  /* the first error of http_stream_send */
         atomic_int streams_open;
+        atomic_int stream_cut_for_memory; /* on_gone calls after a cut for all streams' memory */
+        atomic_size_t stream_memory_peak; /* of every stream's buffers together */
 } Fixture;
 
 static void msleep(unsigned ms) {
@@ -213,6 +216,9 @@ static void events_free(Events *e) {
 static void events_gone(HttpStream *st, void *userdata) {
         Events *e = userdata;
         check(st == e->st);
+        const char *why = http_stream_why_cut(st);
+        if (why && strstr(why, "furthest behind"))
+                atomic_fetch_add(&e->f->stream_cut_for_memory, 1);
         atomic_fetch_add(&e->f->stream_gone, 1);
         events_free(e);
 }
@@ -226,6 +232,8 @@ static int events_tick(sd_event_source *s, uint64_t usec, void *userdata) {
                 json_t *ev = json_pack("{s:i, s:s}", "n", ++e->n, "pad", big);
                 r = http_stream_send(e->st, ev);
                 json_decref(ev);
+                if (e->f->server->stream_memory > atomic_load(&e->f->stream_memory_peak))
+                        atomic_store(&e->f->stream_memory_peak, e->f->server->stream_memory);
                 if (r < 0) {
                         /* Cut off: on_gone follows; stop sending. */
                         atomic_store(&e->f->send_error, r);
@@ -300,6 +308,7 @@ static void *server_thread(void *arg) {
                 if (f->keepalive_usec)
                         check((http_server_set_keepalive(f->server, f->keepalive_usec)) == 0);
                 http_server_set_limits(f->server, 0, f->stream_queue_max);
+                http_server_set_stream_memory_max(f->server, f->stream_memory_max);
                 if (f->access_gid != HTTP_NO_GID)
                         http_server_set_access_gid(f->server, f->access_gid);
                 if (f->connection_max)
@@ -323,14 +332,15 @@ static void fixture_dir(Fixture *f) {
         snprintf(f->path, sizeof(f->path), "%s/api.sock", f->dir);
 }
 
-static Fixture *fixture_start_capped(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid,
-                                     unsigned connection_max) {
+static Fixture *fixture_start_full(uint64_t keepalive_usec, size_t stream_queue_max, size_t stream_memory_max,
+                                   gid_t access_gid, unsigned connection_max) {
         Fixture *f = calloc(1, sizeof(Fixture));
         char c;
         assert_non_null(f);
         fixture_dir(f);
         f->keepalive_usec = keepalive_usec;
         f->stream_queue_max = stream_queue_max;
+        f->stream_memory_max = stream_memory_max;
         f->access_gid = access_gid;
         f->connection_max = connection_max;
         f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -341,6 +351,11 @@ static Fixture *fixture_start_capped(uint64_t keepalive_usec, size_t stream_queu
         if (f->start_result < 0)
                 fail_msg("server did not start: %s", f->err);
         return f;
+}
+
+static Fixture *fixture_start_capped(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid,
+                                     unsigned connection_max) {
+        return fixture_start_full(keepalive_usec, stream_queue_max, 0, access_gid, connection_max);
 }
 
 static Fixture *fixture_start_with(uint64_t keepalive_usec, size_t stream_queue_max, gid_t access_gid) {
@@ -1109,6 +1124,16 @@ static void test_gone_before_answer(void **state) {
         fixture_stop(f);
 }
 
+/* A client of GET /v1/events?<query>: its socket, the request sent. */
+static int events_connect(Fixture *f, const char *query) {
+        char req[128];
+        int n = snprintf(req, sizeof req, "GET /v1/events?%s HTTP/1.1\r\nHost: x\r\n\r\n", query);
+        int fd = unix_connect(f->path);
+        assert_true(fd >= 0);
+        assert_true(write_all(fd, req, (size_t) n));
+        return fd;
+}
+
 static void test_events(void **state) {
         Fixture *f = fixture_start();
         Resp r = request(f, "GET", "/v1/events", NULL);
@@ -1124,10 +1149,7 @@ static void test_events(void **state) {
 
 static void test_events_client_leaves(void **state) {
         Fixture *f = fixture_start();
-        int fd = unix_connect(f->path);
-        const char req[] = "GET /v1/events?keep=1 HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_true(fd >= 0);
-        assert_true(write_all(fd, req, sizeof(req) - 1));
+        int fd = events_connect(f, "keep=1");
         char *got = read_until(fd, "data: {\"n\":3}", NULL);
         assert_non_null(strstr(got, "data: {\"n\":2}"));
         free(got);
@@ -1139,10 +1161,7 @@ static void test_events_client_leaves(void **state) {
 
 static void test_events_keepalive(void **state) {
         Fixture *f = fixture_start_with(100000, 0, HTTP_NO_GID);
-        int fd = unix_connect(f->path);
-        const char req[] = "GET /v1/events?idle=1 HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_true(fd >= 0);
-        assert_true(write_all(fd, req, sizeof(req) - 1));
+        int fd = events_connect(f, "idle=1");
         char *got = read_until(fd, ": keepalive\n\n", NULL);
         assert_non_null(strstr(got, "text/event-stream"));
         assert_non_null(strstr(got, ": keepalive\n\n"));
@@ -1158,10 +1177,7 @@ static void test_events_keepalive(void **state) {
 
 static void test_events_slow_client(void **state) {
         Fixture *f = fixture_start_with(0, 256 * 1024, HTTP_NO_GID);
-        int fd = unix_connect(f->path);
-        const char req[] = "GET /v1/events?flood=1 HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_true(fd >= 0);
-        assert_true(write_all(fd, req, sizeof(req) - 1));
+        int fd = events_connect(f, "flood=1");
         /* Not reading: the queue fills and the client is cut off. */
         assert_true(wait_for(&f->send_error, -ENOBUFS));
         assert_true(wait_for(&f->stream_gone, 1));
@@ -1175,12 +1191,36 @@ static void test_events_slow_client(void **state) {
         fixture_stop(f);
 }
 
+/* Clients that do not read, each far from its own limit (4 MiB): their
+ * queues together stay within the streams' memory bound, the ones
+ * furthest behind are cut for it, and a client that reads keeps its
+ * stream. */
+static void test_events_memory_bound(void **state) {
+        enum { SLOW = 4 };
+        const size_t bound = 256 * 1024;
+        Fixture *f = fixture_start_full(0, 0, bound, HTTP_NO_GID, 0);
+        int fds[SLOW];
+        for (int i = 0; i < SLOW; i++)
+                fds[i] = events_connect(f, "flood=1");
+        assert_true(wait_for(&f->stream_cut_for_memory, SLOW));
+        assert_true(wait_for(&f->stream_gone, SLOW));
+        assert_true(atomic_load(&f->stream_memory_peak) <= bound);
+        for (int i = 0; i < SLOW; i++)
+                close(fds[i]);
+
+        /* A client that reads is never the one furthest behind. */
+        int fd = events_connect(f, "keep=1");
+        char *got = read_until(fd, "data: {\"n\":3}", NULL);
+        free(got);
+        close(fd);
+        assert_true(wait_for(&f->stream_gone, SLOW + 1));
+        assert_int_equal(atomic_load(&f->stream_cut_for_memory), SLOW);
+        fixture_stop(f);
+}
+
 static void test_events_server_stops(void **state) {
         Fixture *f = fixture_start();
-        int fd = unix_connect(f->path);
-        const char req[] = "GET /v1/events?idle=1 HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_true(fd >= 0);
-        assert_true(write_all(fd, req, sizeof(req) - 1));
+        int fd = events_connect(f, "idle=1");
         char *got = read_until(fd, "\r\n\r\n", NULL);
         free(got);
         assert_true(wait_for(&f->streams_open, 1));
@@ -1600,6 +1640,7 @@ int main(void) {
                 cmocka_unit_test(test_events_client_leaves),
                 cmocka_unit_test(test_events_keepalive),
                 cmocka_unit_test(test_events_slow_client),
+                cmocka_unit_test(test_events_memory_bound),
                 cmocka_unit_test(test_events_server_stops),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_forbidden),

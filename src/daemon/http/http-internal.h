@@ -24,6 +24,8 @@
 
 #define HTTP_BODY_MAX (1024u * 1024u)
 #define HTTP_STREAM_QUEUE_MAX (4u * 1024u * 1024u)
+/* What every stream's queue together may hold (http_server_set_stream_memory_max). */
+#define HTTP_STREAM_MEMORY_MAX (64u * 1024u * 1024u)
 #define HTTP_KEEPALIVE_USEC (15u * 1000000u)
 /* Idle connections, and clients that stop reading, are dropped after this. */
 #define HTTP_CONNECTION_TIMEOUT_SEC 60u
@@ -60,6 +62,8 @@ struct HttpServer {
 
         size_t body_max;
         size_t stream_queue_max;
+        size_t stream_memory_max; /* all queues together */
+        size_t stream_memory;     /* the buffers every stream holds now */
         uint64_t keepalive_usec;
 
         HttpRequest *requests; /* every live request, for http_server_free */
@@ -125,6 +129,7 @@ struct HttpStream {
         bool closed;    /* end the response once the queue is sent */
         bool gone;      /* the client went away */
         bool overflow;  /* the client fell too far behind: cut it off */
+        char why[200];  /* when overflow: why, for the stream's user */
 
         void (*on_gone)(HttpStream *st, void *userdata);
         void *userdata;

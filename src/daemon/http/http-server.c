@@ -164,6 +164,7 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
         s->access_gid = lookup_access_gid();
         s->body_max = HTTP_BODY_MAX;
         s->stream_queue_max = HTTP_STREAM_QUEUE_MAX;
+        s->stream_memory_max = HTTP_STREAM_MEMORY_MAX;
         s->keepalive_usec = HTTP_KEEPALIVE_USEC;
         s->socket_path = strdup(socket_path);
         if (!s->socket_path) {
@@ -282,6 +283,11 @@ void http_server_set_limits(HttpServer *s, size_t body_max, size_t stream_queue_
                 s->body_max = body_max;
         if (stream_queue_max > 0)
                 s->stream_queue_max = stream_queue_max;
+}
+
+void http_server_set_stream_memory_max(HttpServer *s, size_t max) {
+        if (max > 0)
+                s->stream_memory_max = max;
 }
 
 int http_server_set_keepalive(HttpServer *s, uint64_t usec) {

@@ -4,11 +4,15 @@
  * of "data: <json>\n\n" events and ": keepalive" comments. Owns the queue.
  * Must never block or let the queue grow past its limit: a client that does
  * not keep up is cut off, and its stream's user is told through on_gone.
+ * The queues of all streams together are bounded too (stream_memory_max,
+ * counting each buffer as allocated): a buffer that would take them past
+ * it first cuts off the client furthest behind, which may be its own.
  *
  * The response's reader suspends the connection when the queue is empty;
  * queueing resumes it. A suspended connection is watched for hang-ups by
  * its request (http-request.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,10 +22,25 @@
 
 /* libmicrohttpd asks for at most this much at a time. */
 #define STREAM_BLOCK (32u * 1024u)
+/* A drained queue keeps a buffer up to this size for the next events; a
+ * larger one, left from a burst, goes back. Small enough that the buffers
+ * of a full house of clients that keep up (HTTP_CONNECTIONS_MAX) take
+ * only a fraction of the streams' memory bound. */
+#define STREAM_KEEP (16u * 1024u)
 
 static const char keepalive_line[] = ": keepalive\n\n";
 
+/* Free the queue's buffer, and its share of the streams' memory. */
+static void stream_drop_buf(HttpStream *st) {
+        if (st->server)
+                st->server->stream_memory -= st->alloc;
+        free(st->buf);
+        st->buf = NULL;
+        st->start = st->end = st->alloc = 0;
+}
+
 static void stream_free(HttpStream *st) {
+        stream_drop_buf(st);
         if (st->server) {
                 if (st->prev)
                         st->prev->next = st->next;
@@ -34,7 +53,6 @@ static void stream_free(HttpStream *st) {
                 st->request->stream = NULL;
                 http_request_unref(st->request);
         }
-        free(st->buf);
         free(st);
 }
 
@@ -56,9 +74,15 @@ static void stream_wake(HttpStream *st) {
 /* The client does not read: libmicrohttpd, waiting for the socket to
  * drain, would not call the reader again until its idle timeout. Shutting
  * the socket down makes its next write fail now; libmicrohttpd then closes
- * the connection, and the completion callback calls on_gone. */
-static void stream_cut_off(HttpStream *st) {
+ * the connection, and the completion callback calls on_gone. What was
+ * queued will never be sent: its memory goes back at once. */
+_printf_(2, 3) static void stream_cut_off(HttpStream *st, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(st->why, sizeof st->why, fmt, ap);
+        va_end(ap);
         st->overflow = true;
+        stream_drop_buf(st);
         if (st->request && st->request->connection && st->request->fd >= 0)
                 (void) shutdown(st->request->fd, SHUT_RDWR);
         stream_wake(st);
@@ -74,8 +98,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
                         n = max;
                 memcpy(buf, st->buf + st->start, n);
                 st->start += n;
-                if (st->start == st->end)
+                if (st->start == st->end) {
                         st->start = st->end = 0;
+                        if (st->alloc > STREAM_KEEP)
+                                stream_drop_buf(st);
+                }
                 return (ssize_t) n;
         }
         if (st->closed)
@@ -90,6 +117,33 @@ static void stream_response_done(void *cls) {
         stream_unref(cls);
 }
 
+/* The live stream with the most queued, st's own queue counting first
+ * on a tie. */
+static HttpStream *stream_furthest_behind(HttpStream *st) {
+        HttpStream *worst = st;
+        for (HttpStream *o = st->server->streams; o; o = o->next)
+                if (!o->overflow && !o->gone && stream_pending(o) > stream_pending(worst))
+                        worst = o;
+        return worst;
+}
+
+/* Room for st's buffer to grow by grow bytes within the memory of all
+ * streams, made by cutting off the clients furthest behind: false when st
+ * itself was. */
+static bool stream_make_room(HttpStream *st, size_t grow) {
+        HttpServer *s = st->server;
+        while (s->stream_memory + grow > s->stream_memory_max) {
+                HttpStream *victim = stream_furthest_behind(st);
+                stream_cut_off(victim,
+                               "it was furthest behind (%zu bytes queued) when the event streams together would "
+                               "have held more than their bound of %zu bytes",
+                               stream_pending(victim), s->stream_memory_max);
+                if (victim == st)
+                        return false;
+        }
+        return true;
+}
+
 /* Append the pieces to the queue, or cut the client off when that would
  * take the queue past its limit. */
 static int stream_queue(HttpStream *st, const char *a, const char *b, const char *c) {
@@ -97,7 +151,7 @@ static int stream_queue(HttpStream *st, const char *a, const char *b, const char
         size_t max = st->server ? st->server->stream_queue_max : HTTP_STREAM_QUEUE_MAX;
 
         if (n > max || stream_pending(st) > max - n) {
-                stream_cut_off(st);
+                stream_cut_off(st, "it fell more than %zu bytes behind", max);
                 return -ENOBUFS;
         }
         if (st->end + n > st->alloc) {
@@ -111,9 +165,13 @@ static int stream_queue(HttpStream *st, const char *a, const char *b, const char
                         size_t cap = st->alloc ? st->alloc : 4096;
                         while (cap < st->end + n)
                                 cap *= 2;
+                        if (st->server && !stream_make_room(st, cap - st->alloc))
+                                return -ENOBUFS;
                         char *nb = realloc(st->buf, cap);
                         if (!nb)
                                 return -ENOMEM;
+                        if (st->server)
+                                st->server->stream_memory += cap - st->alloc;
                         st->buf = nb;
                         st->alloc = cap;
                 }
@@ -209,6 +267,10 @@ void http_stream_gone(HttpStream *st) {
                 st->on_gone(st, st->userdata);
                 stream_unref(st);
         }
+}
+
+const char *http_stream_why_cut(const HttpStream *st) {
+        return st->overflow ? st->why : NULL;
 }
 
 void http_stream_detach(HttpStream *st) {

@@ -75,12 +75,22 @@ void http_reply_error(HttpRequest *r, int status, const char *code, const char *
 /* Turn the request into a text/event-stream response (Cache-Control:
  * no-cache; a ": keepalive" comment every 15 s). req must not be used
  * after. The stream lives until http_stream_close or until the client goes
- * away or falls more than 4 MiB behind: on_gone is then called once, and
+ * away, falls more than 4 MiB behind or is cut for the memory bound of all
+ * streams (http_server_set_stream_memory_max): on_gone is then called once, and
  * the stream must not be used after it returns. Without on_gone the stream
  * stays valid, refusing events, until http_stream_close. NULL when the
  * client is already gone, or when memory ran out (the request is then
  * answered 500). */
 HttpStream *http_stream_start(HttpRequest *r, void (*on_gone)(HttpStream *s, void *userdata), void *userdata);
+/* Bound the memory the queues of all streams together may hold (default
+ * 64 MiB; 0 keeps it): past it the stream furthest behind is disconnected
+ * first, so that clients that do not read cannot grow the process
+ * without end. */
+void http_server_set_stream_memory_max(HttpServer *s, size_t max);
+/* Why the stream was disconnected by the server (it fell too far behind,
+ * or was furthest behind when the streams together held too much), for
+ * on_gone to tell; NULL when its client went away on its own. */
+const char *http_stream_why_cut(const HttpStream *s);
 /* Queue one event: "data: <compact json>\n\n". Reference not taken.
  * Never blocks. 0, or -EPIPE (the client is gone or going), -ENOBUFS (it
  * fell too far behind and is being disconnected: on_gone follows),
