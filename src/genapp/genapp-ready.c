@@ -24,6 +24,7 @@
 #include "genapp-internal.h"
 #include "macro.h"
 #include "strv.h"
+#include "text-quote.h"
 
 static bool stage_wanted(const Genapp *g, GenappStage s) {
         switch (s) {
@@ -149,7 +150,7 @@ static int pid_file_look(Genapp *g, char *err, size_t errlen) {
                 return 0;
         if (r < 0) {
                 text[strcspn(text, "\n")] = '\0';
-                snprintf(err, errlen, "PidFile: %s holds \"%s\", not a process id", path, text);
+                snprintf(err, errlen, "PidFile: %s holds %s, not a process id", path, text_quote(text).s);
                 return r;
         }
 

@@ -395,3 +395,20 @@ def test_cannot_start(wp, case):
         text = reason_of(ev)
     assert_matches(text, *want)
     assert cgroup_procs(wp.resource_cgroup(rid)) == []
+
+
+def test_pidfile_not_a_pid_is_quoted(wp):
+    # Whatever the file holds is shown escaped: the reason travels in JSON,
+    # which must be UTF-8, and stays on one line.
+    d = wp.driver()
+    rid = wp.new_id()
+    pidfile = wp.path(rid + ".pid")
+    d.open(rid, "genapp", wp.genapp_props(rid, PidFile=pidfile), common=NO_POLL)
+    m = d.mark()
+    d.ok({"type": "online", "resource": rid})
+    # After the start, which removes a stale PidFile.
+    time.sleep(0.3)
+    with open(pidfile, "wb") as f:
+        f.write(b"\x01\xff junk\n")
+    ev = d.wait_state(rid, "Failed", timeout=5, since=m)
+    assert_matches(reason_of(ev), r'holds "\\x01\\xff junk", not a process id')
