@@ -163,7 +163,7 @@ static const char *str(const json_t *o, const char *key) {
 }
 
 static char *dump(const json_t *o) {
-        return json_dumps(o ? o : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+        return o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
 }
 
 static bool exists(Db *db, const char *sql, const char *arg) {
