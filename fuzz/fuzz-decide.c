@@ -26,6 +26,7 @@
 #include "decide.h"
 #include "fuzz.h"
 #include "macro.h"
+#include "props.h"
 
 static void check_common(const json_t *values) {
         if (!json_is_object(values))
@@ -64,8 +65,8 @@ static void check_group(const json_t *values) {
                 group_common_done(&gc);
 }
 
-/* The group's resources as the database holds them: each has a name and a
- * dependency text (NOT NULL columns). */
+/* The group's resources as the database holds them: each has a name (one
+ * the API took, so a valid one) and a dependency text (NOT NULL). */
 static void check_depends(const json_t *in) {
         json_t *resources = json_object_get(in, "resources");
         const char *name = json_string_value(json_object_get(in, "name"));
@@ -75,7 +76,8 @@ static void check_depends(const json_t *in) {
         size_t i;
         json_t *o;
         json_array_foreach(resources, i, o)
-                if (!json_is_string(json_object_get(o, "name")) || !json_is_string(json_object_get(o, "depends")))
+                if (name_validate(NULL, json_string_value(json_object_get(o, "name")), NULL, 0) < 0 ||
+                    !json_is_string(json_object_get(o, "depends")))
                         return;
         DepExpr *e = NULL;
         char err[512] = "";

@@ -155,7 +155,8 @@ int command_parse(const char *line, Command *ret, char *err, size_t errlen) {
         }
         c.msg = json_loads(line, 0, &jerr);
         if (!c.msg) {
-                snprintf(err, errlen, "Not a JSON command: %s (column %d)", jerr.text, jerr.column);
+                /* jansson's text holds a piece of the line as it is. */
+                snprintf(err, errlen, "Not a JSON command: %s (column %d)", text_quote(jerr.text).s, jerr.column);
                 return -EINVAL;
         }
         c.type = json_string_value(json_object_get(c.msg, "type"));
