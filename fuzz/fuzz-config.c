@@ -73,11 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         unsigned line = 0;
                         check(sscanf(err, "fuzz.conf:%u: ", &line) == 1);
                         check(line >= 1 && line <= lines);
-                        check(strlen(err) < sizeof err - 1);
-                        check(!strchr(err, '\n'));
-                        json_t *j = json_string(err);
-                        check(j);
-                        json_decref(j);
+                        check_message(err, sizeof err);
                 }
                 config_done(&c);
                 return 0;

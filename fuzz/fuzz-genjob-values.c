@@ -25,13 +25,6 @@
 #include "macro.h"
 #include "strv.h"
 
-static void check_message(const char *err, size_t errlen) {
-        check(err[0] != '\0' && strlen(err) < errlen);
-        json_t *j = json_string(err);
-        check(j);
-        json_decref(j);
-}
-
 static void check_cpulist(const char *text) {
         static JobCpuSet s, t;
         static char buf[JOB_CPU_MAX * 6];

@@ -44,14 +44,6 @@ static bool utf8_ok(const char *s) {
         return j != NULL;
 }
 
-/* A message as the callers show it: not empty, one line, valid UTF-8. */
-static void check_message(const char *err, size_t errlen) {
-        check(err[0] != '\0');
-        check(strlen(err) < errlen);
-        check(!strchr(err, '\n'));
-        check(utf8_ok(err));
-}
-
 static int unhex(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,4 +43,15 @@ static inline char **fuzz_words(const uint8_t *data, size_t size) {
                 check((words[w++] = strdup(p)));
         free(copy);
         return words;
+}
+
+/* A message for a person as the callers show it: not empty, not cut by
+ * its buffer, on one line, and valid UTF-8 (it may travel in JSON). */
+static inline void check_message(const char *err, size_t errlen) {
+        check(err[0] != '\0');
+        check(strlen(err) < errlen - 1);
+        check(!strchr(err, '\n'));
+        json_t *j = json_string(err);
+        check(j);
+        json_decref(j);
 }

@@ -16,6 +16,7 @@
 #include "cli-kv.h"
 #include "cli-suggest.h"
 #include "macro.h"
+#include "text-quote.h"
 
 static const CliOption global_options[] = {
         { "socket", "PATH", false },
@@ -160,9 +161,9 @@ int cli_verb_find(const CliVerb *table, int n_args, char **args, const CliVerb *
                 table_nouns(table, nouns, ELEMENTSOF(nouns));
                 const char *s = cli_suggest(args[0], nouns);
                 if (s)
-                        set_error(err, errlen, "unknown command \"%s\"; did you mean \"%s\"?", args[0], s);
+                        set_error(err, errlen, "unknown command %s; did you mean \"%s\"?", text_quote(args[0]).s, s);
                 else
-                        set_error(err, errlen, "unknown command \"%s\" (wolfpack --help lists them)", args[0]);
+                        set_error(err, errlen, "unknown command %s (wolfpack --help lists them)", text_quote(args[0]).s);
                 return -EINVAL;
         }
         if (!first->verb) {
@@ -196,10 +197,13 @@ int cli_verb_find(const CliVerb *table, int n_args, char **args, const CliVerb *
                 return -EINVAL;
         }
         const char *s = cli_suggest(verb, verbs);
+        _cleanup_free_ char *typed = NULL;
+        if (asprintf(&typed, "%s %s", noun, verb) < 0)
+                return -ENOMEM;
         if (s)
-                set_error(err, errlen, "unknown command \"%s %s\"; did you mean \"%s %s\"?", noun, verb, noun, s);
+                set_error(err, errlen, "unknown command %s; did you mean \"%s %s\"?", text_quote(typed).s, noun, s);
         else
-                set_error(err, errlen, "unknown command \"%s %s\"", noun, verb);
+                set_error(err, errlen, "unknown command %s", text_quote(typed).s);
         return -EINVAL;
 }
 
@@ -250,9 +254,9 @@ static void unknown_option(const CliVerb *v, const char *arg, size_t len, char *
         snprintf(typed, sizeof typed, "%.*s", (int) (len < 127 ? len : 127), arg + 2);
         const char *s = arg[1] == '-' ? cli_suggest(typed, names) : NULL;
         if (s)
-                set_error(err, errlen, "unknown option %.*s; did you mean --%s?", (int) (len + 2), arg, s);
+                set_error(err, errlen, "unknown option %s; did you mean --%s?", text_quote_n(arg, len + 2).s, s);
         else
-                set_error(err, errlen, "unknown option %s", arg);
+                set_error(err, errlen, "unknown option %s", text_quote(arg).s);
 }
 
 void cli_args_done(CliArgs *a) {
@@ -326,9 +330,9 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                 }
                 if (a.n_pos >= max_pos) {
                         if (a.props)
-                                set_error(err, errlen, "unexpected argument \"%s\" (properties are given as K=V)", arg);
+                                set_error(err, errlen, "unexpected argument %s (properties are given as K=V)", text_quote(arg).s);
                         else
-                                set_error(err, errlen, "unexpected argument \"%s\"", arg);
+                                set_error(err, errlen, "unexpected argument %s", text_quote(arg).s);
                         r = -EINVAL;
                         goto fail;
                 }

@@ -11,6 +11,7 @@
 
 #include "cli-kv.h"
 #include "macro.h"
+#include "text-quote.h"
 
 bool cli_kv_is(const char *arg) {
         return arg && strchr(arg, '=');
@@ -38,18 +39,18 @@ json_t *cli_json_get_nocase(const json_t *obj, const char *name, const char **re
 int cli_kv_add(json_t *props, const char *arg, char *err, size_t errlen) {
         const char *eq = strchr(arg, '=');
         if (!eq) {
-                snprintf(err, errlen, "\"%s\" is not K=V: expected a property name, '=' and a value", arg);
+                snprintf(err, errlen, "%s is not K=V: expected a property name, '=' and a value", text_quote(arg).s);
                 return -EINVAL;
         }
         if (eq == arg) {
-                snprintf(err, errlen, "\"%s\" has no property name before '='", arg);
+                snprintf(err, errlen, "%s has no property name before '='", text_quote(arg).s);
                 return -EINVAL;
         }
         for (const char *p = arg; p < eq; p++)
                 if (!is_name_char(*p)) {
                         snprintf(err, errlen,
-                                 "\"%s\": \"%.*s\" is not a property name (letters and digits only)", arg,
-                                 (int) (eq - arg), arg);
+                                 "%s: %s is not a property name (letters and digits only)", text_quote(arg).s,
+                                 text_quote_n(arg, (size_t) (eq - arg)).s);
                         return -EINVAL;
                 }
 
@@ -58,13 +59,13 @@ int cli_kv_add(json_t *props, const char *arg, char *err, size_t errlen) {
                 return -ENOMEM;
         const char *have;
         if (cli_json_get_nocase(props, key, &have)) {
-                snprintf(err, errlen, "\"%s\": %s is given twice", arg, have);
+                snprintf(err, errlen, "%s: %s is given twice", text_quote(arg).s, have);
                 return -EINVAL;
         }
         json_t *v = json_string(eq + 1);
         if (!v) {
                 /* jansson refuses text that is not UTF-8. */
-                snprintf(err, errlen, "\"%s\": the value is not valid UTF-8", arg);
+                snprintf(err, errlen, "%s: the value is not valid UTF-8", text_quote(arg).s);
                 return -EINVAL;
         }
         if (json_object_set_new(props, key, v) < 0)

@@ -29,6 +29,7 @@
 
 #include "macro.h"
 #include "spawn.h"
+#include "text-quote.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -141,7 +142,7 @@ static int find_executable_in(const char *name, const char *search_path, char **
         if (!name || !*name)
                 return fail(-EINVAL, err, errlen, "no program given");
         if (strlen(name) >= PATH_MAX)
-                return fail(-ENAMETOOLONG, err, errlen, "program name too long: \"%.64s...\"", name);
+                return fail(-ENAMETOOLONG, err, errlen, "program name too long: %s", text_quote(name).s);
 
         if (strchr(name, '/')) {
                 int r = check_executable(name, err, errlen);

@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "props.h"
 #include "strv.h"
+#include "text-quote.h"
 
 static int load(const wp_prop *table, void *params, const json_t *values, const char **bad, char *err, size_t errlen) {
         const char *key;
@@ -25,7 +26,7 @@ static int load(const wp_prop *table, void *params, const json_t *values, const 
                 int k = text ? props_set(table, params, key, text, err, errlen) : -EINVAL;
                 if (k < 0) {
                         if (!text)
-                                snprintf(err, errlen, "%s: values are text", key);
+                                snprintf(err, errlen, "%s: values are text", text_quote(key).s);
                         if (bad)
                                 *bad = key;
                         return k;

@@ -18,57 +18,18 @@
  * A line the driver cannot read prints `error` and the next one is read.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "command-parse.h"
 #include "driver.h"
 #include "macro.h"
-#include "props.h"
 #include "time-util.h"
 
-#define WAIT_DEFAULT_TIMEOUT_USEC (30 * WP_USEC_PER_SEC)
-
-typedef struct Command {
-        const char *type;
-        int (*run)(Driver *d, json_t *cmd, char *err, size_t errlen);
-} Command;
-
-/* A duration member: text as an administrator types it ("500ms", "2min",
- * a bare number of seconds) or a JSON number of seconds. -ENOENT when
- * absent. */
-static int duration_member(const json_t *cmd, const char *key, uint64_t *ret, char *err,
-                           size_t errlen) {
-        const json_t *v = json_object_get(cmd, key);
-        wp_usec_t usec;
-
-        if (!v)
-                return -ENOENT;
-        if (json_is_string(v)) {
-                int k = parse_duration(json_string_value(v), &usec);
-                if (k < 0) {
-                        snprintf(err, errlen, "\"%s\": \"%s\" %s", key, json_string_value(v), parse_duration_error(k));
-                        return -EINVAL;
-                }
-        } else if (json_is_number(v) && json_number_value(v) >= 0 &&
-                   json_number_value(v) < 1e12) {
-                usec = (wp_usec_t) (json_number_value(v) * 1e6 + 0.5);
-        } else {
-                snprintf(err, errlen, "\"%s\" must be a duration such as \"10s\"", key);
-                return -EINVAL;
-        }
-        *ret = usec;
-        return 0;
-}
-
-static const char *required_string(const json_t *cmd, const char *key, char *err,
-                                   size_t errlen) {
-        const char *s = json_string_value(json_object_get(cmd, key));
-        if (!s)
-                snprintf(err, errlen, "\"%s\" needs a string member \"%s\"",
-                         json_string_value(json_object_get(cmd, "type")), key);
-        return s;
-}
+typedef struct Runner {
+        CommandKind kind;
+        int (*run)(Driver *d, const Command *c, char *err, size_t errlen);
+} Runner;
 
 static int on_block_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
@@ -152,185 +113,94 @@ void commands_check_block(Driver *d) {
         }
 }
 
-static int cmd_wait(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        uint64_t timeout = WAIT_DEFAULT_TIMEOUT_USEC;
-        const char *resource, *state;
-        int r;
-
-        resource = required_string(cmd, "resource", err, errlen);
-        if (!resource)
-                return -EINVAL;
-        state = required_string(cmd, "state", err, errlen);
-        if (!state)
-                return -EINVAL;
-        if (!resource_state_known(state)) {
-                snprintf(err, errlen,
-                         "\"%s\" is not a state: Offline, OnlinePending, Online, OfflinePending, "
-                         "Failed or Initializing",
-                         state);
-                return -EINVAL;
-        }
-        r = duration_member(cmd, "timeout", &timeout, err, errlen);
-        if (r < 0 && r != -ENOENT)
-                return r;
-
-        if (driver_streq(resource_states_get(&d->states, resource), state)) {
-                emit_wait_done(d, resource, state, 0);
+static int cmd_wait(Driver *d, const Command *c, char *err, size_t errlen) {
+        if (driver_streq(resource_states_get(&d->states, c->resource), c->state)) {
+                emit_wait_done(d, c->resource, c->state, 0);
                 return 0;
         }
-        d->wait_resource = strdup(resource);
-        d->wait_state = strdup(state);
+        d->wait_resource = strdup(c->resource);
+        d->wait_state = strdup(c->state);
         if (!d->wait_resource || !d->wait_state) {
                 commands_clear_block(d);
                 return -ENOMEM;
         }
-        return block_for(d, BLOCK_WAIT, timeout);
+        return block_for(d, BLOCK_WAIT, c->timeout_usec);
 }
 
-static int cmd_wait_reply(Driver *d, json_t *cmd, char *err, size_t errlen) {
+static int cmd_wait_reply(Driver *d, const Command *c, char *err, size_t errlen) {
         if (d->awaited == 0)
                 return 0;
         return block_for(d, BLOCK_WAIT_REPLY, UINT64_MAX);
 }
 
-static int cmd_sleep(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        uint64_t usec;
-        int r = duration_member(cmd, "for", &usec, err, errlen);
-        if (r == -ENOENT)
-                snprintf(err, errlen, "\"sleep\" needs \"for\", a duration such as \"500ms\"");
-        if (r < 0)
-                return r;
-        return block_for(d, BLOCK_SLEEP, usec);
+static int cmd_sleep(Driver *d, const Command *c, char *err, size_t errlen) {
+        return block_for(d, BLOCK_SLEEP, c->for_usec);
 }
 
-static int cmd_lease_start(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        uint64_t duration, renew;
-        int r;
-
-        r = duration_member(cmd, "duration", &duration, err, errlen);
-        if (r == -ENOENT)
-                snprintf(err, errlen, "\"lease-start\" needs \"duration\", such as \"3s\"");
-        if (r < 0)
-                return r;
-        r = duration_member(cmd, "renew", &renew, err, errlen);
-        if (r == -ENOENT)
-                renew = duration / 3;
-        else if (r < 0)
-                return r;
-        if (duration > 0 && renew < WP_USEC_PER_MSEC) {
-                snprintf(err, errlen, "\"renew\" must be at least 1ms");
-                return -EINVAL;
-        }
-        r = driver_lease_start(d, duration, renew);
+static int cmd_lease_start(Driver *d, const Command *c, char *err, size_t errlen) {
+        int r = driver_lease_start(d, c->duration_usec, c->renew_usec);
         if (r < 0)
                 snprintf(err, errlen, "Cannot send the lease: %s", strerror(-r));
         return r;
 }
 
-static int cmd_lease_stop(Driver *d, json_t *cmd, char *err, size_t errlen) {
+static int cmd_lease_stop(Driver *d, const Command *c, char *err, size_t errlen) {
         resmon_client_lease_stop(d->client);
         return 0;
 }
 
-static int cmd_detach(Driver *d, json_t *cmd, char *err, size_t errlen) {
+static int cmd_detach(Driver *d, const Command *c, char *err, size_t errlen) {
         driver_exit(d, 0);
         return 0;
 }
 
-static int parse_signal(const json_t *v, int *ret) {
-        if (json_is_integer(v)) {
-                json_int_t n = json_integer_value(v);
-                if (n < 0 || n >= NSIG)
-                        return -EINVAL;
-                *ret = (int) n;
-                return 0;
-        }
-        const char *s = json_string_value(v);
-        if (!s)
-                return -EINVAL;
-        if (strncasecmp(s, "SIG", 3) == 0)
-                s += 3;
-        for (int i = 1; i < NSIG; i++) {
-                const char *name = sigabbrev_np(i);
-                if (name && strcasecmp(name, s) == 0) {
-                        *ret = i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
-static int cmd_kill_monitor(Driver *d, json_t *cmd, char *err, size_t errlen) {
-        const json_t *v = json_object_get(cmd, "signal");
-        int sig = SIGKILL;
-
-        if (v && parse_signal(v, &sig) < 0) {
-                snprintf(err, errlen, "\"signal\" must be a signal number or name (9, \"KILL\")");
-                return -EINVAL;
-        }
-        int r = resmon_client_kill(d->client, sig);
+static int cmd_kill_monitor(Driver *d, const Command *c, char *err, size_t errlen) {
+        int r = resmon_client_kill(d->client, c->signal);
         if (r < 0)
-                snprintf(err, errlen, "Cannot signal the monitor (pid %d): %s",
-                         (int) resmon_client_pid(d->client), strerror(-r));
+                snprintf(err, errlen, "Cannot signal the monitor (pid %d): %s", (int) resmon_client_pid(d->client),
+                         strerror(-r));
         return r;
 }
 
-static int cmd_quit(Driver *d, json_t *cmd, char *err, size_t errlen) {
+static int cmd_quit(Driver *d, const Command *c, char *err, size_t errlen) {
         driver_quit(d, 0);
         return 0;
 }
 
-static const Command command_table[] = {
-        { "wait", cmd_wait },
-        { "wait-reply", cmd_wait_reply },
-        { "sleep", cmd_sleep },
-        { "lease-start", cmd_lease_start },
-        { "lease-stop", cmd_lease_stop },
-        { "detach", cmd_detach },
-        { "kill-monitor", cmd_kill_monitor },
-        { "quit", cmd_quit },
-};
-
-static const Command *command_find(const char *type) {
-        for (size_t i = 0; i < ELEMENTSOF(command_table); i++)
-                if (strcmp(command_table[i].type, type) == 0)
-                        return &command_table[i];
-        return NULL;
+static int cmd_request(Driver *d, const Command *c, char *err, size_t errlen) {
+        int r = driver_send(d, c->msg, REQUEST_COMMAND);
+        if (r < 0)
+                snprintf(err, errlen, "Cannot send \"%s\" to the monitor: %s", c->type, strerror(-r));
+        return r;
 }
+
+static const Runner runners[] = {
+        { COMMAND_REQUEST, cmd_request },
+        { COMMAND_WAIT, cmd_wait },
+        { COMMAND_WAIT_REPLY, cmd_wait_reply },
+        { COMMAND_SLEEP, cmd_sleep },
+        { COMMAND_LEASE_START, cmd_lease_start },
+        { COMMAND_LEASE_STOP, cmd_lease_stop },
+        { COMMAND_DETACH, cmd_detach },
+        { COMMAND_KILL_MONITOR, cmd_kill_monitor },
+        { COMMAND_QUIT, cmd_quit },
+};
 
 static void command_run(Driver *d, const char *line) {
         char err[512] = "";
-        json_error_t jerr;
-        int r;
+        Command c;
+        int r = command_parse(line, &c, err, sizeof err);
 
-        line += strspn(line, " \t");
-        if (line[0] == '\0' || line[0] == '#')
-                return;
-
-        json_t *cmd = json_loads(line, 0, &jerr);
-        if (!cmd) {
-                driver_emit_error(d, "Not a JSON command: %s (column %d)", jerr.text, jerr.column);
+        if (r < 0) {
+                driver_emit_error(d, "%s", err);
                 return;
         }
-        const char *type = json_string_value(json_object_get(cmd, "type"));
-        if (!json_is_object(cmd) || !type) {
-                driver_emit_error(d, "A command is a JSON object with a string member \"type\"");
-                json_decref(cmd);
-                return;
-        }
-
-        const Command *c = command_find(type);
-        if (c)
-                r = c->run(d, cmd, err, sizeof err);
-        else {
-                r = driver_send(d, cmd, REQUEST_COMMAND);
-                if (r < 0)
-                        snprintf(err, sizeof err, "Cannot send \"%s\" to the monitor: %s", type,
-                                 strerror(-r));
-        }
+        for (size_t i = 0; i < ELEMENTSOF(runners); i++)
+                if (runners[i].kind == c.kind)
+                        r = runners[i].run(d, &c, err, sizeof err);
         if (r < 0)
                 driver_emit_error(d, "%s", err[0] ? err : strerror(-r));
-        json_decref(cmd);
+        command_done(&c);
 }
 
 void commands_pump(Driver *d) {

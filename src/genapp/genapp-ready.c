@@ -27,6 +27,7 @@
 #include "text-quote.h"
 #include "macro.h"
 #include "strv.h"
+#include "text-quote.h"
 
 static bool stage_wanted(const Genapp *g, GenappStage s) {
         switch (s) {

@@ -31,7 +31,8 @@ static int parse_cpu(const char **p, unsigned *ret, char *err, size_t errlen) {
         errno = 0;
         v = strtoul(s, &end, 10);
         if (errno != 0 || v >= JOB_CPU_MAX) {
-                snprintf(err, errlen, "CPU %.*s is out of range (0-%d)", (int) (end - s), s, JOB_CPU_MAX - 1);
+                snprintf(err, errlen, "CPU %s is out of range (0-%d)", text_quote_n(s, (size_t) (end - s)).s,
+                         JOB_CPU_MAX - 1);
                 return -ERANGE;
         }
         *ret = (unsigned) v;

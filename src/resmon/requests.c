@@ -16,6 +16,7 @@
 #include "props.h"
 #include "proto.h"
 #include "resource.h"
+#include "text-quote.h"
 #include "time-util.h"
 
 void reply(Link *l, json_t *req, int error, const char *message, json_t *extra) {
@@ -29,8 +30,12 @@ void reply(Link *l, json_t *req, int error, const char *message, json_t *extra) 
                 json_decref(extra);
                 return;
         }
-        if (message)
-                json_object_set_new(msg, "message", json_string(message));
+        if (message) {
+                /* Never a refusal without its message: text that is not
+                 * UTF-8 (a plug-in's, say) goes quoted with escapes. */
+                json_t *text = json_string(message);
+                json_object_set_new(msg, "message", text ? text : json_string(text_quote(message).s));
+        }
         if (extra) {
                 json_object_update_missing(msg, extra);
                 json_decref(extra);
@@ -193,7 +198,7 @@ static void req_resource(Manager *m, Link *l, json_t *req) {
         Resource *r = hashmap_get(m->resources, id);
         if (!r) {
                 char msg[256];
-                snprintf(msg, sizeof(msg), "no resource %.80s is open in this monitor; open it first", id);
+                snprintf(msg, sizeof(msg), "no resource %s is open in this monitor; open it first", text_quote(id).s);
                 reply(l, req, -ENOENT, msg, NULL);
                 return;
         }
@@ -240,6 +245,6 @@ void requests_dispatch(Manager *m, Link *l, json_t *msg) {
                         return;
                 }
         char text[200];
-        snprintf(text, sizeof(text), "unknown request type \"%.60s\"; see docs/resmon-protocol.md", type);
+        snprintf(text, sizeof(text), "unknown request type %s; see docs/resmon-protocol.md", text_quote(type).s);
         reply(l, msg, -EOPNOTSUPP, text, NULL);
 }

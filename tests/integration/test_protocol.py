@@ -96,7 +96,7 @@ def test_malformed_requests_get_messages(mon):
     cases = [
         ({"type": "frobnicate"}, "unknown request type"),
         ({"type": "online"}, "needs \"resource\""),
-        ({"type": "online", "resource": "nope"}, "no resource nope"),
+        ({"type": "online", "resource": "nope"}, "no resource \"nope\""),
         ({"type": "open", "resource": "a"}, "rtype"),
         ({"type": "open", "resource": "a/../b", "rtype": "genapp"}, "resource id"),
         ({"type": "open", "resource": "a", "name": "a b", "rtype": "genapp"}, "1 to 63 characters"),
@@ -115,6 +115,18 @@ def test_malformed_requests_get_messages(mon):
     assert m["type"] == "reply" and m["error"] < 0 and "id" in m["message"]
     # Still alive and answering.
     assert mon.request({"type": "heartbeat"})["error"] == 0
+
+
+def test_refusals_quote_long_multibyte_text_whole(mon):
+    # Values are cut for the message on a character boundary: cut inside
+    # one, the message would not be UTF-8 and the reply would go without it.
+    mon.request({"type": "hello", "versions": [1]})
+    for msg, text in [({"type": "x" * 59 + "\u00e9\u00e9"}, "unknown request type"),
+                      ({"type": "online", "resource": "r" * 79 + "\u00e9"}, "is open in this monitor")]:
+        r = mon.request(msg)
+        assert r["error"] < 0, msg
+        assert text in r.get("message", ""), (msg, r)
+        assert "\u00e9" in r["message"] or "..." in r["message"], r
 
 
 @pytest.mark.parametrize("garbage", [

@@ -166,7 +166,7 @@ static void test_find_did_you_mean(void **state) {
 
         char *a4[] = { "--jsn", NULL };
         assert_null(find(1, a4, &used, &noun, err, sizeof err, &r));
-        assert_string_equal(err, "unknown option --jsn; did you mean --json?");
+        assert_string_equal(err, "unknown option \"--jsn\"; did you mean --json?");
 
         assert_int_equal(cli_verb_find(cli_verbs, 0, a1, &(const CliVerb *) { NULL }, &used, &noun, err, sizeof err),
                          -EINVAL);
@@ -217,11 +217,11 @@ static void test_parse_option_forms(void **state) {
 
         char *a4[] = { "web", "--too", "n1", NULL };
         assert_int_equal(cli_args_parse(v, 3, a4, &a, err, sizeof err), -EINVAL);
-        assert_string_equal(err, "unknown option --too; did you mean --to?");
+        assert_string_equal(err, "unknown option \"--too\"; did you mean --to?");
 
         char *a5[] = { "web", "-t", "n1", NULL };
         assert_int_equal(cli_args_parse(v, 3, a5, &a, err, sizeof err), -EINVAL);
-        assert_string_equal(err, "unknown option -t");
+        assert_string_equal(err, "unknown option \"-t\"");
 
         const CliVerb *ev = verb_of("events", NULL);
         char *a6[] = { "--follow=yes", NULL };
@@ -364,6 +364,28 @@ static void test_table_sane(void **state) {
         }
 }
 
+/* What the user typed is quoted with escapes in messages: control
+ * characters cannot reach the terminal, and a message stays on one line. */
+static void test_messages_escaped(void **state) {
+        char err[256];
+        int used, r;
+        const char *noun;
+        CliArgs a;
+
+        char *a1[] = { "\x01\xff", NULL };
+        assert_null(find(1, a1, &used, &noun, err, sizeof err, &r));
+        assert_string_equal(err, "unknown command \"\\x01\\xff\" (wolfpack --help lists them)");
+        char *a2[] = { "resource", "x\ny", NULL };
+        assert_null(find(2, a2, &used, &noun, err, sizeof err, &r));
+        assert_string_equal(err, "unknown command \"resource x\\ny\"");
+        char *a3[] = { "--x\x1b[2J", NULL };
+        assert_null(find(1, a3, &used, &noun, err, sizeof err, &r));
+        assert_string_equal(err, "unknown option \"--x\\x1b[2J\"");
+        char *a4[] = { "web", "\t", NULL };
+        assert_int_equal(cli_args_parse(verb_of("group", "show"), 2, a4, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "unexpected argument \"\\t\"");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_global_anywhere),
@@ -380,6 +402,7 @@ int main(void) {
                 cmocka_unit_test(test_usage_lines),
                 cmocka_unit_test(test_usage_noun_and_all),
                 cmocka_unit_test(test_table_sane),
+                cmocka_unit_test(test_messages_escaped),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,10 @@ static void test_bad(void **state) {
                 { "a.b=1", "\"a.b=1\"" },
                 { "Ünï=1", "is not a property name" },
                 { "Bad=\xff\xfe", "not valid UTF-8" },
+                /* What was typed is shown escaped. */
+                { "Bad=\xff\xfe", "\"Bad=\\xff\\xfe\": the value is not valid UTF-8" },
+                { "A\x1b[2J", "\"A\\x1b[2J\" is not K=V" },
+                { "A\nB=1", "\"A\\nB=1\": \"A\\nB\" is not a property name" },
         };
         char err[256];
         json_t *p = json_object();

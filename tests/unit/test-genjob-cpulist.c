@@ -60,6 +60,12 @@ static void test_refused_quoted(void **state) {
         assert_string_equal(err, "unexpected \"xéééééééé\": write CPUs and ranges separated by ',' (0-3,6)");
         assert_int_equal(job_cpulist_parse("0,\x01ééééééééé", &set, err, sizeof err), -EINVAL);
         assert_string_equal(err, "expected a CPU number at \"\\x01ééééééééé\"");
+        /* However many digits, the message keeps what is allowed. */
+        char digits[1024];
+        memset(digits, '7', sizeof digits - 1);
+        digits[sizeof digits - 1] = '\0';
+        assert_int_equal(job_cpulist_parse(digits, &set, err, sizeof err), -ERANGE);
+        assert_non_null(strstr(err, "7\"... is out of range (0-8191)"));
 }
 
 static void test_sets(void **state) {

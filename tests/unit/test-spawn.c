@@ -473,6 +473,19 @@ static void test_parent_errors(void **state) {
         free(found);
         found = NULL;
 
+        /* A name too long is shown cut on a character boundary: the
+         * message must stay valid UTF-8 for the JSON reply. */
+        char *longname = malloc(PATH_MAX + 1);
+        assert_non_null(longname);
+        memset(longname, 'a', PATH_MAX);
+        longname[PATH_MAX] = '\0';
+        memcpy(longname + 63, "\xc3\xa9", 2);
+        assert_int_equal(find_executable(longname, &found, err, sizeof err), -ENAMETOOLONG);
+        char cut[512];
+        snprintf(cut, sizeof cut, "program name too long: \"%.63s\xc3\xa9\"...", longname);
+        assert_string_equal(err, cut);
+        free(longname);
+
         assert_int_equal(find_executable("/etc/passwd", &found, err, sizeof err), -EACCES);
         assert_string_equal(err, "\"/etc/passwd\" is not executable");
         assert_int_equal(find_executable("/tmp", &found, err, sizeof err), -EISDIR);
