@@ -107,6 +107,9 @@ static int wait_for_end(Cli *cli, Watch *w) {
                         now = now_monotonic_usec();
                         last = now;
                         need = false;
+                        _cleanup_free_ char *progress = watch_progress(w, obj);
+                        if (progress)
+                                fprintf(stderr, "%s\n", progress);
                         v = watch_judge(w, obj, now, &message);
                         if (v != WATCH_PENDING)
                                 break;

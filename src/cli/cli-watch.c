@@ -12,6 +12,7 @@
 
 #include "cli-watch.h"
 #include "macro.h"
+#include "props.h"
 
 static const char *jstr(const json_t *o, const char *key) {
         return json_string_value(json_object_get(o, key));
@@ -46,13 +47,13 @@ int watch_init(Watch *w, WatchOp op, WatchKind kind, const char *typed, const js
         if (json_is_integer(id))
                 snprintf(idbuf, sizeof idbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
 
-        *w = (Watch) { .op = op, .kind = kind, .grace_until = now + WATCH_FAILED_GRACE_USEC };
+        *w = (Watch) { .op = op, .kind = kind, .grace_until = now + WATCH_FAILED_GRACE_USEC, .told = json_object() };
         json_t *rc = json_object_get(accepted, "restart_count");
         w->start_restarts = json_is_integer(rc) ? (long long) json_integer_value(rc) : 0;
         if (dup_or_null(&w->name, name ? name : typed) < 0 ||
             dup_or_null(&w->id, json_is_string(id) ? json_string_value(id) : *idbuf ? idbuf : NULL) < 0 ||
             dup_or_null(&w->start_state, jstr(accepted, "state")) < 0 ||
-            dup_or_null(&w->start_owner, jstr(accepted, "owner")) < 0 || dup_or_null(&w->to, to) < 0) {
+            dup_or_null(&w->start_owner, jstr(accepted, "owner")) < 0 || dup_or_null(&w->to, to) < 0 || !w->told) {
                 watch_done(w);
                 return -ENOMEM;
         }
@@ -65,7 +66,9 @@ void watch_done(Watch *w) {
         free(w->start_state);
         free(w->start_owner);
         free(w->to);
+        json_decref(w->told);
         w->id = w->name = w->start_state = w->start_owner = w->to = NULL;
+        w->told = NULL;
 }
 
 const char *watch_ref(const Watch *w) {
@@ -179,6 +182,33 @@ static bool is_failed(const char *s) {
         return streq(s, "Failed");
 }
 
+/* The restart wolfpackd has scheduled for a Failed resource, or NULL. */
+static const json_t *restarting(const json_t *res) {
+        const json_t *r = json_object_get(res, "restarting");
+        return streq(jstr(res, "state"), "Failed") && json_is_object(r) ? r : NULL;
+}
+
+/* Failed, but only on the way through restarts the policy has scheduled:
+ * a resource about to restart, or a group whose every Failed resource is
+ * (and that is not Failed itself, which would say why). */
+static bool restarts_scheduled(const Watch *w, const json_t *obj) {
+        if (w->kind == WATCH_RESOURCE)
+                return restarting(obj) != NULL;
+        const char *why = jstr(obj, "state_reason");
+        if (why && *why)
+                return false;
+        size_t i, n = 0;
+        json_t *res;
+        json_array_foreach(json_object_get(obj, "resources"), i, res) {
+                if (!is_failed(jstr(res, "state")))
+                        continue;
+                if (!restarting(res))
+                        return false;
+                n++;
+        }
+        return n > 0;
+}
+
 /* A Failed state is the change's own result unless it was there before
  * and nothing has happened since (the change may not have begun). */
 static WatchVerdict failed_verdict(const Watch *w, uint64_t now) {
@@ -205,6 +235,9 @@ static WatchVerdict judge_object(Watch *w, const json_t *obj, uint64_t now) {
          * Offline, and that is the end of it. */
         if (w->kind == WATCH_GROUP && (w->op == WATCH_ONLINE || w->op == WATCH_MOVE) && empty_group(obj))
                 return WATCH_DONE;
+
+        if ((w->op == WATCH_ONLINE || w->op == WATCH_MOVE) && !streq(state, "Online") && restarts_scheduled(w, obj))
+                return WATCH_PENDING;
 
         switch (w->op) {
         case WATCH_ONLINE:
@@ -281,12 +314,83 @@ WatchVerdict watch_judge(Watch *w, const json_t *obj, uint64_t now, char **ret_m
                                  json_integer_value(rc) > w->start_restarts;
                 bool empty = w->kind == WATCH_GROUP && empty_group(obj);
                 const char *b = w->op == WATCH_FAIL ? blocked(obj) : NULL;
-                if (d && asprintf(ret_message, "%s%s%s%s%s%s%s", d, restarted ? " again, after a restart" : "",
+                char after[64] = "";
+                if (w->restarts > 0)
+                        snprintf(after, sizeof after, ", after %u restart%s", w->restarts, w->restarts == 1 ? "" : "s");
+                if (d && asprintf(ret_message, "%s%s%s%s%s%s%s%s", d, restarted ? " again, after a restart" : "", after,
                                   failed ? ": " : "", failed ? why : "", empty ? ": it holds no resources" : "",
                                   b ? "; " : "", b ? b : "") < 0)
                         *ret_message = NULL;
         }
         return v;
+}
+
+/* "resource httpd failed: why; restart 1 of 3 in 500ms" for res, when its
+ * restart is one not said yet (another attempt, or a new failure since a
+ * state other than Failed was seen), else NULL. */
+static char *restart_line(Watch *w, const json_t *res) {
+        const char *id = jstr(res, "id") ? jstr(res, "id") : jstr(res, "name");
+        if (!id)
+                return NULL;
+        const json_t *rs = restarting(res);
+        if (!rs) {
+                if (jstr(res, "state") && !is_failed(jstr(res, "state")))
+                        json_object_del(w->told, id);
+                return NULL;
+        }
+        json_int_t attempt = json_integer_value(json_object_get(rs, "attempt"));
+        json_t *said = json_object_get(w->told, id);
+        if (said && json_integer_value(said) == attempt)
+                return NULL;
+        json_object_set_new(w->told, id, json_integer(attempt));
+        w->restarts++;
+
+        json_t *of = json_object_get(rs, "of");
+        json_int_t in_ms = json_integer_value(json_object_get(rs, "in_ms"));
+        _cleanup_free_ char *in = NULL;
+        if (in_ms > 0 && format_duration((uint64_t) in_ms * 1000, &in) < 0)
+                in = NULL;
+        char count[64];
+        if (json_is_integer(of))
+                snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT, attempt,
+                         json_integer_value(of));
+        else
+                snprintf(count, sizeof count, "%" JSON_INTEGER_FORMAT, attempt);
+        const char *why = jstr(res, "state_reason");
+        const char *name = jstr(res, "name") ? jstr(res, "name") : w->name;
+        char *s = NULL;
+        if (asprintf(&s, "resource %s failed%s%s; restart %s %s%s", name, why && *why ? ": " : "", why ? why : "", count,
+                     in ? "in " : "now", in ? in : "") < 0)
+                return NULL;
+        return s;
+}
+
+char *watch_progress(Watch *w, const json_t *obj) {
+        if (w->kind == WATCH_NODE || !json_is_object(obj))
+                return NULL;
+        char *buf = NULL;
+        size_t size = 0, n = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        if (w->kind == WATCH_RESOURCE) {
+                _cleanup_free_ char *line = restart_line(w, obj);
+                if (line)
+                        fprintf(f, "%s", line), n++;
+        } else {
+                size_t i;
+                json_t *res;
+                json_array_foreach(json_object_get(obj, "resources"), i, res) {
+                        _cleanup_free_ char *line = json_is_object(res) ? restart_line(w, res) : NULL;
+                        if (line)
+                                fprintf(f, "%s%s", n++ ? "\n" : "", line);
+                }
+        }
+        if (fclose(f) != 0 || n == 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
 }
 
 char *watch_describe_pending(const Watch *w, const json_t *obj) {

@@ -10,6 +10,11 @@
  * group). It has failed when the object is Failed — unless it was Failed
  * already when the change began and nothing has moved since, in which case
  * the verdict waits a short grace period for the change to take effect.
+ *
+ * An online (or move) rides through the restarts the restart policy has
+ * scheduled: a resource that is Failed with "restarting" set is on its
+ * way back, and the wait goes on; it ends when the policy gives up (the
+ * resource is Failed with no restart scheduled, or its group is Failed).
  */
 #pragma once
 
@@ -51,6 +56,8 @@ typedef struct Watch {
         bool seen_change;            /* a state other than start_state was seen */
         bool seen_failed;            /* WATCH_FAIL: the failure was seen */
         uint64_t grace_until;        /* monotonic usec */
+        json_t *told;                /* resource id → the restart attempt said (watch_progress) */
+        unsigned restarts;           /* restarts said */
 } Watch;
 
 /* typed: the name or id the user gave; accepted: the object the 202
@@ -71,6 +78,11 @@ void watch_note_event(Watch *w, const json_t *event);
  * DONE and FAILED: "group web is Online on n1", "resource httpd failed on
  * n1: exited with status 1". Malloc'ed; NULL for PENDING. */
 WatchVerdict watch_judge(Watch *w, const json_t *obj, uint64_t now, char **ret_message);
+
+/* The restarts scheduled since the last call, one line each ("resource
+ * httpd failed: process 12 exited with code 1; restart 1 of 3 in 500ms"),
+ * or NULL when none is new. Malloc'ed. */
+char *watch_progress(Watch *w, const json_t *obj);
 
 /* "group web to come online; it is OnlinePending on n1" for a timeout. */
 char *watch_describe_pending(const Watch *w, const json_t *obj);

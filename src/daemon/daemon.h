@@ -38,6 +38,11 @@ typedef struct RtResource {
         bool fail_requested;   /* `wolfpack resource fail`: the coming Offline is a failure */
         bool reopen;           /* SeparateMonitor changed: closed and opened again before its next online */
         sd_event_source *restart_timer;
+        /* The restart the policy scheduled, shown until the resource
+         * leaves Failed: restart restart_attempt (0: none scheduled) of
+         * restart_of (0: no limit) at restart_at_usec (CLOCK_MONOTONIC). */
+        unsigned restart_attempt, restart_of;
+        uint64_t restart_at_usec;
 } RtResource;
 
 /* A group as this node sees it now. */
@@ -103,7 +108,9 @@ RtResource *rt_resource(Daemon *d, const char *id);   /* created on first use */
 RtGroup *rt_group(Daemon *d, const char *id);
 void rt_forget_resource(Daemon *d, const char *id);
 void rt_forget_group(Daemon *d, const char *id);
-/* Set a resource's state as reported; emits the state event. */
+/* Set a resource's state as reported; emits the state event (with the
+ * restart scheduled, if any). A state other than Failed ends the restart
+ * scheduled. */
 void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason);
 /* The group is Failed (reason: why, when it is tried again, what to do),
  * or is no longer (its retry timer is cancelled); each emits a state

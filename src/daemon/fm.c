@@ -34,6 +34,7 @@
 #include "macro.h"
 #include "monitors.h"
 #include "props.h"
+#include "time-util.h"
 
 static int64_t now_ms(void) {
         struct timespec ts;
@@ -321,6 +322,13 @@ static bool dependents_running(Daemon *d, json_t *res, json_t *group_resources) 
 static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
+/* No restart follows after all (the group is taken down, the resource
+ * is no longer wanted). */
+static void restart_cancel(RtResource *r) {
+        r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+        r->restart_attempt = 0;
+}
+
 static void record_failure(Daemon *d, const char *object, const char *kind) {
         json_t *m = json_pack("{s:s, s:s, s:s, s:i}", "type", "failure.record", "object", object, "kind", kind, "node",
                               (int) d->cfg.node_id);
@@ -336,7 +344,7 @@ static void take_group_down(Daemon *d, const char *group_id) {
                 RtResource *r = rt_resource(d, jstr(o, "id"));
                 if (!r)
                         continue;
-                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+                restart_cancel(r);
                 if (r->opened && running(r->state)) {
                         r->stopping = true;
                         request(d, r, "terminate");
@@ -453,46 +461,54 @@ static void stand_in(Daemon *d, json_t *failed) {
         json_decref(res);
 }
 
-static void resource_failed(Daemon *d, RtResource *r) {
+/* What the restart policy does about r's failure now; for a restart,
+ * which one it is (*ret_of: of how many, 0: no limit). */
+static int failure_decide(Daemon *d, RtResource *r, ResourceDecision *ret, unsigned *ret_of) {
         json_t *res = db_resource(d->db, r->id);
         if (!res)
-                return;
+                return -ENOENT;
         ResourceCommon rc;
         if (decide_resource_common(json_object_get(res, "common"), &rc, NULL, NULL, 0) < 0 &&
             resource_common_init(&rc, NULL, 0) < 0) {
                 json_decref(res);
-                return;
+                return -ENOMEM;
         }
-        int64_t now = now_ms();
+        json_decref(res);
         /* All of it: the back-off replays restarts older than RestartPeriod. */
         json_t *history = db_failures(d->db, r->id, 0);
         PolicyEvent *ev = NULL;
         size_t n = decide_events(history, "restart", &ev);
         json_decref(history);
-        ResourceDecision dec;
-        int k = policy_resource_failure(&rc, ev, n, d->cfg.node_id, (uint64_t) now, &dec);
+        int k = policy_resource_failure(&rc, ev, n, d->cfg.node_id, (uint64_t) now_ms(), ret);
+        *ret_of = rc.restart_action == RESTART_ACTION_RESTART || rc.restart_threshold <= 0
+                          ? 0
+                          : rc.restart_threshold > UINT32_MAX ? UINT32_MAX : (unsigned) rc.restart_threshold;
         free(ev);
         resource_common_done(&rc);
-        if (k < 0) {
-                json_decref(res);
+        return k;
+}
+
+/* Carry out the policy's decision about r's failure. */
+static void failure_act(Daemon *d, RtResource *r, const ResourceDecision *dec) {
+        json_t *res = db_resource(d->db, r->id);
+        if (!res)
                 return;
-        }
-        switch (dec.action) {
+        switch (dec->action) {
         case RESOURCE_RESTART:
                 record_failure(d, r->id, "restart");
-                clusterlog_printf(d->log, "notice", "RESOURCE_RESTARTING", r->id, jstr(res, "name"), "%s", dec.reason);
+                clusterlog_printf(d->log, "notice", "RESOURCE_RESTARTING", r->id, jstr(res, "name"), "%s", dec->reason);
                 r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
-                if (sd_event_add_time_relative(d->event, &r->restart_timer, CLOCK_MONOTONIC, dec.delay_ms * 1000, 1000,
+                if (sd_event_add_time_relative(d->event, &r->restart_timer, CLOCK_MONOTONIC, dec->delay_ms * 1000, 1000,
                                                on_restart_timer, d) >= 0)
                         sd_event_source_set_description(r->restart_timer, r->id);
                 break;
         case RESOURCE_LEAVE_FAILED:
                 r->held_failed = true;
-                clusterlog_printf(d->log, "warning", "RESOURCE_LEFT_FAILED", r->id, jstr(res, "name"), "%s", dec.reason);
+                clusterlog_printf(d->log, "warning", "RESOURCE_LEFT_FAILED", r->id, jstr(res, "name"), "%s", dec->reason);
                 stand_in(d, res);
                 break;
         case RESOURCE_FAIL_GROUP:
-                fail_group(d, jstr(res, "group_id"), dec.reason);
+                fail_group(d, jstr(res, "group_id"), dec->reason);
                 break;
         }
         json_decref(res);
@@ -631,7 +647,7 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                                  * the group can settle. */
                                 r->stopping = true;
                                 r->held_failed = false;
-                                r->restart_timer = sd_event_source_disable_unref(r->restart_timer);
+                                restart_cancel(r);
                                 request(d, r, "offline");
                                 anything = true;
                                 continue;
@@ -728,9 +744,20 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 reason = "failed on the administrator's request";
         }
         bool unexpected = is(state, "Failed") && !r->stopping && !d->stopping;
+        /* Decided before the state is told, so that the Failed state says
+         * whether a restart follows (a waiting online rides through it). */
+        ResourceDecision dec;
+        unsigned of = 0;
+        bool decided = unexpected && failure_decide(d, r, &dec, &of) >= 0;
+        r->restart_attempt = 0;
+        if (decided && dec.action == RESOURCE_RESTART) {
+                r->restart_attempt = dec.restarts_in_window < UINT32_MAX ? dec.restarts_in_window + 1 : UINT32_MAX;
+                r->restart_of = of;
+                r->restart_at_usec = now_monotonic_usec() + dec.delay_ms * 1000;
+        }
         rt_set_state(d, r, state, reason);
-        if (unexpected)
-                resource_failed(d, r);
+        if (decided)
+                failure_act(d, r, &dec);
         fm_kick(d);
 }
 

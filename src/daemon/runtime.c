@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
+#include "time-util.h"
 
 RtResource *rt_resource(Daemon *d, const char *id) {
         RtResource *r = hashmap_get(d->resources, id);
@@ -87,7 +88,21 @@ char *rt_object_name(Daemon *d, const char *kind, const char *id) {
         return copy;
 }
 
+/* {"attempt":1, "of":3, "in_ms":500} (of null: no limit), or NULL when
+ * no restart is scheduled. */
+static json_t *restarting_json(const RtResource *r) {
+        if (!r || r->restart_attempt == 0)
+                return NULL;
+        uint64_t now = now_monotonic_usec();
+        uint64_t in = r->restart_at_usec > now ? r->restart_at_usec - now : 0;
+        return json_pack("{s:I, s:o, s:I}", "attempt", (json_int_t) r->restart_attempt, "of",
+                         r->restart_of ? json_integer((json_int_t) r->restart_of) : json_null(), "in_ms",
+                         (json_int_t) ((in + 999) / 1000));
+}
+
 void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reason) {
+        if (strcmp(state, "Failed") != 0)
+                r->restart_attempt = 0;
         bool same = strcmp(r->state, state) == 0 &&
                     ((!reason && !r->reason) || (reason && r->reason && strcmp(reason, r->reason) == 0));
         char *s = strdup(state), *why = reason ? strdup(reason) : NULL;
@@ -110,6 +125,10 @@ void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reaso
                 json_object_set(ev, "name", json_object_get(db, "name"));
                 json_object_set(ev, "group", json_object_get(db, "group"));
         }
+        json_t *restarting = restarting_json(r);
+        if (ev && restarting)
+                json_object_set(ev, "restarting", restarting);
+        json_decref(restarting);
         json_decref(db);
         if (ev)
                 events_emit(d, ev);
@@ -205,6 +224,8 @@ json_t *rt_resource_json(Daemon *d, json_t *o) {
                 restarts += strcmp(json_string_value(json_object_get(e, "kind")), "restart") == 0;
         json_decref(f);
         json_object_set_new(o, "restart_count", json_integer((json_int_t) restarts));
+        json_t *restarting = restarting_json(r);
+        json_object_set_new(o, "restarting", restarting ? restarting : json_null());
         char *blocked = fm_blocked(d, o);
         json_object_set_new(o, "blocked", blocked ? json_string(blocked) : json_null());
         free(blocked);

@@ -129,3 +129,68 @@ def test_online_of_a_resource_whose_prerequisite_is_left_failed_says_so(c):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "it needs base" in p.stderr and "resource online base" in p.stderr, p.stderr
     assert c.resource("top")["state"] == "Offline"
+
+
+def flaky(c, name, failures):
+    """Properties of a program that fails (exit 1) while starting, before
+    it is ready, its first `failures` starts, then comes up and stays:
+    each start counts itself in a file."""
+    script = os.path.join(c.dir, name + ".sh")
+    with open(script, "w") as f:
+        f.write('n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "$0.count"\n'
+                '[ $n -gt %d ] && touch "$0.up" && exec sleep 100000\nsleep 0.1; exit 1\n' % failures)
+    return "CommandLine=/bin/sh " + script, "ReadyCheck=/usr/bin/test -e %s.up" % script
+
+
+def starts(c, name):
+    with open(os.path.join(c.dir, name + ".sh.count")) as f:
+        return int(f.read())
+
+
+def test_resource_online_rides_through_the_restarts_its_policy_makes(c):
+    c.cli("group", "create", "fg")
+    c.cli("resource", "create", "fl", "--type", "genapp", "--group", "fg", *flaky(c, "fl", 2),
+          "RestartAction=1", "RestartDelay=200ms")
+    p = timed(c, "resource", "online", "fl", limit=20)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "resource fl is Online" in p.stdout, p.stdout
+    # Each restart is said as it happens, with why it was needed.
+    assert "restart 1 in" in p.stderr and "restart 2 in" in p.stderr, p.stderr
+    assert "resource fl failed" in p.stderr, p.stderr
+    assert starts(c, "fl") == 3
+    assert c.resource("fl")["restarting"] is None
+
+
+def test_group_online_rides_through_restarts(c):
+    c.cli("group", "create", "fg")
+    c.cli("resource", "create", "fl", "--type", "genapp", "--group", "fg", *flaky(c, "fl", 1),
+          "RestartThreshold=3", "RestartDelay=200ms")
+    c.cli("resource", "create", "steady", "--type", "genapp", "--group", "fg", c.app("steady"))
+    p = timed(c, "group", "online", "fg", limit=20)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "group fg is Online" in p.stdout, p.stdout
+    assert "restart 1 of 3 in" in p.stderr, p.stderr
+
+
+def test_online_ends_when_the_policy_gives_up(c):
+    c.cli("group", "create", "fg")
+    c.cli("resource", "create", "bad", "--type", "genapp", "--group", "fg", *flaky(c, "bad", 1000),
+          "RestartThreshold=2", "RestartDelay=200ms", "RetryPeriodOnFailure=1h")
+    p = timed(c, "resource", "online", "bad", limit=20)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "restart 1 of 2 in" in p.stderr and "restart 2 of 2 in" in p.stderr, p.stderr
+    # The last line is the policy's verdict, with what to do.
+    assert "reached RestartThreshold 2" in p.stderr and "group online fg" in p.stderr, p.stderr
+    assert starts(c, "bad") == 3
+
+
+def test_a_scheduled_restart_is_in_the_resource(c):
+    c.cli("group", "create", "fg")
+    c.cli("resource", "create", "slow", "--type", "genapp", "--group", "fg", *flaky(c, "slow", 1),
+          "RestartAction=2", "RestartThreshold=3", "RestartDelay=3s")
+    c.cli("--no-wait", "resource", "online", "slow")
+    r = c.wait_for(lambda: c.resource("slow")["state"] == "Failed" and c.resource("slow"))
+    rs = r["restarting"]
+    assert rs["attempt"] == 1 and rs["of"] == 3 and 0 < rs["in_ms"] <= 3000, r
+    c.wait_state("resource", "slow", "Online", timeout=10)
+    assert c.resource("slow")["restarting"] is None

@@ -286,6 +286,80 @@ static void test_blocked(void **state) {
         watch_done(&w);
 }
 
+/* What watch_progress says for obj: want, or NULL for nothing new. */
+static void progress(Watch *w, const char *json, const char *want) {
+        json_t *o = obj(json);
+        char *m = watch_progress(w, o);
+        if (want)
+                assert_string_equal(m, want);
+        else if (m)
+                fail_msg("%s: said \"%s\", expected nothing", json, m);
+        free(m);
+        json_decref(o);
+}
+
+#define FAILED_RESTARTING(attempt, of, in_ms)                                                                       \
+        "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Failed\",\"owner\":\"n1\",\"state_reason\":\"exited with code 1\","  \
+        "\"restarting\":{\"attempt\":" #attempt ",\"of\":" #of ",\"in_ms\":" #in_ms "}}"
+
+static void test_online_rides_through_restarts(void **state) {
+        Watch w;
+        start(&w, WATCH_ONLINE, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Offline\"}", NULL);
+        progress(&w, FAILED_RESTARTING(1, 3, 500), "resource db failed: exited with code 1; restart 1 of 3 in 500ms");
+        expect(&w, FAILED_RESTARTING(1, 3, 500), T0, WATCH_PENDING, NULL);
+        /* Said once, however often it is seen. */
+        progress(&w, FAILED_RESTARTING(1, 3, 0), NULL);
+        expect(&w, FAILED_RESTARTING(1, 3, 0), T0, WATCH_PENDING, NULL);
+        progress(&w, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"OnlinePending\",\"restarting\":null}", NULL);
+        /* The next one, even when the state between was not seen. */
+        progress(&w, FAILED_RESTARTING(2, 3, 1000), "resource db failed: exited with code 1; restart 2 of 3 in 1s");
+        expect(&w, "{\"name\":\"db\",\"state\":\"Online\",\"owner\":\"n1\",\"restarting\":null}", T0, WATCH_DONE,
+               "resource db is Online on n1, after 2 restarts");
+        watch_done(&w);
+
+        /* No limit (RestartAction 1), and a restart due now. */
+        start(&w, WATCH_ONLINE, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Offline\"}", NULL);
+        progress(&w, FAILED_RESTARTING(4, null, 0), "resource db failed: exited with code 1; restart 4 now");
+        /* The same attempt again after a state between: a new failure. */
+        progress(&w, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Online\"}", NULL);
+        progress(&w, FAILED_RESTARTING(4, null, 0), "resource db failed: exited with code 1; restart 4 now");
+        watch_done(&w);
+
+        /* The policy gives up: Failed with no restart scheduled. */
+        start(&w, WATCH_ONLINE, WATCH_RESOURCE, "{\"id\":\"r-1\",\"name\":\"db\",\"state\":\"Offline\"}", NULL);
+        expect(&w, FAILED_RESTARTING(2, 2, 500), T0, WATCH_PENDING, NULL);
+        expect(&w,
+               "{\"name\":\"db\",\"state\":\"Failed\",\"owner\":\"n1\",\"state_reason\":\"exited with code 1\","
+               "\"restarting\":null,\"blocked\":\"group g is Failed: 2 restarts reached RestartThreshold 2\"}",
+               T0, WATCH_FAILED,
+               "resource db failed on n1: exited with code 1; group g is Failed: 2 restarts reached RestartThreshold 2");
+        watch_done(&w);
+}
+
+static void test_group_online_rides_through_restarts(void **state) {
+        Watch w;
+        start(&w, WATCH_ONLINE, WATCH_GROUP, "{\"id\":\"g-1\",\"name\":\"web\",\"state\":\"Offline\"}", NULL);
+        const char *restarting = "{\"name\":\"web\",\"state\":\"PartialOnline\",\"owner\":\"n1\",\"resources\":["
+                                 "{\"id\":\"r-2\",\"name\":\"ip\",\"state\":\"Online\"}," FAILED_RESTARTING(1, 3, 500) "]}";
+        progress(&w, restarting, "resource db failed: exited with code 1; restart 1 of 3 in 500ms");
+        expect(&w, restarting, T0, WATCH_PENDING, NULL);
+        /* Every resource Failed, each about to restart: still on its way. */
+        expect(&w,
+               "{\"name\":\"web\",\"state\":\"Failed\",\"owner\":\"n1\",\"resources\":[" FAILED_RESTARTING(1, 3, 500) "]}",
+               T0, WATCH_PENDING, NULL);
+        /* One Failed resource with no restart coming ends it. */
+        expect(&w,
+               "{\"name\":\"web\",\"state\":\"PartialOnline\",\"owner\":\"n1\",\"resources\":["
+               "{\"name\":\"ip\",\"state\":\"Failed\",\"state_reason\":\"gone\"}," FAILED_RESTARTING(1, 3, 500) "]}",
+               T0, WATCH_FAILED, NULL);
+        /* So does the group's own failure, which says why. */
+        expect(&w,
+               "{\"name\":\"web\",\"state\":\"Failed\",\"state_reason\":\"RestartThreshold reached\",\"resources\":["
+               FAILED_RESTARTING(1, 3, 500) "]}",
+               T0, WATCH_FAILED, "group web failed: RestartThreshold reached");
+        watch_done(&w);
+}
+
 static void test_describe_pending(void **state) {
         Watch w;
         start(&w, WATCH_ONLINE, WATCH_GROUP, "{\"name\":\"web\",\"state\":\"Offline\"}", NULL);
@@ -318,6 +392,8 @@ int main(void) {
                 cmocka_unit_test(test_fail),
                 cmocka_unit_test(test_drain),
                 cmocka_unit_test(test_blocked),
+                cmocka_unit_test(test_online_rides_through_restarts),
+                cmocka_unit_test(test_group_online_rides_through_restarts),
                 cmocka_unit_test(test_describe_pending),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
