@@ -30,7 +30,9 @@ static const char *jstr(const json_t *o, const char *k) {
 /* ---- pending replies ---- */
 
 /* A request waiting for something (a message to apply, a monitor to
- * answer): the reply goes out only if the client is still there. */
+ * answer): the reply goes out only if the client is still there. Each is
+ * on the daemon's list until it is answered, or until the daemon ends
+ * (a monitor that leaves answers nothing). */
 typedef struct Pending {
         Daemon *d;
         HttpRequest *req;
@@ -39,6 +41,7 @@ typedef struct Pending {
         int status;         /* to answer on success */
         json_t *extra;      /* merged into the answer */
         json_t *msg;        /* a message to send once validation passed */
+        struct Pending *next, **prevp;
 } Pending;
 
 static void pending_gone(HttpRequest *req, void *userdata) {
@@ -56,10 +59,18 @@ static Pending *pending_new(Daemon *d, HttpRequest *req, const char *kind, const
         p->id = id ? strdup(id) : NULL;
         p->status = status;
         http_request_on_gone(req, pending_gone, p);
+        p->next = d->pendings;
+        if (p->next)
+                p->next->prevp = &p->next;
+        p->prevp = &d->pendings;
+        d->pendings = p;
         return p;
 }
 
 static void pending_free(Pending *p) {
+        *p->prevp = p->next;
+        if (p->next)
+                p->next->prevp = p->prevp;
         if (p->req)
                 http_request_on_gone(p->req, NULL, NULL);
         json_decref(p->extra);
@@ -1108,6 +1119,11 @@ static const HttpRoute routes[] = {
         { "GET", "/v1/log", get_log },
         {},
 };
+
+void api_stop(Daemon *d) {
+        while (d->pendings)
+                pending_free(d->pendings);
+}
 
 int api_start(Daemon *d, char *err, size_t errlen) {
         int r = http_server_new(d->event, d->cfg.socket_path, routes, d, &d->http, err, errlen);

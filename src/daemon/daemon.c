@@ -299,6 +299,10 @@ Daemon *daemon_free(Daemon *d) {
         d->http = http_server_free(d->http);
         engine_free(d->engine);
         monitors_free(d->monitors);
+        /* No answer comes any more: what still waits for one ends here. */
+        readonly_stop(d);
+        api_stop(d);
+        fm_free(d);
         size_t it = 0;
         RtResource *r;
         while ((it = 0, r = hashmap_next(d->resources, &it, NULL)))

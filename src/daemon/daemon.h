@@ -96,6 +96,9 @@ struct Daemon {
         bool stopping;               /* SIGTERM: stop this node's resources, then exit */
         HttpStream **streams;        /* event stream subscribers */
         size_t n_streams;
+        struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
+        struct FmCall *calls;        /* the failover manager's requests to the monitors (fm.c) */
+        struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
 };
 
 /* ---- wolfpackd.c / daemon.c ---- */
@@ -142,6 +145,9 @@ typedef void (*readonly_done_fn)(Daemon *d, const char *id, void *userdata);
  * values are then the last known, marked stale); 0 when there is nothing
  * to ask (done is not called); -ENOMEM. */
 int readonly_refresh(Daemon *d, const char *id, readonly_done_fn done, void *userdata);
+/* The daemon ends: every read still waiting is done (with the values
+ * known) and forgotten. Only once the monitors can answer no more. */
+void readonly_stop(Daemon *d);
 
 /* ---- events.c: the event stream ---- */
 void events_emit(Daemon *d, json_t *event);   /* takes the reference */
@@ -178,6 +184,9 @@ char *fm_blocked(Daemon *d, const json_t *res);
 void fm_fail(Daemon *d, const char *id);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */
 void fm_shutdown(Daemon *d);
+/* The daemon ends: forget the requests the monitors left unanswered. Only
+ * once the monitors can answer no more. */
+void fm_free(Daemon *d);
 /* A resource.desire message for resource id, with "failed": the ids of
  * the group's resources left Failed, which stand in no OR-group when the
  * wish spreads. NULL when out of memory. */
@@ -185,3 +194,6 @@ json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);
+/* The daemon ends: forget the requests still waiting (their clients are
+ * gone with the server). Only once nothing can answer them any more. */
+void api_stop(Daemon *d);

@@ -56,10 +56,13 @@ static bool running(const char *state) {
 
 /* ---- talking to the monitors ---- */
 
-typedef struct Call {
+/* A request under way, on the daemon's list until it is answered, or
+ * until the daemon ends (a monitor that leaves answers nothing). */
+typedef struct FmCall {
         Daemon *d;
         char *id;
         char *what;
+        struct FmCall *next, **prevp;
 } Call;
 
 static Call *call_new(Daemon *d, const char *id, const char *what) {
@@ -68,14 +71,27 @@ static Call *call_new(Daemon *d, const char *id, const char *what) {
                 c->d = d;
                 c->id = strdup(id);
                 c->what = strdup(what);
+                c->next = d->calls;
+                if (c->next)
+                        c->next->prevp = &c->next;
+                c->prevp = &d->calls;
+                d->calls = c;
         }
         return c;
 }
 
 static void call_free(Call *c) {
+        *c->prevp = c->next;
+        if (c->next)
+                c->next->prevp = c->prevp;
         free(c->id);
         free(c->what);
         free(c);
+}
+
+void fm_free(Daemon *d) {
+        while (d->calls)
+                call_free(d->calls);
 }
 
 static void request(Daemon *d, RtResource *r, const char *type);

@@ -20,12 +20,15 @@
 
 #define READONLY_WAIT_USEC (1000 * 1000)
 
+/* Each one is on the daemon's list until the monitor answers, or until
+ * the daemon ends (a monitor that leaves answers nothing). */
 typedef struct Refresh {
         Daemon *d;
         char *id;
         sd_event_source *timer;
         readonly_done_fn done;  /* NULL once called */
         void *userdata;
+        struct Refresh *next, **prevp;
 } Refresh;
 
 void readonly_set(RtResource *r, json_t *values) {
@@ -90,13 +93,25 @@ static void take_reply(Daemon *d, const char *id, const MonitorsReply *reply) {
         json_decref(copy);
 }
 
+static void refresh_free(Refresh *f) {
+        finish(f);
+        *f->prevp = f->next;
+        if (f->next)
+                f->next->prevp = f->prevp;
+        free(f->id);
+        free(f);
+}
+
 static void on_reply(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
         Refresh *f = userdata;
 
         take_reply(f->d, f->id, reply);
-        finish(f);
-        free(f->id);
-        free(f);
+        refresh_free(f);
+}
+
+void readonly_stop(Daemon *d) {
+        while (d->refreshes)
+                refresh_free(d->refreshes);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -137,5 +152,10 @@ int readonly_refresh(Daemon *d, const char *id, readonly_done_fn done, void *use
                 r->readonly_stale = true;
                 return 0;
         }
+        f->next = d->refreshes;
+        if (f->next)
+                f->next->prevp = &f->next;
+        f->prevp = &d->refreshes;
+        d->refreshes = f;
         return 1;
 }

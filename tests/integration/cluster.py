@@ -69,10 +69,15 @@ class Cluster:
     in this existing cgroup, which another Cluster owns and cleans up,
     instead of one of its own. config: extra lines of wolfpackd.conf.
     start: False leaves starting wolfpackd to the test. nofile: the (soft,
-    hard) RLIMIT_NOFILE to start wolfpackd with, instead of this process's."""
+    hard) RLIMIT_NOFILE to start wolfpackd with, instead of this process's.
+    build: the build directory whose wolfpackd (and so monitors and
+    plug-ins) runs, when not WOLFPACK_BUILD's; env: more environment for
+    wolfpackd."""
 
     def __init__(self, lease_timeout=None, test_plugins=False, runtime_dir="", log_dir="", cgroup=None, config="",
-                 start=True, nofile=None):
+                 start=True, nofile=None, build=None, env=None):
+        self.wolfpackd = os.path.join(build, "src", "wolfpackd") if build else WOLFPACKD
+        self.env = env or {}
         self.dir = tempfile.mkdtemp(prefix="wp-c-")
         self.tag = "wp-c-" + uuid.uuid4().hex[:8]
         self.owns_cgroup = cgroup is None
@@ -108,7 +113,7 @@ class Cluster:
 
     def args(self, socket=None):
         """wolfpackd's command line; socket: another API socket."""
-        args = [WOLFPACKD, "--foreground", "--state-dir", self.state_dir, "--socket", socket or self.socket,
+        args = [self.wolfpackd, "--foreground", "--state-dir", self.state_dir, "--socket", socket or self.socket,
                 "--node-name", "n1"]
         if self.runtime_dir is not None:
             args += ["--runtime-dir", self.runtime_dir]
@@ -125,7 +130,7 @@ class Cluster:
         self.stderr = open(os.path.join(self.dir, "wolfpackd.stderr"), "ab")
         self.proc = subprocess.Popen(
             ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs] + self.args(),
-            stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR=""),
+            stdout=self.stderr, stderr=self.stderr, env=dict(os.environ, WOLFPACK_PLUGIN_DIR="", **self.env),
             preexec_fn=self.nofile and (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, self.nofile)))
         if wait:
             self.wait_ready()

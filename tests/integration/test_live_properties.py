@@ -116,3 +116,58 @@ def test_type_list_has_descriptions_from_the_start(c):
         assert desc, "type %s is listed without its description: %s" % (name, types)
     out = c.cli("type", "list").stdout
     assert re.search(r"genjob\s+\S", out), out
+
+
+def test_stop_while_a_read_waits_on_a_stopped_monitor_leaks_nothing():
+    """wolfpackd built with AddressSanitizer, stopped while reads of a
+    resource and a create still wait for their monitor (SIGSTOPped): every
+    read and request the monitor never answered is let go, and
+    LeakSanitizer finds nothing at exit."""
+    import threading
+    from cluster import Cluster
+    asan = os.path.abspath(os.environ.get("WOLFPACK_ASAN_BUILD") or
+                           os.path.join(os.path.dirname(__file__), "..", "..", "build-asan"))
+    assert os.path.exists(os.path.join(asan, "src", "wolfpackd")), (
+        "%s/src/wolfpackd is missing: this test runs the sanitizer build; `make test` builds it "
+        "(or set WOLFPACK_ASAN_BUILD)" % asan)
+    logs = None
+    c = Cluster(build=asan, env={"ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "halt_on_error=1"})
+    try:
+        logs = os.path.join(c.dir, "lsan")
+        c.cli("group", "create", "g")
+        c.cli("resource", "create", "r", "--type", "genapp", "--group", "g", c.app("r"))
+        c.cli("resource", "online", "r")
+        mons = monitor_pids(c)
+        assert mons
+        for m in mons:
+            os.kill(m, signal.SIGSTOP)
+        try:
+            # One read the monitor never answers (given up after 1 s),
+            # one still waiting when wolfpackd stops.
+            assert c.api("GET", "/v1/resources/r")[1]["readonly_stale"] is True
+            # And a create, whose values the monitor is to check.
+            def call(*args):
+                try:
+                    c.api(*args)
+                except OSError:
+                    pass  # wolfpackd left before answering: so be it
+            for args in (("GET", "/v1/resources/r"),
+                         ("POST", "/v1/resources", {"name": "r2", "type": "genapp", "group": "g",
+                                                    "properties": {"CommandLine": "/bin/true"}})):
+                threading.Thread(target=call, args=args, daemon=True).start()
+            time.sleep(0.3)
+            # The first signal stops the resources (the stopped monitor
+            # does not answer); the second leaves at once.
+            c.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            c.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+        finally:
+            for m in mons:
+                os.kill(m, signal.SIGCONT)
+        rc = c.proc.wait(30)
+        out = c.daemon_output()
+        assert "LeakSanitizer" not in out and "AddressSanitizer" not in out, out
+        assert rc == 0, out
+    finally:
+        c.close()
