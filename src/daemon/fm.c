@@ -744,16 +744,16 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         RtResource *r = rt_resource(d, id);
         if (!r)
                 return;
+        /* Stopped, the values are what the run left (a job's accounting,
+         * no ProcessId), kept until the next run; without them, none. */
         if (readonly)
                 readonly_set(r, readonly);
+        else if (!running(state) || !running(r->state))
+                readonly_set(r, NULL);
         if (running(state))
                 r->owner = d->cfg.node_id;
-        else {
-                if (is(state, "Offline"))
-                        r->owner = 0;
-                /* No process: no ProcessId. */
-                readonly_set(r, NULL);
-        }
+        else if (is(state, "Offline"))
+                r->owner = 0;
         if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
                 r->fail_requested = false;
                 state = "Failed";

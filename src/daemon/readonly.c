@@ -7,8 +7,9 @@
  * busy answers at once from what it knows, and one that does not answer
  * at all (hung, stopped) gets the reader the last values known, marked
  * stale and with their age, rather than a read that waits for
- * DeadlockTimeout. Values exist only while the resource runs: no process,
- * no ProcessId.
+ * DeadlockTimeout. Once the resource has stopped, the values are those its
+ * run left (a job's accounting; no process, no ProcessId), as the state
+ * that stopped it brought them, until its next run.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,8 +39,11 @@ void readonly_set(RtResource *r, json_t *values) {
         r->readonly_stale = false;
 }
 
+static bool running(const char *state);
+
 void readonly_annotate(const RtResource *r, json_t *o) {
-        if (!r || !r->readonly || !o)
+        /* Values a stopped resource left do not change: no age. */
+        if (!r || !r->readonly || !o || !running(r->state))
                 return;
         uint64_t now = now_monotonic_usec();
         uint64_t age = r->readonly_usec && now > r->readonly_usec ? now - r->readonly_usec : 0;

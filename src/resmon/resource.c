@@ -180,6 +180,8 @@ static void refresh_readonly(Resource *r) {
 
 /* ---- state changes ---- */
 
+static bool busy(Resource *r);
+
 static void set_state(Resource *r, wp_state s, const char *reason) {
         wp_state prev = r->state;
         r->state = s;
@@ -187,7 +189,12 @@ static void set_state(Resource *r, wp_state s, const char *reason) {
                                "state", state_name(s), "previous", state_name(prev), "reason", reason);
         if (!ev)
                 return;
-        if (s == WP_STATE_ONLINE && r->readonly)
+        /* Online: the values now. Offline, Failed: what the run left (a
+         * job's accounting), which the plug-in keeps until the next online
+         * and the parent shows until then. */
+        if ((s == WP_STATE_OFFLINE || s == WP_STATE_FAILED) && !busy(r))
+                refresh_readonly(r);
+        if ((s == WP_STATE_ONLINE || s == WP_STATE_OFFLINE || s == WP_STATE_FAILED) && r->readonly)
                 json_object_set(ev, "properties", r->readonly);
         manager_send(r->m, ev);
 }

@@ -38,6 +38,13 @@ def usec(text):
 
 
 
+def size(text):
+    """A size as the API writes it ("4352K") in bytes."""
+    m = re.fullmatch(r"(\d+)([KMGT]?)", text.strip())
+    assert m, text
+    return int(m.group(1)) * 1024 ** " KMGT".index(m.group(2) or " ")
+
+
 def monitor_pids(c):
     out = subprocess.run(["pgrep", "-a", "-f", "wolfpack-resmon --fd"], capture_output=True, text=True).stdout
     return [int(line.split()[0]) for line in out.splitlines() if c.dir in line]
@@ -104,6 +111,45 @@ def test_unanswering_monitor_gives_last_values_with_their_age(c):
     assert res["properties"]["ActiveProcesses"] == "4"
     # Once the monitor answers again, so do the values.
     assert c.wait_for(lambda: c.api("GET", "/v1/resources/j")[1]["readonly_stale"] is False, timeout=10)
+    c.cli("resource", "offline", "j")
+
+
+def test_job_accounting_stays_after_the_job_ends(c):
+    """What a job used (CPU time, processes, peaks) is still there once it
+    has gone Offline, or Failed, until its next online; what it uses now
+    (ActiveProcesses, MemoryUsed, ProcessId) is none."""
+    marker = busy_job(c)
+    c.wait_for(lambda: os.path.exists(marker), timeout=20)
+    c.wait_for(lambda: c.cli("resource", "get", "j", "ActiveProcesses").stdout.strip() == "4", timeout=5)
+    running = c.api("GET", "/v1/resources/j")[1]["properties"]
+    c.cli("resource", "offline", "j")
+    status, res = c.api("GET", "/v1/resources/j")
+    assert status == 200 and res["state"] == "Offline", res
+    ended = res["properties"]
+    assert usec(ended.get("TotalUserTime", "0s")) >= max(usec(running["TotalUserTime"]), 800e3), (running, ended)
+    assert int(ended.get("TotalProcesses", 0)) >= 4, ended
+    assert size(ended.get("PeakJobMemoryUsed", "0")) >= size(running["PeakJobMemoryUsed"]), (running, ended)
+    assert ended["ActiveProcesses"] == "0" and ended["MemoryUsed"] == "0", ended
+    assert ended.get("ProcessId") in (None, "", "0"), ended
+    # They no longer change, so they have no age.
+    assert "readonly_age_ms" not in res, res
+    # The list serves them too.
+    listed = [r for r in c.api("GET", "/v1/resources")[1] if r["name"] == "j"][0]
+    assert listed["properties"]["TotalUserTime"] == ended["TotalUserTime"], listed
+
+    # A job that fails keeps its accounting as well: it says what the run
+    # that failed used. The next online starts afresh.
+    c.cli("resource", "set", "j", "RestartAction=0")
+    os.remove(marker)
+    c.cli("resource", "online", "j")
+    c.wait_for(lambda: os.path.exists(marker), timeout=20)
+    fresh = usec(c.cli("resource", "get", "j", "TotalUserTime").stdout)
+    assert fresh < usec(ended["TotalUserTime"]) + 800e3, (fresh, ended)
+    assert c.wait_for(lambda: c.cli("resource", "get", "j", "ActiveProcesses").stdout.strip() == "4", timeout=5)
+    subprocess.run(["pkill", "-KILL", "-f", marker], check=False)
+    failed = c.wait_state("resource", "j", "Failed", timeout=10)
+    assert usec(failed["properties"].get("TotalUserTime", "0s")) >= 800e3, failed
+    assert int(failed["properties"].get("TotalProcesses", 0)) >= 4, failed
     c.cli("resource", "offline", "j")
 
 
