@@ -271,6 +271,9 @@ static WatchVerdict judge_object(Watch *w, const json_t *obj, uint64_t now) {
                         w->seen_failed = true;
                 if (owner && w->start_owner && strcmp(owner, w->start_owner) != 0)
                         w->seen_failed = true;
+                /* Not settled while the policy's restart is to come. */
+                if (w->seen_failed && restarts_scheduled(w, obj))
+                        return WATCH_PENDING;
                 return w->seen_failed ? WATCH_DONE : WATCH_PENDING;
         }
 
@@ -315,7 +318,7 @@ WatchVerdict watch_judge(Watch *w, const json_t *obj, uint64_t now, char **ret_m
                 bool empty = w->kind == WATCH_GROUP && empty_group(obj);
                 const char *b = w->op == WATCH_FAIL ? blocked(obj) : NULL;
                 char after[64] = "";
-                if (w->restarts > 0)
+                if (w->restarts > 0 && w->op != WATCH_FAIL)
                         snprintf(after, sizeof after, ", after %u restart%s", w->restarts, w->restarts == 1 ? "" : "s");
                 if (d && asprintf(ret_message, "%s%s%s%s%s%s%s%s", d, restarted ? " again, after a restart" : "", after,
                                   failed ? ": " : "", failed ? why : "", empty ? ": it holds no resources" : "",

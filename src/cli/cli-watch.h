@@ -11,8 +11,8 @@
  * already when the change began and nothing has moved since, in which case
  * the verdict waits a short grace period for the change to take effect.
  *
- * An online (or move) rides through the restarts the restart policy has
- * scheduled: a resource that is Failed with "restarting" set is on its
+ * An online, move or fail rides through the restarts the restart policy
+ * has scheduled: a resource that is Failed with "restarting" set is on its
  * way back, and the wait goes on; it ends when the policy gives up (the
  * resource is Failed with no restart scheduled, or its group is Failed).
  */

@@ -194,3 +194,15 @@ def test_a_scheduled_restart_is_in_the_resource(c):
     assert rs["attempt"] == 1 and rs["of"] == 3 and 0 < rs["in_ms"] <= 3000, r
     c.wait_state("resource", "slow", "Online", timeout=10)
     assert c.resource("slow")["restarting"] is None
+
+
+def test_fail_follows_the_restart_the_policy_schedules(c):
+    make_group(c, "rf", ("rf1", ("RestartDelay=1s",)))
+    c.cli("group", "online", "rf")
+    c.wait_state("resource", "rf1", "Online")
+    before = pid(c, "rf1")
+    p = timed(c, "resource", "fail", "rf1")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "restart 1 of 3 in" in p.stderr, p.stderr
+    assert "resource rf1 is Online on n1 again, after a restart" in p.stdout, p.stdout
+    assert pid(c, "rf1") != before

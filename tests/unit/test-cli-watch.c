@@ -221,6 +221,16 @@ static void test_fail(void **state) {
                WATCH_DONE, "resource httpd is Failed on n1: by request");
         watch_done(&w);
 
+        /* A restart scheduled: the failure has not settled until it came. */
+        start(&w, WATCH_FAIL, WATCH_RESOURCE, online, NULL);
+        expect(&w,
+               "{\"name\":\"httpd\",\"state\":\"Failed\",\"owner\":\"n1\",\"restart_count\":1,"
+               "\"restarting\":{\"attempt\":1,\"of\":3,\"in_ms\":900}}",
+               T0, WATCH_PENDING, NULL);
+        expect(&w, "{\"name\":\"httpd\",\"state\":\"Online\",\"owner\":\"n1\",\"restart_count\":1}", T0, WATCH_DONE,
+               "resource httpd is Online on n1 again, after a restart");
+        watch_done(&w);
+
         /* The failure was missed, but the restart counted it. */
         start(&w, WATCH_FAIL, WATCH_RESOURCE, online, NULL);
         expect(&w, "{\"name\":\"httpd\",\"state\":\"OnlinePending\",\"owner\":\"n1\",\"restart_count\":1}", T0,
