@@ -14,6 +14,7 @@
 #include "cli-render.h"
 #include "cli-table.h"
 #include "macro.h"
+#include "props.h"
 
 static const char *jstr(const json_t *o, const char *key) {
         return json_string_value(json_object_get(o, key));
@@ -456,6 +457,21 @@ int render_resource(const json_t *res, bool color, char **ret) {
         pl_value(&p, "Owner", json_object_get(res, "owner"));
         pl_value(&p, "Desired", json_object_get(res, "desired"));
         pl_value(&p, "Restarts", json_object_get(res, "restart_count"));
+        /* The restart the policy scheduled: "1 of 3 in 500ms". */
+        json_t *rs = json_object_get(res, "restarting");
+        if (json_is_object(rs)) {
+                json_t *of = json_object_get(rs, "of");
+                json_int_t in_ms = json_integer_value(json_object_get(rs, "in_ms"));
+                _cleanup_free_ char *in = NULL;
+                if (in_ms > 0 && format_duration((uint64_t) in_ms * 1000, &in) < 0)
+                        in = NULL;
+                char text[128], count[48] = "";
+                if (json_is_integer(of))
+                        snprintf(count, sizeof count, " of %" JSON_INTEGER_FORMAT, json_integer_value(of));
+                snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT "%s %s%s",
+                         json_integer_value(json_object_get(rs, "attempt")), count, in ? "in " : "now", in ? in : "");
+                pl_text(&p, "Restart", text, TABLE_PLAIN);
+        }
         json_t *dep = json_object_get(res, "depends");
         pl_text(&p, "Depends on", json_string_value(dep) && *json_string_value(dep) ? json_string_value(dep) : "(nothing)",
                 TABLE_PLAIN);
@@ -471,7 +487,7 @@ int render_resource(const json_t *res, bool color, char **ret) {
         static const char *const known[] = { "name",         "id",          "type",           "group",
                                              "state",        "state_reason", "owner",         "desired",
                                              "restart_count", "depends",    "properties",     "common",
-                                             "readonly_age_ms", "readonly_stale", NULL };
+                                             "readonly_age_ms", "readonly_stale", "restarting", NULL };
         pl_rest(&p, res, known);
         static const char *const sections[] = { "properties", "common", NULL };
         static const char *const titles[] = { "Properties", "Common properties" };

@@ -5,6 +5,7 @@ a short --timeout and a subprocess timeout, so a wait that would hang fails
 the test instead."""
 
 import os
+import re
 import signal
 import time
 
@@ -192,6 +193,8 @@ def test_a_scheduled_restart_is_in_the_resource(c):
     r = c.wait_for(lambda: c.resource("slow")["state"] == "Failed" and c.resource("slow"))
     rs = r["restarting"]
     assert rs["attempt"] == 1 and rs["of"] == 3 and 0 < rs["in_ms"] <= 3000, r
+    out = c.cli("resource", "show", "slow").stdout
+    assert re.search(r"\nRestart: +1 of 3 in \d", out), out
     c.wait_state("resource", "slow", "Online", timeout=10)
     assert c.resource("slow")["restarting"] is None
 

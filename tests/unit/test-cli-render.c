@@ -157,20 +157,34 @@ static char *rendered(render_fn fn, const char *json) {
         return s;
 }
 
+/* render_resource of json: has present in it (when given), and not absent. */
+static void shows(const char *json, const char *present, const char *absent) {
+        char *s = rendered(render_resource, json);
+        if (present && !strstr(s, present))
+                fail_msg("\"%s\" not in:\n%s", present, s);
+        if (absent && strstr(s, absent))
+                fail_msg("\"%s\" in:\n%s", absent, s);
+        free(s);
+}
+
 static void test_resource_show_readonly_age(void **state) {
         /* Fresh values: nothing to say, and the members stay out. */
-        char *s = rendered(render_resource,
-                           "{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":3,\"readonly_stale\":false,"
-                           "\"properties\":{\"ProcessId\":\"7\"}}");
-        assert_null(strstr(s, "eadonly"));
-        assert_null(strstr(s, "Read-only"));
-        free(s);
-        s = rendered(render_resource,
-                     "{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":4250,\"readonly_stale\":true,"
-                     "\"properties\":{\"ProcessId\":\"7\"}}");
-        assert_non_null(strstr(s, "\nRead-only values:  as of 4.2s ago: the resource monitor did not answer\n"));
-        assert_null(strstr(s, "readonly_"));
-        free(s);
+        const char *fresh = "{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":3,\"readonly_stale\":false,"
+                            "\"properties\":{\"ProcessId\":\"7\"}}";
+        shows(fresh, NULL, "eadonly");
+        shows(fresh, NULL, "Read-only");
+        shows("{\"name\":\"j\",\"state\":\"Online\",\"readonly_age_ms\":4250,\"readonly_stale\":true,"
+              "\"properties\":{\"ProcessId\":\"7\"}}",
+              "\nRead-only values:  as of 4.2s ago: the resource monitor did not answer\n", "readonly_");
+}
+
+static void test_resource_show_restart_scheduled(void **state) {
+        shows("{\"name\":\"j\",\"state\":\"Failed\",\"restart_count\":1,"
+              "\"restarting\":{\"attempt\":2,\"of\":3,\"in_ms\":1500},\"properties\":{}}",
+              "\nRestarts:    1\nRestart:     2 of 3 in 1s 500ms\n", "restarting");
+        shows("{\"name\":\"j\",\"state\":\"Failed\",\"restarting\":{\"attempt\":7,\"of\":null,\"in_ms\":0}}",
+              "\nRestart:     7 now\n", NULL);
+        shows("{\"name\":\"j\",\"state\":\"Online\",\"restarting\":null}", NULL, "Restart:");
 }
 
 static void test_group_and_node_show(void **state) {
@@ -277,7 +291,8 @@ int main(void) {
                 cmocka_unit_test(test_status_with_reason_and_no_quorum),
                 cmocka_unit_test(test_status_color), cmocka_unit_test(test_lists),
                 cmocka_unit_test(test_resource_show),
-                cmocka_unit_test(test_resource_show_readonly_age), cmocka_unit_test(test_group_and_node_show),
+                cmocka_unit_test(test_resource_show_readonly_age),
+                cmocka_unit_test(test_resource_show_restart_scheduled), cmocka_unit_test(test_group_and_node_show),
                 cmocka_unit_test(test_type_show), cmocka_unit_test(test_log),
                 cmocka_unit_test(test_events),    cmocka_unit_test(test_names_and_kv),
         };
