@@ -4,7 +4,8 @@
  * (dependencies as the resources they name, property names one per
  * property); desired states spread through dependencies as depgraph.h
  * defines them, OR-groups included; a database of schema 1 with names in
- * other spellings is respelled when opened. */
+ * other spellings is respelled when opened; the failure history stays
+ * bounded. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -334,6 +335,66 @@ static void test_schema_1_respelled(void **state) {
         assert_member(db, "r-web", "depends", "db and ip");
 }
 
+/* --- The failure history stays bounded however fast failures come: the
+ * newest DB_FAILURES_PER_OBJECT rows of an object and kind are kept, rows
+ * older than the longest period before the message's time go, and other
+ * objects' rows are untouched. */
+
+#define T0 INT64_C(1767225600000)
+
+static void record(Db *db, const char *object, const char *kind, int64_t t) {
+        char err[256] = "";
+        json_t *m = json_pack("{s:s, s:s, s:s, s:i, s:I}", "type", "failure.record", "object", object, "kind", kind,
+                              "node", 1, "time_ms", (json_int_t) t);
+        assert_non_null(m);
+        if (db_apply(db, m, err, sizeof err) < 0)
+                fail_msg("failure.record: %s", err);
+        json_decref(m);
+}
+
+static size_t failure_rows(Db *db, const char *object, const char *kind, int64_t *ret_first) {
+        json_t *a = db_failures(db, object, 0);
+        size_t n = 0, i;
+        json_t *e;
+        json_array_foreach(a, i, e) {
+                if (strcmp(json_string_value(json_object_get(e, "kind")), kind) != 0)
+                        continue;
+                if (n++ == 0 && ret_first)
+                        *ret_first = json_integer_value(json_object_get(e, "time_ms"));
+        }
+        json_decref(a);
+        return n;
+}
+
+static void test_failures_per_object_capped(void **state) {
+        Db *db = open_db(*state);
+        const size_t extra = 100;
+        for (size_t i = 0; i < DB_FAILURES_PER_OBJECT + extra; i++)
+                record(db, "r-1", "restart", T0 + (int64_t) i);
+        record(db, "r-2", "restart", T0);
+        record(db, "r-1", "failover", T0);
+        int64_t first = 0;
+        assert_int_equal(failure_rows(db, "r-1", "restart", &first), DB_FAILURES_PER_OBJECT);
+        /* The oldest went; the newest stayed. */
+        assert_int_equal(first, T0 + (int64_t) extra);
+        assert_int_equal(failure_rows(db, "r-2", "restart", NULL), 1);
+        assert_int_equal(failure_rows(db, "r-1", "failover", NULL), 1);
+}
+
+static void test_failures_expire_by_message_time(void **state) {
+        Db *db = open_db(*state);
+        record(db, "r-3", "restart", T0);
+        record(db, "r-3", "restart", T0 + 1000);
+        /* Just inside the longest period: kept. */
+        record(db, "r-4", "restart", T0 + DB_FAILURE_HISTORY_MS);
+        assert_int_equal(failure_rows(db, "r-3", "restart", NULL), 2);
+        /* A message past it trims by its own time, whatever the clock says. */
+        record(db, "r-4", "restart", T0 + DB_FAILURE_HISTORY_MS + 1);
+        int64_t first = 0;
+        assert_int_equal(failure_rows(db, "r-3", "restart", &first), 1);
+        assert_int_equal(first, T0 + 1000);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_dependency_names_ignore_case, setup, teardown),
@@ -345,6 +406,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_or_member_left_failed_stands_in_for_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_and_still_spreads_to_every_name, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failures_per_object_capped, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failures_expire_by_message_time, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
