@@ -64,7 +64,7 @@ static void test_errors(void **state) {
                   "conf:1: event-stream-memory = \"lots\": a size of at least 64K is needed, such as 64M" },
                 /* Values are quoted with escapes: the message stays on one
                  * line and valid UTF-8. */
-                { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": this wolfpackd has the local engine only" },
+                { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": the engines are local (one node) and corosync" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 DaemonConfig c;

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The corosync engine: many nodes. Corosync does the consensus; this file
+ * only turns what it says into Wolfpack's views and ordered messages.
+ *
+ *   CPG (group "wolfpack", agreed order)  messages, and which nodes run wolfpackd
+ *   libquorum (model v1)                  the quorum verdict, tagged with its ring id
+ *   votequorum                            expected votes, for messages to people
+ *   cmap (read once at start)             this node's id and every node's name
+ *
+ * Each connection's fd is an io source on the daemon's loop, dispatched
+ * with CS_DISPATCH_ALL when readable; nothing here ever blocks the loop.
+ *
+ * A view is (ring id, CPG members, quorate). Corosync reports a ring change
+ * in this order: CPG confchg, totem confchg (the new ring id), the new
+ * ring's messages, and on its own fd, later (by many messages under load,
+ * by seconds with a quorum device), the quorum verdict for that ring. So:
+ *
+ *   event                       state change                    what wolfpackd sees
+ *   totem confchg, new ring     ring := new, verdict unknown    view, not quorate
+ *   quorum verdict, this ring   verdict := it                   view, quorate or not
+ *   quorum verdict, other ring  kept until its ring arrives     nothing
+ *   CPG confchg                 members := CPG members          view (same verdict)
+ *   message, verdict known      -                               the message
+ *   message, verdict unknown    held (bounded)                  nothing yet
+ *
+ * Held messages are delivered after the verdict for their ring: applied
+ * when it is quorate, refused (and logged) under the not-quorate view when
+ * it is not or when another ring comes first. Every member of a ring holds
+ * and releases the same messages at the same point, so applying stays
+ * deterministic although verdicts reach nodes at different moments.
+ *
+ * Sending never blocks: a multicast corosync refuses for flow control
+ * (CS_ERR_TRY_AGAIN) is queued, with everything sent after it, and retried
+ * from a timer in order.
+ */
+#include <corosync/cmap.h>
+#include <corosync/cpg.h>
+#include <corosync/quorum.h>
+#include <corosync/votequorum.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "cs-errno.h"
+#include "engine.h"
+#include "envelope.h"
+#include "macro.h"
+#include "props.h"
+
+#define CPG_GROUP "wolfpack"
+/* Node ids Wolfpack takes (the views and node-id in wolfpackd.conf). */
+#define NODE_ID_MAX 32
+/* Messages held while a verdict is pending; past this they are refused. */
+#define HELD_MAX 100000u
+/* What may wait for corosync's flow control before a new change is refused. */
+#define OUT_MAX_BYTES (64u * 1024u * 1024u)
+#define RETRY_USEC (10u * 1000u)
+
+typedef struct Item Item;
+struct Item {
+        Item *next;
+        char *buf;    /* to send */
+        size_t len;
+        json_t *msg;  /* held */
+};
+
+typedef struct Queue {
+        Item *head, **tail;
+        size_t n, bytes;
+} Queue;
+
+typedef struct NodeName {
+        uint32_t id;
+        char name[64];
+} NodeName;
+
+typedef struct CorosyncEngine {
+        Engine e;
+        uint64_t incarnation;
+        cpg_handle_t cpg;
+        quorum_handle_t quorum;
+        votequorum_handle_t vq;
+        bool have_cpg, have_quorum, have_vq, lost;
+        sd_event_source *cpg_src, *quorum_src, *vq_src, *retry;
+
+        bool have_ring;
+        struct cpg_ring_id ring;
+        uint32_t members[64];
+        unsigned n_members;
+        bool have_verdict, verdict_quorate;
+        struct quorum_ring_id verdict_ring;
+        unsigned expected_votes;
+
+        EngineView shown;     /* the last view given to wolfpackd */
+        bool have_shown;
+        Queue out, held;
+        NodeName names[64];
+        unsigned n_names;
+} CorosyncEngine;
+
+static void elog(CorosyncEngine *c, const char *level, const char *code, const char *fmt, ...) {
+        if (!c->e.cb.log)
+                return;
+        char text[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        c->e.cb.log(level, code, text, c->e.userdata);
+}
+
+/* ---- queues ---- */
+
+static void queue_init(Queue *q) {
+        *q = (Queue) { .tail = &q->head };
+}
+
+static void queue_push(Queue *q, Item *it) {
+        *q->tail = it;
+        q->tail = &it->next;
+        q->n++;
+        q->bytes += it->len;
+}
+
+static Item *queue_pop(Queue *q) {
+        Item *it = q->head;
+        if (!it)
+                return NULL;
+        q->head = it->next;
+        if (!q->head)
+                q->tail = &q->head;
+        q->n--;
+        q->bytes -= it->len;
+        it->next = NULL;
+        return it;
+}
+
+static void item_free(Item *it) {
+        free(it->buf);
+        json_decref(it->msg);
+        free(it);
+}
+
+static void queue_clear(Queue *q) {
+        Item *it;
+        while ((it = queue_pop(q)))
+                item_free(it);
+}
+
+/* ---- the view ---- */
+
+static bool verdict_known(const CorosyncEngine *c) {
+        return c->have_ring && c->have_verdict && c->verdict_ring.nodeid == c->ring.nodeid &&
+               c->verdict_ring.seq == c->ring.seq;
+}
+
+static bool view_quorate(const CorosyncEngine *c) {
+        return !c->lost && verdict_known(c) && c->verdict_quorate;
+}
+
+static void show_view(CorosyncEngine *c) {
+        EngineView v;
+        memset(&v, 0, sizeof(v)); /* compared whole, padding included */
+        v.ring = c->ring.seq;
+        v.ring_node = c->ring.nodeid;
+        v.n_members = c->lost ? 0 : c->n_members;
+        v.quorate = view_quorate(c);
+        v.n_nodes = c->n_names;
+        memcpy(v.members, c->members, sizeof(v.members));
+        if (c->have_shown && memcmp(&v, &c->shown, sizeof(v)) == 0)
+                return;
+        c->shown = v;
+        c->have_shown = true;
+        c->e.cb.view(&v, c->e.userdata);
+}
+
+/* Deliver what was held: under a quorate view it is applied, under any
+ * other it is refused by wolfpackd (and logged there). */
+static void release_held(CorosyncEngine *c) {
+        if (c->held.n > 0 && !view_quorate(c))
+                elog(c, "warning", "MESSAGES_WITHOUT_QUORUM", "%zu message(s) of ring %" PRIx32 ".%" PRIx64
+                     " came without a quorate verdict for their ring: not applied", c->held.n, c->ring.nodeid,
+                     c->ring.seq);
+        Item *it;
+        while ((it = queue_pop(&c->held))) {
+                c->e.cb.deliver(it->msg, c->e.userdata);
+                item_free(it);
+        }
+}
+
+static int cmp_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static void on_cpg_confchg(cpg_handle_t h, const struct cpg_name *group, const struct cpg_address *members,
+                           size_t n_members, const struct cpg_address *left, size_t n_left,
+                           const struct cpg_address *joined, size_t n_joined) {
+        CorosyncEngine *c = NULL;
+        if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
+                return;
+        /* Several processes of one node (a restart within a token) count once. */
+        unsigned n = 0;
+        for (size_t i = 0; i < n_members; i++) {
+                bool seen = false;
+                for (unsigned j = 0; j < n; j++)
+                        seen = seen || c->members[j] == members[i].nodeid;
+                if (!seen && n < ELEMENTSOF(c->members))
+                        c->members[n++] = members[i].nodeid;
+        }
+        qsort(c->members, n, sizeof(uint32_t), cmp_u32);
+        memset(c->members + n, 0, sizeof(c->members) - n * sizeof(uint32_t));
+        c->n_members = n;
+        show_view(c);
+}
+
+static void on_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n_members, const uint32_t *members) {
+        CorosyncEngine *c = NULL;
+        if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
+                return;
+        if (c->have_ring && ring.nodeid == c->ring.nodeid && ring.seq == c->ring.seq)
+                return;
+        /* Held messages of the old ring never got their verdict. */
+        release_held(c);
+        c->ring = ring;
+        c->have_ring = true;
+        elog(c, "info", "RING_CHANGED", "ring %" PRIx32 ".%" PRIx64 " with %" PRIu32 " node(s), %u vote(s) expected%s",
+             ring.nodeid, ring.seq, n_members, c->expected_votes,
+             verdict_known(c) ? "" : "; quorum not trusted until its verdict comes");
+        show_view(c);
+}
+
+static void on_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid, uint32_t pid, void *data,
+                       size_t len) {
+        CorosyncEngine *c = NULL;
+        if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
+                return;
+        EnvelopeHeader hd;
+        json_t *msg = NULL;
+        char err[256];
+        int k = envelope_decode(data, len, nodeid, &hd, &msg, err, sizeof(err));
+        if (k < 0) {
+                elog(c, "warning", "MESSAGE_INVALID", "%s (pid %" PRIu32 "); ignored", err, pid);
+                return;
+        }
+        if (!verdict_known(c) && c->held.n < HELD_MAX) {
+                Item *it = calloc(1, sizeof(*it));
+                if (it) {
+                        it->msg = msg;
+                        queue_push(&c->held, it);
+                        return;
+                }
+        }
+        c->e.cb.deliver(msg, c->e.userdata);
+        json_decref(msg);
+}
+
+static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring, uint32_t n_members,
+                      const uint32_t *members) {
+        CorosyncEngine *c = NULL;
+        if (quorum_context_get(h, (const void **) &c) != CS_OK || !c)
+                return;
+        c->have_verdict = true;
+        c->verdict_ring = ring;
+        c->verdict_quorate = quorate != 0;
+        /* A verdict for a ring CPG has not announced yet waits for it. */
+        if (!verdict_known(c))
+                return;
+        show_view(c);
+        release_held(c);
+}
+
+static void on_expected_votes(votequorum_handle_t h, uint64_t context, uint32_t expected) {
+        CorosyncEngine *c = (CorosyncEngine *) (uintptr_t) context;
+        if (c)
+                c->expected_votes = expected;
+}
+
+/* ---- the loop ---- */
+
+/* Corosync went away: no view can be trusted any more. wolfpackd stays
+ * up, serving reads, without quorum. */
+static void lose(CorosyncEngine *c, const char *what, int error) {
+        if (c->lost)
+                return;
+        c->lost = true;
+        sd_event_source_set_enabled(c->cpg_src, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->quorum_src, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->vq_src, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->retry, SD_EVENT_OFF);
+        elog(c, "error", "ENGINE_LOST",
+             "lost the connection to corosync (%s: %s); this node has no quorum until wolfpackd is restarted "
+             "with corosync running",
+             what, strerror(-error));
+        if (c->out.n > 0)
+                elog(c, "error", "MESSAGES_UNSENT", "%zu message(s) could not be sent", c->out.n);
+        queue_clear(&c->out);
+        show_view(c);
+        release_held(c);
+}
+
+static int on_cpg_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        CorosyncEngine *c = userdata;
+        cs_error_t r = cpg_dispatch(c->cpg, CS_DISPATCH_ALL);
+        if (r != CS_OK && r != CS_ERR_TRY_AGAIN)
+                lose(c, "CPG", cs_errno(r));
+        return 0;
+}
+
+static int on_quorum_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        CorosyncEngine *c = userdata;
+        cs_error_t r = quorum_dispatch(c->quorum, CS_DISPATCH_ALL);
+        if (r != CS_OK && r != CS_ERR_TRY_AGAIN)
+                lose(c, "quorum", cs_errno(r));
+        return 0;
+}
+
+static int on_vq_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        CorosyncEngine *c = userdata;
+        cs_error_t r = votequorum_dispatch(c->vq, CS_DISPATCH_ALL);
+        if (r != CS_OK && r != CS_ERR_TRY_AGAIN)
+                lose(c, "votequorum", cs_errno(r));
+        return 0;
+}
+
+/* ---- sending ---- */
+
+static void arm_retry(CorosyncEngine *c) {
+        uint64_t now = 0;
+        (void) sd_event_now(c->e.event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_source_set_time(c->retry, now + RETRY_USEC);
+        (void) sd_event_source_set_enabled(c->retry, SD_EVENT_ONESHOT);
+}
+
+/* Send from the head of the queue, in order, until corosync says wait:
+ * 0 (sent or waiting), or the errno of a multicast corosync refused. */
+static int flush_out(CorosyncEngine *c) {
+        while (c->out.head) {
+                struct iovec iov = { .iov_base = c->out.head->buf, .iov_len = c->out.head->len };
+                cs_error_t r = cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1);
+                if (r == CS_ERR_TRY_AGAIN) {
+                        arm_retry(c);
+                        return 0;
+                }
+                if (r != CS_OK)
+                        return cs_errno(r);
+                item_free(queue_pop(&c->out));
+        }
+        return 0;
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        CorosyncEngine *c = userdata;
+        int k = flush_out(c);
+        if (k < 0)
+                lose(c, "multicast", k);
+        return 0;
+}
+
+static int corosync_send(Engine *e, const json_t *msg) {
+        CorosyncEngine *c = (CorosyncEngine *) e;
+        if (c->lost)
+                return -ENOTCONN;
+        if (c->out.bytes > OUT_MAX_BYTES)
+                return -ENOBUFS;
+        EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->ring.nodeid,
+                             .ring_seq = c->ring.seq };
+        Item *it = calloc(1, sizeof(*it));
+        if (!it)
+                return -ENOMEM;
+        char err[256];
+        int k = envelope_encode(&h, msg, &it->buf, &it->len, err, sizeof(err));
+        if (k < 0) {
+                free(it);
+                if (k == -EMSGSIZE)
+                        elog(c, "warning", "MESSAGE_TOO_LARGE", "%s; not sent", err);
+                return k;
+        }
+        bool waiting = c->out.head != NULL;
+        queue_push(&c->out, it);
+        if (waiting)
+                return 0; /* after those before it */
+        k = flush_out(c);
+        if (k < 0 && c->out.head == it) {
+                /* Refused outright: the caller hears it, nothing stays queued. */
+                item_free(queue_pop(&c->out));
+                return k;
+        }
+        return 0;
+}
+
+static const char *corosync_node_name(Engine *e, uint32_t id) {
+        CorosyncEngine *c = (CorosyncEngine *) e;
+        for (unsigned i = 0; i < c->n_names; i++)
+                if (c->names[i].id == id)
+                        return c->names[i].name;
+        return NULL;
+}
+
+static void corosync_free(Engine *e) {
+        CorosyncEngine *c = (CorosyncEngine *) e;
+        sd_event_source_disable_unref(c->cpg_src);
+        sd_event_source_disable_unref(c->quorum_src);
+        sd_event_source_disable_unref(c->vq_src);
+        sd_event_source_disable_unref(c->retry);
+        if (c->have_cpg)
+                cpg_finalize(c->cpg);
+        if (c->have_quorum)
+                quorum_finalize(c->quorum);
+        if (c->have_vq)
+                votequorum_finalize(c->vq);
+        queue_clear(&c->out);
+        queue_clear(&c->held);
+        free(c);
+}
+
+static const EngineOps corosync_ops = {
+        .name = "corosync", .send = corosync_send, .free = corosync_free, .node_name = corosync_node_name
+};
+
+/* ---- start ---- */
+
+/* Every node's id and name from cmap's nodelist. */
+static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
+        cmap_handle_t cmap;
+        cs_error_t r = cmap_initialize(&cmap);
+        if (r != CS_OK) {
+                snprintf(err, errlen,
+                         "cannot reach corosync (cmap: %s): engine = corosync needs corosync running on this node",
+                         strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        int k = 0;
+        for (unsigned i = 0; i < ELEMENTSOF(c->names); i++) {
+                char key[64];
+                uint32_t id;
+                snprintf(key, sizeof(key), "nodelist.node.%u.nodeid", i);
+                r = cmap_get_uint32(cmap, key, &id);
+                if (r == CS_ERR_NOT_EXIST)
+                        break;
+                if (r != CS_OK) {
+                        snprintf(err, errlen, "cannot read %s from corosync: %s", key, strerror(-cs_errno(r)));
+                        k = cs_errno(r);
+                        break;
+                }
+                char *name = NULL;
+                snprintf(key, sizeof(key), "nodelist.node.%u.name", i);
+                if (cmap_get_string(cmap, key, &name) != CS_OK) {
+                        snprintf(key, sizeof(key), "nodelist.node.%u.ring0_addr", i);
+                        (void) cmap_get_string(cmap, key, &name);
+                }
+                char e2[160];
+                if (!name || name_validate("node name", name, e2, sizeof(e2)) < 0) {
+                        snprintf(err, errlen, "corosync.conf: node %u of the nodelist (nodeid %" PRIu32 "): %s; "
+                                 "give it a name: in its node { } block",
+                                 i, id, name ? e2 : "no name");
+                        free(name);
+                        k = -EINVAL;
+                        break;
+                }
+                c->names[c->n_names].id = id;
+                snprintf(c->names[c->n_names].name, sizeof(c->names[c->n_names].name), "%s", name);
+                c->n_names++;
+                free(name);
+        }
+        cmap_finalize(cmap);
+        return k;
+}
+
+static int add_io(CorosyncEngine *c, cs_error_t r, int fd, const char *what, sd_event_source **src,
+                  sd_event_io_handler_t handler, char *err, size_t errlen) {
+        if (r != CS_OK) {
+                snprintf(err, errlen, "cannot get corosync's %s descriptor: %s", what, strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        int k = sd_event_add_io(c->e.event, src, fd, EPOLLIN, handler, c);
+        if (k < 0)
+                snprintf(err, errlen, "cannot watch corosync's %s descriptor: %s", what, strerror(-k));
+        return k;
+}
+
+static int start(CorosyncEngine *c, char *err, size_t errlen) {
+        int k = read_nodelist(c, err, errlen);
+        if (k < 0)
+                return k;
+
+        cpg_model_v1_data_t model = { .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver,
+                                      .cpg_confchg_fn = on_cpg_confchg, .cpg_totem_confchg_fn = on_totem_confchg,
+                                      .flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF };
+        cs_error_t r = cpg_model_initialize(&c->cpg, CPG_MODEL_V1, (cpg_model_data_t *) &model, c);
+        if (r != CS_OK) {
+                snprintf(err, errlen, "cannot connect to corosync's CPG service: %s; is corosync running?",
+                         strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        c->have_cpg = true;
+        unsigned int id = 0;
+        if ((r = cpg_local_get(c->cpg, &id)) != CS_OK) {
+                snprintf(err, errlen, "cannot ask corosync for this node's id: %s", strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        if (id < 1 || id > NODE_ID_MAX) {
+                snprintf(err, errlen, "corosync gives this node id %u; Wolfpack's node ids go from 1 to %d: set nodeid "
+                         "in corosync.conf's nodelist", id, NODE_ID_MAX);
+                return -ERANGE;
+        }
+        c->e.node_id = id;
+        if (!corosync_node_name(&c->e, id)) {
+                snprintf(err, errlen, "this node (id %u) is not in corosync.conf's nodelist; list every node there "
+                         "with its nodeid and name", id);
+                return -ENOENT;
+        }
+
+        uint32_t qtype = 0;
+        quorum_model_v1_data_t qmodel = { .model = QUORUM_MODEL_V1, .quorum_notify_fn = on_quorum };
+        r = quorum_model_initialize(&c->quorum, QUORUM_MODEL_V1, (quorum_model_data_t *) &qmodel, &qtype, c);
+        if (r != CS_OK) {
+                snprintf(err, errlen, "cannot connect to corosync's quorum service: %s", strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        c->have_quorum = true;
+        if (qtype != QUORUM_SET) {
+                snprintf(err, errlen, "corosync has no quorum provider, so every partition would think itself "
+                         "quorate; set quorum { provider: corosync_votequorum } in corosync.conf");
+                return -EINVAL;
+        }
+
+        votequorum_callbacks_t vcb = { .votequorum_expectedvotes_notify_fn = on_expected_votes };
+        if ((r = votequorum_initialize(&c->vq, &vcb)) != CS_OK) {
+                snprintf(err, errlen, "cannot connect to corosync's votequorum service: %s", strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        c->have_vq = true;
+        struct votequorum_info info;
+        if (votequorum_getinfo(c->vq, id, &info) == CS_OK)
+                c->expected_votes = info.node_expected_votes;
+
+        struct cpg_name group = { .length = sizeof(CPG_GROUP) - 1 };
+        memcpy(group.value, CPG_GROUP, sizeof(CPG_GROUP) - 1);
+        /* Corosync answers "try again" while it synchronises a new ring. */
+        for (int i = 0; (r = cpg_join(c->cpg, &group)) == CS_ERR_TRY_AGAIN && i < 500; i++)
+                nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        if (r != CS_OK) {
+                snprintf(err, errlen, "cannot join corosync's process group %s: %s", CPG_GROUP, strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+        if ((r = quorum_trackstart(c->quorum, CS_TRACK_CURRENT | CS_TRACK_CHANGES)) != CS_OK ||
+            (r = votequorum_trackstart(c->vq, (uint64_t) (uintptr_t) c, CS_TRACK_CHANGES)) != CS_OK) {
+                snprintf(err, errlen, "cannot follow corosync's quorum: %s", strerror(-cs_errno(r)));
+                return cs_errno(r);
+        }
+
+        int fd = -1;
+        r = cpg_fd_get(c->cpg, &fd);
+        if ((k = add_io(c, r, fd, "CPG", &c->cpg_src, on_cpg_io, err, errlen)) < 0)
+                return k;
+        r = quorum_fd_get(c->quorum, &fd);
+        if ((k = add_io(c, r, fd, "quorum", &c->quorum_src, on_quorum_io, err, errlen)) < 0)
+                return k;
+        r = votequorum_fd_get(c->vq, &fd);
+        if ((k = add_io(c, r, fd, "votequorum", &c->vq_src, on_vq_io, err, errlen)) < 0)
+                return k;
+        k = sd_event_add_time(c->e.event, &c->retry, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_retry, c);
+        if (k < 0) {
+                snprintf(err, errlen, "cannot set up the send timer: %s", strerror(-k));
+                return k;
+        }
+        sd_event_source_set_enabled(c->retry, SD_EVENT_OFF);
+        return 0;
+}
+
+int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallbacks *cb, void *userdata, Engine **ret,
+                        char *err, size_t errlen) {
+        CorosyncEngine *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->e = (Engine) { .ops = &corosync_ops, .event = event, .cb = *cb, .userdata = userdata };
+        c->incarnation = incarnation;
+        queue_init(&c->out);
+        queue_init(&c->held);
+        int k = start(c, err, errlen);
+        if (k < 0) {
+                corosync_free(&c->e);
+                return k;
+        }
+        *ret = &c->e;
+        return 0;
+}

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The corosync engine on three real nodes (corosync_cluster.py): views with
+every member and quorum, changes replicated in order to every node's
+database, and changes refused with 409 no_quorum on a node cut off alone.
+The tests share one cluster and run in order: the last one cuts a node."""
+
+import pytest
+
+from corosync_cluster import CorosyncCluster
+
+
+@pytest.fixture(scope="module")
+def cs():
+    c = CorosyncCluster(3, token=3000)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def member_ids(node):
+    status, body = node.api("GET", "/v1/cluster")
+    assert status == 200, body
+    return body["quorate"], [m["id"] for m in body["members"]]
+
+
+def test_three_nodes_each_see_three_members_quorate(cs):
+    for node in cs.nodes:
+        cs.wait("%s sees 3 members, quorate" % node.name, lambda n=node: member_ids(n) == (True, [1, 2, 3]))
+    for node in cs.nodes:
+        status, body = node.api("GET", "/v1/cluster")
+        assert body["engine"] == "corosync" and body["node"] == node.name
+        # Every node knows every node by the name corosync.conf gives it, and sees it Up.
+        cs.wait("%s lists n1..n3 Up" % node.name, lambda n=node: sorted(
+            (x["name"], x["state"]) for x in n.api("GET", "/v1/nodes")[1]) == [("n1", "Up"), ("n2", "Up"), ("n3", "Up")])
+        out = node.cli("status").stdout
+        assert "n1" in out and "n3" in out, out
+
+
+def test_changes_made_on_any_node_reach_every_database_in_the_same_order(cs):
+    n1, n2, n3 = cs.nodes
+    status, body = n1.api("POST", "/v1/groups", {"name": "g1", "properties": {"PreferredOwners": "n2"}})
+    assert status == 201, body
+    n1.cli("resource", "create", "r1", "--type", "genapp", "--group", "g1", "CommandLine=/bin/sleep 1000")
+    # From the other nodes too: each database applies all of them, in one order.
+    status, body = n3.api("POST", "/v1/groups", {"name": "g3"})
+    assert status == 201, body
+    status, body = n2.api("PATCH", "/v1/groups/g1", {"properties": {"FailoverThreshold": "5"}})
+    assert status == 200, body
+
+    def same():
+        dumps = [(n.dump("groups"), n.dump("resources")) for n in cs.nodes]
+        return dumps[0][0] and dumps[0][1] and all(d == dumps[0] for d in dumps) and dumps
+    groups, resources = cs.wait("the same groups and resources on every node", same, timeout=15)[0]
+    assert len(groups) == 2 and len(resources) == 1
+    status, g = n3.api("GET", "/v1/groups/g1")
+    assert status == 200 and g["properties"]["FailoverThreshold"] == "5" and g["resources"] == ["r1"], g
+    status, r = n3.api("GET", "/v1/resources/r1")
+    assert status == 200 and r["group"] == "g1", r
+
+
+def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
+    n1, n2, n3 = cs.nodes
+    n3.cut()
+    cs.wait("n3 alone, without quorum", lambda: member_ids(n3) == (False, [3]), timeout=30)
+    status, body = n3.api("POST", "/v1/groups", {"name": "lonely"})
+    assert status == 409, body
+    err = body["error"]
+    assert err["code"] == "no_quorum", err
+    assert "has no quorum" in err["message"] and "it sees n3 (1 of 3 nodes)" in err["message"], err
+    p = n3.cli("group", "create", "lonely2", check=False)
+    assert p.returncode != 0 and "no quorum" in p.stderr, (p.stdout, p.stderr)
+    # The majority goes on, and the cut node's database does not get it.
+    cs.wait("n1 quorate with n1, n2", lambda: member_ids(n1) == (True, [1, 2]), timeout=30)
+    status, body = n1.api("POST", "/v1/groups", {"name": "majority"})
+    assert status == 201, body
+    cs.wait("n2 applied it", lambda: "majority" in [row[1] for row in n2.dump("groups")], timeout=10)
+    assert "majority" not in [row[1] for row in n3.dump("groups")]
+    assert "lonely" not in [row[1] for row in n3.dump("groups")]
