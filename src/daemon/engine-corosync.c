@@ -11,24 +11,11 @@
  * Each connection's fd is an io source on the daemon's loop, dispatched
  * with CS_DISPATCH_ALL when readable; nothing here ever blocks the loop.
  *
- * A view is (ring id, CPG members, quorate). Corosync reports a ring change
- * in this order: CPG confchg, totem confchg (the new ring id), the new
- * ring's messages, and on its own fd, later (by many messages under load,
- * by seconds with a quorum device), the quorum verdict for that ring. So:
- *
- *   event                       state change                    what wolfpackd sees
- *   totem confchg, new ring     ring := new, verdict unknown    view, not quorate
- *   quorum verdict, this ring   verdict := it                   view, quorate or not
- *   quorum verdict, other ring  kept until its ring arrives     nothing
- *   CPG confchg                 members := CPG members          view (same verdict)
- *   message, verdict known      -                               the message
- *   message, verdict unknown    held (bounded)                  nothing yet
- *
- * Held messages are delivered after the verdict for their ring: applied
- * when it is quorate, refused (and logged) under the not-quorate view when
- * it is not or when another ring comes first. Every member of a ring holds
- * and releases the same messages at the same point, so applying stays
- * deterministic although verdicts reach nodes at different moments.
+ * A view is (ring id, CPG members, quorate): ring-view.c keeps it, and
+ * holds a new ring's messages until that ring's quorum verdict came (CPG
+ * reports a ring change first, its messages next, and the verdict arrives
+ * on its own fd later: by many messages under load, by seconds with a
+ * quorum device).
  *
  * Sending never blocks: a multicast corosync refuses for flow control
  * (CS_ERR_TRY_AGAIN) is queued, with everything sent after it, and retried
@@ -53,12 +40,11 @@
 #include "envelope.h"
 #include "macro.h"
 #include "props.h"
+#include "ring-view.h"
 
 #define CPG_GROUP "wolfpack"
 /* Node ids Wolfpack takes (the views and node-id in wolfpackd.conf). */
 #define NODE_ID_MAX 32
-/* Messages held while a verdict is pending; past this they are refused. */
-#define HELD_MAX 100000u
 /* What may wait for corosync's flow control before a new change is refused. */
 #define OUT_MAX_BYTES (64u * 1024u * 1024u)
 #define RETRY_USEC (10u * 1000u)
@@ -68,7 +54,6 @@ struct Item {
         Item *next;
         char *buf;    /* to send */
         size_t len;
-        json_t *msg;  /* held */
 };
 
 typedef struct Queue {
@@ -90,17 +75,9 @@ typedef struct CorosyncEngine {
         bool have_cpg, have_quorum, have_vq, lost;
         sd_event_source *cpg_src, *quorum_src, *vq_src, *retry;
 
-        bool have_ring;
-        struct cpg_ring_id ring;
-        uint32_t members[64];
-        unsigned n_members;
-        bool have_verdict, verdict_quorate;
-        struct quorum_ring_id verdict_ring;
+        RingView view;
         unsigned expected_votes;
-
-        EngineView shown;     /* the last view given to wolfpackd */
-        bool have_shown;
-        Queue out, held;
+        Queue out;
         NodeName names[64];
         unsigned n_names;
 } CorosyncEngine;
@@ -144,7 +121,6 @@ static Item *queue_pop(Queue *q) {
 
 static void item_free(Item *it) {
         free(it->buf);
-        json_decref(it->msg);
         free(it);
 }
 
@@ -154,51 +130,7 @@ static void queue_clear(Queue *q) {
                 item_free(it);
 }
 
-/* ---- the view ---- */
-
-static bool verdict_known(const CorosyncEngine *c) {
-        return c->have_ring && c->have_verdict && c->verdict_ring.nodeid == c->ring.nodeid &&
-               c->verdict_ring.seq == c->ring.seq;
-}
-
-static bool view_quorate(const CorosyncEngine *c) {
-        return !c->lost && verdict_known(c) && c->verdict_quorate;
-}
-
-static void show_view(CorosyncEngine *c) {
-        EngineView v;
-        memset(&v, 0, sizeof(v)); /* compared whole, padding included */
-        v.ring = c->ring.seq;
-        v.ring_node = c->ring.nodeid;
-        v.n_members = c->lost ? 0 : c->n_members;
-        v.quorate = view_quorate(c);
-        v.n_nodes = c->n_names;
-        memcpy(v.members, c->members, sizeof(v.members));
-        if (c->have_shown && memcmp(&v, &c->shown, sizeof(v)) == 0)
-                return;
-        c->shown = v;
-        c->have_shown = true;
-        c->e.cb.view(&v, c->e.userdata);
-}
-
-/* Deliver what was held: under a quorate view it is applied, under any
- * other it is refused by wolfpackd (and logged there). */
-static void release_held(CorosyncEngine *c) {
-        if (c->held.n > 0 && !view_quorate(c))
-                elog(c, "warning", "MESSAGES_WITHOUT_QUORUM", "%zu message(s) of ring %" PRIx32 ".%" PRIx64
-                     " came without a quorate verdict for their ring: not applied", c->held.n, c->ring.nodeid,
-                     c->ring.seq);
-        Item *it;
-        while ((it = queue_pop(&c->held))) {
-                c->e.cb.deliver(it->msg, c->e.userdata);
-                item_free(it);
-        }
-}
-
-static int cmp_u32(const void *a, const void *b) {
-        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-        return x < y ? -1 : x > y;
-}
+/* ---- what corosync reports ---- */
 
 static void on_cpg_confchg(cpg_handle_t h, const struct cpg_name *group, const struct cpg_address *members,
                            size_t n_members, const struct cpg_address *left, size_t n_left,
@@ -206,35 +138,21 @@ static void on_cpg_confchg(cpg_handle_t h, const struct cpg_name *group, const s
         CorosyncEngine *c = NULL;
         if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
                 return;
-        /* Several processes of one node (a restart within a token) count once. */
-        unsigned n = 0;
-        for (size_t i = 0; i < n_members; i++) {
-                bool seen = false;
-                for (unsigned j = 0; j < n; j++)
-                        seen = seen || c->members[j] == members[i].nodeid;
-                if (!seen && n < ELEMENTSOF(c->members))
-                        c->members[n++] = members[i].nodeid;
-        }
-        qsort(c->members, n, sizeof(uint32_t), cmp_u32);
-        memset(c->members + n, 0, sizeof(c->members) - n * sizeof(uint32_t));
-        c->n_members = n;
-        show_view(c);
+        uint32_t ids[CPG_MEMBERS_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < n_members && n < ELEMENTSOF(ids); i++)
+                ids[n++] = members[i].nodeid;
+        ring_view_members(&c->view, ids, n);
 }
 
 static void on_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n_members, const uint32_t *members) {
         CorosyncEngine *c = NULL;
         if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
                 return;
-        if (c->have_ring && ring.nodeid == c->ring.nodeid && ring.seq == c->ring.seq)
-                return;
-        /* Held messages of the old ring never got their verdict. */
-        release_held(c);
-        c->ring = ring;
-        c->have_ring = true;
-        elog(c, "info", "RING_CHANGED", "ring %" PRIx32 ".%" PRIx64 " with %" PRIu32 " node(s), %u vote(s) expected%s",
-             ring.nodeid, ring.seq, n_members, c->expected_votes,
-             verdict_known(c) ? "" : "; quorum not trusted until its verdict comes");
-        show_view(c);
+        if (ring_view_ring(&c->view, ring.nodeid, ring.seq))
+                elog(c, "info", "RING_CHANGED", "ring %" PRIx32 ".%" PRIx64 " with %" PRIu32
+                     " node(s), %u vote(s) expected%s", ring.nodeid, ring.seq, n_members, c->expected_votes,
+                     ring_view_verdict_known(&c->view) ? "" : "; quorum not trusted until its verdict comes");
 }
 
 static void on_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid, uint32_t pid, void *data,
@@ -250,16 +168,7 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t no
                 elog(c, "warning", "MESSAGE_INVALID", "%s (pid %" PRIu32 "); ignored", err, pid);
                 return;
         }
-        if (!verdict_known(c) && c->held.n < HELD_MAX) {
-                Item *it = calloc(1, sizeof(*it));
-                if (it) {
-                        it->msg = msg;
-                        queue_push(&c->held, it);
-                        return;
-                }
-        }
-        c->e.cb.deliver(msg, c->e.userdata);
-        json_decref(msg);
+        ring_view_message(&c->view, msg);
 }
 
 static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring, uint32_t n_members,
@@ -267,14 +176,7 @@ static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id
         CorosyncEngine *c = NULL;
         if (quorum_context_get(h, (const void **) &c) != CS_OK || !c)
                 return;
-        c->have_verdict = true;
-        c->verdict_ring = ring;
-        c->verdict_quorate = quorate != 0;
-        /* A verdict for a ring CPG has not announced yet waits for it. */
-        if (!verdict_known(c))
-                return;
-        show_view(c);
-        release_held(c);
+        ring_view_verdict(&c->view, quorate != 0, ring.nodeid, ring.seq);
 }
 
 static void on_expected_votes(votequorum_handle_t h, uint64_t context, uint32_t expected) {
@@ -302,8 +204,7 @@ static void lose(CorosyncEngine *c, const char *what, int error) {
         if (c->out.n > 0)
                 elog(c, "error", "MESSAGES_UNSENT", "%zu message(s) could not be sent", c->out.n);
         queue_clear(&c->out);
-        show_view(c);
-        release_held(c);
+        ring_view_lost(&c->view);
 }
 
 static int on_cpg_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -370,8 +271,8 @@ static int corosync_send(Engine *e, const json_t *msg) {
                 return -ENOTCONN;
         if (c->out.bytes > OUT_MAX_BYTES)
                 return -ENOBUFS;
-        EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->ring.nodeid,
-                             .ring_seq = c->ring.seq };
+        EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
+                             .ring_seq = c->view.ring_seq };
         Item *it = calloc(1, sizeof(*it));
         if (!it)
                 return -ENOMEM;
@@ -417,7 +318,7 @@ static void corosync_free(Engine *e) {
         if (c->have_vq)
                 votequorum_finalize(c->vq);
         queue_clear(&c->out);
-        queue_clear(&c->held);
+        ring_view_done(&c->view);
         free(c);
 }
 
@@ -512,6 +413,7 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
                 return -ERANGE;
         }
         c->e.node_id = id;
+        c->view.n_nodes = c->n_names;
         if (!corosync_node_name(&c->e, id)) {
                 snprintf(err, errlen, "this node (id %u) is not in corosync.conf's nodelist; list every node there "
                          "with its nodeid and name", id);
@@ -584,7 +486,7 @@ int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallb
         c->e = (Engine) { .ops = &corosync_ops, .event = event, .cb = *cb, .userdata = userdata };
         c->incarnation = incarnation;
         queue_init(&c->out);
-        queue_init(&c->held);
+        ring_view_init(&c->view, cb, userdata, 0);
         int k = start(c, err, errlen);
         if (k < 0) {
                 corosync_free(&c->e);
