@@ -41,6 +41,7 @@
 #include "macro.h"
 #include "props.h"
 #include "ring-view.h"
+#include "send-queue.h"
 
 #define CPG_GROUP "wolfpack"
 /* Node ids Wolfpack takes (the views and node-id in wolfpackd.conf). */
@@ -48,18 +49,6 @@
 /* What may wait for corosync's flow control before a new change is refused. */
 #define OUT_MAX_BYTES (64u * 1024u * 1024u)
 #define RETRY_USEC (10u * 1000u)
-
-typedef struct Item Item;
-struct Item {
-        Item *next;
-        char *buf;    /* to send */
-        size_t len;
-};
-
-typedef struct Queue {
-        Item *head, **tail;
-        size_t n, bytes;
-} Queue;
 
 typedef struct NodeName {
         uint32_t id;
@@ -77,7 +66,7 @@ typedef struct CorosyncEngine {
 
         RingView view;
         unsigned expected_votes;
-        Queue out;
+        SendQueue out;
         NodeName names[64];
         unsigned n_names;
 } CorosyncEngine;
@@ -91,43 +80,6 @@ static void elog(CorosyncEngine *c, const char *level, const char *code, const c
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
         c->e.cb.log(level, code, text, c->e.userdata);
-}
-
-/* ---- queues ---- */
-
-static void queue_init(Queue *q) {
-        *q = (Queue) { .tail = &q->head };
-}
-
-static void queue_push(Queue *q, Item *it) {
-        *q->tail = it;
-        q->tail = &it->next;
-        q->n++;
-        q->bytes += it->len;
-}
-
-static Item *queue_pop(Queue *q) {
-        Item *it = q->head;
-        if (!it)
-                return NULL;
-        q->head = it->next;
-        if (!q->head)
-                q->tail = &q->head;
-        q->n--;
-        q->bytes -= it->len;
-        it->next = NULL;
-        return it;
-}
-
-static void item_free(Item *it) {
-        free(it->buf);
-        free(it);
-}
-
-static void queue_clear(Queue *q) {
-        Item *it;
-        while ((it = queue_pop(q)))
-                item_free(it);
 }
 
 /* ---- what corosync reports ---- */
@@ -203,7 +155,7 @@ static void lose(CorosyncEngine *c, const char *what, int error) {
              what, strerror(-error));
         if (c->out.n > 0)
                 elog(c, "error", "MESSAGES_UNSENT", "%zu message(s) could not be sent", c->out.n);
-        queue_clear(&c->out);
+        send_queue_done(&c->out);
         ring_view_lost(&c->view);
 }
 
@@ -234,33 +186,29 @@ static int on_vq_io(sd_event_source *s, int fd, uint32_t revents, void *userdata
 /* ---- sending ---- */
 
 static void arm_retry(CorosyncEngine *c) {
+        int on = SD_EVENT_OFF;
+        /* Armed already: later sends must not push the retry back. */
+        if (sd_event_source_get_enabled(c->retry, &on) >= 0 && on != SD_EVENT_OFF)
+                return;
         uint64_t now = 0;
         (void) sd_event_now(c->e.event, CLOCK_MONOTONIC, &now);
         (void) sd_event_source_set_time(c->retry, now + RETRY_USEC);
         (void) sd_event_source_set_enabled(c->retry, SD_EVENT_ONESHOT);
 }
 
-/* Send from the head of the queue, in order, until corosync says wait:
- * 0 (sent or waiting), or the errno of a multicast corosync refused. */
-static int flush_out(CorosyncEngine *c) {
-        while (c->out.head) {
-                struct iovec iov = { .iov_base = c->out.head->buf, .iov_len = c->out.head->len };
-                cs_error_t r = cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1);
-                if (r == CS_ERR_TRY_AGAIN) {
-                        arm_retry(c);
-                        return 0;
-                }
-                if (r != CS_OK)
-                        return cs_errno(r);
-                item_free(queue_pop(&c->out));
-        }
-        return 0;
+/* The transport of the send queue: one agreed multicast. */
+static int mcast(const void *buf, size_t len, void *userdata) {
+        CorosyncEngine *c = userdata;
+        struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+        return cs_errno(cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1));
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         CorosyncEngine *c = userdata;
-        int k = flush_out(c);
-        if (k < 0)
+        int k = send_queue_flush(&c->out);
+        if (k > 0)
+                arm_retry(c);
+        else if (k < 0)
                 lose(c, "multicast", k);
         return 0;
 }
@@ -269,32 +217,20 @@ static int corosync_send(Engine *e, const json_t *msg) {
         CorosyncEngine *c = (CorosyncEngine *) e;
         if (c->lost)
                 return -ENOTCONN;
-        if (c->out.bytes > OUT_MAX_BYTES)
-                return -ENOBUFS;
         EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
                              .ring_seq = c->view.ring_seq };
-        Item *it = calloc(1, sizeof(*it));
-        if (!it)
-                return -ENOMEM;
-        char err[256];
-        int k = envelope_encode(&h, msg, &it->buf, &it->len, err, sizeof(err));
+        char err[256], *buf = NULL;
+        size_t len = 0;
+        int k = envelope_encode(&h, msg, &buf, &len, err, sizeof(err));
         if (k < 0) {
-                free(it);
                 if (k == -EMSGSIZE)
                         elog(c, "warning", "MESSAGE_TOO_LARGE", "%s; not sent", err);
                 return k;
         }
-        bool waiting = c->out.head != NULL;
-        queue_push(&c->out, it);
-        if (waiting)
-                return 0; /* after those before it */
-        k = flush_out(c);
-        if (k < 0 && c->out.head == it) {
-                /* Refused outright: the caller hears it, nothing stays queued. */
-                item_free(queue_pop(&c->out));
-                return k;
-        }
-        return 0;
+        k = send_queue_push(&c->out, buf, len);
+        if (k > 0)
+                arm_retry(c); /* corosync's flow control: it and what follows wait */
+        return k < 0 ? k : 0;
 }
 
 static const char *corosync_node_name(Engine *e, uint32_t id) {
@@ -317,7 +253,7 @@ static void corosync_free(Engine *e) {
                 quorum_finalize(c->quorum);
         if (c->have_vq)
                 votequorum_finalize(c->vq);
-        queue_clear(&c->out);
+        send_queue_done(&c->out);
         ring_view_done(&c->view);
         free(c);
 }
@@ -485,7 +421,7 @@ int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallb
                 return -ENOMEM;
         c->e = (Engine) { .ops = &corosync_ops, .event = event, .cb = *cb, .userdata = userdata };
         c->incarnation = incarnation;
-        queue_init(&c->out);
+        send_queue_init(&c->out, OUT_MAX_BYTES, mcast, c);
         ring_view_init(&c->view, cb, userdata, 0);
         int k = start(c, err, errlen);
         if (k < 0) {

@@ -4,6 +4,8 @@ every member and quorum, changes replicated in order to every node's
 database, and changes refused with 409 no_quorum on a node cut off alone.
 The tests share one cluster and run in order: the last one cuts a node."""
 
+import concurrent.futures
+
 import pytest
 
 from corosync_cluster import CorosyncCluster
@@ -52,11 +54,36 @@ def test_changes_made_on_any_node_reach_every_database_in_the_same_order(cs):
         dumps = [(n.dump("groups"), n.dump("resources")) for n in cs.nodes]
         return dumps[0][0] and dumps[0][1] and all(d == dumps[0] for d in dumps) and dumps
     groups, resources = cs.wait("the same groups and resources on every node", same, timeout=15)[0]
-    assert len(groups) == 2 and len(resources) == 1
+    assert len(groups) == 2 and len(resources) == 1, (groups, resources)
     status, g = n3.api("GET", "/v1/groups/g1")
     assert status == 200 and g["properties"]["FailoverThreshold"] == "5" and g["resources"] == ["r1"], g
     status, r = n3.api("GET", "/v1/resources/r1")
     assert status == 200 and r["group"] == "g1", r
+
+
+def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
+    """Every node creates the same 20 group names at once: the ring orders
+    the 60 creations, so on every node the same one of each name wins."""
+    def create(job):
+        node, name = job
+        return node.name, name, node.api("POST", "/v1/groups", {"name": name, "properties": {
+            "PreferredOwners": node.name}})[0]
+    jobs = [(node, "c%02d" % i) for i in range(20) for node in cs.nodes]
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(create, jobs))
+    for i in range(20):
+        statuses = sorted(st for _, name, st in results if name == "c%02d" % i)
+        assert statuses == [201, 409, 409], (i, statuses)
+
+    def same():
+        dumps = [n.dump("groups") for n in cs.nodes]
+        return len(dumps[0]) == 22 and all(d == dumps[0] for d in dumps)
+    cs.wait("identical groups tables after concurrent changes", same, timeout=15)
+    # The node that was answered 201 is the one whose group every node holds.
+    winners = {name: sender for sender, name, st in results if st == 201}
+    for name, sender in winners.items():
+        status, g = cs.nodes[2].api("GET", "/v1/groups/" + name)
+        assert status == 200 and g["properties"]["PreferredOwners"] == sender, (name, sender, g)
 
 
 def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
