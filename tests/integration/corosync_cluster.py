@@ -248,6 +248,19 @@ class CorosyncCluster:
             node.start_wolfpackd()
         for node in self.nodes:
             node.wait_wolfpackd()
+        self.wait_formed()
+
+    def view(self, node):
+        """(quorate, member ids) as node's wolfpackd sees them now."""
+        status, body = node.api("GET", "/v1/cluster")
+        assert status == 200, body
+        return body["quorate"], [m["id"] for m in body["members"]]
+
+    def wait_formed(self, timeout=30):
+        """Until every node sees every node, quorate."""
+        every = list(range(1, len(self.nodes) + 1))
+        for node in self.nodes:
+            self.wait("%s sees every node, quorate" % node.name, lambda n=node: self.view(n) == (True, every), timeout)
 
     def wait(self, what, check, timeout=30, interval=0.1):
         return wait_for(check, timeout, interval, name=what)

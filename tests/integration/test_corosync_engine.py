@@ -5,6 +5,7 @@ database, and changes refused with 409 no_quorum on a node cut off alone.
 The tests share one cluster and run in order: the last one cuts a node."""
 
 import concurrent.futures
+import time
 
 import pytest
 
@@ -20,15 +21,9 @@ def cs():
         c.close()
 
 
-def member_ids(node):
-    status, body = node.api("GET", "/v1/cluster")
-    assert status == 200, body
-    return body["quorate"], [m["id"] for m in body["members"]]
-
-
 def test_three_nodes_each_see_three_members_quorate(cs):
     for node in cs.nodes:
-        cs.wait("%s sees 3 members, quorate" % node.name, lambda n=node: member_ids(n) == (True, [1, 2, 3]))
+        assert cs.view(node) == (True, [1, 2, 3])
     for node in cs.nodes:
         status, body = node.api("GET", "/v1/cluster")
         assert body["engine"] == "corosync" and body["node"] == node.name
@@ -88,8 +83,12 @@ def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
 
 def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
     n1, n2, n3 = cs.nodes
+    cs.wait_formed()
+    start = time.monotonic()
     n3.cut()
-    cs.wait("n3 alone, without quorum", lambda: member_ids(n3) == (False, [3]), timeout=30)
+    cs.wait("n3 alone, without quorum", lambda: cs.view(n3) == (False, [3]), timeout=30)
+    print("cut to n3 alone without quorum: %.2f s (token %d ms, consensus %d ms)" % (
+        time.monotonic() - start, cs.effective["token_ms"], cs.effective["consensus_ms"]))
     status, body = n3.api("POST", "/v1/groups", {"name": "lonely"})
     assert status == 409, body
     err = body["error"]
@@ -98,7 +97,7 @@ def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
     p = n3.cli("group", "create", "lonely2", check=False)
     assert p.returncode != 0 and "no quorum" in p.stderr, (p.stdout, p.stderr)
     # The majority goes on, and the cut node's database does not get it.
-    cs.wait("n1 quorate with n1, n2", lambda: member_ids(n1) == (True, [1, 2]), timeout=30)
+    cs.wait("n1 quorate with n1, n2", lambda: cs.view(n1) == (True, [1, 2]), timeout=30)
     status, body = n1.api("POST", "/v1/groups", {"name": "majority"})
     assert status == 201, body
     cs.wait("n2 applied it", lambda: "majority" in [row[1] for row in n2.dump("groups")], timeout=10)
