@@ -5,11 +5,14 @@ database, and changes refused with 409 no_quorum on a node cut off alone.
 The tests share one cluster and run in order: the last one cuts a node."""
 
 import concurrent.futures
+import os
+import subprocess
 import time
 
 import pytest
 
-from corosync_cluster import CorosyncCluster
+from cluster import WOLFPACKD
+from corosync_cluster import CorosyncCluster, ensure_corosync
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +82,36 @@ def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
     for name, sender in winners.items():
         status, g = cs.nodes[2].api("GET", "/v1/groups/" + name)
         assert status == 200 and g["properties"]["PreferredOwners"] == sender, (name, sender, g)
+
+
+def wolfpackd_refuses(prefix, tmp, *extra):
+    """Start a wolfpackd with engine = corosync through prefix; it must exit
+    1 at once. Its stderr."""
+    conf = os.path.join(tmp, "wolfpackd.conf")
+    with open(conf, "w") as f:
+        f.write("engine = corosync\n" + "".join(x + "\n" for x in extra))
+    p = subprocess.run(prefix + [WOLFPACKD, "--foreground", "--config", conf, "--state-dir",
+                                 os.path.join(tmp, "state"), "--socket", os.path.join(tmp, "s.sock")],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    return p.stderr
+
+
+def test_node_id_or_name_other_than_corosyncs_is_refused(cs, tmp_path):
+    n1 = cs.nodes[0]
+    err = wolfpackd_refuses(n1.enter(), str(tmp_path), "node-id = 2")
+    assert "node-id = 2, but corosync says this node is 1" in err, err
+    err = wolfpackd_refuses(n1.enter(), str(tmp_path), "node-name = web")
+    assert "node-name = web, but corosync names this node n1" in err, err
+    # The running node saw no second member.
+    assert cs.view(n1) == (True, [1, 2, 3])
+
+
+def test_without_corosync_wolfpackd_refuses_to_start(tmp_path):
+    ensure_corosync()
+    # A network namespace of its own: no corosync can answer there.
+    err = wolfpackd_refuses(["unshare", "-n", "--"], str(tmp_path))
+    assert "cannot reach corosync" in err and "engine = corosync needs corosync running" in err, err
 
 
 def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
