@@ -136,3 +136,17 @@ def test_node_cut_off_alone_refuses_changes_with_409_no_quorum(cs):
     cs.wait("n2 applied it", lambda: "majority" in [row[1] for row in n2.dump("groups")], timeout=10)
     assert "majority" not in [row[1] for row in n3.dump("groups")]
     assert "lonely" not in [row[1] for row in n3.dump("groups")]
+
+
+def test_stopped_wolfpackd_leaves_the_view_and_its_corosync_keeps_quorum(cs):
+    """SIGTERM: wolfpackd leaves the process group and exits 0; the node's
+    corosync still votes, so the others stay quorate without it."""
+    n1, n2, n3 = cs.nodes
+    quorate, members = cs.view(n1)
+    assert quorate and 2 in members
+    n2.wolfpackd.terminate()
+    assert n2.wolfpackd.wait(15) == 0, n2.log_tail("wolfpackd.stderr")
+    without = [m for m in members if m != 2]
+    cs.wait("n1 sees n2 gone, still quorate", lambda: cs.view(n1) == (True, without), timeout=15)
+    status, body = n1.api("POST", "/v1/groups", {"name": "after-n2-left"})
+    assert status == 201, body
