@@ -118,7 +118,7 @@ static const struct {
         const char *code;
 } refusals[] = {
         [REFUSED_INVALID] = { 422, "invalid" },        [REFUSED_NOT_FOUND] = { 404, "not_found" },
-        [REFUSED_CONFLICT] = { 409, "conflict" },      [REFUSED_NO_QUORUM] = { 503, "no_quorum" },
+        [REFUSED_CONFLICT] = { 409, "conflict" },      [REFUSED_NO_QUORUM] = { 409, "no_quorum" },
         [REFUSED_INTERNAL] = { 500, "internal_error" },  [REFUSED_TIMEOUT] = { 504, "timeout" },
 };
 
@@ -218,8 +218,9 @@ static char *new_id(const char *prefix) {
 static bool quorate(Daemon *d, HttpRequest *req) {
         if (d->view.quorate)
                 return true;
-        http_reply_error(req, 503, "no_quorum", NULL,
-                         "this node's partition has no quorum; changes are refused until it has (reads still work)");
+        char why[1024];
+        rt_no_quorum_message(d, why, sizeof(why));
+        refuse(req, REFUSED_NO_QUORUM, NULL, "%s", why);
         return false;
 }
 
@@ -358,6 +359,15 @@ static void get_cluster(HttpRequest *req, void *userdata) {
                               "engine", d->engine->ops->name, "nodes", (json_int_t) json_array_size(n), "groups",
                               (json_int_t) json_array_size(g), "resources", (json_int_t) json_array_size(r), "version",
                               (json_int_t) db_version(d->db), "quorate", d->view.quorate);
+        /* Who this node sees now, in which ring: what quorum is judged on. */
+        json_t *members = json_array();
+        for (unsigned i = 0; i < d->view.n_members; i++)
+                json_array_append_new(members, json_pack("{s:I, s:s}", "id", (json_int_t) d->view.members[i], "name",
+                                                         node_name(d, d->view.members[i])));
+        char ring[48];
+        snprintf(ring, sizeof(ring), "%x.%llx", d->view.ring_node, (unsigned long long) d->view.ring);
+        json_object_set_new(o, "members", members);
+        json_object_set_new(o, "ring", json_string(ring));
         json_decref(g);
         json_decref(r);
         json_decref(n);

@@ -71,12 +71,18 @@ void command_delivered(Daemon *d, const json_t *msg) {
                          (long long) json_integer_value(json_object_get(msg, "v")));
         } else if (!d->view.quorate) {
                 k = -EPERM;
-                snprintf(err, sizeof(err), "this node's partition has no quorum; changes are refused until it has");
+                rt_no_quorum_message(d, err, sizeof(err));
         } else
                 k = db_apply(d->db, msg, err, sizeof(err));
-        if (k < 0 && json_integer_value(json_object_get(msg, "origin")) == d->cfg.node_id)
+        /* A refusal for lack of quorum is this node's, whoever sent the
+         * message: its database now lacks what others may have applied. */
+        json_int_t origin = json_integer_value(json_object_get(msg, "origin"));
+        if (k < 0 && origin == d->cfg.node_id)
                 clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s refused: %s",
                                   json_string_value(json_object_get(msg, "type")), err);
+        else if (k == -EPERM)
+                clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s from node %lld refused: %s",
+                                  json_string_value(json_object_get(msg, "type")), (long long) origin, err);
         if (k >= 0)
                 fm_applied(d, msg);
 

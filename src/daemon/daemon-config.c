@@ -128,6 +128,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                         snprintf(err, errlen, "%s: %s", where, e);
                         return -EINVAL;
                 }
+                c->node_name_given = true;
                 return set_str(&c->node_name, value);
         }
         if (strcmp(key, "node-id") == 0) {
@@ -138,6 +139,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                         return -EINVAL;
                 }
                 c->node_id = (uint32_t) v;
+                c->node_id_given = true;
                 return 0;
         }
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
@@ -175,11 +177,12 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 return 0;
         }
         if (strcmp(key, "engine") == 0) {
-                if (strcmp(value, "local") != 0) {
-                        snprintf(err, errlen, "%s: engine = %s: this wolfpackd has the local engine only", where,
+                if (strcmp(value, "local") != 0 && strcmp(value, "corosync") != 0) {
+                        snprintf(err, errlen, "%s: engine = %s: the engines are local (one node) and corosync", where,
                                  text_quote(value).s);
                         return -EINVAL;
                 }
+                c->engine_corosync = strcmp(value, "corosync") == 0;
                 return 0;
         }
         snprintf(err, errlen,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -26,20 +27,37 @@
 
 /* ---- engine callbacks ---- */
 
+/* Whether b holds a member a does not. */
+static bool members_gained(const EngineView *a, const EngineView *b) {
+        for (unsigned i = 0; i < b->n_members; i++) {
+                bool known = false;
+                for (unsigned j = 0; j < a->n_members; j++)
+                        known = known || a->members[j] == b->members[i];
+                if (!known)
+                        return true;
+        }
+        return false;
+}
+
 static void on_view(const EngineView *v, void *userdata) {
         Daemon *d = userdata;
-        bool first = !d->have_view;
+        /* The first quorate view: only then can this node's changes take. */
+        bool first = !d->have_view && v->quorate;
+        bool gained = d->have_view && v->quorate && members_gained(&d->view, v);
         d->view = *v;
-        d->have_view = true;
+        d->have_view = d->have_view || v->quorate;
         clusterlog_printf(d->log, "notice", "NODE_VIEW", NULL, NULL, "membership: %u node(s), %s", v->n_members,
                           v->quorate ? "quorate" : "without quorum");
         monitors_set_lease(d->monitors, v->quorate);
-        if (first) {
-                /* Make sure this node is in the database. */
+        /* Make sure this node is in the database; again when a node joins,
+         * whose database did not see it yet (node.set is idempotent). */
+        if (first || gained) {
                 json_t *m = json_pack("{s:s, s:i, s:s}", "type", "node.set", "id", (int) d->cfg.node_id, "name",
                                       d->cfg.node_name);
                 if (m)
                         (void) command_send(d, m, NULL, NULL);
+        }
+        if (first) {
                 /* PersistentState=0: such groups start offline with the service. */
                 json_t *groups = db_groups(d->db);
                 size_t i;
@@ -68,6 +86,11 @@ static void on_view(const EngineView *v, void *userdata) {
 
 static void on_deliver(const json_t *msg, void *userdata) {
         command_delivered(userdata, msg);
+}
+
+static void on_engine_log(const char *level, const char *code, const char *text, void *userdata) {
+        Daemon *d = userdata;
+        clusterlog_printf(d->log, level, code, NULL, NULL, "%s", text);
 }
 
 /* ---- monitor callbacks ---- */
@@ -179,9 +202,16 @@ int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) 
         d->groups = hashmap_new();
         d->waiters = hashmap_new();
         d->types = hashmap_new();
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        d->incarnation = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        /* Random per start, so that a node restarted within the same
+         * second (or with its clock set back) is told from its former self;
+         * below 2^62, as messages carry it as a JSON integer. */
+        uint64_t inc = 0;
+        if (getrandom(&inc, sizeof(inc), 0) != sizeof(inc)) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                inc = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        }
+        d->incarnation = (inc & ((UINT64_C(1) << 62) - 1)) | 1;
         int k = sd_event_default(&d->event);
         if (k < 0 || !d->resources || !d->groups || !d->waiters || !d->types) {
                 snprintf(err, errlen, "cannot set up the event loop: %s", strerror(k < 0 ? -k : ENOMEM));
@@ -189,6 +219,35 @@ int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen) 
                 return k < 0 ? k : -ENOMEM;
         }
         *ret = d;
+        return 0;
+}
+
+/* The corosync engine, and this node's id and name from it; a different
+ * node-id or node-name in wolfpackd's own configuration is refused rather
+ * than one of them silently winning. */
+static int start_corosync(Daemon *d, char *err, size_t errlen) {
+        EngineCallbacks cb = { .view = on_view, .deliver = on_deliver, .log = on_engine_log };
+        int k = engine_corosync_new(d->event, d->incarnation, &cb, d, &d->engine, err, errlen);
+        if (k < 0)
+                return k;
+        const char *name = engine_node_name(d->engine, d->engine->node_id);
+        if (d->cfg.node_id_given && d->cfg.node_id != d->engine->node_id) {
+                snprintf(err, errlen, "node-id = %u, but corosync says this node is %u; with engine = corosync leave "
+                         "node-id out (corosync.conf's nodelist gives it)", d->cfg.node_id, d->engine->node_id);
+                return -EINVAL;
+        }
+        if (d->cfg.node_name_given && strcmp(d->cfg.node_name, name) != 0) {
+                snprintf(err, errlen, "node-name = %s, but corosync names this node %s; with engine = corosync leave "
+                         "node-name out (corosync.conf's nodelist gives it)", d->cfg.node_name, name);
+                return -EINVAL;
+        }
+        /* d->cfg's strings belong to main's configuration (daemon_new
+         * copies the struct): the name from corosync is the daemon's own. */
+        d->corosync_name = strdup(name);
+        if (!d->corosync_name)
+                return -ENOMEM;
+        d->cfg.node_name = d->corosync_name;
+        d->cfg.node_id = d->engine->node_id;
         return 0;
 }
 
@@ -210,6 +269,10 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                         return k;
                 }
         if ((k = logdir_lock(d->cfg.log_dir, &d->log_lock_fd, err, errlen)) < 0)
+                return k;
+        /* Corosync says who this node is, so it comes before anything that
+         * names the node; it delivers nothing before the loop runs. */
+        if (d->cfg.engine_corosync && (k = start_corosync(d, err, errlen)) < 0)
                 return k;
         if ((k = clusterlog_new(d->cfg.log_dir, d->cfg.node_id, &d->log)) < 0) {
                 snprintf(err, errlen, "cannot open the cluster log in %s: %s", d->cfg.log_dir, strerror(-k));
@@ -266,7 +329,8 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
          * as they are. */
         d->reattaching = monitors_reattach(d->monitors, on_reattached, d) >= 0;
 
-        if ((k = engine_local_new(d->event, d->cfg.node_id, &(EngineCallbacks) { .view = on_view, .deliver = on_deliver },
+        if (!d->engine &&
+            (k = engine_local_new(d->event, d->cfg.node_id, &(EngineCallbacks) { .view = on_view, .deliver = on_deliver },
                                   d, &d->engine)) < 0) {
                 snprintf(err, errlen, "cannot start the local engine: %s", strerror(-k));
                 return k;
@@ -320,6 +384,7 @@ Daemon *daemon_free(Daemon *d) {
         clusterlog_free(d->log);
         sd_event_unref(d->event);
         free(d->daemon_id);
+        free(d->corosync_name);
         if (d->log_lock_fd >= 0)
                 close(d->log_lock_fd);
         if (d->state_lock_fd >= 0)

@@ -64,6 +64,8 @@ typedef struct DaemonConfig {
         char *log_dir;
         char *node_name;
         uint32_t node_id;
+        bool node_name_given, node_id_given; /* set in the file or on the command line */
+        bool engine_corosync;  /* engine = corosync; node id and name then come from corosync */
         char *plugin_path;     /* NULL: the default */
         char *monitor_path;    /* wolfpack-resmon */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
@@ -77,10 +79,11 @@ struct Daemon {
         int state_lock_fd;     /* holds the state directory's lock, -1 */
         int log_lock_fd;       /* holds the log directory's lock, -1 */
         char *daemon_id;       /* this daemon's identity, carried by its monitors */
+        char *corosync_name;   /* this node's name as corosync gives it (cfg.node_name points here) */
         Db *db;
         Engine *engine;
         EngineView view;
-        bool have_view;
+        bool have_view;        /* a quorate view came: this node announced itself */
         bool reattaching;            /* adopting what monitors left by an earlier wolfpackd run */
         ClusterLog *log;
         Monitors *monitors;
@@ -128,6 +131,9 @@ json_t *rt_resource_json(Daemon *d, json_t *db_resource);   /* takes the referen
 json_t *rt_group_json(Daemon *d, json_t *db_group);         /* takes the reference */
 json_t *rt_node_json(Daemon *d, json_t *db_node);           /* takes the reference */
 const char *node_name(Daemon *d, uint32_t id);
+/* Why a change is refused without quorum, for a person: which nodes this
+ * node sees (the view's members) of how many. */
+void rt_no_quorum_message(Daemon *d, char *buf, size_t len);
 /* The name of a resource or a group (kind), for the cluster log's OBJECT:
  * malloc'ed, NULL when unknown. */
 char *rt_object_name(Daemon *d, const char *kind, const char *id);

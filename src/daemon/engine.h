@@ -16,22 +16,29 @@
 typedef struct Engine Engine;
 
 typedef struct EngineView {
-        uint64_t ring;
+        uint64_t ring;          /* the ring's sequence ... */
+        uint32_t ring_node;     /* ... and its representative: a ring id is the pair */
         uint32_t members[64];
         unsigned n_members;
         bool quorate;
+        unsigned n_nodes;       /* nodes in the cluster's node list, 0: not known */
 } EngineView;
 
 typedef struct EngineCallbacks {
         void (*view)(const EngineView *v, void *userdata);
         /* msg is the message as sent, borrowed for the call. */
         void (*deliver)(const json_t *msg, void *userdata);
+        /* Optional: what the engine has to say to the cluster log (a
+         * message refused, the connection to corosync lost). */
+        void (*log)(const char *level, const char *code, const char *text, void *userdata);
 } EngineCallbacks;
 
 typedef struct EngineOps {
         const char *name;
         int (*send)(Engine *e, const json_t *msg);
         void (*free)(Engine *e);
+        /* Optional: the name of a node the engine knows, or NULL. */
+        const char *(*node_name)(Engine *e, uint32_t id);
 } EngineOps;
 
 struct Engine {
@@ -45,6 +52,16 @@ struct Engine {
 /* The local engine: one node, this one, always quorate. */
 int engine_local_new(sd_event *event, uint32_t node_id, const EngineCallbacks *cb, void *userdata, Engine **ret);
 
+/* The corosync engine (engine-corosync.c): CPG for messages and members,
+ * libquorum/votequorum for quorum, cmap for the node list. Connects at
+ * once, so that node_id and the node's name are known from corosync when
+ * it returns; err says what is wrong and how to fix it. */
+int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallbacks *cb, void *userdata, Engine **ret,
+                        char *err, size_t errlen);
+
+static inline const char *engine_node_name(Engine *e, uint32_t id) {
+        return e && e->ops->node_name ? e->ops->node_name(e, id) : NULL;
+}
 static inline int engine_send(Engine *e, const json_t *msg) {
         return e->ops->send(e, msg);
 }

@@ -75,7 +75,20 @@ const char *node_name(Daemon *d, uint32_t id) {
                 return NULL;
         if (id == d->cfg.node_id)
                 return d->cfg.node_name;
-        return "unknown";
+        const char *name = engine_node_name(d->engine, id);
+        return name ? name : "unknown";
+}
+
+void rt_no_quorum_message(Daemon *d, char *buf, size_t len) {
+        size_t n = (size_t) snprintf(buf, len, "this node (%s) has no quorum; it sees ", d->cfg.node_name);
+        if (d->view.n_members == 0 && n < len)
+                n += (size_t) snprintf(buf + n, len - n, "no node");
+        for (unsigned i = 0; i < d->view.n_members && n < len; i++)
+                n += (size_t) snprintf(buf + n, len - n, "%s%s", i == 0 ? "" : ", ", node_name(d, d->view.members[i]));
+        if (d->view.n_nodes > 0 && n < len)
+                n += (size_t) snprintf(buf + n, len - n, " (%u of %u nodes)", d->view.n_members, d->view.n_nodes);
+        if (n < len)
+                snprintf(buf + n, len - n, "; changes are refused until it has quorum (reads still work)");
 }
 
 char *rt_object_name(Daemon *d, const char *kind, const char *id) {

@@ -52,6 +52,22 @@ def cgroup_pids(path):
     return pids
 
 
+def wait_for(what, timeout=20, interval=0.05, name="waiting"):
+    """what()'s first true value, calling it every interval for up to
+    timeout seconds; its exceptions count as false."""
+    end = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < end:
+        try:
+            last = what()
+            if last:
+                return last
+        except (AssertionError, OSError, ValueError, KeyError) as e:
+            last = e
+        time.sleep(interval)
+    raise AssertionError("%s: timed out; last value %r" % (name, last))
+
+
 class UnixHTTP(http.client.HTTPConnection):
     def __init__(self, path, timeout=10):
         super().__init__("localhost", timeout=timeout)
@@ -224,17 +240,7 @@ class Cluster:
         return self.cli_json("group", "show", name)
 
     def wait_for(self, what, timeout=20, interval=0.05):
-        end = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < end:
-            try:
-                last = what()
-                if last:
-                    return last
-            except (AssertionError, OSError, ValueError):
-                pass
-            time.sleep(interval)
-        raise AssertionError("timed out waiting; last value %r" % (last,))
+        return wait_for(what, timeout, interval)
 
     def wait_state(self, kind, name, state, timeout=20):
         return self.wait_for(lambda: (self.cli_json(kind, "show", name)["state"] == state) and

@@ -40,10 +40,20 @@ static void test_settings(void **state) {
         assert_int_equal(c.lease_timeout_usec, 0);
         assert_int_equal(c.reattach_timeout_usec, 60 * 1000000ull);
         assert_int_equal(c.event_stream_memory, 16 * 1024 * 1024);
+        assert_true(c.node_name_given && c.node_id_given);
+        assert_false(c.engine_corosync);
         config_done(&c);
-        /* Not given: the default bound. */
+        /* Not given: the default bound, the local engine, and a node id and
+         * name nobody gave (corosync's may replace them). */
         assert_int_equal(parse(&c, "", 0, err, sizeof err), 0);
         assert_int_equal(c.event_stream_memory, 64 * 1024 * 1024);
+        assert_false(c.engine_corosync || c.node_name_given || c.node_id_given);
+        config_done(&c);
+        assert_int_equal(parse(&c, "engine = corosync\n", 18, err, sizeof err), 0);
+        assert_true(c.engine_corosync);
+        config_done(&c);
+        assert_int_equal(parse(&c, "engine = corosync\nengine = local\n", 33, err, sizeof err), 0);
+        assert_false(c.engine_corosync);
         config_done(&c);
 }
 
@@ -64,7 +74,8 @@ static void test_errors(void **state) {
                   "conf:1: event-stream-memory = \"lots\": a size of at least 64K is needed, such as 64M" },
                 /* Values are quoted with escapes: the message stays on one
                  * line and valid UTF-8. */
-                { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": this wolfpackd has the local engine only" },
+                { "engine = pacemaker\n", "conf:1: engine = \"pacemaker\": the engines are local (one node) and corosync" },
+                { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": the engines are local (one node) and corosync" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 DaemonConfig c;

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Envelopes of messages between nodes (envelope.h): JSON, so that a person
+ * reading a capture sees what was said, with the routing members at the
+ * top level and the message as it was sent inside:
+ *
+ *   {"wolfpack":1, "node":2, "incarnation":N, "ring":[1, 140], "msg":{...}}
+ *
+ * Integers travel as JSON integers (jansson reads 64-bit signed), so
+ * incarnations and ring sequences are kept below 2^63.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+
+int envelope_encode(const EnvelopeHeader *h, const json_t *msg, char **ret, size_t *ret_len, char *err, size_t errlen) {
+        if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "type"))) {
+                snprintf(err, errlen, "a message is an object with a type");
+                return -EINVAL;
+        }
+        if (h->incarnation > INT64_MAX || h->ring_seq > INT64_MAX) {
+                snprintf(err, errlen, "incarnation or ring sequence out of range");
+                return -EINVAL;
+        }
+        json_t *o = json_pack("{s:i, s:I, s:I, s:[I, I], s:O}", "wolfpack", ENVELOPE_VERSION, "node", (json_int_t) h->node,
+                              "incarnation", (json_int_t) h->incarnation, "ring", (json_int_t) h->ring_node,
+                              (json_int_t) h->ring_seq, "msg", msg);
+        if (!o)
+                return -ENOMEM;
+        size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT);
+        if (n == 0) {
+                json_decref(o);
+                return -ENOMEM;
+        }
+        if (n > ENVELOPE_MAX) {
+                json_decref(o);
+                snprintf(err, errlen,
+                         "the message (%s) is %zu bytes; messages between nodes are limited to %u bytes",
+                         json_string_value(json_object_get(msg, "type")), n, ENVELOPE_MAX);
+                return -EMSGSIZE;
+        }
+        char *buf = malloc(n);
+        if (!buf) {
+                json_decref(o);
+                return -ENOMEM;
+        }
+        size_t m = json_dumpb(o, buf, n, JSON_COMPACT);
+        json_decref(o);
+        if (m != n) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_len = n;
+        return 0;
+}
+
+/* A JSON integer in [min, max]. */
+static bool int_in(const json_t *v, json_int_t min, json_int_t max, json_int_t *ret) {
+        if (!json_is_integer(v))
+                return false;
+        json_int_t x = json_integer_value(v);
+        if (x < min || x > max)
+                return false;
+        *ret = x;
+        return true;
+}
+
+int envelope_decode(const void *data, size_t len, uint32_t sender, EnvelopeHeader *ret_header, json_t **ret_msg,
+                    char *err, size_t errlen) {
+        if (len > ENVELOPE_MAX) {
+                snprintf(err, errlen, "a message of %zu bytes from node %u: over the limit of %u", len, sender,
+                         ENVELOPE_MAX);
+                return -EMSGSIZE;
+        }
+        json_error_t je;
+        /* Duplicate keys would let two readers see two messages in one. */
+        json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+        if (!o) {
+                snprintf(err, errlen, "a message from node %u is not JSON: %s", sender, je.text);
+                return -EBADMSG;
+        }
+        int k = -EBADMSG;
+        json_int_t version, node, incarnation, ring_node, ring_seq, origin, inc;
+        json_t *ring = json_object_get(o, "ring"), *msg = json_object_get(o, "msg");
+        if (!json_is_object(o) || !int_in(json_object_get(o, "wolfpack"), 0, INT64_MAX, &version))
+                snprintf(err, errlen, "a message from node %u is not a Wolfpack envelope", sender);
+        else if (version != ENVELOPE_VERSION) {
+                snprintf(err, errlen, "a message from node %u has format version %lld; this node reads version %d",
+                         sender, (long long) version, ENVELOPE_VERSION);
+                k = -EPROTO;
+        } else if (!int_in(json_object_get(o, "node"), 1, UINT32_MAX, &node) ||
+                   !int_in(json_object_get(o, "incarnation"), 0, INT64_MAX, &incarnation) || !json_is_array(ring) ||
+                   json_array_size(ring) != 2 || !int_in(json_array_get(ring, 0), 0, UINT32_MAX, &ring_node) ||
+                   !int_in(json_array_get(ring, 1), 0, INT64_MAX, &ring_seq))
+                snprintf(err, errlen, "a message from node %u lacks a valid node, incarnation or ring", sender);
+        else if ((uint32_t) node != sender)
+                snprintf(err, errlen, "a message from node %u claims to come from node %lld", sender, (long long) node);
+        else if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "type")))
+                snprintf(err, errlen, "a message from node %u carries no message with a type", sender);
+        else if (!int_in(json_object_get(msg, "origin"), 0, UINT32_MAX, &origin) || origin != node ||
+                 !int_in(json_object_get(msg, "incarnation"), 0, INT64_MAX, &inc) || inc != incarnation)
+                snprintf(err, errlen, "a message from node %u names another origin or incarnation than its envelope",
+                         sender);
+        else {
+                *ret_header = (EnvelopeHeader) { .node = (uint32_t) node, .incarnation = (uint64_t) incarnation,
+                                                 .ring_node = (uint32_t) ring_node, .ring_seq = (uint64_t) ring_seq };
+                *ret_msg = json_incref(msg);
+                k = 0;
+        }
+        json_decref(o);
+        return k;
+}
