@@ -598,6 +598,13 @@ static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *st
         _cleanup_free_ char *id = find(d, req, kind);
         char type[32];
         snprintf(type, sizeof(type), "%s.desire", kind);
+        if (id && strcmp(state, "online") == 0 && !fm_places_groups(d)) {
+                refuse(req, REFUSED_CONFLICT, NULL,
+                       "%s not brought online: groups are not placed on the %s engine yet (one coordinator and "
+                       "failover between nodes are still to come, see docs/engine-corosync.md)",
+                       kind, d->engine->ops->name);
+                return;
+        }
         if (id && quorate(d, req))
                 send_and_reply(d, req,
                                strcmp(kind, "resource") == 0

@@ -197,6 +197,8 @@ void fm_free(Daemon *d);
  * the group's resources left Failed, which stand in no OR-group when the
  * wish spreads. NULL when out of memory. */
 json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
+/* Whether this node may place groups itself (see fm.c). */
+bool fm_places_groups(const Daemon *d);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

@@ -586,6 +586,18 @@ static uint32_t place(Daemon *d, json_t *g, json_t *res, char *why, size_t whyle
         return k >= 0 ? p.node : 0;
 }
 
+/* Placement on one node is this node's own decision. Across nodes it
+ * belongs to one coordinator, which the corosync engine does not have
+ * yet: until it does, no node there starts a group, so that none can run
+ * on two nodes at once. */
+bool fm_places_groups(const Daemon *d) {
+        return d->engine && strcmp(d->engine->ops->name, "local") == 0;
+}
+
+#define NOT_PLACED_ON_THIS_ENGINE                                                                              \
+        "groups are not brought online on the corosync engine yet: placement by one coordinator and failover " \
+        "between nodes are still to come (see docs/engine-corosync.md); on a cluster of one use engine = local"
+
 static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         const char *gid = jstr(g, "id");
         RtGroup *rg = rt_group(d, gid);
@@ -595,6 +607,11 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         bool want = is(jstr(g, "desired"), "online") && !d->stopping && !rg->failed;
 
         char why[512] = "";
+        if (want && rg->owner == 0 && !fm_places_groups(d)) {
+                rt_group_fail(d, rg, NOT_PLACED_ON_THIS_ENGINE, true);
+                json_decref(res);
+                return;
+        }
         if (want && rg->owner == 0) {
                 /* The coordinator places; on this engine that is us. */
                 uint32_t node = place(d, g, res, why, sizeof(why));
