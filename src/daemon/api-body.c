@@ -4,7 +4,9 @@
  * policy tables (api-body.h): which members a route takes, objects of
  * text values, one spelling per property, common and private properties.
  * Kept apart from the routes so that they can be tested, and fuzzed,
- * without a daemon or an HTTP request around them.
+ * without a daemon or an HTTP request around them. Names from the body
+ * are shown with text_quote: a JSON key may hold a newline or anything
+ * else, and the message must stay one line.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include "decide.h"
 #include "macro.h"
 #include "strv.h"
+#include "text-quote.h"
 
 void api_refusal_done(ApiRefusal *why) {
         free(why->property);
@@ -50,8 +53,9 @@ int api_body_members(const json_t *body, const char *const *allowed, ApiRefusal 
                 if (known)
                         continue;
                 _cleanup_free_ char *list = allowed ? strv_join((char *const *) allowed, ", ") : NULL;
-                return refusal(why, 400, "bad_request", k, "the request body has an unknown member \"%.64s\"; %s%s", k,
-                               list ? "this request takes " : "this request takes no body", list ? list : "");
+                return refusal(why, 400, "bad_request", k, "the request body has an unknown member %s; %s%s",
+                               text_quote(k).s, list ? "this request takes " : "this request takes no body",
+                               list ? list : "");
         }
         return 0;
 }
@@ -69,7 +73,8 @@ json_t *api_body_object(const json_t *body, const char *member, bool required, A
         json_object_foreach(v, k, x)
                 if (!json_is_string(x)) {
                         refusal(why, 400, "bad_request", k,
-                                "%s: values are text, as an administrator types them (\"30s\", \"1\")", k);
+                                "%s: values are text, as an administrator types them (\"30s\", \"1\")",
+                                text_quote(k).s);
                         return NULL;
                 }
         return json_incref(v);
@@ -92,7 +97,7 @@ int api_one_spelling(const json_t *props, ApiRefusal *why) {
                 if (other) {
                         r = refusal(why, 422, "invalid", k,
                                     "%s and %s name one property (property names are matched ignoring case); give it once",
-                                    other, k);
+                                    text_quote(other).s, text_quote(k).s);
                         break;
                 }
                 json_object_set_new(seen, lower, json_string(k));
