@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "api-body.h"
 #include "daemon.h"
 #include "decide.h"
 #include "http.h"
@@ -235,79 +236,28 @@ static char *find(Daemon *d, HttpRequest *req, const char *kind) {
         return id;
 }
 
-/* A body member the route does not take is refused rather than ignored,
- * so that a typo ("propertes") never passes for a request without it.
- * allowed: NULL-terminated; NULL: the route takes no body members. */
+/* The checks of api-body.c, answered here when they refuse. */
+static void reply_refusal(HttpRequest *req, ApiRefusal *why) {
+        http_reply_error(req, why->status, why->code, why->property, "%s", why->message ?: "out of memory");
+        api_refusal_done(why);
+}
+
 static bool body_members(HttpRequest *req, const char *const *allowed) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(http_request_body(req), k, v) {
-                bool known = false;
-                for (size_t i = 0; allowed && allowed[i]; i++)
-                        known = known || strcmp(allowed[i], k) == 0;
-                if (known)
-                        continue;
-                _cleanup_free_ char *list = allowed ? strv_join((char *const *) allowed, ", ") : NULL;
-                http_reply_error(req, 400, "bad_request", k, "the request body has an unknown member \"%.64s\"; %s%s",
-                                 k, list ? "this request takes " : "this request takes no body",
-                                 list ? list : "");
-                return false;
-        }
-        return true;
+        ApiRefusal why;
+        if (api_body_members(http_request_body(req), allowed, &why) == 0)
+                return true;
+        reply_refusal(req, &why);
+        return false;
 }
 
 #define MEMBERS(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 static json_t *body_object(HttpRequest *req, const char *member, bool required) {
-        json_t *b = http_request_body(req);
-        json_t *v = b ? json_object_get(b, member) : NULL;
-        if (!v && !required)
-                return json_object();
-        if (!json_is_object(v)) {
-                http_reply_error(req, 400, "bad_request", NULL, "the body needs \"%s\", an object of text values", member);
-                return NULL;
-        }
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x)
-                if (!json_is_string(x)) {
-                        http_reply_error(req, 400, "bad_request", k,
-                                         "%s: values are text, as an administrator types them (\"30s\", \"1\")", k);
-                        return NULL;
-                }
-        return json_incref(v);
-}
-
-/* Refuse two spellings of one property in props: names are matched
- * ignoring case, so which value won would depend on the order of the body.
- * Answers 422 itself. */
-static int one_spelling(HttpRequest *req, const json_t *props) {
-        json_t *seen = json_object();
-        const char *k;
-        json_t *v;
-        int r = seen ? 0 : -ENOMEM;
-        json_object_foreach((json_t *) props, k, v) {
-                _cleanup_free_ char *lower = strdup(k);
-                if (r < 0 || !lower) {
-                        r = -ENOMEM;
-                        break;
-                }
-                for (char *c = lower; *c; c++)
-                        *c = (char) (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-                const char *other = jstr(seen, lower);
-                if (other) {
-                        http_reply_error(req, 422, "invalid", k,
-                                         "%s and %s name one property (property names are matched ignoring case); give it once",
-                                         other, k);
-                        r = -EINVAL;
-                        break;
-                }
-                json_object_set_new(seen, lower, json_string(k));
-        }
-        json_decref(seen);
-        if (r == -ENOMEM)
-                refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
-        return r;
+        ApiRefusal why;
+        json_t *v = api_body_object(http_request_body(req), member, required, &why);
+        if (!v)
+                reply_refusal(req, &why);
+        return v;
 }
 
 /* ---- types ---- */
@@ -514,26 +464,14 @@ static void get_group(HttpRequest *req, void *userdata) {
 /* Check the group properties in *props and spell their names as the
  * table does (every one is known once checked). */
 static int check_group_props(HttpRequest *req, Daemon *d, json_t **props) {
-        char err[512];
-        const char *bad = NULL;
-        GroupCommon gc;
-        if (one_spelling(req, *props) < 0)
-                return -EINVAL;
-        if (decide_group_common(*props, &gc, &bad, err, sizeof(err)) < 0) {
-                http_reply_error(req, 422, "invalid", bad, "%s", err);
+        ApiRefusal why;
+        json_t *nodes = db_nodes(d->db);
+        int r = api_group_props(props, nodes, &why);
+        json_decref(nodes);
+        if (r < 0) {
+                reply_refusal(req, &why);
                 return -EINVAL;
         }
-        group_common_done(&gc);
-        json_t *spelled = json_object();
-        const char *k;
-        json_t *v;
-        json_object_foreach(*props, k, v)
-                json_object_set(spelled, decide_group_common_name(k) ?: k, v);
-        json_decref(*props);
-        *props = spelled;
-        json_t *nodes = db_nodes(d->db);
-        decide_respell_owners(spelled, nodes);
-        json_decref(nodes);
         return 0;
 }
 
@@ -694,30 +632,14 @@ static void get_resource(HttpRequest *req, void *userdata) {
 
 /* Split administrator properties into common and private ones. */
 static int split_props(HttpRequest *req, Daemon *d, json_t *props, json_t **ret_common, json_t **ret_private) {
-        if (one_spelling(req, props) < 0)
-                return -EINVAL;
-        json_t *common = json_object(), *priv = json_object();
-        const char *k;
-        json_t *v;
-        json_object_foreach(props, k, v) {
-                const char *c = decide_common_name(k);
-                json_object_set(c ? common : priv, c ? c : k, v);
-        }
-        char err[512];
-        const char *bad = NULL;
-        ResourceCommon rc;
-        if (decide_resource_common(common, &rc, &bad, err, sizeof(err)) < 0) {
-                http_reply_error(req, 422, "invalid", bad, "%s", err);
-                json_decref(common);
-                json_decref(priv);
-                return -EINVAL;
-        }
-        resource_common_done(&rc);
+        ApiRefusal why;
         json_t *nodes = db_nodes(d->db);
-        decide_respell_owners(common, nodes);
+        int r = api_split_props(props, nodes, ret_common, ret_private, &why);
         json_decref(nodes);
-        *ret_common = common;
-        *ret_private = priv;
+        if (r < 0) {
+                reply_refusal(req, &why);
+                return -EINVAL;
+        }
         return 0;
 }
 

@@ -110,8 +110,8 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                                           : !S_ISREG(st.st_mode) || access(value, X_OK) < 0 ? "not an executable file"
                                                                                            : NULL;
                         if (why) {
-                                snprintf(err, errlen, "%s: monitor = \"%s\": %s; give the path of wolfpack-resmon",
-                                         where, value, why);
+                                snprintf(err, errlen, "%s: monitor = %s: %s; give the path of wolfpack-resmon",
+                                         where, text_quote(value).s, why);
                                 return -EINVAL;
                         }
                 }

@@ -15,6 +15,7 @@
 #include "genapp.h"
 #include "macro.h"
 #include "strv.h"
+#include "text-quote.h"
 
 const char *const genapp_stop_signal_names[] = { "TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2", NULL };
 const int genapp_stop_signal_values[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2 };
@@ -44,7 +45,7 @@ int genapp_check_absolute_path(const void *member, char *err, size_t errlen) {
         const char *path = *(const char *const *) member;
 
         if (path && path[0] != '/') {
-                snprintf(err, errlen, "\"%s\" is not an absolute path: it must start with '/'", path);
+                snprintf(err, errlen, "%s is not an absolute path: it must start with '/'", text_quote(path).s);
                 return -EINVAL;
         }
         return 0;
@@ -52,7 +53,7 @@ int genapp_check_absolute_path(const void *member, char *err, size_t errlen) {
 
 static int check_path(const char *name, const char *path, char *err, size_t errlen) {
         if (path && path[0] != '/') {
-                snprintf(err, errlen, "%s: \"%s\" is not an absolute path: it must start with '/'", name, path);
+                snprintf(err, errlen, "%s: %s is not an absolute path: it must start with '/'", name, text_quote(path).s);
                 return -EINVAL;
         }
         return 0;

@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "shell-split.h"
 #include "strv.h"
+#include "text-quote.h"
 
 const char *genapp_signal_name(int sig) {
         return sigabbrev_np(sig);
@@ -102,12 +103,14 @@ int genapp_parse_id(const char *s, uint32_t *ret) {
 int genapp_env_entry_check(const char *entry, char *err, size_t errlen) {
         const char *eq = strchr(entry, '=');
 
+        /* The entry is untrusted text: quoted, so that the message stays
+         * one line of valid UTF-8 whatever it holds. */
         if (!eq) {
-                snprintf(err, errlen, "entry \"%s\" has no '=': write KEY=VALUE", entry);
+                snprintf(err, errlen, "entry %s has no '=': write KEY=VALUE", text_quote(entry).s);
                 return -EINVAL;
         }
         if (eq == entry) {
-                snprintf(err, errlen, "entry \"%s\" has an empty key: write KEY=VALUE", entry);
+                snprintf(err, errlen, "entry %s has an empty key: write KEY=VALUE", text_quote(entry).s);
                 return -EINVAL;
         }
         for (const char *p = entry; p < eq; p++) {
@@ -115,9 +118,9 @@ int genapp_env_entry_check(const char *entry, char *err, size_t errlen) {
                           (p > entry && *p >= '0' && *p <= '9');
                 if (!ok) {
                         snprintf(err, errlen,
-                                 "entry \"%s\" has an invalid key \"%.*s\": a key is letters, "
-                                 "digits and '_', not starting with a digit",
-                                 entry, (int) (eq - entry), entry);
+                                 "entry %s has an invalid key: a key is letters, digits and '_', "
+                                 "not starting with a digit",
+                                 text_quote(entry).s);
                         return -EINVAL;
                 }
         }
@@ -156,6 +159,11 @@ int genapp_command_argv(const char *command_line, bool use_shell, char ***ret, c
         if (!use_shell) {
                 if (r < 0)
                         return r;
+                /* Blanks joined by backslash-newlines split into no word. */
+                if (!words[0]) {
+                        snprintf(err, errlen, "empty: give the program to run and its arguments");
+                        return -EINVAL;
+                }
                 if (words[0][0] == '\0') {
                         snprintf(err, errlen, "the program's name is empty: give the program to run first");
                         return -EINVAL;

@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "plugin.h"
 #include "props.h"
+#include "text-quote.h"
 
 static bool type_name_ok(const char *n) {
         size_t l = strlen(n);
@@ -149,7 +150,8 @@ int plugin_get(Manager *m, const char *name, PluginType **ret, char *err, size_t
                 return 0;
         }
         if (!type_name_ok(name)) {
-                snprintf(err, errlen, "resource type \"%s\" is invalid: type names are 1 to 63 characters of a-z 0-9 _ -", name);
+                snprintf(err, errlen, "resource type %s is invalid: type names are 1 to 63 characters of a-z 0-9 _ -",
+                         text_quote(name).s);
                 return -EINVAL;
         }
         for (char **d = m->plugin_dirs; d && *d; d++) {
@@ -201,10 +203,12 @@ int plugin_params_new(PluginType *p, json_t *values, void **ret, char *err, size
         if (k >= 0 && values)
                 json_object_foreach(values, key, v) {
                         if (!json_is_string(v)) {
-                                snprintf(err, errlen, "%s: values are given as text, as an administrator types them", key);
+                                snprintf(err, errlen, "%s: values are given as text, as an administrator types them",
+                                         text_quote(key).s);
                                 k = -EINVAL;
                         } else if (!t->props) {
-                                snprintf(err, errlen, "no such property \"%s\": type %s has no properties", key, p->name);
+                                snprintf(err, errlen, "no such property %s: type %s has no properties", text_quote(key).s,
+                                         p->name);
                                 k = -ENOENT;
                         } else
                                 k = props_set(t->props, params, key, json_string_value(v), err, errlen);

@@ -47,6 +47,7 @@
 #include "props.h"
 #include "queue.h"
 #include "resource.h"
+#include "text-quote.h"
 #include "time-util.h"
 
 #define SLOW_CALL_USEC (300 * WP_USEC_PER_MSEC)
@@ -97,14 +98,14 @@ static int common_set(Resource *r, const CommonProp *c, json_t *v, char *err, si
         const char *s = json_string_value(v);
         int k = parse_duration(s, &u);
         if (k < 0) {
-                snprintf(err, errlen, "%s: \"%s\" %s", c->name, s, parse_duration_error(k));
+                snprintf(err, errlen, "%s: %s %s", c->name, text_quote(s).s, parse_duration_error(k));
                 return k == -ERANGE ? -ERANGE : -EINVAL;
         }
         if (u < c->min || u > c->max) {
                 _cleanup_free_ char *lo = NULL, *hi = NULL;
                 format_duration(c->min, &lo);
                 format_duration(c->max, &hi);
-                snprintf(err, errlen, "%s: \"%s\" is out of range; allowed %s to %s", c->name, s, lo ? lo : "?",
+                snprintf(err, errlen, "%s: %s is out of range; allowed %s to %s", c->name, text_quote(s).s, lo ? lo : "?",
                          hi ? hi : "?");
                 return -ERANGE;
         }
@@ -928,7 +929,10 @@ int resource_open(Manager *m, json_t *req, Resource **ret, char *err, size_t err
                 if (ret_property)
                         *ret_property = key;
                 if (!c) {
-                        snprintf(err, errlen, "no such common property \"%s\"; common properties are LooksAlivePollInterval, IsAlivePollInterval, PendingTimeout", key);
+                        snprintf(err, errlen,
+                                 "no such common property %s; common properties are LooksAlivePollInterval, "
+                                 "IsAlivePollInterval, PendingTimeout",
+                                 text_quote(key).s);
                         resource_free_struct(r);
                         return -ENOENT;
                 }

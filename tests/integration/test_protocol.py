@@ -129,6 +129,17 @@ def test_refusals_quote_long_multibyte_text_whole(mon):
         assert "\u00e9" in r["message"] or "..." in r["message"], r
 
 
+def test_refusals_show_given_names_on_one_line(mon):
+    # Names and values from the parent are quoted with escapes: a newline
+    # in them never splits the message.
+    mon.request({"type": "hello", "versions": [1]})
+    for msg, text in [({"type": "describe-type", "rtype": "a\nb"}, "\"a\\nb\" is invalid"),
+                      ({"type": "open", "resource": "a", "rtype": "x\ny"}, "\"x\\ny\" is invalid")]:
+        r = mon.request(msg)
+        assert r["error"] < 0, msg
+        assert text in r["message"] and "\n" not in r["message"], (msg, r)
+
+
 @pytest.mark.parametrize("garbage", [
     b"GARBAGE!" * 4,
     b"WP\x02\x00\x00\x00\x00\x02{}",

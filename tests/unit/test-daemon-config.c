@@ -65,6 +65,11 @@ static void test_errors(void **state) {
                 { "node-id = 33\n", "conf:1: node-id = \"33\": a whole number from 1 to 32 is needed" },
                 { "\nstate-dir = rel\n", "conf:2: state-dir = \"rel\": an absolute path is needed" },
                 { "bogus\n", "conf:1: \"bogus\" is not a setting; write key = value" },
+                /* A path that is not there is shown quoted: the message
+                 * stays valid UTF-8 (it is logged, and sent in JSON). */
+                { "monitor = /nonexistent/wolf\xbdpack-resmon\n",
+                  "conf:1: monitor = \"/nonexistent/wolf\\xbdpack-resmon\": No such file or directory; give the "
+                  "path of wolfpack-resmon" },
                 { "colour = red\n", "conf:1: unknown setting \"colour\"; settings are state-dir, runtime-dir, "
                                     "socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, "
                                     "lease-timeout, reattach-timeout, event-stream-memory" },

@@ -103,9 +103,32 @@ static void test_env_entry_check(void **state) {
         assert_int_equal(genapp_env_entry_check("=x", err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "\"=x\" has an empty key"));
         assert_int_equal(genapp_env_entry_check("1A=x", err, sizeof err), -EINVAL);
-        assert_non_null(strstr(err, "invalid key \"1A\""));
+        assert_non_null(strstr(err, "\"1A=x\" has an invalid key"));
         assert_int_equal(genapp_env_entry_check("A-B=x", err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "\"A-B=x\""));
+}
+
+/* The entry or path is shown quoted: the message stays one line, valid
+ * UTF-8 and whole in its buffer whatever the text holds. */
+static void test_messages_quote_text(void **state) {
+        char err[256], long_key[400];
+        const char *member;
+
+        assert_int_equal(genapp_env_entry_check("LINE\nTWO", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "entry \"LINE\\nTWO\" has no '=': write KEY=VALUE");
+        assert_int_equal(genapp_env_entry_check("K\xff=v", err, sizeof err), -EINVAL);
+        assert_string_equal(err, "entry \"K\\xff=v\" has an invalid key: a key is letters, digits and '_', "
+                                 "not starting with a digit");
+        memset(long_key, '\n', sizeof long_key - 3);
+        strcpy(long_key + sizeof long_key - 3, "=v");
+        long_key[0] = '-';
+        assert_int_equal(genapp_env_entry_check(long_key, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "\"... has an invalid key"));
+        assert_null(strchr(err, '\n'));
+
+        member = "run\n/app.pid";
+        assert_int_equal(genapp_check_absolute_path(&member, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "\"run\\n/app.pid\" is not an absolute path: it must start with '/'");
 }
 
 static void test_env_put(void **state) {
@@ -134,6 +157,13 @@ static void test_command_argv(void **state) {
         assert_string_equal(argv[2], "$HOME");
         assert_string_equal(argv[3], ">");
         strv_free(argv);
+
+        /* Text that splits into no word at all (a backslash-newline only
+         * joins lines) gives no program to run. */
+        argv = NULL;
+        assert_int_equal(genapp_command_argv(" \\\n", false, &argv, err, sizeof err), -EINVAL);
+        assert_null(argv);
+        assert_string_equal(err, "empty: give the program to run and its arguments");
 
         /* With the shell: the text exactly as written, quotes and blanks
          * and all, so that quoted metacharacters stay quoted. */
@@ -364,6 +394,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_pid),
                 cmocka_unit_test(test_parse_id),
                 cmocka_unit_test(test_env_entry_check),
+                cmocka_unit_test(test_messages_quote_text),
                 cmocka_unit_test(test_env_put),
                 cmocka_unit_test(test_command_argv),
                 cmocka_unit_test(test_props_defaults),
