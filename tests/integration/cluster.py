@@ -52,6 +52,22 @@ def cgroup_pids(path):
     return pids
 
 
+def wait_answering(proc, api, timeout, output):
+    """Wait until the wolfpackd process proc answers GET /v1/cluster
+    through api; fail with output() when it exits or stays silent."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError("wolfpackd exited %s: %s" % (proc.returncode, output()))
+        try:
+            if api("GET", "/v1/cluster")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("wolfpackd did not answer within %ss: %s" % (timeout, output()))
+
+
 def wait_for(what, timeout=20, interval=0.05, name="waiting"):
     """what()'s first true value, calling it every interval for up to
     timeout seconds; its exceptions count as false."""
@@ -152,17 +168,7 @@ class Cluster:
             self.wait_ready()
 
     def wait_ready(self, timeout=10):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise AssertionError("wolfpackd exited %s: %s" % (self.proc.returncode, self.daemon_output()))
-            try:
-                if self.api("GET", "/v1/cluster")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("wolfpackd did not answer within %ss: %s" % (timeout, self.daemon_output()))
+        wait_answering(self.proc, self.api, timeout, self.daemon_output)
 
     def daemon_output(self):
         try:

@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 
-from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_for
+from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
 
 PACKAGES = ["corosync"]
 
@@ -117,18 +117,8 @@ class Node:
             "--log-dir", os.path.join(d, "wplog"), "--socket", self.socket], out)
 
     def wait_wolfpackd(self, timeout=20):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.wolfpackd.poll() is not None:
-                raise AssertionError("wolfpackd on %s exited %s: %s" % (self.name, self.wolfpackd.returncode,
-                                                                      self.log_tail("wolfpackd.stderr")))
-            try:
-                if self.api("GET", "/v1/cluster")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("wolfpackd on %s did not answer within %ss" % (self.name, timeout))
+        wait_answering(self.wolfpackd, self.api, timeout,
+                       lambda: "%s: %s" % (self.name, self.log_tail("wolfpackd.stderr")))
 
     def log_tail(self, name, n=3000):
         try:
