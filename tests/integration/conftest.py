@@ -365,6 +365,10 @@ class Driver:
         self.expect_exit = -sig
 
     def close_files(self):
+        # The reader ends at the end of the driver's output; closing the
+        # pipe under it instead kills it with an exception.
+        if self.proc.poll() is not None:
+            self.reader.join(5)
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 f.close()
