@@ -41,6 +41,18 @@ static size_t utf8_length(const unsigned char *p, size_t len) {
         return n;
 }
 
+size_t utf8_valid_prefix(const char *s, size_t len) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i = 0;
+        while (i < len) {
+                size_t n = p[i] < 0x80 ? 1 : utf8_length(p + i, len - i);
+                if (n == 0)
+                        break;
+                i += n;
+        }
+        return i;
+}
+
 static char *put_escaped(char *o, unsigned char c) {
         static const char hex[] = "0123456789abcdef";
         *o++ = '\\';

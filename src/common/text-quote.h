@@ -28,3 +28,6 @@ typedef struct TextQuoted {
 TextQuoted text_quote(const char *v);
 /* The same for len bytes, NULs included (shown as \x00). */
 TextQuoted text_quote_n(const char *v, size_t len);
+/* The length of the longest prefix of s (len bytes) that is valid UTF-8,
+ * RFC 3629's: len when all of it is. */
+size_t utf8_valid_prefix(const char *s, size_t len);

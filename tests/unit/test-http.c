@@ -38,6 +38,7 @@
 #include "http-listen.h"
 #include "http-peer.h"
 #include "http-route.h"
+#include "text-quote.h"
 #include "http.h"
 #include "macro.h"
 
@@ -677,7 +678,7 @@ static void test_utf8_valid(void **state) {
                 { "\xf8\x88\x80\x80\x80", 0 },    /* 5 bytes */
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                size_t got = http_utf8_valid(rows[i].s, strlen(rows[i].s));
+                size_t got = utf8_valid_prefix(rows[i].s, strlen(rows[i].s));
                 if (got != rows[i].want)
                         fail_msg("row %zu: %zu, want %zu", i, got, rows[i].want);
         }

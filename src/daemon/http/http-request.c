@@ -27,6 +27,7 @@
 
 #include "http-internal.h"
 #include "macro.h"
+#include "text-quote.h"
 
 static void *mfree(void *p) {
         free(p);
@@ -138,7 +139,7 @@ static char *utf8_or_marks(const char *s) {
         size_t n = strlen(s);
         char *c = strdup(s);
         for (size_t i = 0; c && i < n;) {
-                i += http_utf8_valid(c + i, n - i);
+                i += utf8_valid_prefix(c + i, n - i);
                 if (i < n)
                         c[i++] = '?';
         }

@@ -12,6 +12,7 @@
 
 #include "http-route.h"
 #include "macro.h"
+#include "text-quote.h"
 
 static int hex_value(char c) {
         if (c >= '0' && c <= '9')
@@ -56,42 +57,11 @@ int http_url_decode(const char *s, size_t len, bool plus_is_space, char **ret) {
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, const char *what, size_t len);
 
-size_t http_utf8_valid(const char *s, size_t len) {
-        const unsigned char *u = (const unsigned char *) s;
-        size_t i = 0;
-        while (i < len) {
-                unsigned c = u[i], n;
-                uint32_t cp, min;
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                } else if ((c & 0xe0) == 0xc0) {
-                        n = 1, cp = c & 0x1f, min = 0x80;
-                } else if ((c & 0xf0) == 0xe0) {
-                        n = 2, cp = c & 0x0f, min = 0x800;
-                } else if ((c & 0xf8) == 0xf0) {
-                        n = 3, cp = c & 0x07, min = 0x10000;
-                } else
-                        return i;
-                if (len - i <= n)
-                        return i;
-                for (unsigned k = 1; k <= n; k++) {
-                        if ((u[i + k] & 0xc0) != 0x80)
-                                return i;
-                        cp = cp << 6 | (u[i + k] & 0x3f);
-                }
-                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return i;
-                i += n + 1;
-        }
-        return len;
-}
-
 /* Decoded text must be UTF-8: names and values go into JSON answers and
  * messages. Names the first bad byte. */
 static int utf8_check(const char *decoded, const char *what, const char *raw, size_t rawlen, char *err,
                       size_t errlen) {
-        size_t n = strlen(decoded), ok = http_utf8_valid(decoded, n);
+        size_t n = strlen(decoded), ok = utf8_valid_prefix(decoded, n);
         if (ok == n)
                 return 0;
         char fmt[160];

@@ -28,11 +28,6 @@ typedef struct HttpTarget {
  * digits or for %00, -ENOMEM. *ret is untouched on failure. */
 int http_url_decode(const char *s, size_t len, bool plus_is_space, char **ret);
 
-/* The length of the longest prefix of s[0, len) that is valid UTF-8
- * (no overlong forms, surrogates or code points past U+10FFFF, as JSON
- * needs): len when all of it is. */
-size_t http_utf8_valid(const char *s, size_t len);
-
 /* Parse an origin-form request target ("/v1/x?k=v"; a "#fragment" is
  * ignored). -EINVAL with a message in err when it is not a path, holds a
  * bad %-escape, or decodes to text that is not UTF-8 (the message names
