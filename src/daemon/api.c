@@ -855,13 +855,10 @@ static void change_depends(HttpRequest *req, Daemon *d, bool add) {
         if (k >= 0 && add)
                 k = depexpr_and(cur, given, &next);
         else if (k >= 0) {
-                char **names = NULL;
+                _cleanup_strv_free_ char **names = NULL;
                 k = depexpr_names(given, &names);
                 if (k >= 0)
                         k = depexpr_remove(cur, names, &next);
-                for (char **n = names; n && *n; n++)
-                        free(*n);
-                free(names);
         }
         if (k >= 0)
                 k = decide_check_depends(group, jstr(res, "name"), next, err, sizeof(err));

@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
+#include "strv.h"
 #include "monitors.h"
 #include "props.h"
 #include "time-util.h"
@@ -255,7 +256,7 @@ static const json_t *held_prerequisite(NameLookup *l, const json_t *res) {
         l->depth++;
         const json_t *found = NULL;
         if (!depexpr_eval(e, name_viable, l)) {
-                char **names = NULL;
+                _cleanup_strv_free_ char **names = NULL;
                 if (depexpr_names(e, &names) >= 0)
                         for (char **n = names; n && *n && !found; n++) {
                                 json_t *o = by_name_json(l, *n);
@@ -265,9 +266,6 @@ static const json_t *held_prerequisite(NameLookup *l, const json_t *res) {
                                 else if (o && !(r && is(r->state, "Online")))
                                         found = held_prerequisite(l, o);
                         }
-                for (char **n = names; n && *n; n++)
-                        free(*n);
-                free(names);
         }
         l->depth--;
         return found;
@@ -802,7 +800,7 @@ static void release_for_online(Daemon *d, NameLookup *l, const json_t *res) {
         if (r)
                 r->held_failed = false;
         _cleanup_depexpr_ DepExpr *e = NULL;
-        char **names = NULL;
+        _cleanup_strv_free_ char **names = NULL;
         if (l->depth > 64 || ++l->visits > NAME_LOOKUP_MAX_VISITS || depexpr_parse(jstr(res, "depends"), &e, NULL, 0) < 0 ||
             depexpr_names(e, &names) < 0)
                 return;
@@ -811,9 +809,7 @@ static void release_for_online(Daemon *d, NameLookup *l, const json_t *res) {
                 json_t *o = by_name_json(l, *n);
                 if (o)
                         release_for_online(d, l, o);
-                free(*n);
         }
-        free(names);
         l->depth--;
 }
 
