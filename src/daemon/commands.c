@@ -65,6 +65,13 @@ int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
 void command_delivered(Daemon *d, const json_t *msg) {
         char err[512] = "";
         int k;
+        const char *type = json_string_value(json_object_get(msg, "type"));
+        if (type && strncmp(type, "rt.", 3) == 0) {
+                /* Runtime state between nodes: no change of the database. */
+                if (json_integer_value(json_object_get(msg, "v")) == 1)
+                        share_delivered(d, msg);
+                return;
+        }
         if (json_integer_value(json_object_get(msg, "v")) != 1) {
                 k = -EPROTO;
                 snprintf(err, sizeof(err), "message format version %lld is not one this node understands",

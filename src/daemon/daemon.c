@@ -48,7 +48,10 @@ static void on_view(const EngineView *v, void *userdata) {
         d->have_view = d->have_view || v->quorate;
         clusterlog_printf(d->log, "notice", "NODE_VIEW", NULL, NULL, "membership: %u node(s), %s", v->n_members,
                           v->quorate ? "quorate" : "without quorum");
-        monitors_set_lease(d->monitors, v->quorate);
+        /* Many nodes: the lease follows this node's heartbeats (share.c). */
+        if (!d->multi)
+                monitors_set_lease(d->monitors, v->quorate);
+        share_view(d);
         /* Make sure this node is in the database; again when a node joins,
          * whose database did not see it yet (node.set is idempotent). */
         if (first || gained) {
@@ -129,6 +132,7 @@ static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
 static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources, void *userdata) {
         Daemon *d = userdata;
         d->reattaching = false;
+        share_view(d); /* what this node runs is known now: it can report it */
         if (n_monitors > 0)
                 clusterlog_printf(d->log, "notice", "NODE_REATTACHED", NULL, NULL,
                                   "re-attached to %u resource monitor(s) holding %u resource(s)", n_monitors, n_resources);
@@ -248,6 +252,16 @@ static int start_corosync(Daemon *d, char *err, size_t errlen) {
                 return -ENOMEM;
         d->cfg.node_name = d->corosync_name;
         d->cfg.node_id = d->engine->node_id;
+        d->multi = true;
+        char warn[512];
+        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->cfg.lease_timeout_usec,
+                           d->cfg.lease_given, d->cfg.stop_budget_usec, d->cfg.takeover_delay_usec, &d->timing, err,
+                           errlen, warn, sizeof(warn));
+        if (k < 0)
+                return k;
+        if (warn[0])
+                fprintf(stderr, "wolfpackd: %s\n", warn);
+        d->cfg.lease_timeout_usec = d->timing.lease_usec;
         return 0;
 }
 
@@ -335,7 +349,7 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                 snprintf(err, errlen, "cannot start the local engine: %s", strerror(-k));
                 return k;
         }
-        if ((k = api_start(d, err, errlen)) < 0)
+        if ((k = api_start(d, err, errlen)) < 0 || (k = share_start(d, err, errlen)) < 0)
                 return k;
 
         sigset_t ss;
@@ -349,6 +363,13 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
 
         clusterlog_printf(d->log, "notice", "NODE_STARTED", NULL, NULL, "wolfpackd started on node %s (id %u), engine %s",
                           d->cfg.node_name, d->cfg.node_id, d->engine->ops->name);
+        if (d->multi)
+                clusterlog_printf(d->log, "info", "NODE_TIMINGS", NULL, NULL,
+                                  "lease %llu ms, heartbeat %llu ms, stop budget %llu ms, takeover delay %llu ms",
+                                  (unsigned long long) d->timing.lease_usec / 1000,
+                                  (unsigned long long) d->timing.heartbeat_usec / 1000,
+                                  (unsigned long long) d->timing.stop_budget_usec / 1000,
+                                  (unsigned long long) d->timing.takeover_delay_usec / 1000);
         (void) sd_notify(0, "READY=1");
         return 0;
 }
@@ -361,6 +382,7 @@ Daemon *daemon_free(Daemon *d) {
         if (!d)
                 return NULL;
         d->http = http_server_free(d->http);
+        share_stop(d);
         engine_free(d->engine);
         monitors_free(d->monitors);
         /* No answer comes any more: what still waits for one ends here. */

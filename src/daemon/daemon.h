@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "cluster-timing.h"
 #include "clusterlog.h"
 #include "db.h"
 #include "engine.h"
@@ -55,7 +56,26 @@ typedef struct RtGroup {
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         sd_event_source *retry_timer;
+        /* Many nodes (share.c, coordinator.c): */
+        bool placing;          /* the coordinator sent a decision for it that has not come back yet */
+        uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */
+        uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */
+        bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */
 } RtGroup;
+
+/* What this node knows of another node's wolfpackd (share.c). */
+typedef struct NodeLive {
+        uint64_t hb;            /* the highest heartbeat count it sent that came in this ring (0: none) */
+        uint64_t hb_any;        /* ... in any ring */
+        uint64_t last_usec;     /* CLOCK_MONOTONIC here when one of its heartbeats last came (or when it was
+                                 * first seen: its groups wait as long for a takeover) */
+        bool reported;          /* its report of what it runs came in this view */
+        bool down;              /* a member said to be silent (rt.suspect), in this view */
+        uint64_t down_hb;       /* ... on its heartbeat number this */
+        bool suspected;         /* this node said so in this view */
+} NodeLive;
+
+#define NODE_ID_MAX 32
 
 typedef struct DaemonConfig {
         char *state_dir;       /* cluster.db, resource files */
@@ -69,6 +89,12 @@ typedef struct DaemonConfig {
         char *plugin_path;     /* NULL: the default */
         char *monitor_path;    /* wolfpack-resmon */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
+        bool lease_given;             /* lease-timeout was set (on corosync the default follows its timings) */
+        /* On corosync (0: the default, see cluster-timing.c): how long a node
+         * may take to terminate what it runs once its lease has run out,
+         * and how long the others wait before starting a lost node's
+         * groups. */
+        uint64_t stop_budget_usec, takeover_delay_usec;
         uint64_t reattach_timeout_usec;
         uint64_t event_stream_memory; /* all event streams' queues together */
 } DaemonConfig;
@@ -96,6 +122,19 @@ struct Daemon {
 
         uint64_t incarnation, seq;
         sd_event_source *evaluate;   /* deferred: the failover manager looks again */
+
+        /* Many nodes (share.c, coordinator.c; unused on the local engine). */
+        bool multi;                  /* an engine with other nodes: one coordinator places groups */
+        ClusterTiming timing;
+        NodeLive live[NODE_ID_MAX + 1];
+        uint64_t hb_sent;            /* heartbeats this node has sent */
+        uint64_t lease_until;        /* this node may own groups until then (CLOCK_MONOTONIC) */
+        uint64_t ring_seen;          /* the ring (sequence) the tables above were started for */
+        uint32_t ring_node_seen;
+        uint32_t members_seen[64];
+        unsigned n_members_seen;
+        bool report_sent;            /* this node's report for the current view went out */
+        sd_event_source *hb_timer, *lease_timer, *takeover_timer;
         bool stopping;               /* SIGTERM: stop this node's resources, then exit */
         HttpStream **streams;        /* event stream subscribers */
         size_t n_streams;
@@ -197,8 +236,33 @@ void fm_free(Daemon *d);
  * the group's resources left Failed, which stand in no OR-group when the
  * wish spreads. NULL when out of memory. */
 json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
-/* Whether this node may place groups itself (see fm.c). */
-bool fm_places_groups(const Daemon *d);
+
+/* ---- share.c: runtime state between nodes ---- */
+/* Start the heartbeat and the lease on an engine with other nodes. */
+int share_start(Daemon *d, char *err, size_t errlen);
+void share_stop(Daemon *d);
+/* A view came (after d->view is set). */
+void share_view(Daemon *d);
+/* A message of type rt.*: applied whatever the quorum (runtime state is
+ * facts, not changes). */
+void share_delivered(Daemon *d, const json_t *msg);
+/* This node's resource changed state: tell the others. */
+void share_resource_state(Daemon *d, const RtResource *r);
+/* Whether this node may start resources now: it holds the lease. */
+bool share_may_run(Daemon *d);
+/* Whether node id is up: a member not said to be silent. The same answer
+ * on every member at the same point of the stream. */
+bool share_node_up(const Daemon *d, uint32_t id);
+
+/* ---- coordinator.c: placement across nodes ---- */
+/* The coordinator of the current view (lowest member id), 0 when none. */
+uint32_t coordinator_of(const Daemon *d);
+/* If this node is the coordinator: place what needs a node, take over
+ * lost nodes' groups once their takeover delay has passed. */
+void coordinator_evaluate(Daemon *d);
+/* The best up node for group g (database view, with its resources res)
+ * other than not (0: any); 0 and why for a person when there is none. */
+uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

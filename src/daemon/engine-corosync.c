@@ -6,7 +6,8 @@
  *   CPG (group "wolfpack", agreed order)  messages, and which nodes run wolfpackd
  *   libquorum (model v1)                  the quorum verdict, tagged with its ring id
  *   votequorum                            expected votes, for messages to people
- *   cmap (read once at start)             this node's id and every node's name
+ *   cmap (read once at start)             this node's id, every node's name, the
+ *                                         totem token and consensus timeouts
  *
  * Each connection's fd is an io source on the daemon's loop, dispatched
  * with CS_DISPATCH_ALL when readable; nothing here ever blocks the loop.
@@ -307,6 +308,13 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
                 c->n_names++;
                 free(name);
         }
+        /* The timings corosync runs with (after its own defaults and
+         * adjustments for the node count). */
+        uint32_t ms = 0;
+        if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.token", &ms) == CS_OK)
+                c->e.token_usec = (uint64_t) ms * 1000;
+        if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.consensus", &ms) == CS_OK)
+                c->e.consensus_usec = (uint64_t) ms * 1000;
         cmap_finalize(cmap);
         return k;
 }

@@ -47,6 +47,10 @@ struct Engine {
         EngineCallbacks cb;
         void *userdata;
         uint32_t node_id;
+        /* How long a ring can stay silent: corosync's totem token and
+         * consensus timeouts as it runs them (0: no ring, as on the local
+         * engine). The lease and the takeover delay are set from them. */
+        uint64_t token_usec, consensus_usec;
 };
 
 /* The local engine: one node, this one, always quorate. */

@@ -165,6 +165,21 @@ class Node:
 
     # ---- faults ----
 
+    def kill(self):
+        """Every process of this node at once, as a power cut would:
+        corosync, wolfpackd, monitors, applications (by its cgroup)."""
+        for _ in range(50):
+            pids = cgroup_pids(self.cgroup)
+            if not pids:
+                return
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+        raise AssertionError("%s: processes left after SIGKILL: %s" % (self.name, cgroup_pids(self.cgroup)))
+
     def cut(self):
         """Take this node's port on the bridge down: it is alone."""
         subprocess.run(["ip", "-n", self.cluster.switch, "link", "set", self.cluster.port(self.i), "down"], check=True)
@@ -177,7 +192,7 @@ class CorosyncCluster:
     """n nodes; token: corosync's totem.token in ms (3000 or more: 1000
     flaps on two busy cores)."""
 
-    def __init__(self, n=3, token=3000):
+    def __init__(self, n=3, token=3000, wolfpackd_conf=""):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -187,6 +202,7 @@ class CorosyncCluster:
         self.namespaces = []
         self.nodes = [Node(self, i) for i in range(1, n + 1)]
         self.token = token
+        self.wolfpackd_conf = wolfpackd_conf
         self.effective = {}
         try:
             self._start()
@@ -225,7 +241,7 @@ class CorosyncCluster:
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
-                f.write("engine = corosync\n")
+                f.write("engine = corosync\n" + self.wolfpackd_conf)
         for node in self.nodes:
             node.start_corosync()
         for node in self.nodes:

@@ -60,21 +60,6 @@ def test_changes_made_on_any_node_reach_every_database_in_the_same_order(cs):
 
 
 
-def test_no_node_brings_a_group_online_before_there_is_one_coordinator(cs):
-    """Placement across nodes is still to come: until then no node starts
-    a group, so none can ever run on two nodes at once."""
-    for node in cs.nodes:
-        for path in ("/v1/groups/g1/online", "/v1/resources/r1/online", "/v1/groups/g1/move"):
-            status, body = node.api("POST", path, {})
-            assert status == 409, (node.name, path, body)
-            assert "not placed on the corosync engine" in body["error"]["message"], body
-        p = node.cli("group", "online", "g1", check=False)
-        assert p.returncode == 1 and "corosync engine" in p.stderr, p
-    time.sleep(1)
-    for node in cs.nodes:
-        status, r = node.api("GET", "/v1/resources/r1")
-        assert r["state"] == "Offline", (node.name, r)
-
 def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
     """Every node creates the same 20 group names at once: the ring orders
     the 60 creations, so on every node the same one of each name wins."""
