@@ -873,7 +873,17 @@ static void post_resource_fail(HttpRequest *req, void *userdata) {
                                  r ? r->state : "Offline");
                 return;
         }
-        fm_fail(d, id);
+        if (d->multi && r->owner != d->cfg.node_id) {
+                /* Its owner fails it. */
+                if (!quorate(d, req))
+                        return;
+                json_t *m = json_pack("{s:s, s:s, s:i}", "type", "rt.fail", "id", id, "node", (int) r->owner);
+                if (!m || command_send(d, m, NULL, NULL) < 0) {
+                        refuse(req, REFUSED_INTERNAL, NULL, "cannot send the request to %s", node_name(d, r->owner));
+                        return;
+                }
+        } else
+                fm_fail(d, id);
         http_reply(req, 202, object_json(d, "resource", id));
 }
 

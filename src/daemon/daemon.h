@@ -227,6 +227,8 @@ void fm_apply_deadlock_timeout(Daemon *d, const char *id);
 char *fm_blocked(Daemon *d, const json_t *res);
 /* Fail an Online resource on purpose (terminate, then the restart policy). */
 void fm_fail(Daemon *d, const char *id);
+/* The group is Failed for reason, and tried again at at_ms (UTC). */
+void fm_group_failed_until(Daemon *d, RtGroup *rg, const char *reason, uint64_t at_ms);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */
 void fm_shutdown(Daemon *d);
 /* The daemon ends: forget the requests the monitors left unanswered. Only

@@ -91,6 +91,11 @@ static void on_cpg_confchg(cpg_handle_t h, const struct cpg_name *group, const s
         CorosyncEngine *c = NULL;
         if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
                 return;
+        for (size_t i = 0; i < n_left; i++)
+                if (left[i].reason == CPG_REASON_NODEDOWN) {
+                        ring_view_node_left(&c->view);
+                        break;
+                }
         uint32_t ids[CPG_MEMBERS_MAX];
         size_t n = 0;
         for (size_t i = 0; i < n_members && n < ELEMENTSOF(ids); i++)

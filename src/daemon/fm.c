@@ -406,17 +406,29 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         json_decref(history);
         GroupDecision dec;
         uint64_t retry = group_retry_ms(res);
-        int k = policy_group_failure(&gc, d->view.n_members, ev, n, retry, (uint64_t) now, &dec);
+        int k = policy_group_failure(&gc, d->view.n_nodes ? d->view.n_nodes : d->view.n_members, ev, n, retry,
+                                     (uint64_t) now, &dec);
         free(ev);
         group_common_done(&gc);
         record_failure(d, group_id, "failover");
         clusterlog_printf(d->log, "warning", "GROUP_FAILED", group_id, jstr(g, "name"), "%s; %s", why,
                           k >= 0 ? dec.reason : "no decision");
         take_group_down(d, group_id);
-        /* A failover needs another node; this engine has only this one, so
-         * the group stays Failed until RetryPeriodOnFailure has passed. */
-        rg->owner = 0;
         uint64_t at = k >= 0 && dec.retry_at_ms ? dec.retry_at_ms : (uint64_t) now + retry;
+        if (d->multi && k >= 0 && dec.action == GROUP_FAILOVER) {
+                /* Let go, for the coordinator to place it on another node
+                 * once what ran here has stopped (coordinator.c). */
+                json_t *m = json_pack("{s:s, s:s, s:b}", "type", "rt.release", "group", group_id, "failover", true);
+                if (m)
+                        (void) command_send(d, m, NULL, NULL);
+                json_decref(g);
+                json_decref(res);
+                return;
+        }
+        /* A failover needs another node; with none to go to, the group
+         * stays Failed until RetryPeriodOnFailure has passed. */
+        if (!d->multi)
+                rg->owner = 0;
         char when[64] = "";
         time_t at_s = (time_t) (at / 1000);
         struct tm tm;
@@ -426,14 +438,25 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         if (asprintf(&reason, "%s; %s%s; run `wolfpack group online %s` to try %s", why,
                      k >= 0 ? dec.reason : "no decision", when, jstr(g, "name"), retry > 0 ? "now" : "again") < 0)
                 reason = NULL;
-        rt_group_fail(d, rg, reason ? reason : why, false);
-        rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
-        if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
-                                       (at > (uint64_t) now ? at - (uint64_t) now : 0) * 1000, 1000 * 1000, on_retry_timer,
-                                       d) >= 0)
-                sd_event_source_set_description(rg->retry_timer, group_id);
+        if (d->multi) {
+                /* Failed on every node alike: each one tries it again then. */
+                json_t *m = json_pack("{s:s, s:s, s:s, s:I}", "type", "rt.release", "group", group_id, "failed",
+                                      reason ? reason : why, "retry_at_ms", (json_int_t) at);
+                if (m)
+                        (void) command_send(d, m, NULL, NULL);
+        } else
+                fm_group_failed_until(d, rg, reason ? reason : why, at);
         json_decref(g);
         json_decref(res);
+}
+
+void fm_group_failed_until(Daemon *d, RtGroup *rg, const char *reason, uint64_t at_ms) {
+        rt_group_fail(d, rg, reason, false);
+        rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
+        uint64_t now = (uint64_t) now_ms();
+        if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
+                                       (at_ms > now ? at_ms - now : 0) * 1000, 1000 * 1000, on_retry_timer, d) >= 0)
+                sd_event_source_set_description(rg->retry_timer, rg->id);
 }
 
 json_t *fm_desire_message(Daemon *d, const char *id, const char *state) {

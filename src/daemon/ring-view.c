@@ -100,6 +100,14 @@ void ring_view_members(RingView *v, const uint32_t *ids, size_t n) {
         show(v);
 }
 
+void ring_view_node_left(RingView *v) {
+        /* CPG tells of it before the ring change: until then the old
+         * ring's verdict would make a partition of one look quorate. */
+        if (ring_view_verdict_known(v))
+                v->have_verdict = false;
+        show(v);
+}
+
 bool ring_view_ring(RingView *v, uint32_t node, uint64_t seq) {
         if (v->have_ring && node == v->ring_node && seq == v->ring_seq)
                 return false;

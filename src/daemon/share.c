@@ -15,13 +15,18 @@
  *                             the groups the sender owns and the states of
  *                             what it runs; it alone speaks for itself
  *   rt.state  {id, state, reason}   each state change of what it runs
- *   rt.release {group}        its owner let a group go (it stopped it
- *                             when its lease ran out)
+ *   rt.release {group, failover, failed, retry_at_ms}   its owner let a
+ *                             group go: it stopped it when its lease ran
+ *                             out, or the group failed there (failover:
+ *                             to another node; failed: Failed everywhere
+ *                             until retry_at_ms, UTC)
  *   rt.suspect {node, hb}     a member whose heartbeats stopped coming for
  *                             a lease: it is down for every member from
  *                             here on, unless a heartbeat newer than hb
  *                             came first or comes later; the coordinator
  *                             is the lowest member that is not down
+ *   rt.fail   {id, node}      `wolfpack resource fail` on another node:
+ *                             node, its owner, fails it
  *   rt.place  {group, from, to, takeover, hb, view_ring}   a coordinator's
  *                             decision (coordinator.c), applied here
  *
@@ -148,8 +153,8 @@ static int on_lease_end(sd_event_source *s, uint64_t usec, void *userdata) {
                 }
         clusterlog_printf(d->log, "warning", "NODE_LEASE_LOST", NULL, NULL,
                           "no heartbeat of this node came back through a quorate ring for %" PRIu64
-                          " ms: its resources are terminated and its %zu group(s) let go",
-                          d->timing.lease_usec / 1000, n);
+                          " ms: the monitors terminate its resources%s",
+                          d->timing.lease_usec / 1000, n ? "; its groups are let go once stopped" : "");
         fm_kick(d);
         return 0;
 }
@@ -188,11 +193,15 @@ void share_view(Daemon *d) {
                         d->live[i].suspected = false;
                 }
                 d->report_sent = false;
-                /* A node first seen now: its groups (if others knew of
-                 * any) wait the whole takeover delay from here. */
+                /* Every member gets a whole lease from here to be heard
+                 * (a ring that re-formed was silent meanwhile); a node first
+                 * seen now also makes its groups, if others knew of any,
+                 * wait the whole takeover delay. Later than its true last
+                 * heartbeat, so it only ever delays a takeover. Nodes that
+                 * left keep the time they were last heard. */
                 for (unsigned i = 0; i < d->view.n_members; i++) {
                         uint32_t id = d->view.members[i];
-                        if (id <= NODE_ID_MAX && d->live[id].last_usec == 0)
+                        if (id <= NODE_ID_MAX)
                                 d->live[id].last_usec = now;
                 }
                 size_t it = 0;
@@ -363,6 +372,12 @@ void share_delivered(Daemon *d, const json_t *msg) {
                 if (g && g->owner == from) {
                         g->owner = 0;
                         g->lost = false;
+                        /* Failed there: anywhere else next. */
+                        if (json_is_true(json_object_get(msg, "failover")))
+                                g->failed_from = from;
+                        if (jstr(msg, "failed"))
+                                fm_group_failed_until(d, g, jstr(msg, "failed"),
+                                                      (uint64_t) json_integer_value(json_object_get(msg, "retry_at_ms")));
                 }
         } else if (is(type, "rt.suspect")) {
                 json_int_t id = json_integer_value(json_object_get(msg, "node"));
@@ -377,6 +392,9 @@ void share_delivered(Daemon *d, const json_t *msg) {
                                           "%s is down: its heartbeats stopped (said by %s)", node_name(d, (uint32_t) id),
                                           node_name(d, from));
                 }
+        } else if (is(type, "rt.fail")) {
+                if (json_integer_value(json_object_get(msg, "node")) == d->cfg.node_id && jstr(msg, "id"))
+                        fm_fail(d, jstr(msg, "id"));
         } else if (is(type, "rt.place"))
                 apply_place(d, from, msg);
         fm_kick(d);

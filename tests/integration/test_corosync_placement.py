@@ -87,3 +87,19 @@ def test_a_killed_node_s_group_comes_up_on_a_survivor(cs):
     print("node killed -> group running on %s: %.0f ms" % (owner, (time.monotonic() - t0) * 1000))
     assert owner in ("n1", "n2")
     assert not os.path.exists(os.path.join(cs.dir, "web.lock.twice"))
+
+
+def test_a_group_whose_resource_fails_moves_to_another_node(cs):
+    """RestartThreshold 0: the first failure fails the group over; it comes
+    up on another node, never two at once."""
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    marker = make_group(cs, "db", preferred="n1")
+    n1.cli("resource", "set", "db-app", "RestartThreshold=0")
+    n2.cli("group", "online", "db")
+    assert cs.wait("db Online on n1", lambda: owner_online(cs, "db", [n1, n2])() == "n1", timeout=20)
+    n2.cli("resource", "fail", "db-app", check=False)
+    owner = cs.wait("db Online elsewhere", lambda: owner_online(cs, "db", [n1, n2])() not in (None, "n1") and
+                    owner_online(cs, "db", [n1, n2])(), timeout=30)
+    assert owner == "n2"
+    status, failures = n1.api("GET", "/v1/resources/db-app")
+    assert not os.path.exists(marker)

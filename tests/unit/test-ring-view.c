@@ -119,6 +119,35 @@ static void test_ring_change_stops_trusting_quorum(void **state) {
         ring_view_done(&v);
 }
 
+/* A node goes down: CPG says so before the ring changes. The old ring's
+ * verdict must not make the one left look quorate meanwhile; a verdict
+ * already in for the coming ring is kept. */
+static void test_node_left_distrusts_the_verdict(void **state) {
+        RingView v;
+        Seen s;
+        start(&v, &s);
+        ring_view_members(&v, ALL, 3);
+        ring_view_ring(&v, 1, 8);
+        ring_view_verdict(&v, true, 1, 8);
+        assert_true(ring_view_quorate(&v));
+        static const uint32_t ONE[] = { 2 };
+        ring_view_node_left(&v);
+        ring_view_members(&v, ONE, 1);
+        assert_false(ring_view_quorate(&v));
+        assert_false(s.quorate);
+        ring_view_ring(&v, 2, 12);
+        ring_view_verdict(&v, false, 2, 12);
+        assert_false(ring_view_quorate(&v));
+        show_text(&s);
+        assert_string_equal(s.text, "V123@0:- V123@8:- V123@8:q V123@8:- V2@8:- V2@12:- ");
+        /* The verdict of the coming ring first, then the node-down news. */
+        ring_view_verdict(&v, true, 1, 16);
+        ring_view_node_left(&v);
+        ring_view_ring(&v, 1, 16);
+        assert_true(ring_view_quorate(&v));
+        ring_view_done(&v);
+}
+
 /* The verdict can come before CPG announces its ring: it is kept. */
 static void test_verdict_before_ring(void **state) {
         RingView v;
@@ -209,6 +238,7 @@ int main(void) {
                 cmocka_unit_test(test_verdict_after_messages),
                 cmocka_unit_test(test_ring_change_stops_trusting_quorum),
                 cmocka_unit_test(test_verdict_before_ring),
+                cmocka_unit_test(test_node_left_distrusts_the_verdict),
                 cmocka_unit_test(test_inquorate_verdict),
                 cmocka_unit_test(test_same_ring),
                 cmocka_unit_test(test_lost),
