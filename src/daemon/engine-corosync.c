@@ -219,14 +219,11 @@ static int corosync_send(Engine *e, const json_t *msg) {
                 return -ENOTCONN;
         EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
                              .ring_seq = c->view.ring_seq };
-        char err[256], *buf = NULL;
+        char *buf = NULL;
         size_t len = 0;
-        int k = envelope_encode(&h, msg, &buf, &len, err, sizeof(err));
-        if (k < 0) {
-                if (k == -EMSGSIZE)
-                        elog(c, "warning", "MESSAGE_TOO_LARGE", "%s; not sent", err);
+        int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
+        if (k < 0)
                 return k;
-        }
         k = send_queue_push(&c->out, buf, len);
         if (k > 0)
                 arm_retry(c); /* corosync's flow control: it and what follows wait */
