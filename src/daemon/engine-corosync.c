@@ -71,16 +71,7 @@ typedef struct CorosyncEngine {
         unsigned n_names;
 } CorosyncEngine;
 
-static void elog(CorosyncEngine *c, const char *level, const char *code, const char *fmt, ...) {
-        if (!c->e.cb.log)
-                return;
-        char text[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        c->e.cb.log(level, code, text, c->e.userdata);
-}
+#define elog(c, ...) engine_logf(&(c)->e, __VA_ARGS__)
 
 /* ---- what corosync reports ---- */
 

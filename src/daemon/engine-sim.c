@@ -148,17 +148,7 @@ static uint32_t up_nodes(const SimCluster *sim) {
         return mask;
 }
 
-static void elog(SimMember *m, const char *level, const char *code, const char *fmt, ...) _printf_(4, 5);
-static void elog(SimMember *m, const char *level, const char *code, const char *fmt, ...) {
-        if (!m->e.cb.log)
-                return;
-        char text[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        m->e.cb.log(level, code, text, m->e.userdata);
-}
+#define elog(m, ...) engine_logf(&(m)->e, __VA_ARGS__)
 
 /* ---- packets, inboxes, flights ---- */
 
