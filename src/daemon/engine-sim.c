@@ -441,6 +441,10 @@ int sim_crash(SimCluster *sim, uint32_t node) {
                 return k;
         if (m->proc != PROC_UP)
                 return fail(sim, -ESRCH, "node %" PRIu32 "'s process is not running", node);
+        /* Its view may be releasing held messages to it right now. */
+        if (m->dispatching)
+                return fail(sim, -EBUSY, "node %" PRIu32 "'s process cannot crash from its own callback; crash it "
+                            "from another member's", node);
         m->proc = PROC_DOWN;
         m->frozen = false;
         m->told = false;
@@ -782,7 +786,7 @@ void sim_set_callbacks(SimCluster *sim, uint32_t node, const EngineCallbacks *cb
         SimMember *m = member(sim, node);
         if (!m)
                 return;
-        m->e.cb = *cb;
+        m->e.cb = cb ? *cb : (EngineCallbacks) {};
         if (!m->e.cb.view)
                 m->e.cb.view = ignore_view;
         if (!m->e.cb.deliver)

@@ -87,7 +87,8 @@ SimCluster *sim_free(SimCluster *sim);
  * cluster: engine_free() on it is the process exiting (as sim_crash). Its
  * event is NULL: the simulation has no loop. */
 Engine *sim_engine(SimCluster *sim, uint32_t node);
-/* Where the member's views, messages and log lines go (until then, nowhere). */
+/* Where the member's views, messages and log lines go (until then, or
+ * with NULL, nowhere). */
 void sim_set_callbacks(SimCluster *sim, uint32_t node, const EngineCallbacks *cb, void *userdata);
 /* The incarnation of the member's process: new at every sim_restart. */
 uint64_t sim_incarnation(const SimCluster *sim, uint32_t node);
@@ -106,7 +107,8 @@ int sim_heal(SimCluster *sim);
  * processes are told the ring only. */
 int sim_reform(SimCluster *sim);
 /* The member's process exits: it leaves CPG, its node still votes. What it
- * had sent is ordered before its leave. */
+ * had sent is ordered before its leave. -EBUSY from inside the member's
+ * own callbacks (another member's may crash it). */
 int sim_crash(SimCluster *sim, uint32_t node);
 /* The process starts again (new incarnation, a fresh view): members, ring,
  * the ring's current verdict; the others see it join. -EBUSY from inside

@@ -402,6 +402,38 @@ static void test_crash_and_restart(void **state) {
         cluster_free(c);
 }
 
+/* A script call from inside a callback: a member's process cannot crash
+ * or restart itself there (its view may be delivering to it), another
+ * member can crash it at that point of the stream. */
+static void crash_on_k(const json_t *msg, void *userdata) {
+        Node *x = userdata;
+        on_deliver(msg, userdata);
+        if (strcmp(json_string_value(json_object_get(msg, "label")), "k") != 0)
+                return;
+        assert_int_equal(sim_crash(x->sim, x->id), -EBUSY);
+        assert_int_equal(sim_restart(x->sim, x->id), -EALREADY);
+        if (x->id == 1)
+                assert_int_equal(sim_crash(x->sim, 3), 0);
+}
+
+static void test_script_from_callback(void **state) {
+        Cluster *c = started(3);
+        for (uint32_t id = 1; id <= 3; id++)
+                sim_set_callbacks(c->sim, id, &(EngineCallbacks) { .view = on_view, .deliver = crash_on_k },
+                                  &c->node[id]);
+        send_label(c, 2, "j");
+        send_label(c, 2, "k");
+        send_label(c, 2, "l");
+        run(c);
+        show(c);
+        /* Node 1 reads k first and crashes node 3 before node 3 read it:
+         * its leave comes between k and l on the others. */
+        assert_string_equal(c->node[1].trace, "Mj@4:q Mk@4:q V12@1.4:q Ml@4:q ");
+        assert_string_equal(c->node[2].trace, c->node[1].trace);
+        assert_string_equal(c->node[3].trace, "Mj@4:q ");
+        cluster_free(c);
+}
+
 /* A node's corosync stops: its process sees no members and no quorum,
  * cannot send; the others form a ring without it. */
 static void test_lose(void **state) {
@@ -656,6 +688,7 @@ int main(void) {
                 cmocka_unit_test(test_partition_and_heal),
                 cmocka_unit_test(test_frozen_backlog),
                 cmocka_unit_test(test_crash_and_restart),
+                cmocka_unit_test(test_script_from_callback),
                 cmocka_unit_test(test_lose),
                 cmocka_unit_test(test_envelope_checks),
                 cmocka_unit_test(test_quorum_hook),
