@@ -65,10 +65,9 @@ struct SimFlight {
 
 typedef enum SimProcess { PROC_UP, PROC_DOWN, PROC_CUT } SimProcess;
 
+/* The verdict of the node's current ring for its process, not told yet. */
 typedef struct SimPending {
         bool active, quorate;
-        uint32_t ring_node;
-        uint64_t ring_seq;
         uint64_t due; /* UINT64_MAX: after messages only */
         uint64_t order;
         unsigned after_messages;
@@ -243,9 +242,9 @@ static void enter_ring(SimMember *m, bool joining) {
         m->ring_messages = 0;
         if (v.early || v.never)
                 return;
-        uint64_t due = v.delay_usec > UINT64_MAX - sim->now ? UINT64_MAX - 1 : sim->now + v.delay_usec;
-        m->verdict = (SimPending) { .active = true, .quorate = v.quorate, .ring_node = m->ring_node,
-                                    .ring_seq = m->ring_seq, .due = v.after_messages && !v.delay_usec ? UINT64_MAX : due,
+        uint64_t due = v.delay_usec > UINT64_MAX - 1 - sim->now ? UINT64_MAX - 1 : sim->now + v.delay_usec;
+        m->verdict = (SimPending) { .active = true, .quorate = v.quorate,
+                                    .due = v.after_messages && !v.delay_usec ? UINT64_MAX : due,
                                     .order = ++sim->order, .after_messages = v.after_messages };
 }
 
