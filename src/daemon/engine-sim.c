@@ -22,6 +22,7 @@
  *   restart             process UP, new incarnation         members; it: members, ring, verdict
  *   lose                process CUT, node alone             it: lost; the rest: a new ring
  *   verdict due         -                                   the verdict (that member)
+ *   timer due           -                                   (that process) its timer runs
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,7 +35,7 @@
 #include "envelope.h"
 #include "macro.h"
 
-typedef enum SimEventKind { EV_MEMBERS, EV_RING, EV_VERDICT, EV_MESSAGE, EV_LOST } SimEventKind;
+typedef enum SimEventKind { EV_MEMBERS, EV_RING, EV_VERDICT, EV_MESSAGE, EV_LOST, EV_TIMER } SimEventKind;
 
 /* One multicast, shared by the inboxes it is ordered into. */
 typedef struct SimPacket {
@@ -53,6 +54,9 @@ struct SimEvent {
         uint64_t ring_seq;
         bool quorate;
         SimPacket *packet;
+        uint64_t timer_id;
+        SimTimerFn fn;
+        void *userdata;
 };
 
 /* A message sent and not ordered yet. */
@@ -61,6 +65,15 @@ struct SimFlight {
         SimFlight *next;
         uint64_t due, order;
         SimPacket *packet;
+};
+
+/* A timer of a member's process, not due yet. */
+typedef struct SimTimer SimTimer;
+struct SimTimer {
+        SimTimer *next;
+        uint64_t id, due, order;
+        SimTimerFn fn;
+        void *userdata;
 };
 
 typedef enum SimProcess { PROC_UP, PROC_DOWN, PROC_CUT } SimProcess;
@@ -94,11 +107,12 @@ typedef struct SimMember {
         size_t n_inbox;
         SimFlight *flight, **flight_tail;
         uint64_t latency;
+        SimTimer *timers;
 } SimMember;
 
 struct SimCluster {
         unsigned n;
-        uint64_t now, order;
+        uint64_t now, order, timer_ids;
         uint64_t verdict_delay;
         unsigned verdict_messages, max_steps;
         SimQuorumFn quorum;
@@ -132,6 +146,16 @@ static int lookup(SimCluster *sim, uint32_t id, SimMember **ret) {
                 return fail(sim, sim->broken, "the simulation ran out of memory");
         if (!(*ret = member(sim, id)))
                 return fail(sim, -ENOENT, "no node %" PRIu32 " in a cluster of %u", id, sim->n);
+        return 0;
+}
+
+/* A member whose process runs (in the group or cut off from corosync). */
+static int lookup_process(SimCluster *sim, uint32_t id, SimMember **ret) {
+        int k = lookup(sim, id, ret);
+        if (k < 0)
+                return k;
+        if ((*ret)->proc == PROC_DOWN)
+                return fail(sim, -ESRCH, "node %" PRIu32 "'s process is not running", id);
         return 0;
 }
 
@@ -183,20 +207,37 @@ static void flight_drop(SimMember *m) {
         m->flight_tail = &m->flight;
 }
 
-/* What corosync tells the member's process, in the order told. */
-static void push(SimMember *m, SimEventKind kind, uint32_t members, bool quorate, SimPacket *packet) {
+static void timers_drop(SimMember *m) {
+        while (m->timers) {
+                SimTimer *t = m->timers;
+                m->timers = t->next;
+                free(t);
+        }
+}
+
+static SimEvent *append(SimMember *m, SimEventKind kind) {
         SimEvent *ev = calloc(1, sizeof(*ev));
         if (!ev) {
                 m->sim->broken = -ENOMEM;
-                return;
+                return NULL;
         }
-        *ev = (SimEvent) { .kind = kind, .members = members, .ring_node = m->ring_node, .ring_seq = m->ring_seq,
-                           .quorate = quorate, .packet = packet };
-        if (packet)
-                packet->ref++;
+        *ev = (SimEvent) { .kind = kind, .ring_node = m->ring_node, .ring_seq = m->ring_seq };
         *m->inbox_tail = ev;
         m->inbox_tail = &ev->next;
         m->n_inbox++;
+        return ev;
+}
+
+/* What corosync tells the member's process, in the order told. */
+static void push(SimMember *m, SimEventKind kind, uint32_t members, bool quorate, SimPacket *packet) {
+        SimEvent *ev = append(m, kind);
+        if (!ev)
+                return;
+        ev->members = members;
+        ev->quorate = quorate;
+        ev->packet = packet;
+        if (packet)
+                packet->ref++;
 }
 
 /* The CPG membership, when it is not what the process was told last. */
@@ -435,11 +476,9 @@ static void tell_others(SimMember *m) {
 
 int sim_crash(SimCluster *sim, uint32_t node) {
         SimMember *m;
-        int k = lookup(sim, node, &m);
+        int k = lookup_process(sim, node, &m);
         if (k < 0)
                 return k;
-        if (m->proc != PROC_UP)
-                return fail(sim, -ESRCH, "node %" PRIu32 "'s process is not running", node);
         /* Its view may be releasing held messages to it right now. */
         if (m->dispatching)
                 return fail(sim, -EBUSY, "node %" PRIu32 "'s process cannot crash from its own callback; crash it "
@@ -449,6 +488,7 @@ int sim_crash(SimCluster *sim, uint32_t node) {
         m->told = false;
         m->verdict.active = false;
         inbox_drop(m);
+        timers_drop(m);
         /* Corosync took what the process sent before it exited; the leave
          * comes after it. */
         flush_flights(sim, SIM_NODE(node));
@@ -468,6 +508,7 @@ int sim_restart(SimCluster *sim, uint32_t node) {
         ring_view_done(&m->view);
         ring_view_init(&m->view, &m->e.cb, m->e.userdata, sim->n);
         inbox_drop(m);
+        timers_drop(m);
         m->starts++;
         m->incarnation = ((uint64_t) node << 32) | m->starts;
         m->proc = PROC_UP;
@@ -508,11 +549,9 @@ int sim_lose(SimCluster *sim, uint32_t node) {
 
 static int set_frozen(SimCluster *sim, uint32_t node, bool frozen) {
         SimMember *m;
-        int k = lookup(sim, node, &m);
+        int k = lookup_process(sim, node, &m);
         if (k < 0)
                 return k;
-        if (m->proc == PROC_DOWN)
-                return fail(sim, -ESRCH, "node %" PRIu32 "'s process is not running", node);
         m->frozen = frozen;
         return 0;
 }
@@ -584,7 +623,7 @@ static int sim_send(Engine *e, const json_t *msg) {
 /* The memory stays the cluster's: the process exits, and may restart. */
 static void sim_engine_free(Engine *e) {
         SimMember *m = (SimMember *) e;
-        if (m->proc == PROC_UP)
+        if (m->proc != PROC_DOWN)
                 (void) sim_crash(m->sim, e->node_id);
 }
 
@@ -631,6 +670,9 @@ static void dispatch(SimMember *m, SimEvent *ev) {
                      "wolfpackd is restarted with corosync running");
                 ring_view_lost(&m->view);
                 break;
+        case EV_TIMER:
+                ev->fn(m->sim, m->e.node_id, ev->userdata);
+                break;
         }
 }
 
@@ -650,7 +692,8 @@ static int drain(SimCluster *sim, unsigned *steps) {
                                 if (!m->inbox)
                                         m->inbox_tail = &m->inbox;
                                 m->n_inbox--;
-                                m->dispatching = true;
+                                /* Only the view may be in a loop over what it holds. */
+                                m->dispatching = ev->kind != EV_TIMER;
                                 dispatch(m, ev);
                                 m->dispatching = false;
                                 event_free(ev);
@@ -661,26 +704,48 @@ static int drain(SimCluster *sim, unsigned *steps) {
         return 0;
 }
 
-/* What is due next on corosync's side: a message to order or a verdict
- * to give. */
-static bool next_due(SimCluster *sim, SimMember **ret_member, bool *ret_verdict, uint64_t *ret_due) {
-        SimMember *best = NULL;
-        bool verdict = false;
-        uint64_t due = 0, order = 0;
+/* What is due next: a message to order or a verdict to give (corosync's
+ * side), or a process's timer. */
+typedef enum SimDueKind { DUE_MESSAGE, DUE_VERDICT, DUE_TIMER } SimDueKind;
+
+typedef struct SimDue {
+        SimMember *m;
+        SimDueKind kind;
+        SimTimer **timer; /* the link to it */
+        uint64_t due, order;
+} SimDue;
+
+static void consider(SimDue *best, SimMember *m, SimDueKind kind, SimTimer **timer, uint64_t due, uint64_t order) {
+        if (best->m && (due > best->due || (due == best->due && order > best->order)))
+                return;
+        *best = (SimDue) { .m = m, .kind = kind, .timer = timer, .due = due, .order = order };
+}
+
+static bool next_due(SimCluster *sim, SimDue *ret) {
+        SimDue best = {};
         FOREACH_NODE(id, all_nodes(sim)) {
                 SimMember *m = &sim->m[id - 1];
-                if (m->flight && (!best || m->flight->due < due || (m->flight->due == due && m->flight->order < order))) {
-                        best = m, verdict = false, due = m->flight->due, order = m->flight->order;
-                }
-                if (m->verdict.active && m->verdict.due != UINT64_MAX &&
-                    (!best || m->verdict.due < due || (m->verdict.due == due && m->verdict.order < order))) {
-                        best = m, verdict = true, due = m->verdict.due, order = m->verdict.order;
-                }
+                if (m->flight)
+                        consider(&best, m, DUE_MESSAGE, NULL, m->flight->due, m->flight->order);
+                if (m->verdict.active && m->verdict.due != UINT64_MAX)
+                        consider(&best, m, DUE_VERDICT, NULL, m->verdict.due, m->verdict.order);
+                for (SimTimer **t = &m->timers; *t; t = &(*t)->next)
+                        consider(&best, m, DUE_TIMER, t, (*t)->due, (*t)->order);
         }
-        *ret_member = best;
-        *ret_verdict = verdict;
-        *ret_due = due;
-        return best;
+        *ret = best;
+        return best.m;
+}
+
+static void fire(SimMember *m, SimTimer **link) {
+        SimTimer *t = *link;
+        *link = t->next;
+        SimEvent *ev = append(m, EV_TIMER);
+        if (ev) {
+                ev->timer_id = t->id;
+                ev->fn = t->fn;
+                ev->userdata = t->userdata;
+        }
+        free(t);
 }
 
 int sim_run_until(SimCluster *sim, uint64_t usec) {
@@ -694,17 +759,17 @@ int sim_run_until(SimCluster *sim, uint64_t usec) {
         for (;;) {
                 if ((k = drain(sim, &steps)) < 0)
                         break;
-                SimMember *m;
-                bool verdict;
-                uint64_t due;
-                if (!next_due(sim, &m, &verdict, &due) || due > usec)
+                SimDue d;
+                if (!next_due(sim, &d) || d.due > usec)
                         break;
-                if (due > sim->now)
-                        sim->now = due;
-                if (verdict)
-                        give_verdict(m);
+                if (d.due > sim->now)
+                        sim->now = d.due;
+                if (d.kind == DUE_VERDICT)
+                        give_verdict(d.m);
+                else if (d.kind == DUE_TIMER)
+                        fire(d.m, d.timer);
                 else
-                        order_first_flight(sim, m);
+                        order_first_flight(sim, d.m);
         }
         if (k == 0 && usec != UINT64_MAX && usec > sim->now)
                 sim->now = usec;
@@ -718,6 +783,52 @@ int sim_run_for(SimCluster *sim, uint64_t usec) {
 
 int sim_run(SimCluster *sim) {
         return sim_run_until(sim, UINT64_MAX);
+}
+
+int sim_timer(SimCluster *sim, uint32_t node, uint64_t usec, SimTimerFn fn, void *userdata, uint64_t *ret_id) {
+        SimMember *m;
+        int k = lookup_process(sim, node, &m);
+        if (k < 0)
+                return k;
+        if (!fn)
+                return fail(sim, -EINVAL, "a timer needs a function");
+        SimTimer *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        *t = (SimTimer) { .next = m->timers, .id = ++sim->timer_ids, .due = usec < sim->now ? sim->now : usec,
+                          .order = ++sim->order, .fn = fn, .userdata = userdata };
+        m->timers = t;
+        if (ret_id)
+                *ret_id = t->id;
+        return 0;
+}
+
+int sim_timer_cancel(SimCluster *sim, uint64_t id) {
+        FOREACH_NODE(node, all_nodes(sim)) {
+                SimMember *m = &sim->m[node - 1];
+                for (SimTimer **t = &m->timers; *t; t = &(*t)->next)
+                        if ((*t)->id == id) {
+                                SimTimer *x = *t;
+                                *t = x->next;
+                                free(x);
+                                return 0;
+                        }
+                /* Fired while the process was frozen, not run yet. */
+                SimEvent *prev = NULL;
+                for (SimEvent *ev = m->inbox; ev; prev = ev, ev = ev->next)
+                        if (ev->kind == EV_TIMER && ev->timer_id == id) {
+                                if (prev)
+                                        prev->next = ev->next;
+                                else
+                                        m->inbox = ev->next;
+                                if (m->inbox_tail == &ev->next)
+                                        m->inbox_tail = prev ? &prev->next : &m->inbox;
+                                m->n_inbox--;
+                                event_free(ev);
+                                return 0;
+                        }
+        }
+        return fail(sim, -ENOENT, "no timer %" PRIu64 " is waiting", id);
 }
 
 /* ---- the cluster ---- */
@@ -770,6 +881,7 @@ SimCluster *sim_free(SimCluster *sim) {
                 SimMember *m = &sim->m[id - 1];
                 inbox_drop(m);
                 flight_drop(m);
+                timers_drop(m);
                 ring_view_done(&m->view);
         }
         free(sim);

@@ -25,7 +25,7 @@
  *     gets the tails of everyone; what a component ordered while apart
  *     never reaches the other side;
  *   - a frozen process is buffered for without limit, slows nobody, and
- *     gets its backlog when thawed.
+ *     gets its backlog when thawed; its timers (sim_timer) wait with it.
  * Every member's view is made by ring-view.c and every message goes through
  * envelope.c, as on the corosync engine.
  *
@@ -106,13 +106,14 @@ int sim_heal(SimCluster *sim);
 /* A new ring for every component, same members (corosync under load):
  * processes are told the ring only. */
 int sim_reform(SimCluster *sim);
-/* The member's process exits: it leaves CPG, its node still votes. What it
+/* The member's process exits (in the group or cut off from it): it leaves
+ * CPG, its node still votes. What it
  * had sent is ordered before its leave. -EBUSY from inside the member's
- * own callbacks (another member's may crash it). */
+ * own engine callbacks (another member's, or its own timer, may crash it). */
 int sim_crash(SimCluster *sim, uint32_t node);
 /* The process starts again (new incarnation, a fresh view): members, ring,
  * the ring's current verdict; the others see it join. -EBUSY from inside
- * the member's own callbacks. */
+ * the member's own engine callbacks. */
 int sim_restart(SimCluster *sim, uint32_t node);
 /* The member's corosync stops: its process is told it lost corosync (a
  * view with no members), sends fail with -ENOTCONN, and the rest of its
@@ -137,6 +138,17 @@ void sim_set_max_steps(SimCluster *sim, unsigned steps);
 int sim_send_raw(SimCluster *sim, uint32_t node, const void *data, size_t len);
 
 /* ---- time ---- */
+
+typedef void (*SimTimerFn)(SimCluster *sim, uint32_t node, void *userdata);
+
+/* fn is called on the member's process at virtual time usec (or at once,
+ * if that has passed): from the run functions, in line with what the
+ * process reads, so a frozen process gets it after its thaw, behind its
+ * backlog; it is gone with a crash or a restart. ret_id (may be NULL)
+ * names it for sim_timer_cancel. */
+int sim_timer(SimCluster *sim, uint32_t node, uint64_t usec, SimTimerFn fn, void *userdata, uint64_t *ret_id);
+/* -ENOENT when it fired already or never was. */
+int sim_timer_cancel(SimCluster *sim, uint64_t id);
 
 uint64_t sim_now(const SimCluster *sim);
 /* Deliver everything due up to usec, then the clock is usec. */

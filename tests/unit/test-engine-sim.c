@@ -434,6 +434,57 @@ static void test_script_from_callback(void **state) {
         cluster_free(c);
 }
 
+/* Timers of the members' processes, on the virtual clock: a renewal every
+ * 1000 us that records whether its view is quorate, like a lease. */
+static void renew(SimCluster *sim, uint32_t node, void *userdata) {
+        Node *x = userdata;
+        put(x->trace, "R%llu:%s ", (unsigned long long) sim_now(sim), x->view.quorate ? "q" : "-");
+        assert_int_equal(sim_timer(sim, node, sim_now(sim) + 1000, renew, x, NULL), 0);
+}
+
+static void once(SimCluster *sim, uint32_t node, void *userdata) {
+        Node *x = userdata;
+        put(x->trace, "T%llu ", (unsigned long long) sim_now(sim));
+        /* From its own timer a process may crash itself. */
+        if (node == 3)
+                assert_int_equal(sim_crash(sim, node), 0);
+}
+
+static void test_timers(void **state) {
+        Cluster *c = started(3);
+        for (uint32_t id = 1; id <= 3; id++)
+                assert_int_equal(sim_timer(c->sim, id, 1000, renew, &c->node[id], NULL), 0);
+        assert_int_equal(sim_run_until(c->sim, 2500), 0);
+        assert_int_equal(sim_partition(c->sim, "1,2|3"), 0);
+        assert_int_equal(sim_run_until(c->sim, 4000), 0);
+        show(c);
+        assert_string_equal(c->node[1].trace, "R1000:q R2000:q V12@1.4:q V12@1.8:- V12@1.8:q R3000:q R4000:q ");
+        assert_string_equal(c->node[3].trace, "R1000:q R2000:q V3@1.4:q V3@3.8:- R3000:- R4000:- ");
+
+        /* Frozen: its timers run late, at the thaw, in line with what it
+         * was told meanwhile (here due before the message). */
+        clear(c);
+        assert_int_equal(sim_freeze(c->sim, 1), 0);
+        send_label(c, 2, "m");
+        uint64_t id = 0, gone = 0;
+        assert_int_equal(sim_timer(c->sim, 1, 4500, once, &c->node[1], &id), 0);
+        assert_int_equal(sim_timer(c->sim, 2, 4600, once, &c->node[2], &gone), 0);
+        assert_int_equal(sim_timer_cancel(c->sim, gone), 0);
+        assert_int_equal(sim_timer_cancel(c->sim, gone), -ENOENT);
+        assert_int_equal(sim_timer(c->sim, 3, 0, once, &c->node[3], NULL), 0);
+        assert_int_equal(sim_run_until(c->sim, 7000), 0);
+        assert_string_equal(c->node[1].trace, "");
+        assert_string_equal(c->node[2].trace, "R5000:q Mm@8:q R6000:q R7000:q ");
+        /* In the past: at once; its process gone after, its renewals too. */
+        assert_string_equal(c->node[3].trace, "T4000 ");
+        assert_int_equal(sim_thaw(c->sim, 1), 0);
+        assert_int_equal(sim_run_until(c->sim, 7000), 0);
+        assert_string_equal(c->node[1].trace, "T7000 R7000:q Mm@8:q ");
+        assert_int_equal(sim_timer_cancel(c->sim, id), -ENOENT);
+        assert_int_equal(sim_timer(c->sim, 3, 0, once, &c->node[3], NULL), -ESRCH);
+        cluster_free(c);
+}
+
 /* A node's corosync stops: its process sees no members and no quorum,
  * cannot send; the others form a ring without it. */
 static void test_lose(void **state) {
@@ -445,6 +496,9 @@ static void test_lose(void **state) {
         assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- V12@1.8:q ");
         assert_int_equal(send_n(c, 3, "x", 1), -ENOTCONN);
         assert_int_equal(sim_lose(c->sim, 3), -EALREADY);
+        /* The cut-off process exits and starts again. */
+        assert_int_equal(sim_crash(c->sim, 3), 0);
+        assert_int_equal(sim_crash(c->sim, 3), -ESRCH);
         clear(c);
         assert_int_equal(sim_heal(c->sim), 0);
         assert_int_equal(sim_restart(c->sim, 3), 0);
@@ -689,6 +743,7 @@ int main(void) {
                 cmocka_unit_test(test_frozen_backlog),
                 cmocka_unit_test(test_crash_and_restart),
                 cmocka_unit_test(test_script_from_callback),
+                cmocka_unit_test(test_timers),
                 cmocka_unit_test(test_lose),
                 cmocka_unit_test(test_envelope_checks),
                 cmocka_unit_test(test_quorum_hook),
