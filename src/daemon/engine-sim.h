@@ -143,9 +143,9 @@ typedef void (*SimTimerFn)(SimCluster *sim, uint32_t node, void *userdata);
 
 /* fn is called on the member's process at virtual time usec (or at once,
  * if that has passed): from the run functions, in line with what the
- * process reads, so a frozen process gets it after its thaw, behind its
- * backlog; it is gone with a crash or a restart. ret_id (may be NULL)
- * names it for sim_timer_cancel. */
+ * process is told, so a frozen process runs it late, at its thaw, after
+ * what it was told before usec; it is gone with a crash or a restart.
+ * ret_id (may be NULL) names it for sim_timer_cancel. */
 int sim_timer(SimCluster *sim, uint32_t node, uint64_t usec, SimTimerFn fn, void *userdata, uint64_t *ret_id);
 /* -ENOENT when it fired already or never was. */
 int sim_timer_cancel(SimCluster *sim, uint64_t id);
