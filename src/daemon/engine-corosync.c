@@ -72,16 +72,7 @@ typedef struct CorosyncEngine {
         unsigned n_names;
 } CorosyncEngine;
 
-static void elog(CorosyncEngine *c, const char *level, const char *code, const char *fmt, ...) {
-        if (!c->e.cb.log)
-                return;
-        char text[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        c->e.cb.log(level, code, text, c->e.userdata);
-}
+#define elog(c, ...) engine_logf(&(c)->e, __VA_ARGS__)
 
 /* ---- what corosync reports ---- */
 
@@ -225,14 +216,11 @@ static int corosync_send(Engine *e, const json_t *msg) {
                 return -ENOTCONN;
         EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
                              .ring_seq = c->view.ring_seq };
-        char err[256], *buf = NULL;
+        char *buf = NULL;
         size_t len = 0;
-        int k = envelope_encode(&h, msg, &buf, &len, err, sizeof(err));
-        if (k < 0) {
-                if (k == -EMSGSIZE)
-                        elog(c, "warning", "MESSAGE_TOO_LARGE", "%s; not sent", err);
+        int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
+        if (k < 0)
                 return k;
-        }
         k = send_queue_push(&c->out, buf, len);
         if (k > 0)
                 arm_retry(c); /* corosync's flow control: it and what follows wait */
