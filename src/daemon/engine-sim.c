@@ -53,6 +53,7 @@ struct SimEvent {
         uint32_t ring_node;
         uint64_t ring_seq;
         bool quorate;
+        bool node_left;         /* EV_MEMBERS before a ring change: nodes left (CPG: NODEDOWN) */
         SimPacket *packet;
         uint64_t timer_id;
         SimTimerFn fn;
@@ -229,23 +230,27 @@ static SimEvent *append(SimMember *m, SimEventKind kind) {
 }
 
 /* What corosync tells the member's process, in the order told. */
-static void push(SimMember *m, SimEventKind kind, uint32_t members, bool quorate, SimPacket *packet) {
+static SimEvent *push(SimMember *m, SimEventKind kind, uint32_t members, bool quorate, SimPacket *packet) {
         SimEvent *ev = append(m, kind);
         if (!ev)
-                return;
+                return NULL;
         ev->members = members;
         ev->quorate = quorate;
         ev->packet = packet;
         if (packet)
                 packet->ref++;
+        return ev;
 }
 
-/* The CPG membership, when it is not what the process was told last. */
-static void tell_members(SimMember *m) {
+/* The CPG membership, when it is not what the process was told last;
+ * ring: a ring change follows, so members gone are nodes gone. */
+static void tell_members(SimMember *m, bool ring) {
         uint32_t cpg = m->comp & up_nodes(m->sim);
         if (m->told && m->told_members == cpg)
                 return;
-        push(m, EV_MEMBERS, cpg, false, NULL);
+        SimEvent *ev = push(m, EV_MEMBERS, cpg, false, NULL);
+        if (ev && ring && m->told && (m->told_members & ~cpg))
+                ev->node_left = true;
         m->told = true;
         m->told_members = cpg;
 }
@@ -278,7 +283,7 @@ static void enter_ring(SimMember *m, bool joining) {
         m->verdict.active = false;
         if (v.early && !v.never)
                 push(m, EV_VERDICT, 0, v.quorate, NULL);
-        tell_members(m);
+        tell_members(m, true);
         push(m, EV_RING, m->comp, false, NULL);
         m->ring_messages = 0;
         if (v.early || v.never)
@@ -471,7 +476,7 @@ int sim_reform(SimCluster *sim) {
 /* The others of its component see the member's process come or go. */
 static void tell_others(SimMember *m) {
         FOREACH_NODE(id, m->comp & up_nodes(m->sim) & ~SIM_NODE(m->e.node_id))
-                tell_members(&m->sim->m[id - 1]);
+                tell_members(&m->sim->m[id - 1], false);
 }
 
 int sim_crash(SimCluster *sim, uint32_t node) {
@@ -643,6 +648,8 @@ static void dispatch(SimMember *m, SimEvent *ev) {
                 size_t n = 0;
                 FOREACH_NODE(id, ev->members)
                         ids[n++] = id;
+                if (ev->node_left)
+                        ring_view_node_left(&m->view);
                 ring_view_members(&m->view, ids, n);
                 break;
         }

@@ -105,7 +105,6 @@ void ring_view_node_left(RingView *v) {
          * ring's verdict would make a partition of one look quorate. */
         if (ring_view_verdict_known(v))
                 v->have_verdict = false;
-        show(v);
 }
 
 bool ring_view_ring(RingView *v, uint32_t node, uint64_t seq) {

@@ -58,7 +58,8 @@ void ring_view_done(RingView *v);
 void ring_view_members(RingView *v, const uint32_t *ids, size_t n);
 /* A node left (not only a process): a new ring follows, so the verdict
  * in force is no longer trusted — the view is not quorate until the new
- * ring's verdict comes. Call before ring_view_members. */
+ * ring's verdict comes. Call before ring_view_members, which shows the
+ * view. */
 void ring_view_node_left(RingView *v);
 /* True when it is a new ring. */
 bool ring_view_ring(RingView *v, uint32_t node, uint64_t seq);

@@ -224,9 +224,9 @@ static void test_ring_change_order(void **state) {
         send_label(c, 3, "c");
         run(c);
         show(c);
-        assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- V12@1.8:q Mb@8:q ");
-        assert_string_equal(c->node[2].trace, "V12@1.4:q V12@1.8:- V12@1.8:q Mb@8:q ");
-        assert_string_equal(c->node[3].trace, "V3@1.4:q V3@3.8:- Mc@8:- ");
+        assert_string_equal(c->node[1].trace, "V12@1.4:- V12@1.8:- V12@1.8:q Mb@8:q ");
+        assert_string_equal(c->node[2].trace, "V12@1.4:- V12@1.8:- V12@1.8:q Mb@8:q ");
+        assert_string_equal(c->node[3].trace, "V3@1.4:- V3@3.8:- Mc@8:- ");
         uint32_t rn;
         uint64_t rs;
         assert_int_equal(sim_ring(c->sim, 3, &rn, &rs), 0);
@@ -251,11 +251,11 @@ static void test_verdict_releases_held(void **state) {
         send_label(c, 1, "x");
         send_label(c, 2, "y");
         assert_int_equal(sim_run_for(c->sim, 4999), 0);
-        assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- ");
+        assert_string_equal(c->node[1].trace, "V12@1.4:- V12@1.8:- ");
         assert_int_equal(sim_view(c->sim, 1)->n_held, 2);
         assert_int_equal(sim_run_for(c->sim, 1), 0);
         show(c);
-        assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- V12@1.8:q Mx@8:q My@8:q ");
+        assert_string_equal(c->node[1].trace, "V12@1.4:- V12@1.8:- V12@1.8:q Mx@8:q My@8:q ");
         assert_string_equal(c->node[2].trace, c->node[1].trace);
         assert_int_equal(c->node[1].held_at_quorate, 2);
         cluster_free(c);
@@ -294,9 +294,9 @@ static void test_old_ring_after_change(void **state) {
         assert_int_equal(sim_partition(c->sim, "1,2|3"), 0);
         run(c);
         show(c);
-        assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- V12@1.8:q Ma@4:q Mb@4:q ");
+        assert_string_equal(c->node[1].trace, "V12@1.4:- V12@1.8:- V12@1.8:q Ma@4:q Mb@4:q ");
         assert_string_equal(c->node[2].trace, c->node[1].trace);
-        assert_string_equal(c->node[3].trace, "V3@1.4:q V3@3.8:- !MESSAGES_WITHOUT_QUORUM Mc@4:- ");
+        assert_string_equal(c->node[3].trace, "V3@1.4:- V3@3.8:- !MESSAGES_WITHOUT_QUORUM Mc@4:- ");
         cluster_free(c);
 }
 
@@ -458,8 +458,8 @@ static void test_timers(void **state) {
         assert_int_equal(sim_partition(c->sim, "1,2|3"), 0);
         assert_int_equal(sim_run_until(c->sim, 4000), 0);
         show(c);
-        assert_string_equal(c->node[1].trace, "R1000:q R2000:q V12@1.4:q V12@1.8:- V12@1.8:q R3000:q R4000:q ");
-        assert_string_equal(c->node[3].trace, "R1000:q R2000:q V3@1.4:q V3@3.8:- R3000:- R4000:- ");
+        assert_string_equal(c->node[1].trace, "R1000:q R2000:q V12@1.4:- V12@1.8:- V12@1.8:q R3000:q R4000:q ");
+        assert_string_equal(c->node[3].trace, "R1000:q R2000:q V3@1.4:- V3@3.8:- R3000:- R4000:- ");
 
         /* Frozen: its timers run late, at the thaw, in line with what it
          * was told meanwhile (here due before the message). */
@@ -493,7 +493,7 @@ static void test_lose(void **state) {
         run(c);
         show(c);
         assert_string_equal(c->node[3].trace, "!ENGINE_LOST V@1.4:- ");
-        assert_string_equal(c->node[1].trace, "V12@1.4:q V12@1.8:- V12@1.8:q ");
+        assert_string_equal(c->node[1].trace, "V12@1.4:- V12@1.8:- V12@1.8:q ");
         assert_int_equal(send_n(c, 3, "x", 1), -ENOTCONN);
         assert_int_equal(sim_lose(c->sim, 3), -EALREADY);
         /* The cut-off process exits and starts again. */
@@ -574,12 +574,12 @@ static void test_quorum_hook(void **state) {
         assert_int_equal(sim_run_for(c->sim, 8000000), 0);
         assert_true(c->node[1].view.quorate);
         assert_false(c->node[2].view.quorate);
-        assert_string_equal(c->node[2].trace, "V2@1.4:q V2@2.8:- ");
+        assert_string_equal(c->node[2].trace, "V2@1.4:- V2@2.8:- ");
         assert_int_equal(sim_view(c->sim, 2)->n_held, 1);
         run(c);
         assert_int_equal(sim_now(c->sim), 10000000);
-        assert_string_equal(c->node[2].trace, "V2@1.4:q V2@2.8:- !MESSAGES_WITHOUT_QUORUM Ml@8:- ");
-        assert_string_equal(c->node[1].trace, "V1@1.4:q V1@1.8:- V1@1.8:q Mw@8:q ");
+        assert_string_equal(c->node[2].trace, "V2@1.4:- V2@2.8:- !MESSAGES_WITHOUT_QUORUM Ml@8:- ");
+        assert_string_equal(c->node[1].trace, "V1@1.4:- V1@1.8:- V1@1.8:q Mw@8:q ");
         cluster_free(c);
 }
 

@@ -139,7 +139,7 @@ static void test_node_left_distrusts_the_verdict(void **state) {
         ring_view_verdict(&v, false, 2, 12);
         assert_false(ring_view_quorate(&v));
         show_text(&s);
-        assert_string_equal(s.text, "V123@0:- V123@8:- V123@8:q V123@8:- V2@8:- V2@12:- ");
+        assert_string_equal(s.text, "V123@0:- V123@8:- V123@8:q V2@8:- V2@12:- ");
         /* The verdict of the coming ring first, then the node-down news. */
         ring_view_verdict(&v, true, 1, 16);
         ring_view_node_left(&v);
