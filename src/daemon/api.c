@@ -302,6 +302,20 @@ static void on_type(Monitors *m, const char *resource, const MonitorsReply *repl
 
 /* ---- cluster, nodes ---- */
 
+/* Who places groups, and the timings that keep one from running on two
+ * nodes (cluster-timing.h), into o. */
+static void failover_json(Daemon *d, json_t *o) {
+        uint32_t coord = coordinator_of(d);
+        json_object_set_new(o, "coordinator", coord ? json_string(node_name(d, coord)) : json_null());
+        json_object_set_new(o, "timings",
+                            d->multi ? json_pack("{s:I, s:I, s:I, s:I}", "lease_ms",
+                                                 (json_int_t) (d->timing.lease_usec / 1000), "heartbeat_ms",
+                                                 (json_int_t) (d->timing.heartbeat_usec / 1000), "stop_budget_ms",
+                                                 (json_int_t) (d->timing.stop_budget_usec / 1000), "takeover_delay_ms",
+                                                 (json_int_t) (d->timing.takeover_delay_usec / 1000))
+                                     : json_null());
+}
+
 static void get_cluster(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
         json_t *g = db_groups(d->db), *r = db_resources(d->db, NULL), *n = db_nodes(d->db);
@@ -318,16 +332,7 @@ static void get_cluster(HttpRequest *req, void *userdata) {
         snprintf(ring, sizeof(ring), "%x.%llx", d->view.ring_node, (unsigned long long) d->view.ring);
         json_object_set_new(o, "members", members);
         json_object_set_new(o, "ring", json_string(ring));
-        uint32_t coord = coordinator_of(d);
-        json_object_set_new(o, "coordinator", coord ? json_string(node_name(d, coord)) : json_null());
-        /* What keeps a group from running on two nodes (cluster-timing.h). */
-        json_object_set_new(o, "timings",
-                            d->multi ? json_pack("{s:I, s:I, s:I, s:I}", "lease_ms",
-                                                 (json_int_t) (d->timing.lease_usec / 1000), "heartbeat_ms",
-                                                 (json_int_t) (d->timing.heartbeat_usec / 1000), "stop_budget_ms",
-                                                 (json_int_t) (d->timing.stop_budget_usec / 1000), "takeover_delay_ms",
-                                                 (json_int_t) (d->timing.takeover_delay_usec / 1000))
-                                     : json_null());
+        failover_json(d, o);
         json_decref(g);
         json_decref(r);
         json_decref(n);
@@ -377,6 +382,8 @@ static void get_status(HttpRequest *req, void *userdata) {
         json_decref(by_group);
         json_t *cluster = json_pack("{s:s, s:s, s:b, s:I}", "name", "wolfpack", "node", d->cfg.node_name, "quorate",
                                     d->view.quorate, "version", (json_int_t) db_version(d->db));
+        if (cluster)
+                failover_json(d, cluster);
         http_reply(req, 200, json_pack("{s:o, s:o, s:o}", "cluster", cluster, "nodes", nodes_json(d), "groups", groups));
 }
 
