@@ -211,7 +211,7 @@ def test_planned_move(cs):
     target, via = [n for n in cs.nodes if n is not source]
     for frm, to in ((source, target), (target, source)):
         t = time.monotonic()
-        via.cli("group", "move", GROUP, to.name, timeout=60)
+        via.cli("group", "move", GROUP, "--to", to.name, timeout=60)
         returned = time.monotonic()
         seen = watch(cs, {"api": lambda: owner_seen_by(cs.nodes) == to.name,
                           "witness": lambda: runs_on(cs, to.name, t)}, timeout=60)
