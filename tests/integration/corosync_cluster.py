@@ -441,6 +441,40 @@ def witness_group(cluster, group, via=None, resource=None, group_properties=None
     return witness_dirs(cluster)[0]
 
 
+def owner_everywhere(nodes, group):
+    """The owner every one of nodes shows for group, Online there; None
+    while they disagree, or it is not Online, or has no owner."""
+    seen = set()
+    for node in nodes:
+        status, body = node.api("GET", "/v1/groups/" + group)
+        assert status == 200, body
+        seen.add((body["state"], body.get("owner")))
+    if len(seen) == 1:
+        state, owner = seen.pop()
+        if state == "Online" and owner:
+            return owner
+    return None
+
+
+def watch(conditions, timeout=90, interval=0.05):
+    """Poll every condition (name -> callable) until each has been true
+    once: the time each was first seen true. Fails naming those never seen."""
+    seen = {}
+    end = time.monotonic() + timeout
+    while len(seen) < len(conditions) and time.monotonic() < end:
+        for name, cond in conditions.items():
+            if name not in seen:
+                try:
+                    if cond():
+                        seen[name] = time.monotonic()
+                except (AssertionError, OSError, ValueError, KeyError):
+                    pass
+        time.sleep(interval)
+    missing = [n for n in conditions if n not in seen]
+    assert not missing, "never seen within %ss: %s (seen: %s)" % (timeout, ", ".join(missing), seen)
+    return seen
+
+
 def twice(cluster):
     """Lock files of witness applications taken twice (flockapp's
     markers): each is a second copy that found the first running."""

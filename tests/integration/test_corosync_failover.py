@@ -21,8 +21,8 @@ import time
 import pytest
 
 import witness
-from corosync_cluster import (CorosyncCluster, freeze_wolfpackd, heal_partition, kill_node, partition,
-                              thaw_wolfpackd, timing_config, twice, witness_group)
+from corosync_cluster import (CorosyncCluster, freeze_wolfpackd, heal_partition, kill_node, owner_everywhere,
+                              partition, thaw_wolfpackd, timing_config, twice, watch, witness_group)
 
 LEASE, STOP_BUDGET, TAKEOVER_DELAY = 2.0, 2.0, 5.0
 GROUP = "wg"
@@ -45,21 +45,8 @@ def cs():
         c.close()
 
 
-def group(node):
-    status, body = node.api("GET", "/v1/groups/" + GROUP)
-    assert status == 200, body
-    return body
-
-
 def owner_seen_by(nodes):
-    """The node name every one of nodes shows as wg's owner, Online; None
-    while they disagree or it is not Online."""
-    seen = {(group(n)["state"], group(n)["owner"]) for n in nodes}
-    if len(seen) == 1:
-        state, owner = seen.pop()
-        if state == "Online" and owner:
-            return owner
-    return None
+    return owner_everywhere(nodes, GROUP)
 
 
 def by_name(cs, name):
@@ -76,32 +63,13 @@ def alive(pid):
 
 def runs_on(cs, node_name, after=None):
     """wg's runs on node_name, started after the time given."""
-    return [r for r in witness.check(cs.log).runs_of(GROUP, node_name) if after is None or r.start > after]
+    return witness.check(cs.log).runs_of(GROUP, node_name, after)
 
 
 def run_of(cs, node, pid):
     """The run of process pid on node, as the log has it now."""
     (run,) = [r for r in witness.check(cs.log).runs_of(GROUP, node.name) if r.pid == pid]
     return run
-
-
-def watch(cs, conditions, timeout=90, interval=0.05):
-    """Poll every condition until each has been true once: the time each
-    was first seen true. Fails naming those never seen."""
-    seen = {}
-    end = time.monotonic() + timeout
-    while len(seen) < len(conditions) and time.monotonic() < end:
-        for name, cond in conditions.items():
-            if name not in seen:
-                try:
-                    if cond():
-                        seen[name] = time.monotonic()
-                except (AssertionError, OSError, ValueError, KeyError):
-                    pass
-        time.sleep(interval)
-    missing = [n for n in conditions if n not in seen]
-    assert not missing, "never seen within %ds: %s (seen: %s)" % (timeout, ", ".join(missing), seen)
-    return seen
 
 
 def online(cs):
@@ -131,7 +99,7 @@ def test_killed_owner_group_online_on_a_survivor(cs):
     survivors = [n for n in cs.nodes if n is not victim]
     ids = [n.i for n in survivors]
     t = kill_node(victim)
-    seen = watch(cs, {
+    seen = watch({
         "view": lambda: cs.view(survivors[0]) == (True, ids),
         "api": lambda: owner_seen_by(survivors) in [n.name for n in survivors],
         "witness": lambda: any(runs_on(cs, n.name, t) for n in survivors),
@@ -150,7 +118,7 @@ def test_frozen_owner_is_ended_by_its_lease_before_a_survivor_starts(cs):
     survivors = [n for n in cs.nodes if n is not victim]
     t = freeze_wolfpackd(victim)
     try:
-        seen = watch(cs, {
+        seen = watch({
             "terminated": lambda: not alive(run.pid),
             "witness": lambda: any(runs_on(cs, n.name, t) for n in survivors),
             "api": lambda: owner_seen_by(survivors) in [n.name for n in survivors],
@@ -180,7 +148,7 @@ def test_partitioned_owner_stops_within_the_budget_the_others_start_after_the_de
     others = [n for n in cs.nodes if n is not victim]
     ids = [n.i for n in others]
     t = partition(cs, [victim])
-    seen = watch(cs, {
+    seen = watch({
         "victim without quorum": lambda: cs.view(victim) == (False, [victim.i]),
         "others quorate": lambda: cs.view(others[0]) == (True, ids) and cs.view(others[1]) == (True, ids),
         "terminated": lambda: not alive(run.pid),
@@ -213,7 +181,7 @@ def test_planned_move(cs):
         t = time.monotonic()
         via.cli("group", "move", GROUP, "--to", to.name, timeout=60)
         returned = time.monotonic()
-        seen = watch(cs, {"api": lambda: owner_seen_by(cs.nodes) == to.name,
+        seen = watch({"api": lambda: owner_seen_by(cs.nodes) == to.name,
                           "witness": lambda: runs_on(cs, to.name, t)}, timeout=60)
         (started,) = runs_on(cs, to.name, t)
         stopped = run_of(cs, frm, current.pid)

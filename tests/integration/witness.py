@@ -169,8 +169,10 @@ class Report:
     def names(self):
         return sorted({r.name for r in self.runs})
 
-    def runs_of(self, name, node=None):
-        return [r for r in self.runs if r.name == name and (node is None or r.node == node)]
+    def runs_of(self, name, node=None, after=None):
+        """name's runs (on node), started after the time given."""
+        return [r for r in self.runs if r.name == name and (node is None or r.node == node)
+                and (after is None or r.start > after)]
 
     @property
     def ok(self):
