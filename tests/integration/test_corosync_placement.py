@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from corosync_cluster import CorosyncCluster
+from corosync_cluster import CorosyncCluster, kill_node
 from testapps import FLOCKAPP
 
 
@@ -81,7 +81,7 @@ def test_a_killed_node_s_group_comes_up_on_a_survivor(cs):
     n1, n2, n3 = cs.nodes
     assert owner_online(cs, "web")() == "n3"
     t0 = time.monotonic()
-    n3.kill()
+    kill_node(n3)
     owner = cs.wait("web Online on a survivor", lambda: owner_online(cs, "web", [n1, n2])() in ("n1", "n2") and
                     owner_online(cs, "web", [n1, n2])(), timeout=60)
     print("node killed -> group running on %s: %.0f ms" % (owner, (time.monotonic() - t0) * 1000))
