@@ -44,6 +44,10 @@ typedef struct RtResource {
          * restart_of (0: no limit) at restart_at_usec (CLOCK_MONOTONIC). */
         unsigned restart_attempt, restart_of;
         uint64_t restart_at_usec;
+        /* Many nodes: what another node said of it while it still ran
+         * here (share.c), shown once it has stopped here. */
+        uint32_t shadow_owner;
+        char *shadow_state, *shadow_reason;
 } RtResource;
 
 /* A group as this node sees it now. */
@@ -250,6 +254,8 @@ void share_view(Daemon *d);
 void share_delivered(Daemon *d, const json_t *msg);
 /* This node's resource changed state: tell the others. */
 void share_resource_state(Daemon *d, const RtResource *r);
+/* It stopped here: what another node said of it meanwhile is its state. */
+void share_local_stopped(Daemon *d, RtResource *r);
 /* Whether this node may start resources now: it holds the lease. */
 bool share_may_run(Daemon *d);
 /* Whether node id is up: a member not said to be silent. The same answer

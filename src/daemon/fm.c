@@ -801,6 +801,15 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 readonly_set(r, readonly);
         else if (!running(state) || !running(r->state))
                 readonly_set(r, NULL);
+        if (d->multi && !running(state) && r->owner && r->owner != d->cfg.node_id) {
+                /* A run here has ended while another node runs it (this node
+                 * was frozen, or cut off, and taken over): that run is what
+                 * the cluster shows, and this is no failure of it. */
+                r->stopping = false;
+                r->fail_requested = false;
+                fm_kick(d);
+                return;
+        }
         if (running(state))
                 r->owner = d->cfg.node_id;
         else if (is(state, "Offline"))
@@ -811,6 +820,14 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 reason = "failed on the administrator's request";
         }
         bool unexpected = is(state, "Failed") && !r->stopping && !d->stopping;
+        if (d->multi && unexpected) {
+                /* Its group is no longer this node's (taken over while its
+                 * lease ran out): not a failure for the policy. */
+                json_t *res = db_resource(d->db, id);
+                RtGroup *g = res ? hashmap_get(d->groups, jstr(res, "group_id")) : NULL;
+                unexpected = g && g->owner == d->cfg.node_id && !g->lost;
+                json_decref(res);
+        }
         /* Decided before the state is told, so that the Failed state says
          * whether a restart follows (a waiting online rides through it). */
         ResourceDecision dec;
@@ -824,6 +841,8 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
         }
         rt_set_state(d, r, state, reason);
         share_resource_state(d, r);
+        if (!running(state))
+                share_local_stopped(d, r);
         if (decided)
                 failure_act(d, r, &dec);
         fm_kick(d);

@@ -54,6 +54,8 @@ void rt_forget_resource(Daemon *d, const char *id) {
                 return;
         sd_event_source_disable_unref(r->restart_timer);
         json_decref(r->readonly);
+        free(r->shadow_state);
+        free(r->shadow_reason);
         free(r->reason);
         free(r->state);
         free(r->id);

@@ -243,11 +243,37 @@ static void apply_alive(Daemon *d, uint32_t from, const json_t *m) {
 
 static void set_remote_state(Daemon *d, uint32_t from, const char *id, const char *state, const char *reason) {
         RtResource *r = rt_resource(d, id);
-        /* What runs here is known here better than anyone can say. */
-        if (!r || (r->owner == d->cfg.node_id && (running(r->state) || r->in_flight)))
+        if (!r)
                 return;
+        /* A node that does not run it says it stopped: news of an old run
+         * (a node thawed, or taken over), not of the one on its owner. */
+        if (r->owner && r->owner != from && !running(state))
+                return;
+        /* What runs here is known here better than anyone can say; what
+         * the other node says is kept for when it stops here. */
+        if (r->owner == d->cfg.node_id && running(r->state)) {
+                free(r->shadow_state);
+                free(r->shadow_reason);
+                r->shadow_state = strdup(state);
+                r->shadow_reason = reason ? strdup(reason) : NULL;
+                r->shadow_owner = r->shadow_state ? from : 0;
+                return;
+        }
         r->owner = running(state) || is(state, "Failed") ? from : 0;
         rt_set_state(d, r, state, reason);
+}
+
+void share_local_stopped(Daemon *d, RtResource *r) {
+        if (!d->multi || !r->shadow_owner)
+                return;
+        uint32_t owner = r->shadow_owner;
+        char *state = r->shadow_state, *reason = r->shadow_reason;
+        r->shadow_owner = 0;
+        r->shadow_state = r->shadow_reason = NULL;
+        r->owner = running(state) || is(state, "Failed") ? owner : 0;
+        rt_set_state(d, r, state, reason);
+        free(state);
+        free(reason);
 }
 
 static void apply_report(Daemon *d, uint32_t from, const json_t *m) {
