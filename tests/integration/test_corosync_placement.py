@@ -103,3 +103,20 @@ def test_a_group_whose_resource_fails_moves_to_another_node(cs):
     assert owner == "n2"
     status, failures = n1.api("GET", "/v1/resources/db-app")
     assert not os.path.exists(marker)
+
+
+def test_a_stopped_wolfpackd_hands_its_groups_over_at_once(cs):
+    """SIGTERM: the node stops what it runs, lets its groups go, and the
+    others start them without waiting for the takeover delay."""
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    assert owner_online(cs, "db", [n1, n2])() == "n2"
+    takeover = n1.api("GET", "/v1/cluster")[1]["timings"]["takeover_delay_ms"] / 1000
+    t0 = time.monotonic()
+    n2.wolfpackd.terminate()
+    n2.wolfpackd.wait(30)
+    cs.wait("db Online on n1", lambda: owner_online(cs, "db", [n1])() == "n1", timeout=30)
+    took = time.monotonic() - t0
+    print("wolfpackd of the owner stopped -> group Online on n1 after %.2f s (takeover delay %.1f s)" % (
+        took, takeover))
+    assert took < takeover
+    assert not os.path.exists(os.path.join(cs.dir, "db.lock.twice"))
