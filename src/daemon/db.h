@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -26,6 +26,8 @@ typedef struct Db Db;
 #define DB_FAILURE_HISTORY_MS (30 * 24 * 3600 * 1000LL)
 #define DB_FAILURES_PER_OBJECT 1024
 
+/* Open (creating it if absent) and migrate. -EUCLEAN when SQLite finds
+ * the file corrupt or not a database at all, with err saying so. */
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
 
@@ -39,8 +41,21 @@ void db_props_put(json_t *props, const char *key, json_t *v);
  * -EEXIST name taken, -EBUSY in use, -EINVAL malformed. */
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen);
 
-/* The version: how many messages have been applied. */
+/* The version of the database: (epoch, seq), compared in that order. seq
+ * counts the changes applied (each db_apply adds one, in its own
+ * transaction); the epoch is raised each time members of a quorate view
+ * compare their databases (sync.h). Both persist in the meta table. */
+typedef struct DbVersion {
+        uint64_t epoch, seq;
+} DbVersion;
+
+DbVersion db_version_get(Db *db);
+/* <0, 0, >0 as a is older than, the same as, newer than b. */
+int db_version_cmp(DbVersion a, DbVersion b);
+/* The seq alone: how many changes this database holds (the API's "version"). */
 uint64_t db_version(Db *db);
+/* Record a new epoch, seq unchanged. */
+int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen);
 
 /* Find an object by id or by name (names compare exactly). 0 and a
  * malloc'ed id, or -ENOENT with err saying so and suggesting the closest

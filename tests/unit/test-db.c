@@ -286,8 +286,9 @@ static void test_and_still_spreads_to_every_name(void **state) {
 }
 
 /* A database as schema 1 left it, with names in other spellings: the
- * tables are those of today's schema (migration 2 adds none), the data
- * written behind the database's back, the version set back to 1. */
+ * tables are those of today's schema (migrations 2 and 3 add none), the
+ * data written behind the database's back, meta as schema 1 had it, the
+ * version set back to 1. */
 static void write_schema_1(Fixture *f) {
         db_free(open_db(f));
         f->db = NULL;
@@ -303,6 +304,7 @@ static void write_schema_1(Fixture *f) {
                 "   '{\"restartaction\":\"1\"}', '', 1),"
                 "  ('r-web', 'web', 'genapp', 'g-1', '{}', '{}', '(DB or gone) and Ip', 1),"
                 "  ('r-ip', 'ip', 'genapp', 'g-1', '{}', '{}', 'deleted', 1);"
+                "DELETE FROM meta WHERE key = 'epoch'; UPDATE meta SET key = 'version' WHERE key = 'seq';"
                 "PRAGMA user_version = 1;",
                 NULL, NULL, &msg);
         if (rc != SQLITE_OK)
@@ -395,6 +397,115 @@ static void test_failures_expire_by_message_time(void **state) {
         assert_int_equal(first, T0 + 1000);
 }
 
+
+/* --- Versions: (epoch, seq), seq one up per change applied and none for
+ * a refused one, the epoch as recorded; both survive a reopen. */
+
+static void assert_version(Db *db, uint64_t epoch, uint64_t seq) {
+        DbVersion v = db_version_get(db);
+        if (v.epoch != epoch || v.seq != seq)
+                fail_msg("version (%llu, %llu), want (%llu, %llu)", (unsigned long long) v.epoch,
+                         (unsigned long long) v.seq, (unsigned long long) epoch, (unsigned long long) seq);
+}
+
+static void test_versions_persist_and_increment(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        assert_version(db, 0, 0);
+        group(db, "g-1", "g1");
+        resource(db, "r-1", "r1", "g-1");
+        assert_version(db, 0, 2);
+        assert_int_equal(db_version(db), 2);
+        /* Refused: nothing changed, the version neither. */
+        assert_int_equal(apply(db, NULL, 0, "{\"type\":\"group.create\",\"id\":\"g-2\",\"name\":\"G1\"}"), -EEXIST);
+        assert_version(db, 0, 2);
+        char err[256] = "";
+        assert_int_equal(db_set_epoch(db, 7, err, sizeof err), 0);
+        assert_version(db, 7, 2);
+        group(db, "g-3", "g3");
+        assert_version(db, 7, 3);
+        db_free(db);
+        f->db = NULL;
+        db = open_db(f);
+        assert_version(db, 7, 3);
+        /* Compared epoch first, then seq. */
+        assert_true(db_version_cmp((DbVersion) { 1, 900 }, (DbVersion) { 2, 0 }) < 0);
+        assert_true(db_version_cmp((DbVersion) { 2, 5 }, (DbVersion) { 2, 4 }) > 0);
+        assert_int_equal(db_version_cmp((DbVersion) { 2, 5 }, (DbVersion) { 2, 5 }), 0);
+}
+
+/* A database as schema 2 left it: the version in meta's 'version' row,
+ * no epoch. Migrated, seq is that count and the epoch 0. */
+static void test_schema_2_migrated(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "g1");
+        db_free(db);
+        f->db = NULL;
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        char *msg = NULL;
+        if (sqlite3_exec(s,
+                         "DELETE FROM meta; INSERT INTO meta VALUES('version', '41');"
+                         "PRAGMA user_version = 2;",
+                         NULL, NULL, &msg) != SQLITE_OK)
+                fail_msg("schema 2: %s", msg);
+        sqlite3_close(s);
+        db = open_db(f);
+        assert_version(db, 0, 41);
+        group(db, "g-2", "g2");
+        assert_version(db, 0, 42);
+        json_t *g = db_group(db, "g-1");
+        assert_non_null(g);
+        json_decref(g);
+}
+
+/* Bytes that are no database, or a database SQLite finds damaged:
+ * -EUCLEAN, so that the caller can tell it from other failures. */
+static void test_corrupt_database_is_told_apart(void **state) {
+        Fixture *f = *state;
+        FILE *fp = fopen(f->path, "w");
+        assert_non_null(fp);
+        for (int i = 0; i < 8192; i++)
+                fputc((i * 7919) & 0xff, fp);
+        fclose(fp);
+        char err[512] = "";
+        Db *db = NULL;
+        assert_int_equal(db_open(f->path, &db, err, sizeof err), -EUCLEAN);
+        assert_null(db);
+        assert_non_null(strstr(err, "is corrupt"));
+
+        /* A real database with a page overwritten. */
+        unlink(f->path);
+        db = open_db(f);
+        for (int i = 0; i < 200; i++) {
+                char id[32], name[32];
+                snprintf(id, sizeof id, "g-%d", i);
+                snprintf(name, sizeof name, "group-with-a-long-name-%d", i);
+                group(db, id, name);
+        }
+        db_free(db);
+        f->db = NULL;
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL, NULL,
+                                      NULL),
+                         SQLITE_OK);
+        sqlite3_close(s);
+        /* Every page after the first (the schema) overwritten. */
+        fp = fopen(f->path, "r+");
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+        long size = ftell(fp);
+        assert_true(size > 4096 * 2);
+        assert_int_equal(fseek(fp, 4096, SEEK_SET), 0);
+        for (long i = 4096; i < size; i++)
+                fputc(0xa5, fp);
+        fclose(fp);
+        assert_int_equal(db_open(f->path, &db, err, sizeof err), -EUCLEAN);
+        assert_non_null(strstr(err, "is corrupt"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_dependency_names_ignore_case, setup, teardown),
@@ -408,6 +519,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_per_object_capped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_expire_by_message_time, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_versions_persist_and_increment, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_schema_2_migrated, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_database_is_told_apart, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
