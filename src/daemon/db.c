@@ -12,16 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db-internal.h"
 #include "depgraph.h"
 #include "macro.h"
 #include "policy-props.h"
 #include "props.h"
 #include "strv.h"
-
-struct Db {
-        sqlite3 *sql;
-};
 
 /* Migrations: entry i takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -787,13 +783,21 @@ int db_version_cmp(DbVersion a, DbVersion b) {
         return a.seq < b.seq ? -1 : a.seq > b.seq;
 }
 
-int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen) {
-        if (epoch > INT64_MAX) {
-                snprintf(err, errlen, "cluster database: epoch %llu out of range", (unsigned long long) epoch);
+int db_meta_set(Db *db, const char *key, uint64_t value, char *err, size_t errlen) {
+        if (value > INT64_MAX) {
+                snprintf(err, errlen, "cluster database: %s %llu out of range", key, (unsigned long long) value);
                 return -ERANGE;
         }
-        return run(db, prepare(db, "UPDATE meta SET value = CAST(? AS TEXT) WHERE key = 'epoch'", "i", (int64_t) epoch),
-                   err, errlen, "recording the epoch");
+        return run(db, prepare(db, "UPDATE meta SET value = CAST(? AS TEXT) WHERE key = ?", "is", (int64_t) value, key),
+                   err, errlen, "recording the version");
+}
+
+int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen) {
+        return db_meta_set(db, "epoch", epoch, err, errlen);
+}
+
+int db_exec(Db *db, const char *sql, char *err, size_t errlen) {
+        return exec(db, sql, err, errlen);
 }
 
 /* ---- reads ---- */

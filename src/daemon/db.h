@@ -57,6 +57,25 @@ uint64_t db_version(Db *db);
 /* Record a new epoch, seq unchanged. */
 int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen);
 
+/* ---- snapshots (db-snapshot.c): what a node joining is brought up to date with ---- */
+
+/* A chunk of a snapshot holds at most this many bytes of text, which at
+ * most double as a JSON string: a chunk message stays well below the
+ * limit of a message between nodes (ENVELOPE_MAX). */
+#define DB_SNAPSHOT_CHUNK_MAX (256u * 1024u)
+/* No snapshot is installed from more text than this. */
+#define DB_SNAPSHOT_MAX (1024u * 1024u * 1024u)
+
+/* Every replicated table (nodes, groups, resources, failures) and where
+ * their keys stand, read in one transaction, as a JSON array of strings
+ * of at most chunk_max bytes each, and the version it holds. */
+int db_snapshot(Db *db, size_t chunk_max, json_t **ret_chunks, DbVersion *ret_version, char *err, size_t errlen);
+/* Replace every replicated table by the snapshot's, and the version by v,
+ * in one transaction. The chunks are untrusted: anything malformed, a
+ * version other than v, or another schema is refused with err saying
+ * why (-EBADMSG, -EPROTONOSUPPORT), and then nothing changed. */
+int db_snapshot_install(Db *db, const json_t *chunks, DbVersion v, char *err, size_t errlen);
+
 /* Find an object by id or by name (names compare exactly). 0 and a
  * malloc'ed id, or -ENOENT with err saying so and suggesting the closest
  * name ("did you mean"). kind: "group", "resource". */
