@@ -9,8 +9,8 @@
  *   phase       event                                  action
  *   any         view not quorate                       refuse what is held; NONE
  *   any         quorate view of the current round      nothing
- *   any         quorate view of a new round            refuse what is held; alone: decide at once,
- *                                                      else multicast sync.offer; OFFERING
+ *   any         quorate view of a new round            refuse what is held; a cluster of one: decide
+ *                                                      at once, else multicast sync.offer; OFFERING
  *   OFFERING    offer of this round, from a member,    keep it; every member's in: decide
  *               its first
  *   OFFERING    change                                 hold (past the bound: refuse)
@@ -444,8 +444,12 @@ void sync_view(Sync *s, const EngineView *v) {
                 return;
         }
         SyncVersion mine = s->cb.version(s->userdata);
-        if (n == 1) {
-                /* Alone: nobody to compare with, nothing to send. */
+        if (n == 1 && v->n_nodes <= 1) {
+                /* A cluster of one: nobody to compare with, nothing to
+                 * send. Alone in a larger one, this node waits for its own
+                 * offer: CPG reports the others gone under the old ring,
+                 * just before the ring changes, and this view must not be
+                 * taken for a quorate one. */
                 s->offered[0] = true;
                 s->offers[0] = mine;
                 s->n_offered = 1;

@@ -816,6 +816,33 @@ static void test_alone(void **state) {
         net_free(net);
 }
 
+/* Alone in a cluster of three (the others' wolfpackd stopped): decided
+ * when its own offer comes back. CPG reports the others gone under the
+ * old, quorate ring just before a ring change: that view is over before
+ * the offer comes, and nothing is decided in it. */
+static void test_alone_among_several(void **state) {
+        Net *net = net_new(1, NULL);
+        EngineView v = { .ring = 4, .ring_node = 1, .members = { 1 }, .n_members = 1, .quorate = true, .n_nodes = 3 };
+        net->m[0].quorate = true;
+        sync_view(net->m[0].sync, &v);
+        assert_string_equal(head_type(net), "sync.offer");
+        assert_false(sync_ready(net->m[0].sync));
+        run(net);
+        assert_true(sync_ready(net->m[0].sync));
+        assert_version(&net->m[0], 1, 0);
+
+        v.ring = 5;
+        sync_view(net->m[0].sync, &v);
+        EngineView lost = v;
+        lost.ring = 6;
+        lost.quorate = false;
+        sync_view(net->m[0].sync, &lost);
+        run(net);
+        assert_false(sync_ready(net->m[0].sync));
+        assert_version(&net->m[0], 1, 0);
+        net_free(net);
+}
+
 /* Runtime reports pass at once, whatever the phase; unknown or broken
  * messages of the protocol are ignored with a warning. */
 static void test_runtime_and_strays(void **state) {
@@ -910,6 +937,7 @@ int main(void) {
                 cmocka_unit_test(test_hold_bound),
                 cmocka_unit_test(test_not_quorate),
                 cmocka_unit_test(test_alone),
+                cmocka_unit_test(test_alone_among_several),
                 cmocka_unit_test(test_runtime_and_strays),
                 cmocka_unit_test(test_view_without_self),
                 cmocka_unit_test(test_partition_healed),
