@@ -40,8 +40,8 @@ static const char *const migrations[] = {
         "",
         /* 3: the version is (epoch, seq): seq counts the changes applied,
          * the epoch the rounds in which members compared databases. */
-        "UPDATE meta SET key = 'seq' WHERE key = 'version';"
-        "INSERT INTO meta VALUES('epoch', '0');",
+        ("UPDATE meta SET key = 'seq' WHERE key = 'version';"
+         "INSERT INTO meta VALUES('epoch', '0');"),
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
