@@ -333,6 +333,9 @@ static void get_cluster(HttpRequest *req, void *userdata) {
         json_object_set_new(o, "members", members);
         json_object_set_new(o, "ring", json_string(ring));
         failover_json(d, o);
+        /* Whether this node's database is in sync with the members' (sync.h). */
+        json_object_set_new(o, "sync", json_string(sync_state(d->sync)));
+        json_object_set_new(o, "epoch", json_integer((json_int_t) db_version_get(d->db).epoch));
         json_decref(g);
         json_decref(r);
         json_decref(n);

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "engine.h"
 #include "hashmap.h"
+#include "sync.h"
 
 typedef struct Daemon Daemon;
 typedef struct Monitors Monitors;
@@ -111,9 +112,10 @@ struct Daemon {
         char *daemon_id;       /* this daemon's identity, carried by its monitors */
         char *corosync_name;   /* this node's name as corosync gives it (cfg.node_name points here) */
         Db *db;
+        Sync *sync;            /* join and merge: whether db is in sync with the view's members */
         Engine *engine;
         EngineView view;
-        bool have_view;        /* a quorate view came: this node announced itself */
+        bool have_view;        /* db was in sync in a quorate view: this node announced itself */
         bool reattaching;            /* adopting what monitors left by an earlier wolfpackd run */
         ClusterLog *log;
         Monitors *monitors;
@@ -151,6 +153,13 @@ struct Daemon {
 int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen);
 Daemon *daemon_free(Daemon *d);
 int daemon_start(Daemon *d, char *err, size_t errlen);
+/* This node's database is in sync with the view's members (sync.h). */
+void daemon_synced(Daemon *d);
+
+/* ---- replica.c: this node's copy of the cluster database ---- */
+/* Open d->db (a corrupt one set aside on the corosync engine) and set up
+ * d->sync, which keeps it in sync with the other members. */
+int replica_open(Daemon *d, char *err, size_t errlen);
 
 /* ---- runtime.c ---- */
 RtResource *rt_resource(Daemon *d, const char *id);   /* created on first use */
@@ -210,8 +219,17 @@ typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void 
  * refused: db_apply's errors, -EPERM no quorum, -EPROTO a message format
  * this node does not understand. Takes the reference of msg. */
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata);
-/* The engine delivered msg: apply it here and answer its waiter. */
+/* The engine delivered msg: through join and merge (sync.h) to one of
+ * the three below. */
 void command_delivered(Daemon *d, const json_t *msg);
+/* Apply a change here and answer its waiter. */
+void command_apply(Daemon *d, const json_t *msg);
+/* A change not applied here (error, text: why): its waiter is told. */
+void command_refuse(Daemon *d, const json_t *msg, int error, const char *text);
+/* A runtime report (rt.*): its waiter is told it was delivered. */
+void command_runtime(Daemon *d, const json_t *msg);
+/* The members every message between nodes carries: v, origin, incarnation. */
+void command_stamp(Daemon *d, json_t *msg);
 
 /* ---- fm.c: the failover manager ---- */
 /* Look again at every group, soon (coalesced). */

@@ -118,6 +118,19 @@ class Node:
             "--state-dir", os.path.join(d, "state"), "--runtime-dir", os.path.join(d, "wprun"),
             "--log-dir", os.path.join(d, "wplog"), "--socket", self.socket], out)
 
+    def stop_wolfpackd(self, timeout=20):
+        """SIGTERM; wolfpackd must exit 0. Its corosync stays up."""
+        self.wolfpackd.terminate()
+        rc = self.wolfpackd.wait(timeout)
+        assert rc == 0, "%s: wolfpackd exited %s: %s" % (self.name, rc, self.log_tail("wolfpackd.stderr"))
+
+    def clear_state(self):
+        """Empty wolfpackd's state directory (wolfpackd stopped)."""
+        state = os.path.join(self.dir, "state")
+        for name in os.listdir(state):
+            path = os.path.join(state, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+
     def wait_wolfpackd(self, timeout=20):
         wait_answering(self.wolfpackd, self.api, timeout,
                        lambda: "%s: %s" % (self.name, self.log_tail("wolfpackd.stderr")))
@@ -164,6 +177,23 @@ class Node:
             return sorted(db.execute("SELECT * FROM %s" % table).fetchall())
         finally:
             db.close()
+
+    def database(self):
+        """Every table of this node's cluster database, the version (meta)
+        and where keys stand included, each as sorted rows; None while
+        there is no database to read."""
+        path = os.path.join(self.dir, "state", "cluster.db")
+        if not os.path.exists(path):
+            return None
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+            try:
+                names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                return {t: sorted(db.execute('SELECT * FROM "%s"' % t).fetchall()) for t in sorted(names)}
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
 
     # ---- faults ----
 

@@ -233,6 +233,34 @@ static void test_bound_and_done(void **state) {
         assert_int_equal(v.n_held, 0);
 }
 
+/* A process joins while messages wait for the verdict: the change of
+ * members keeps its place among them, as on a member whose verdict came
+ * before (where it is seen between M2 and M3). */
+static void test_members_change_keeps_its_place(void **state) {
+        RingView v;
+        Seen s;
+        start(&v, &s);
+        static const uint32_t two[] = { 1, 2 };
+        ring_view_members(&v, two, 2);
+        ring_view_ring(&v, 1, 8);
+        msg(&v, 1);
+        msg(&v, 2);
+        ring_view_members(&v, ALL, 3);
+        msg(&v, 3);
+        ring_view_verdict(&v, true, 1, 8);
+        show_text(&s);
+        assert_string_equal(s.text, "V12@0:- V12@8:- V12@8:q M1q M2q V123@8:q M3q ");
+        /* Held and then dropped with a ring: replayed under no quorum. */
+        memset(s.text, 0, sizeof(s.text));
+        ring_view_ring(&v, 1, 12);
+        msg(&v, 4);
+        ring_view_members(&v, two, 2);
+        ring_view_ring(&v, 1, 16);
+        show_text(&s);
+        assert_string_equal(s.text, "V123@12:- L M4- V12@12:- V12@16:- ");
+        ring_view_done(&v);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_verdict_after_messages),
@@ -243,6 +271,7 @@ int main(void) {
                 cmocka_unit_test(test_same_ring),
                 cmocka_unit_test(test_lost),
                 cmocka_unit_test(test_bound_and_done),
+                cmocka_unit_test(test_members_change_keeps_its_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
