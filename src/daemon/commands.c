@@ -5,6 +5,12 @@
  * time), hands the message to the engine and waits until it comes back in
  * the ordered stream and has been applied here — then, and only then, the
  * caller hears whether it took. Owns the table of waiting commands.
+ *
+ * What the engine delivers together is applied in one transaction (a
+ * batch, db.h), committed from the loop once the delivery is over: one
+ * commit for many changes. A change is answered, and the failover manager
+ * reacts to it, only once its batch is on disk, in the order of the
+ * stream; a runtime message or a snapshot first commits what came before.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +101,103 @@ void command_delivered(Daemon *d, const json_t *msg) {
         sync_message(d->sync, msg);
 }
 
+/* A change applied in the open batch, waiting for its commit. */
+typedef struct Applied {
+        struct Applied *next;
+        json_t *msg;
+} Applied;
+
+struct CommandBatch {
+        Applied *first, **last;
+        size_t n;
+        sd_event_source *commit;
+};
+
+static int on_commit(sd_event_source *s, void *userdata) {
+        command_flush(userdata);
+        return 0;
+}
+
+/* Open the batch (and arrange its commit) if it is not: false when it
+ * cannot be, and the change is then applied in a transaction of its own. */
+static bool batch_open(Daemon *d) {
+        CommandBatch *b = d->batch;
+        if (!b) {
+                b = d->batch = calloc(1, sizeof(*b));
+                if (!b)
+                        return false;
+                b->last = &b->first;
+                if (sd_event_add_defer(d->event, &b->commit, on_commit, d) < 0) {
+                        d->batch = NULL;
+                        free(b);
+                        return false;
+                }
+                /* When nothing else is pending: what is being delivered,
+                 * and the requests that come meanwhile, join the batch. */
+                (void) sd_event_source_set_priority(b->commit, SD_EVENT_PRIORITY_IDLE);
+                (void) sd_event_source_set_enabled(b->commit, SD_EVENT_OFF);
+        }
+        if (db_batch_open(d->db))
+                return true;
+        char err[256];
+        if (db_batch_begin(d->db, err, sizeof(err)) < 0)
+                return false;
+        (void) sd_event_source_set_enabled(b->commit, SD_EVENT_ONESHOT);
+        return true;
+}
+
+void command_flush(Daemon *d) {
+        CommandBatch *b = d->batch;
+        if (!b || !db_batch_open(d->db))
+                return;
+        (void) sd_event_source_set_enabled(b->commit, SD_EVENT_OFF);
+        char err[512] = "";
+        int k = db_batch_commit(d->db, err, sizeof(err));
+        if (k < 0) {
+                /* Applied by the others, lost here: this node's database no
+                 * longer follows the stream. It must not go on as if. */
+                clusterlog_printf(d->log, "error", "DB_COMMIT_FAILED", NULL, NULL,
+                                  "%zu change(s) could not be written to the cluster database (%s); wolfpackd stops: "
+                                  "free the space or fix the disk and start it again, it then takes the other nodes' "
+                                  "database",
+                                  b->n, err);
+                sd_event_exit(d->event, EXIT_FAILURE);
+        }
+        Applied *a = b->first;
+        b->first = NULL;
+        b->last = &b->first;
+        b->n = 0;
+        while (a) {
+                Applied *next = a->next;
+                if (k >= 0)
+                        fm_applied(d, a->msg);
+                answer(d, a->msg, k, err);
+                json_decref(a->msg);
+                free(a);
+                a = next;
+        }
+}
+
+void command_batch_free(Daemon *d) {
+        CommandBatch *b = d->batch;
+        if (!b)
+                return;
+        /* Nobody is answered any more: the clients are gone with the API. */
+        char err[512] = "";
+        if (db_batch_commit(d->db, err, sizeof(err)) < 0)
+                fprintf(stderr, "wolfpackd: %zu change(s) could not be written to the cluster database: %s\n", b->n,
+                        err);
+        while (b->first) {
+                Applied *a = b->first;
+                b->first = a->next;
+                json_decref(a->msg);
+                free(a);
+        }
+        sd_event_source_disable_unref(b->commit);
+        free(b);
+        d->batch = NULL;
+}
+
 void command_apply(Daemon *d, const json_t *msg) {
         char err[512] = "";
         int k;
@@ -105,8 +208,21 @@ void command_apply(Daemon *d, const json_t *msg) {
         } else if (!d->view.quorate) {
                 k = -EPERM;
                 rt_no_quorum_message(d, err, sizeof(err));
-        } else
+        } else {
+                bool batched = batch_open(d);
                 k = db_apply(d->db, msg, err, sizeof(err));
+                Applied *a = k >= 0 && batched ? calloc(1, sizeof(*a)) : NULL;
+                if (a) {
+                        a->msg = json_incref((json_t *) msg);
+                        *d->batch->last = a;
+                        d->batch->last = &a->next;
+                        d->batch->n++;
+                        return;
+                }
+                /* No room to wait: what came before goes to disk first. */
+                if (k >= 0 && batched)
+                        command_flush(d);
+        }
         if (k < 0)
                 log_refusal(d, msg, k, err);
         else
@@ -121,7 +237,9 @@ void command_refuse(Daemon *d, const json_t *msg, int error, const char *text) {
 
 void command_runtime(Daemon *d, const json_t *msg) {
         /* Runtime state between nodes (share.c) changes no database; the
-         * sender's wait ends with delivery. */
+         * sender's wait ends with delivery. What the changes before it
+         * did comes first. */
+        command_flush(d);
         if (json_integer_value(json_object_get(msg, "v")) == 1)
                 share_delivered(d, msg);
         answer(d, msg, 0, NULL);

@@ -374,6 +374,7 @@ Daemon *daemon_free(Daemon *d) {
                 return NULL;
         d->http = http_server_free(d->http);
         share_stop(d);
+        command_batch_free(d); /* what was applied reaches the disk */
         engine_free(d->engine);
         monitors_free(d->monitors);
         /* No answer comes any more: what still waits for one ends here. */

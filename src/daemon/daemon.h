@@ -23,6 +23,7 @@ typedef struct Daemon Daemon;
 typedef struct Monitors Monitors;
 typedef struct HttpServer HttpServer;
 typedef struct HttpStream HttpStream;
+typedef struct CommandBatch CommandBatch;
 
 /* A resource as this node sees it now. */
 typedef struct RtResource {
@@ -147,6 +148,7 @@ struct Daemon {
         struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
         struct FmCall *calls;        /* the failover manager's requests to the monitors (fm.c) */
         struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
+        CommandBatch *batch;         /* changes applied, waiting for their commit (commands.c) */
 };
 
 /* ---- wolfpackd.c / daemon.c ---- */
@@ -230,6 +232,12 @@ void command_refuse(Daemon *d, const json_t *msg, int error, const char *text);
 void command_runtime(Daemon *d, const json_t *msg);
 /* The members every message between nodes carries: v, origin, incarnation. */
 void command_stamp(Daemon *d, json_t *msg);
+/* Commit the changes applied since the last commit (what the engine
+ * delivered together shares one transaction), then answer them and let
+ * the failover manager react, in order. */
+void command_flush(Daemon *d);
+/* The daemon ends: commit what was applied, answer nobody. */
+void command_batch_free(Daemon *d);
 
 /* ---- fm.c: the failover manager ---- */
 /* Look again at every group, soon (coalesced). */

@@ -750,7 +750,10 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
                 snprintf(err, errlen, "not a message this database applies: %s", type ? type : "(no type)");
                 return -EINVAL;
         }
-        int k = exec(db, "BEGIN IMMEDIATE", err, errlen);
+        /* In a batch (db_batch_begin), each message in a savepoint of its
+         * own: one that fails leaves the others. */
+        bool batch = db_batch_open(db);
+        int k = exec(db, batch ? "SAVEPOINT apply" : "BEGIN IMMEDIATE", err, errlen);
         if (k < 0)
                 return k;
         k = a->fn(db, msg, json_integer_value(t), err, errlen);
@@ -758,7 +761,24 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
                 k = run(db, prepare(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq'", NULL),
                         err, errlen, "counting the version");
         if (k >= 0)
-                k = exec(db, "COMMIT", err, errlen);
+                k = exec(db, batch ? "RELEASE apply" : "COMMIT", err, errlen);
+        if (k < 0)
+                (void) sqlite3_exec(db->sql, batch ? "ROLLBACK TO apply; RELEASE apply" : "ROLLBACK", NULL, NULL, NULL);
+        return k;
+}
+
+bool db_batch_open(Db *db) {
+        return !sqlite3_get_autocommit(db->sql);
+}
+
+int db_batch_begin(Db *db, char *err, size_t errlen) {
+        return db_batch_open(db) ? 0 : exec(db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int db_batch_commit(Db *db, char *err, size_t errlen) {
+        if (!db_batch_open(db))
+                return 0;
+        int k = exec(db, "COMMIT", err, errlen);
         if (k < 0)
                 (void) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         return k;

@@ -57,6 +57,16 @@ uint64_t db_version(Db *db);
 /* Record a new epoch, seq unchanged. */
 int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen);
 
+/* A batch: messages applied between db_batch_begin and db_batch_commit
+ * share one transaction (one commit, one sync to disk), each in a
+ * savepoint of its own, so that one refused leaves the others. A crash
+ * before the commit loses the whole batch: a prefix of the stream still.
+ * Snapshots are taken and installed outside a batch. Commit: 0, or a
+ * negative errno with err, and then nothing of the batch is kept. */
+int db_batch_begin(Db *db, char *err, size_t errlen);
+int db_batch_commit(Db *db, char *err, size_t errlen);
+bool db_batch_open(Db *db);
+
 /* ---- snapshots (db-snapshot.c): what a node joining is brought up to date with ---- */
 
 /* A chunk of a snapshot holds at most this many bytes of text, which at

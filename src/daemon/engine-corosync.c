@@ -18,7 +18,9 @@
  * on its own fd later: by many messages under load, by seconds with a
  * quorum device).
  *
- * Sending never blocks: a multicast corosync refuses for flow control
+ * Sending never blocks: what is sent while the loop is busy waits in an
+ * outbox and goes as one multicast (several messages in one envelope)
+ * when the loop is idle; a multicast corosync refuses for flow control
  * (CS_ERR_TRY_AGAIN) is queued, with everything sent after it, and retried
  * from a timer in order.
  */
@@ -67,6 +69,10 @@ typedef struct CorosyncEngine {
 
         RingView view;
         unsigned expected_votes;
+        /* Sent since the loop last went idle: one multicast for them all. */
+        json_t *outbox;
+        size_t outbox_bytes;
+        sd_event_source *flush;
         SendQueue out;
         NodeName names[64];
         unsigned n_names;
@@ -110,14 +116,18 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t no
         if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
                 return;
         EnvelopeHeader hd;
-        json_t *msg = NULL;
+        json_t *msgs = NULL;
         char err[256];
-        int k = envelope_decode(data, len, nodeid, &hd, &msg, err, sizeof(err));
+        int k = envelope_decode_all(data, len, nodeid, &hd, &msgs, err, sizeof(err));
         if (k < 0) {
                 elog(c, "warning", "MESSAGE_INVALID", "%s (pid %" PRIu32 "); ignored", err, pid);
                 return;
         }
-        ring_view_message(&c->view, msg);
+        size_t i;
+        json_t *m;
+        json_array_foreach(msgs, i, m)
+                ring_view_message(&c->view, json_incref(m));
+        json_decref(msgs);
 }
 
 static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring, uint32_t n_members,
@@ -210,21 +220,82 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* Room an envelope takes beyond its messages. */
+#define ENVELOPE_OVERHEAD 256u
+/* A batch is cut here, well below ENVELOPE_MAX. */
+#define BATCH_BYTES (256u * 1024u)
+
+static int push(CorosyncEngine *c, char *buf, size_t len) {
+        int k = send_queue_push(&c->out, buf, len);
+        if (k > 0)
+                arm_retry(c); /* corosync's flow control: it and what follows wait */
+        return k < 0 ? k : 0;
+}
+
+/* The outbox as multicasts: each message alone, or several in one
+ * envelope up to BATCH_BYTES, in their order. */
+static int on_flush(sd_event_source *s, void *userdata) {
+        CorosyncEngine *c = userdata;
+        EnvelopeHeader h = { .node = c->e.node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
+                             .ring_seq = c->view.ring_seq };
+        size_t n = json_array_size(c->outbox), i = 0;
+        while (i < n && !c->lost) {
+                size_t j = i, bytes = 0;
+                while (j < n) {
+                        size_t b = json_dumpb(json_array_get(c->outbox, j), NULL, 0, JSON_COMPACT) + 1;
+                        if (j > i && bytes + b > BATCH_BYTES)
+                                break;
+                        bytes += b;
+                        j++;
+                }
+                char err[256], *buf = NULL;
+                size_t len = 0;
+                int k;
+                if (j == i + 1)
+                        k = envelope_encode(&h, json_array_get(c->outbox, i), &buf, &len, err, sizeof(err));
+                else {
+                        json_t *batch = json_array();
+                        for (size_t x = i; batch && x < j; x++)
+                                json_array_append(batch, json_array_get(c->outbox, x));
+                        k = batch ? envelope_encode_batch(&h, batch, &buf, &len, err, sizeof(err)) : -ENOMEM;
+                        json_decref(batch);
+                }
+                if (k >= 0)
+                        k = push(c, buf, len);
+                if (k < 0)
+                        elog(c, "error", "MESSAGES_UNSENT", "%zu message(s) could not be sent: %s", j - i,
+                             k == -ENOBUFS ? "too many wait for corosync's flow control" : strerror(-k));
+                i = j;
+        }
+        json_array_clear(c->outbox);
+        c->outbox_bytes = 0;
+        return 0;
+}
+
 static int corosync_send(Engine *e, const json_t *msg) {
         CorosyncEngine *c = (CorosyncEngine *) e;
         if (c->lost)
                 return -ENOTCONN;
-        EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
-                             .ring_seq = c->view.ring_seq };
-        char *buf = NULL;
-        size_t len = 0;
-        int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
-        if (k < 0)
+        if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "type")))
+                return -EINVAL;
+        size_t bytes = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+        if (bytes + ENVELOPE_OVERHEAD > ENVELOPE_MAX) {
+                /* Refused now, with the reason logged, as it would be sent alone. */
+                EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation };
+                char *buf = NULL;
+                size_t len = 0;
+                int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
+                if (k >= 0)
+                        return push(c, buf, len);
                 return k;
-        k = send_queue_push(&c->out, buf, len);
-        if (k > 0)
-                arm_retry(c); /* corosync's flow control: it and what follows wait */
-        return k < 0 ? k : 0;
+        }
+        if (c->out.bytes + c->outbox_bytes + bytes > OUT_MAX_BYTES)
+                return -ENOBUFS;
+        if (json_array_append(c->outbox, (json_t *) msg) < 0)
+                return -ENOMEM;
+        c->outbox_bytes += bytes;
+        (void) sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
+        return 0;
 }
 
 static const char *corosync_node_name(Engine *e, uint32_t id) {
@@ -241,6 +312,8 @@ static void corosync_free(Engine *e) {
         sd_event_source_disable_unref(c->quorum_src);
         sd_event_source_disable_unref(c->vq_src);
         sd_event_source_disable_unref(c->retry);
+        sd_event_source_disable_unref(c->flush);
+        json_decref(c->outbox);
         if (c->have_cpg)
                 cpg_finalize(c->cpg);
         if (c->have_quorum)
@@ -412,6 +485,16 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
                 return k;
         }
         sd_event_source_set_enabled(c->retry, SD_EVENT_OFF);
+        /* Sent when nothing else is pending: what the loop handles in one
+         * go (requests, deliveries) shares multicasts. */
+        k = sd_event_add_defer(c->e.event, &c->flush, on_flush, c);
+        if (k >= 0)
+                k = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
+        if (k < 0) {
+                snprintf(err, errlen, "cannot set up sending: %s", strerror(-k));
+                return k;
+        }
+        sd_event_source_set_enabled(c->flush, SD_EVENT_OFF);
         return 0;
 }
 
@@ -422,6 +505,11 @@ int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallb
                 return -ENOMEM;
         c->e = (Engine) { .ops = &corosync_ops, .event = event, .cb = *cb, .userdata = userdata };
         c->incarnation = incarnation;
+        c->outbox = json_array();
+        if (!c->outbox) {
+                free(c);
+                return -ENOMEM;
+        }
         send_queue_init(&c->out, OUT_MAX_BYTES, mcast, c);
         ring_view_init(&c->view, cb, userdata, 0);
         int k = start(c, err, errlen);

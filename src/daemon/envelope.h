@@ -36,6 +36,17 @@ int envelope_encode_outgoing(const EnvelopeHeader *h, const json_t *msg, char **
                              void (*log)(const char *level, const char *code, const char *text, void *userdata),
                              void *userdata);
 
+/* Several messages in one envelope, in their order (an array of at least
+ * one): as envelope_encode. */
+int envelope_encode_batch(const EnvelopeHeader *h, const json_t *msgs, char **ret, size_t *ret_len, char *err,
+                          size_t errlen);
+
+/* Decode what node `sender` multicast, one message or a batch: 0, the
+ * header and an array of the messages in their order (a new reference),
+ * each checked as envelope_decode checks its one. */
+int envelope_decode_all(const void *data, size_t len, uint32_t sender, EnvelopeHeader *ret_header, json_t **ret_msgs,
+                        char *err, size_t errlen);
+
 /* Decode what node `sender` (the id corosync gives) multicast. 0, the
  * header and the message (a new reference), or -EBADMSG / -EPROTO (a format
  * version this node does not read) / -EMSGSIZE with err for the log; the

@@ -32,6 +32,7 @@ static int on_set_epoch(uint64_t epoch, char *err, size_t errlen, void *userdata
 static int on_snapshot(json_t **ret_chunks, SyncVersion *ret_version, char *err, size_t errlen, void *userdata) {
         Daemon *d = userdata;
         DbVersion v;
+        command_flush(d); /* a snapshot is taken outside a batch */
         int k = db_snapshot(d->db, DB_SNAPSHOT_CHUNK_MAX, ret_chunks, &v, err, errlen);
         if (k >= 0)
                 *ret_version = (SyncVersion) { v.epoch, v.seq };
@@ -40,6 +41,7 @@ static int on_snapshot(json_t **ret_chunks, SyncVersion *ret_version, char *err,
 
 static int on_install(const json_t *chunks, SyncVersion v, char *err, size_t errlen, void *userdata) {
         Daemon *d = userdata;
+        command_flush(d);
         return db_snapshot_install(d->db, chunks, (DbVersion) { v.epoch, v.seq }, err, errlen);
 }
 

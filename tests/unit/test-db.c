@@ -435,6 +435,44 @@ static void test_versions_persist_and_increment(void **state) {
         assert_int_equal(db_version_cmp((DbVersion) { 2, 5 }, (DbVersion) { 2, 5 }), 0);
 }
 
+/* A batch: several changes in one transaction, each in a savepoint of
+ * its own (one refused leaves the others); committed, they persist; a
+ * batch never committed leaves nothing, so the database is still a prefix
+ * of the stream. */
+static void test_batch(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        char err[256] = "";
+        group(db, "g-0", "g0");
+        assert_false(db_batch_open(db));
+        assert_int_equal(db_batch_begin(db, err, sizeof err), 0);
+        assert_true(db_batch_open(db));
+        assert_int_equal(db_batch_begin(db, err, sizeof err), 0); /* already open: the same batch */
+        group(db, "g-1", "g1");
+        assert_int_equal(apply(db, NULL, 0, "{\"type\":\"group.create\",\"id\":\"g-2\",\"name\":\"G1\"}"), -EEXIST);
+        group(db, "g-3", "g3");
+        assert_version(db, 0, 3);
+        assert_int_equal(db_batch_commit(db, err, sizeof err), 0);
+        assert_false(db_batch_open(db));
+        assert_int_equal(db_batch_commit(db, err, sizeof err), 0); /* nothing open: nothing to do */
+        db_free(db);
+        f->db = NULL;
+        db = open_db(f);
+        assert_version(db, 0, 3);
+        json_t *g = db_group(db, "g-3");
+        assert_non_null(g);
+        json_decref(g);
+        assert_null(db_group(db, "g-2"));
+        /* Not committed: gone with the process. */
+        assert_int_equal(db_batch_begin(db, err, sizeof err), 0);
+        group(db, "g-4", "g4");
+        db_free(db);
+        f->db = NULL;
+        db = open_db(f);
+        assert_version(db, 0, 3);
+        assert_null(db_group(db, "g-4"));
+}
+
 /* A database as schema 2 left it: the version in meta's 'version' row,
  * no epoch. Migrated, seq is that count and the epoch 0. */
 static void test_schema_2_migrated(void **state) {
@@ -848,6 +886,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_failures_per_object_capped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_expire_by_message_time, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_versions_persist_and_increment, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_schema_2_migrated, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt_database_is_told_apart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),

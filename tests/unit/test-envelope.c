@@ -167,12 +167,79 @@ static void test_decode_refuses(void **state) {
         assert_int_equal(envelope_decode(text, ENVELOPE_MAX + 1, 2, &h, &out, err, sizeof(err)), -EMSGSIZE);
 }
 
+/* Several messages of one sender in one envelope: in their order, each
+ * checked as one alone is; a single-message reader refuses a batch. */
+static void test_batch(void **state) {
+        json_t *a = message(H.node, H.incarnation), *b = message(H.node, H.incarnation);
+        json_object_set_new(b, "seq", json_integer(8));
+        json_t *msgs = json_pack("[O, O]", a, b);
+        char *buf = NULL, err[256] = "";
+        size_t len = 0;
+        assert_int_equal(envelope_encode_batch(&H, msgs, &buf, &len, err, sizeof(err)), 0);
+        EnvelopeHeader h;
+        json_t *out = NULL;
+        assert_int_equal(envelope_decode_all(buf, len, 2, &h, &out, err, sizeof(err)), 0);
+        assert_true(json_equal(out, msgs));
+        assert_true(h.ring_seq == H.ring_seq);
+        json_decref(out);
+        assert_int_equal(envelope_decode(buf, len, 2, &h, &out, err, sizeof(err)), -EBADMSG);
+        assert_non_null(strstr(err, "carries 2 messages where one was expected"));
+        free(buf);
+        /* One message alone decodes as a batch of one. */
+        assert_int_equal(envelope_encode(&H, a, &buf, &len, err, sizeof(err)), 0);
+        assert_int_equal(envelope_decode_all(buf, len, 2, &h, &out, err, sizeof(err)), 0);
+        assert_int_equal(json_array_size(out), 1);
+        assert_true(json_equal(json_array_get(out, 0), a));
+        json_decref(out);
+        free(buf);
+        /* Refused at encode: empty, or an untyped member. */
+        json_t *empty = json_array(), *bad = json_pack("[O, {s:i}]", a, "x", 1);
+        assert_int_equal(envelope_encode_batch(&H, empty, &buf, &len, err, sizeof(err)), -EINVAL);
+        assert_int_equal(envelope_encode_batch(&H, bad, &buf, &len, err, sizeof(err)), -EINVAL);
+        json_decref(empty);
+        json_decref(bad);
+        /* Refused at decode: one member speaking for another node, one
+         * untyped, an empty batch, both forms at once. */
+        static const struct {
+                const char *body;
+                const char *what;
+        } cases[] = {
+                { "\"msgs\":[{\"type\":\"t\",\"origin\":2,\"incarnation\":5},{\"type\":\"t\",\"origin\":3,\"incarnation\":5}]",
+                  "names another origin or incarnation" },
+                { "\"msgs\":[{\"type\":\"t\",\"origin\":2,\"incarnation\":5},{\"origin\":2,\"incarnation\":5}]",
+                  "carries one without a type" },
+                { "\"msgs\":[]", "carries no message with a type" },
+                { "\"msg\":{\"type\":\"t\",\"origin\":2,\"incarnation\":5},\"msgs\":[{\"type\":\"t\",\"origin\":2,"
+                  "\"incarnation\":5}]",
+                  "" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[512];
+                snprintf(text, sizeof(text), "{\"wolfpack\":1,\"node\":2,\"incarnation\":5,\"ring\":[1,2],%s}", cases[i].body);
+                json_t *o = NULL;
+                int k = envelope_decode_all(text, strlen(text), 2, &h, &o, err, sizeof(err));
+                if (!*cases[i].what) {
+                        /* Both forms: read as the single message, the batch ignored. */
+                        assert_int_equal(k, 0);
+                        assert_int_equal(json_array_size(o), 1);
+                        json_decref(o);
+                        continue;
+                }
+                assert_int_equal(k, -EBADMSG);
+                assert_non_null(strstr(err, cases[i].what));
+        }
+        json_decref(msgs);
+        json_decref(a);
+        json_decref(b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_encode_refuses),
                 cmocka_unit_test(test_encode_outgoing),
                 cmocka_unit_test(test_decode_refuses),
+                cmocka_unit_test(test_batch),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
