@@ -17,10 +17,13 @@
 #include "envelope.h"
 #include "fuzz.h"
 
+static void batch(const uint8_t *data, size_t size, uint32_t sender);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 1)
                 return 0;
         uint32_t sender = 1 + data[0] % 8;
+        batch(data + 1, size - 1, sender);
         EnvelopeHeader h;
         json_t *msg = NULL;
         char err[256] = "";
@@ -52,4 +55,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_decref(msg);
         free(buf);
         return 0;
+}
+
+/* The batch reader on the same bytes: every message it gives is checked
+ * as the single reader checks its one, and a batch round-trips. */
+static void batch(const uint8_t *data, size_t size, uint32_t sender) {
+        EnvelopeHeader h;
+        json_t *msgs = NULL;
+        char err[256] = "";
+        int k = envelope_decode_all(data, size, sender, &h, &msgs, err, sizeof(err));
+        if (k < 0) {
+                check(k == -EBADMSG || k == -EPROTO || k == -EMSGSIZE || k == -ENOMEM);
+                check(err[0] != '\0' || k == -ENOMEM);
+                return;
+        }
+        check(h.node == sender && json_array_size(msgs) > 0);
+        size_t i;
+        json_t *m;
+        json_array_foreach(msgs, i, m)
+                check(json_is_object(m) && json_is_string(json_object_get(m, "type")));
+        char *buf = NULL;
+        size_t len = 0;
+        if (envelope_encode_batch(&h, msgs, &buf, &len, err, sizeof(err)) == 0) {
+                json_t *again = NULL;
+                EnvelopeHeader h2;
+                check(envelope_decode_all(buf, len, sender, &h2, &again, err, sizeof(err)) == 0);
+                check(json_equal(msgs, again));
+                json_decref(again);
+                free(buf);
+        }
+        json_decref(msgs);
 }
