@@ -132,9 +132,8 @@ static bool batch_open(Daemon *d) {
                         free(b);
                         return false;
                 }
-                /* When nothing else is pending: what is being delivered,
-                 * and the requests that come meanwhile, join the batch. */
-                (void) sd_event_source_set_priority(b->commit, SD_EVENT_PRIORITY_IDLE);
+                /* Once the delivery under way is over (not at idle: a busy
+                 * loop would never commit, and nobody would be answered). */
                 (void) sd_event_source_set_enabled(b->commit, SD_EVENT_OFF);
         }
         if (db_batch_open(d->db))

@@ -18,9 +18,9 @@
  * on its own fd later: by many messages under load, by seconds with a
  * quorum device).
  *
- * Sending never blocks: what is sent while the loop is busy waits in an
- * outbox and goes as one multicast (several messages in one envelope)
- * when the loop is idle; a multicast corosync refuses for flow control
+ * Sending never blocks: what is sent while one event is handled waits in
+ * an outbox and goes as one multicast (several messages in one envelope)
+ * right after it; a multicast corosync refuses for flow control
  * (CS_ERR_TRY_AGAIN) is queued, with everything sent after it, and retried
  * from a timer in order.
  */
@@ -485,11 +485,10 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
                 return k;
         }
         sd_event_source_set_enabled(c->retry, SD_EVENT_OFF);
-        /* Sent when nothing else is pending: what the loop handles in one
-         * go (requests, deliveries) shares multicasts. */
+        /* Sent once what the loop is handling now (the requests one call
+         * of the HTTP server serves, a delivery) is done: those share
+         * multicasts. Not at idle: a busy loop would never send. */
         k = sd_event_add_defer(c->e.event, &c->flush, on_flush, c);
-        if (k >= 0)
-                k = sd_event_source_set_priority(c->flush, SD_EVENT_PRIORITY_IDLE);
         if (k < 0) {
                 snprintf(err, errlen, "cannot set up sending: %s", strerror(-k));
                 return k;
