@@ -64,6 +64,7 @@ class Node:
         self.cgroup = os.path.join(cluster.cgroup_root, self.name)
         self.corosync = None
         self.wolfpackd = None
+        self.wolfpackd_conf = os.path.join(self.dir, "wolfpackd.conf")
 
     # ---- processes ----
 
@@ -75,8 +76,11 @@ class Node:
 
     def start_corosync(self):
         d = self.dir
+        # /var/log/corosync too: where a corosync.conf from `wolfpack
+        # cluster init` logs.
         script = ("mount --bind {d}/run /run && mount --bind {d}/lib /var/lib/corosync && "
                   "mount --bind {d}/etc /etc/corosync && mount -t tmpfs -o size=64m tmpfs /dev/shm && "
+                  "{{ ! [ -d /var/log/corosync ] || mount --bind {d}/log /var/log/corosync; }} && "
                   "exec corosync -f -c {d}/etc/corosync.conf").format(d=d)
         out = open(os.path.join(d, "log", "corosync.stderr"), "ab")
         # Not `ip netns exec`: it remounts /sys and so hides the cgroup
@@ -112,7 +116,7 @@ class Node:
         d = self.dir
         out = open(os.path.join(d, "log", "wolfpackd.stderr"), "ab")
         self.wolfpackd = self._in_cgroup(self.enter() + [
-            WOLFPACKD, "--foreground", "--config", os.path.join(d, "wolfpackd.conf"),
+            WOLFPACKD, "--foreground", "--config", self.wolfpackd_conf,
             "--state-dir", os.path.join(d, "state"), "--runtime-dir", os.path.join(d, "wprun"),
             "--log-dir", os.path.join(d, "wplog"), "--socket", self.socket], out)
 
@@ -175,9 +179,12 @@ class Node:
 
 class CorosyncCluster:
     """n nodes; token: corosync's totem.token in ms (3000 or more: 1000
-    flaps on two busy cores)."""
+    flaps on two busy cores). init: each node's corosync.conf, authkey
+    (node 1's, reused by the others) and wolfpackd.conf written by
+    `wolfpack cluster init`, crypto on, instead of the fixture's own
+    (crypto off); init_output keeps what it printed, by node."""
 
-    def __init__(self, n=3, token=3000):
+    def __init__(self, n=3, token=3000, init=False):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -187,6 +194,8 @@ class CorosyncCluster:
         self.namespaces = []
         self.nodes = [Node(self, i) for i in range(1, n + 1)]
         self.token = token
+        self.init = init
+        self.init_output = {}
         self.effective = {}
         try:
             self._start()
@@ -222,6 +231,9 @@ class CorosyncCluster:
                 os.makedirs(os.path.join(node.dir, sub))
             if os.path.isdir("/etc/corosync/uidgid.d"):
                 shutil.copytree("/etc/corosync/uidgid.d", os.path.join(node.dir, "etc", "uidgid.d"))
+            if self.init:
+                self.cluster_init(node)
+                continue
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
@@ -239,6 +251,29 @@ class CorosyncCluster:
         for node in self.nodes:
             node.wait_wolfpackd()
         self.wait_formed()
+
+    def init_args(self):
+        """`wolfpack cluster init` for this cluster, without --this,
+        --authkey or --output."""
+        args = [WOLFPACK, "cluster", "init", self.tag, "--token", "%dms" % self.token]
+        for n in self.nodes:
+            args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
+        return args
+
+    def cluster_init(self, node, fresh_key=False):
+        """Write node's configuration with `wolfpack cluster init`: node 1
+        makes the key, the others take node 1's (fresh_key: a key of its
+        own, overwriting what is there)."""
+        args = self.init_args() + ["--this", str(node.i), "--output", os.path.join(node.dir, "etc")]
+        if fresh_key:
+            args.append("--force")
+        elif node.i != 1:
+            args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey")]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        self.init_output[node.i] = p.stdout
+        node.wolfpackd_conf = os.path.join(node.dir, "etc", "wolfpackd.conf")
 
     def view(self, node):
         """(quorate, member ids) as node's wolfpackd sees them now."""
