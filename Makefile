@@ -13,7 +13,7 @@ DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjans
                libcmocka-dev python3-pytest scdoc \
                corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev
 
-.PHONY: all deps build run test unit integration bench install clean
+.PHONY: all deps build run run-cluster test unit integration bench install clean
 
 all: build
 
@@ -51,6 +51,10 @@ test: unit integration
 
 run: build
 	tools/run-local
+
+# Three nodes on corosync, each in its own namespaces (as root).
+run-cluster: build
+	$(PYTHON) tools/run-cluster --build $(abspath $(BUILD))
 
 bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))

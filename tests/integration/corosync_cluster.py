@@ -182,9 +182,11 @@ class CorosyncCluster:
     flaps on two busy cores). init: each node's corosync.conf, authkey
     (node 1's, reused by the others) and wolfpackd.conf written by
     `wolfpack cluster init`, crypto on, instead of the fixture's own
-    (crypto off); init_output keeps what it printed, by node."""
+    (crypto off); init_output keeps what it printed, by node. start:
+    False leaves calling start() to the caller, who may show tag and dir
+    first."""
 
-    def __init__(self, n=3, token=3000, init=False):
+    def __init__(self, n=3, token=3000, init=False, start=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -197,6 +199,10 @@ class CorosyncCluster:
         self.init = init
         self.init_output = {}
         self.effective = {}
+        if start:
+            self.start()
+
+    def start(self):
         try:
             self._start()
         except BaseException:
