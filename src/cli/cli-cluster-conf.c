@@ -245,7 +245,7 @@ int cluster_corosync_conf(const ClusterSpec *s, char **ret) {
                 return -ENOMEM;
 
         fprintf(f,
-                "# corosync.conf of the Wolfpack cluster %s, written by `wolfpack cluster init`.\n"
+                "# corosync.conf of the Wolfpack cluster %s, " CLUSTER_CONF_MARK ".\n"
                 "# The same file on every node, with the same %s/authkey; see corosync.conf(5)\n"
                 "# and votequorum(5).\n"
                 "totem {\n"
@@ -309,11 +309,12 @@ int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret) {
 
         const ClusterNode *n = s->this_id ? cluster_spec_node(s, s->this_id) : NULL;
         if (n)
-                fprintf(f, "# wolfpackd.conf of node %u (%s) of the cluster %s,\n", n->id, n->name, s->name);
+                fprintf(f, "# wolfpackd.conf of node %u (%s) of the cluster %s, " CLUSTER_CONF_MARK ".\n", n->id,
+                        n->name, s->name);
         else
-                fprintf(f, "# wolfpackd.conf of every node of the cluster %s,\n", s->name);
-        fputs("# written by `wolfpack cluster init`. The nodes, their addresses and quorum\n"
-              "# are in " CLUSTER_COROSYNC_DIR "/corosync.conf; see wolfpackd(8).\n"
+                fprintf(f, "# wolfpackd.conf of every node of the cluster %s, " CLUSTER_CONF_MARK ".\n", s->name);
+        fputs("# The nodes, their addresses and quorum are in " CLUSTER_COROSYNC_DIR "/corosync.conf;\n"
+              "# see wolfpackd(8).\n"
               "engine = corosync\n",
               f);
         if (n)

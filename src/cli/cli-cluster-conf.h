@@ -24,6 +24,8 @@
 #define CLUSTER_COROSYNC_DIR "/etc/corosync"
 #define CLUSTER_WOLFPACK_DIR "/etc/wolfpack"
 #define CLUSTER_COROSYNC_LOG "/var/log/corosync/corosync.log"
+/* On the first line of every file written, to tell them from others. */
+#define CLUSTER_CONF_MARK "written by `wolfpack cluster init`"
 
 typedef struct ClusterNode {
         uint32_t id;

@@ -162,6 +162,14 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
         return cluster_text_finish(f, &buf, ret);
 }
 
+/* Whether path is a corosync.conf `wolfpack cluster init` wrote (false
+ * when there is none). */
+static bool written_by_us(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[256];
+        return f && fgets(line, sizeof line, f) && strstr(line, CLUSTER_CONF_MARK);
+}
+
 /* The spec from the command line; -EINVAL with the message printed. */
 static int spec_from_args(const CliArgs *a, ClusterSpec *s) {
         char err[1024];
@@ -240,10 +248,15 @@ int verb_cluster_init(Cli *cli, const CliArgs *a) {
         if (r < 0) {
                 /* Run again on a node that has its key: keep that key. */
                 bool key_there = r == -EEXIST && !authkey && access(p.authkey, F_OK) == 0;
-                r = cli_fail(r, "%s%s%s%s", err,
+                /* The first run on a node: the corosync package left its
+                 * example there. */
+                bool example = r == -EEXIST && !p.dir && !written_by_us(p.corosync_conf);
+                r = cli_fail(r, "%s%s%s%s%s", err,
                              r == -EACCES || r == -EPERM || r == -EROFS ? " (root may write there; --output DIR "
                                                                            "writes elsewhere)" : "",
-                             key_there ? "; to keep this node's key, give --authkey " : "", key_there ? p.authkey : "");
+                             key_there ? "; to keep this node's key, give --authkey " : "", key_there ? p.authkey : "",
+                             example ? "; the corosync.conf there is not one cluster init wrote (the corosync "
+                                       "package installs an example): --force replaces it" : "");
                 cluster_paths_done(&p);
                 return r;
         }

@@ -208,3 +208,44 @@ def test_two_nodes_with_a_witness_is_a_configuration_corosync_takes():
         os.unlink(os.path.join(d, "authkey"))
         t = subprocess.run(check, capture_output=True, text=True, timeout=30)
         assert t.returncode != 0 and "authkey" in t.stdout + t.stderr, (t.stdout, t.stderr)
+
+
+def test_default_places_and_the_package_example():
+    """Without --output: /etc/corosync and /etc/wolfpack, in a mount
+    namespace whose /etc is a tmpfs of its own. There the corosync
+    package's example corosync.conf is in the way of the first run, said
+    so; --force replaces it, and /etc/wolfpack is made."""
+    example = "totem {\n  version: 2\n  cluster_name: debian\n}\nnodelist {\n  node {\n    name: node1\n" \
+              "    nodeid: 1\n    ring0_addr: 127.0.0.1\n  }\n}\n"
+    script = """
+set -e
+mount -t tmpfs tmpfs /etc
+mkdir /etc/corosync
+cat > /etc/corosync/corosync.conf <<'X'
+%s
+X
+if "$0" cluster init prod --this 2 "$@" 2>/tmp/err.$$; then echo UNEXPECTED; fi
+cat /tmp/err.$$; rm -f /tmp/err.$$
+test ! -e /etc/wolfpack && echo NO-WOLFPACK-DIR
+grep -q cluster_name:.debian /etc/corosync/corosync.conf && echo EXAMPLE-KEPT
+"$0" cluster init prod --this 2 --force "$@" >/dev/null
+stat -c '%%n %%a %%s' /etc/corosync/corosync.conf /etc/corosync/authkey /etc/wolfpack /etc/wolfpack/wolfpackd.conf
+grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wolfpack/wolfpackd.conf
+""" % example.rstrip("\n")
+    def host_etc():
+        return [(d, sorted(os.listdir(d)) if os.path.isdir(d) else None) for d in ("/etc/corosync", "/etc/wolfpack")]
+    before = host_etc()
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, WOLFPACK] + NODES,
+                       capture_output=True, text=True, timeout=60)
+    out = p.stdout
+    assert p.returncode == 0, (out, p.stderr)
+    assert "UNEXPECTED" not in out
+    assert "wolfpack: /etc/corosync/corosync.conf exists already; nothing was written" in out, out
+    assert "the corosync package installs an example): --force replaces it" in out, out
+    assert "NO-WOLFPACK-DIR" in out and "EXAMPLE-KEPT" in out, out
+    assert "/etc/corosync/corosync.conf 644 " in out, out
+    assert "/etc/corosync/authkey 400 256\n" in out, out
+    assert "/etc/wolfpack 755 " in out and "/etc/wolfpack/wolfpackd.conf 644 " in out, out
+    assert "/etc/corosync/corosync.conf:1\n/etc/wolfpack/wolfpackd.conf:1\n" in out, out
+    # The host's own /etc was never touched.
+    assert host_etc() == before
