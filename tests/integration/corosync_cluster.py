@@ -25,6 +25,7 @@ import time
 import uuid
 
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
+from qnetd_witness import Witness
 
 PACKAGES = ["corosync"]
 
@@ -182,11 +183,13 @@ class CorosyncCluster:
     flaps on two busy cores). init: each node's corosync.conf, authkey
     (node 1's, reused by the others) and wolfpackd.conf written by
     `wolfpack cluster init`, crypto on, instead of the fixture's own
-    (crypto off); init_output keeps what it printed, by node. start:
+    (crypto off); init_output keeps what it printed, by node. witness
+    (with init): corosync-qnetd on a host of its own and corosync-qdevice
+    on every node (qnetd_witness.py), given to init as --qdevice. start:
     False leaves calling start() to the caller, who may show tag and dir
     first."""
 
-    def __init__(self, n=3, token=3000, init=False, start=True):
+    def __init__(self, n=3, token=3000, init=False, witness=False, start=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -198,6 +201,7 @@ class CorosyncCluster:
         self.token = token
         self.init = init
         self.init_output = {}
+        self.witness = Witness(self) if witness else None
         self.effective = {}
         if start:
             self.start()
@@ -216,6 +220,18 @@ class CorosyncCluster:
         subprocess.run(["ip", "netns", "add", name], check=True)
         self.namespaces.append(name)
 
+    def link(self, ns, i, addr):
+        """A namespace ns on the bridge through port i, at addr."""
+        self._netns(ns)
+        sw = ["ip", "-n", self.switch]
+        subprocess.run(["ip", "link", "add", self.port(i), "type", "veth", "peer", "name", "e0", "netns", ns], check=True)
+        subprocess.run(["ip", "link", "set", self.port(i), "netns", self.switch], check=True)
+        subprocess.run(sw + ["link", "set", self.port(i), "master", "br0", "up"], check=True)
+        ip = ["ip", "-n", ns]
+        subprocess.run(ip + ["addr", "add", "%s/24" % addr, "dev", "e0"], check=True)
+        subprocess.run(ip + ["link", "set", "e0", "up"], check=True)
+        subprocess.run(ip + ["link", "set", "lo", "up"], check=True)
+
     def _start(self):
         os.makedirs(self.cgroup_root)
         self._netns(self.switch)
@@ -223,15 +239,7 @@ class CorosyncCluster:
         subprocess.run(sw + ["link", "add", "br0", "type", "bridge"], check=True)
         subprocess.run(sw + ["link", "set", "br0", "up"], check=True)
         for node in self.nodes:
-            self._netns(node.ns)
-            subprocess.run(["ip", "link", "add", self.port(node.i), "type", "veth", "peer", "name", "e0", "netns",
-                            node.ns], check=True)
-            subprocess.run(["ip", "link", "set", self.port(node.i), "netns", self.switch], check=True)
-            subprocess.run(sw + ["link", "set", self.port(node.i), "master", "br0", "up"], check=True)
-            ip = ["ip", "-n", node.ns]
-            subprocess.run(ip + ["addr", "add", "%s.%d/24" % (self.subnet, node.i), "dev", "e0"], check=True)
-            subprocess.run(ip + ["link", "set", "e0", "up"], check=True)
-            subprocess.run(ip + ["link", "set", "lo", "up"], check=True)
+            self.link(node.ns, node.i, "%s.%d" % (self.subnet, node.i))
             os.makedirs(node.cgroup)
             for sub in ("run", "lib", "etc", "log", "state"):
                 os.makedirs(os.path.join(node.dir, sub))
@@ -244,10 +252,15 @@ class CorosyncCluster:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
                 f.write("engine = corosync\n")
+        if self.witness:
+            self.witness.setup()
+            self.witness.start_qnetd()
         for node in self.nodes:
             node.start_corosync()
         for node in self.nodes:
             node.wait_corosync()
+            if self.witness:
+                self.witness.start_qdevice(node)
         p = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.token")
         q = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.consensus")
         self.effective = {"token_ms": int(p.stdout.split()[-1]), "consensus_ms": int(q.stdout.split()[-1])}
@@ -264,6 +277,8 @@ class CorosyncCluster:
         args = [WOLFPACK, "cluster", "init", self.tag, "--token", "%dms" % self.token]
         for n in self.nodes:
             args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
+        if self.witness:
+            args += ["--qdevice", self.witness.addr]
         return args
 
     def cluster_init(self, node, fresh_key=False):
@@ -308,13 +323,15 @@ class CorosyncCluster:
                 except ProcessLookupError:
                     pass
             time.sleep(0.1)
-        for node in self.nodes:
-            for proc in (node.wolfpackd, node.corosync):
-                if proc:
-                    try:
-                        proc.wait(5)
-                    except subprocess.TimeoutExpired:
-                        pass
+        procs = [p for node in self.nodes for p in (node.wolfpackd, node.corosync)]
+        if self.witness:
+            procs += [self.witness.qnetd] + list(self.witness.qdevices.values())
+        for proc in procs:
+            if proc:
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
         if os.path.isdir(self.cgroup_root):
             for root, dirs, files in os.walk(self.cgroup_root, topdown=False):
                 for _ in range(20):

@@ -5,7 +5,9 @@ the others were given it with --authkey) start real corosync with crypto on
 in three network namespaces and form a quorate three-node membership, and
 wolfpackd joins on every node. A node given a key of its own stays out.
 And the command itself: refusals write nothing, files in the way are
-named, the two-node configuration with a witness is one corosync takes."""
+named, the two-node configuration with a witness is one corosync takes,
+and two nodes with corosync-qnetd as that witness keep exactly one side
+quorate when they lose each other."""
 
 import json
 import os
@@ -249,3 +251,44 @@ grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wo
     assert "/etc/corosync/corosync.conf:1\n/etc/wolfpack/wolfpackd.conf:1\n" in out, out
     # The host's own /etc was never touched.
     assert host_etc() == before
+
+
+def test_two_nodes_and_a_witness_from_cluster_init():
+    """Two nodes whose files came from `wolfpack cluster init --qdevice`,
+    with corosync-qnetd on a third host and TLS required: both quorate with
+    three votes; a node cut off from both loses quorum, the other keeps it
+    with the witness's vote."""
+    cs2 = CorosyncCluster(2, token=3000, init=True, witness=True)
+    try:
+        n1, n2 = cs2.nodes
+
+        def both_with_device():
+            outs = [quorumtool(n) for n in cs2.nodes]
+            return all(re.search(r"Total votes:\s+3", o) and re.search(r"Flags:\s+Quorate WaitForAll Qdevice", o)
+                       and re.search(r"\s0\s+1\s+Qdevice\n", o) for o in outs) and outs
+        outs = cs2.wait("both nodes quorate with the witness's vote", both_with_device, timeout=60, interval=0.5)
+        print(outs[0])
+        with open(os.path.join(n1.dir, "etc", "corosync.conf")) as f:
+            conf = f.read()
+        assert "host: %s" % cs2.witness.addr in conf and "tls: required" in conf and "two_node" not in conf
+        q = n1.run("corosync-qdevice-tool", "-s", "-v", check=False).stdout
+        assert re.search(r"TLS:\s+Required", q) and re.search(r"TLS active:\s+Yes \(client certificate sent\)", q), q
+        assert re.search(r"Algorithm:\s+Fifty-Fifty split", q), q
+        for node in cs2.nodes:
+            assert cs2.view(node) == (True, [1, 2])
+
+        t0 = time.monotonic()
+        n2.cut()
+        cs2.wait("n1 quorate alone, with the witness", lambda: cs2.view(n1) == (True, [1]), timeout=60, interval=0.2)
+        won = time.monotonic() - t0
+        # The loser's verdict comes later, when its qdevice gives up on
+        # qnetd; its wolfpackd stopped trusting quorum at the ring change.
+        cs2.wait("n2 not quorate", lambda: cs2.view(n2)[0] is False, timeout=60, interval=0.2)
+        cs2.wait("n2's corosync not quorate", lambda: re.search(r"Quorate:\s+No", quorumtool(n2)), timeout=60,
+                 interval=0.5)
+        print("cut n2: n1 quorate with the witness after %.1f s, n2's corosync not quorate after %.1f s"
+              % (won, time.monotonic() - t0))
+        out = quorumtool(n1)
+        assert re.search(r"Quorate:\s+Yes", out) and re.search(r"Total votes:\s+2", out), out
+    finally:
+        cs2.close()
