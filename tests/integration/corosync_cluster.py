@@ -25,7 +25,7 @@ import time
 import uuid
 
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
-from qnetd_witness import Witness
+from qnetd import Qnetd
 
 PACKAGES = ["corosync"]
 
@@ -183,13 +183,14 @@ class CorosyncCluster:
     flaps on two busy cores). init: each node's corosync.conf, authkey
     (node 1's, reused by the others) and wolfpackd.conf written by
     `wolfpack cluster init`, crypto on, instead of the fixture's own
-    (crypto off); init_output keeps what it printed, by node. witness
-    (with init): corosync-qnetd on a host of its own and corosync-qdevice
-    on every node (qnetd_witness.py), given to init as --qdevice. start:
+    (crypto off); init_output keeps what it printed, by node. qnetd (with
+    init): a quorum device, corosync-qnetd on a host of its own and
+    corosync-qdevice on every node (qnetd.py), given to init as --qdevice.
+    start:
     False leaves calling start() to the caller, who may show tag and dir
     first."""
 
-    def __init__(self, n=3, token=3000, init=False, witness=False, start=True):
+    def __init__(self, n=3, token=3000, init=False, qnetd=False, start=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -201,7 +202,7 @@ class CorosyncCluster:
         self.token = token
         self.init = init
         self.init_output = {}
-        self.witness = Witness(self) if witness else None
+        self.qnetd = Qnetd(self) if qnetd else None
         self.effective = {}
         if start:
             self.start()
@@ -252,15 +253,15 @@ class CorosyncCluster:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
                 f.write("engine = corosync\n")
-        if self.witness:
-            self.witness.setup()
-            self.witness.start_qnetd()
+        if self.qnetd:
+            self.qnetd.setup()
+            self.qnetd.start()
         for node in self.nodes:
             node.start_corosync()
         for node in self.nodes:
             node.wait_corosync()
-            if self.witness:
-                self.witness.start_qdevice(node)
+            if self.qnetd:
+                self.qnetd.start_qdevice(node)
         p = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.token")
         q = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.consensus")
         self.effective = {"token_ms": int(p.stdout.split()[-1]), "consensus_ms": int(q.stdout.split()[-1])}
@@ -277,8 +278,8 @@ class CorosyncCluster:
         args = [WOLFPACK, "cluster", "init", self.tag, "--token", "%dms" % self.token]
         for n in self.nodes:
             args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
-        if self.witness:
-            args += ["--qdevice", self.witness.addr]
+        if self.qnetd:
+            args += ["--qdevice", self.qnetd.addr]
         return args
 
     def cluster_init(self, node, fresh_key=False):
@@ -324,8 +325,8 @@ class CorosyncCluster:
                     pass
             time.sleep(0.1)
         procs = [p for node in self.nodes for p in (node.wolfpackd, node.corosync)]
-        if self.witness:
-            procs += [self.witness.qnetd] + list(self.witness.qdevices.values())
+        if self.qnetd:
+            procs += [self.qnetd.proc] + list(self.qnetd.qdevices.values())
         for proc in procs:
             if proc:
                 try:

@@ -258,7 +258,7 @@ def test_two_nodes_and_a_witness_from_cluster_init():
     with corosync-qnetd on a third host and TLS required: both quorate with
     three votes; a node cut off from both loses quorum, the other keeps it
     with the witness's vote."""
-    cs2 = CorosyncCluster(2, token=3000, init=True, witness=True)
+    cs2 = CorosyncCluster(2, token=3000, init=True, qnetd=True)
     try:
         n1, n2 = cs2.nodes
 
@@ -270,7 +270,7 @@ def test_two_nodes_and_a_witness_from_cluster_init():
         print(outs[0])
         with open(os.path.join(n1.dir, "etc", "corosync.conf")) as f:
             conf = f.read()
-        assert "host: %s" % cs2.witness.addr in conf and "tls: required" in conf and "two_node" not in conf
+        assert "host: %s" % cs2.qnetd.addr in conf and "tls: required" in conf and "two_node" not in conf
         q = n1.run("corosync-qdevice-tool", "-s", "-v", check=False).stdout
         assert re.search(r"TLS:\s+Required", q) and re.search(r"TLS active:\s+Yes \(client certificate sent\)", q), q
         assert re.search(r"Algorithm:\s+Fifty-Fifty split", q), q

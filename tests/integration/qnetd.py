@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The witness of a corosync_cluster.py cluster: corosync-qnetd in a
-namespace of its own on the cluster's bridge, corosync-qdevice on every
-node, TLS between them with client certificates (what `wolfpack cluster
-init --qdevice` writes: tls: required), made the way corosync-qdevice-net-
-certutil(8) and corosync-qnetd-certutil(8) say, each host with a private
-/etc/corosync. Every process runs in the cgroup <cluster>/w or in its
-node's, so the cluster's close() removes it with the rest."""
+"""The quorum device of a corosync_cluster.py cluster, the witness of two
+nodes: corosync-qnetd in a namespace of its own on the cluster's bridge,
+corosync-qdevice on every node, TLS between them with client certificates
+(what `wolfpack cluster init --qdevice` writes: tls: required), made the
+way corosync-qdevice-net-certutil(8) and corosync-qnetd-certutil(8) say,
+each host with a private /etc/corosync. Every process runs in the cgroup
+<cluster>/q or in its node's, so the cluster's close() removes it with the
+rest."""
 
 import os
 import shutil
@@ -27,16 +28,16 @@ def ensure_qdevice():
                              "the two-node tests need them (make deps installs them)")
 
 
-class Witness:
+class Qnetd:
     def __init__(self, cluster):
         ensure_qdevice()
         self.cluster = cluster
-        self.ns = cluster.tag + "-w"
+        self.ns = cluster.tag + "-q"
         self.addr = "%s.200" % cluster.subnet
-        self.dir = os.path.join(cluster.dir, "witness")
-        self.cgroup = os.path.join(cluster.cgroup_root, "w")
+        self.dir = os.path.join(cluster.dir, "qnetd")
+        self.cgroup = os.path.join(cluster.cgroup_root, "q")
         self.xfer = os.path.join(self.dir, "xfer")
-        self.qnetd = None
+        self.proc = None
         self.qdevices = {}
 
     def _in_mount_ns(self, etc, script, check=True):
@@ -75,14 +76,14 @@ class Witness:
             self._in_mount_ns(etc_n, "corosync-qdevice-net-certutil -i -c %s/qnetd-cacert.crt" % x)
             self._in_mount_ns(etc_n, "corosync-qdevice-net-certutil -m -c %s/qdevice-net-node.p12" % x)
 
-    def start_qnetd(self):
+    def start(self):
         d = self.dir
         out = open(os.path.join(d, "log", "qnetd.log"), "ab")
         # qnetd 3.0.3 takes "req" for required client certificates.
         script = ("mount --bind {d}/run /run && mount --bind {d}/etc /etc/corosync && "
                   "exec corosync-qnetd -f -d -s req -l {a}").format(d=d, a=self.addr)
         procs = os.path.join(self.cgroup, "cgroup.procs")
-        self.qnetd = subprocess.Popen(["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, "nsenter",
+        self.proc = subprocess.Popen(["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, "nsenter",
                                        "--net=/run/netns/" + self.ns, "--", "unshare", "-m", "--propagation",
                                        "private", "sh", "-c", script],
                                       stdout=out, stderr=out, stdin=subprocess.DEVNULL)
@@ -94,5 +95,5 @@ class Witness:
         self.qdevices[node.i] = node._in_cgroup(node.enter() + ["corosync-qdevice", "-f", "-d"], out)
 
     def cut(self):
-        """The witness's port on the bridge down."""
+        """qnetd's port on the bridge down."""
         subprocess.run(["ip", "-n", self.cluster.switch, "link", "set", self.cluster.port(0), "down"], check=True)
