@@ -61,6 +61,7 @@ bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))
 	$(PYTHON) bench/cluster --build $(abspath $(BUILD))
 	$(PYTHON) bench/genjob --build $(abspath $(BUILD))
+	$(PYTHON) bench/failover --build $(abspath $(BUILD))
 
 install: build
 	ninja -C $(BUILD) install

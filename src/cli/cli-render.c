@@ -173,6 +173,23 @@ static bool any_reason(const json_t *groups) {
         return false;
 }
 
+/* "Failover: coordinator n1; lease 8.0s, stop budget 1.0s, takeover
+ * delay 11.9s", for a cluster of many nodes; NULL otherwise. */
+static char *failover_line(const json_t *cluster) {
+        const json_t *t = json_object_get(cluster, "timings");
+        if (!json_is_object(t))
+                return NULL;
+        const char *coord = jstr(cluster, "coordinator");
+        char *s = NULL;
+        if (asprintf(&s, "Failover: coordinator %s; lease %.1fs, stop budget %.1fs, takeover delay %.1fs",
+                     coord ? coord : "none (no quorum)",
+                     (double) json_integer_value(json_object_get(t, "lease_ms")) / 1000,
+                     (double) json_integer_value(json_object_get(t, "stop_budget_ms")) / 1000,
+                     (double) json_integer_value(json_object_get(t, "takeover_delay_ms")) / 1000) < 0)
+                s = NULL;
+        return s;
+}
+
 int render_status(const json_t *status, bool color, char **ret) {
         Out o;
         int r = out_open(&o);
@@ -191,7 +208,12 @@ int render_status(const json_t *status, bool color, char **ret) {
                 }
                 if (node)
                         fprintf(o.f, ", seen from %s", node);
-                fputs("\n\n", o.f);
+                fputc('\n', o.f);
+                char *f = failover_line(cluster);
+                if (f)
+                        fprintf(o.f, "%s\n", f);
+                free(f);
+                fputc('\n', o.f);
         }
 
         _cleanup_table_ Table *nt = NULL;
@@ -360,7 +382,12 @@ int render_cluster(const json_t *cluster, bool color, char **ret) {
         pl_value(&p, "Groups", json_object_get(cluster, "groups"));
         pl_value(&p, "Resources", json_object_get(cluster, "resources"));
         pl_value(&p, "Version", json_object_get(cluster, "version"));
-        static const char *const known[] = { "name", "node", "quorate", "nodes", "groups", "resources", "version", NULL };
+        char *f = failover_line(cluster);
+        if (f)
+                pl_text(&p, "Failover", f + strlen("Failover: "), TABLE_PLAIN);
+        free(f);
+        static const char *const known[] = { "name", "node", "quorate", "nodes", "groups", "resources", "version",
+                                              "coordinator", "timings", NULL };
         pl_rest(&p, cluster, known);
         return plist_finish(&p, cluster, NULL, NULL, color, ret);
 }

@@ -302,6 +302,20 @@ static void on_type(Monitors *m, const char *resource, const MonitorsReply *repl
 
 /* ---- cluster, nodes ---- */
 
+/* Who places groups, and the timings that keep one from running on two
+ * nodes (cluster-timing.h), into o. */
+static void failover_json(Daemon *d, json_t *o) {
+        uint32_t coord = coordinator_of(d);
+        json_object_set_new(o, "coordinator", coord ? json_string(node_name(d, coord)) : json_null());
+        json_object_set_new(o, "timings",
+                            d->multi ? json_pack("{s:I, s:I, s:I, s:I}", "lease_ms",
+                                                 (json_int_t) (d->timing.lease_usec / 1000), "heartbeat_ms",
+                                                 (json_int_t) (d->timing.heartbeat_usec / 1000), "stop_budget_ms",
+                                                 (json_int_t) (d->timing.stop_budget_usec / 1000), "takeover_delay_ms",
+                                                 (json_int_t) (d->timing.takeover_delay_usec / 1000))
+                                     : json_null());
+}
+
 static void get_cluster(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
         json_t *g = db_groups(d->db), *r = db_resources(d->db, NULL), *n = db_nodes(d->db);
@@ -318,6 +332,10 @@ static void get_cluster(HttpRequest *req, void *userdata) {
         snprintf(ring, sizeof(ring), "%x.%llx", d->view.ring_node, (unsigned long long) d->view.ring);
         json_object_set_new(o, "members", members);
         json_object_set_new(o, "ring", json_string(ring));
+        failover_json(d, o);
+        /* Whether this node's database is in sync with the members' (sync.h). */
+        json_object_set_new(o, "sync", json_string(sync_state(d->sync)));
+        json_object_set_new(o, "epoch", json_integer((json_int_t) db_version_get(d->db).epoch));
         json_decref(g);
         json_decref(r);
         json_decref(n);
@@ -367,6 +385,8 @@ static void get_status(HttpRequest *req, void *userdata) {
         json_decref(by_group);
         json_t *cluster = json_pack("{s:s, s:s, s:b, s:I}", "name", "wolfpack", "node", d->cfg.node_name, "quorate",
                                     d->view.quorate, "version", (json_int_t) db_version(d->db));
+        if (cluster)
+                failover_json(d, cluster);
         http_reply(req, 200, json_pack("{s:o, s:o, s:o}", "cluster", cluster, "nodes", nodes_json(d), "groups", groups));
 }
 
@@ -536,13 +556,6 @@ static void desire(HttpRequest *req, Daemon *d, const char *kind, const char *st
         _cleanup_free_ char *id = find(d, req, kind);
         char type[32];
         snprintf(type, sizeof(type), "%s.desire", kind);
-        if (id && strcmp(state, "online") == 0 && !fm_places_groups(d)) {
-                refuse(req, REFUSED_CONFLICT, NULL,
-                       "%s not brought online: groups are not placed on the %s engine yet (one coordinator and "
-                       "failover between nodes are still to come, see docs/engine-corosync.md)",
-                       kind, d->engine->ops->name);
-                return;
-        }
         if (id && quorate(d, req))
                 send_and_reply(d, req,
                                strcmp(kind, "resource") == 0
@@ -564,6 +577,52 @@ static void post_group_offline(HttpRequest *req, void *userdata) {
                 desire(req, userdata, "group", "offline");
 }
 
+/* A move on an engine with other nodes: to the node named, or to the best
+ * other one; the coordinator carries it out (coordinator.c). */
+static void move_between_nodes(HttpRequest *req, Daemon *d, const char *id, const char *to) {
+        if (!quorate(d, req))
+                return;
+        RtGroup *g = hashmap_get(d->groups, id);
+        uint32_t owner = g ? g->owner : 0, target = 0;
+        json_t *nodes = db_nodes(d->db);
+        size_t i;
+        json_t *o;
+        json_array_foreach(nodes, i, o)
+                if (to && (strcasecmp(jstr(o, "name"), to) == 0 ||
+                           (json_integer_value(json_object_get(o, "id")) > 0 &&
+                            strtol(to, NULL, 10) == json_integer_value(json_object_get(o, "id")))))
+                        target = (uint32_t) json_integer_value(json_object_get(o, "id"));
+        json_decref(nodes);
+        if (to && !target) {
+                refuse(req, REFUSED_INVALID, "to", "no node \"%s\"; `wolfpack node list` shows them", to);
+                return;
+        }
+        if (to && !share_node_up(d, target)) {
+                http_reply_error(req, 409, "conflict", NULL, "node %s is not up; `wolfpack node list` shows which are",
+                                 node_name(d, target));
+                return;
+        }
+        if (to && target == owner) {
+                http_reply_error(req, 409, "conflict", NULL, "the group already runs on %s", node_name(d, target));
+                return;
+        }
+        if (!to) {
+                char why[512] = "";
+                json_t *grp = db_group(d->db, id), *res = db_resources(d->db, id);
+                target = grp ? coordinator_choose(d, grp, res, owner, why, sizeof(why)) : 0;
+                json_decref(grp);
+                json_decref(res);
+                if (!target) {
+                        http_reply_error(req, 409, "conflict", NULL, "no other node can take the group: %s", why);
+                        return;
+                }
+        }
+        send_and_reply(d, req,
+                       json_pack("{s:s, s:s, s:s, s:i}", "type", "group.desire", "id", id, "state", "online", "node",
+                                 (int) target),
+                       "group", id, 202, NULL);
+}
+
 static void post_group_move(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
         if (!body_members(req, MEMBERS("to")))
@@ -573,6 +632,10 @@ static void post_group_move(HttpRequest *req, void *userdata) {
                 return;
         json_t *b = http_request_body(req);
         const char *to = b ? jstr(b, "to") : NULL;
+        if (d->multi) {
+                move_between_nodes(req, d, id, to);
+                return;
+        }
         if (to && strcasecmp(to, d->cfg.node_name) != 0) {
                 refuse(req, REFUSED_INVALID, "to", "no node \"%s\" is up; `wolfpack node list` shows them", to);
                 return;
@@ -820,7 +883,17 @@ static void post_resource_fail(HttpRequest *req, void *userdata) {
                                  r ? r->state : "Offline");
                 return;
         }
-        fm_fail(d, id);
+        if (d->multi && r->owner != d->cfg.node_id) {
+                /* Its owner fails it. */
+                if (!quorate(d, req))
+                        return;
+                json_t *m = json_pack("{s:s, s:s, s:i}", "type", "rt.fail", "id", id, "node", (int) r->owner);
+                if (!m || command_send(d, m, NULL, NULL) < 0) {
+                        refuse(req, REFUSED_INTERNAL, NULL, "cannot send the request to %s", node_name(d, r->owner));
+                        return;
+                }
+        } else
+                fm_fail(d, id);
         http_reply(req, 202, object_json(d, "resource", id));
 }
 

@@ -25,12 +25,16 @@ static void waiter_key(char *buf, size_t len, json_int_t origin, json_int_t inca
         snprintf(buf, len, "%lld:%lld:%lld", (long long) origin, (long long) incarnation, (long long) seq);
 }
 
-int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+void command_stamp(Daemon *d, json_t *msg) {
         json_object_set_new(msg, "v", json_integer(1));
         json_object_set_new(msg, "origin", json_integer(d->cfg.node_id));
         json_object_set_new(msg, "incarnation", json_integer((json_int_t) d->incarnation));
+}
+
+int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        command_stamp(d, msg);
         json_object_set_new(msg, "seq", json_integer((json_int_t) ++d->seq));
         json_object_set_new(msg, "ring", json_integer((json_int_t) d->view.ring));
         json_object_set_new(msg, "time_ms", json_integer((json_int_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
@@ -60,9 +64,38 @@ int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
         return k;
 }
 
-/* The engine delivered a message: apply it, tell its sender here, let the
- * failover manager react. */
+/* Tell the waiter of msg, if it waits here, how it went. */
+static void answer(Daemon *d, const json_t *msg, int error, const char *text) {
+        char key[64];
+        waiter_key(key, sizeof(key), json_integer_value(json_object_get(msg, "origin")),
+                   json_integer_value(json_object_get(msg, "incarnation")), json_integer_value(json_object_get(msg, "seq")));
+        Waiter *w = hashmap_remove(d->waiters, key);
+        if (w) {
+                w->done(d, error < 0 ? error : 0, error < 0 ? text : NULL, w->userdata);
+                free(w);
+        }
+}
+
+/* A refusal of this node's own message is logged, and one for lack of
+ * quorum whoever sent it: this node's database then lacks what others may
+ * have applied. */
+static void log_refusal(Daemon *d, const json_t *msg, int error, const char *text) {
+        json_int_t origin = json_integer_value(json_object_get(msg, "origin"));
+        if (origin == d->cfg.node_id)
+                clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s refused: %s",
+                                  json_string_value(json_object_get(msg, "type")), text);
+        else if (error == -EPERM)
+                clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s from node %lld refused: %s",
+                                  json_string_value(json_object_get(msg, "type")), (long long) origin, text);
+}
+
 void command_delivered(Daemon *d, const json_t *msg) {
+        /* Through join and merge (sync.h): held while the members compare
+         * their databases, then command_apply. */
+        sync_message(d->sync, msg);
+}
+
+void command_apply(Daemon *d, const json_t *msg) {
         char err[512] = "";
         int k;
         if (json_integer_value(json_object_get(msg, "v")) != 1) {
@@ -74,24 +107,22 @@ void command_delivered(Daemon *d, const json_t *msg) {
                 rt_no_quorum_message(d, err, sizeof(err));
         } else
                 k = db_apply(d->db, msg, err, sizeof(err));
-        /* A refusal for lack of quorum is this node's, whoever sent the
-         * message: its database now lacks what others may have applied. */
-        json_int_t origin = json_integer_value(json_object_get(msg, "origin"));
-        if (k < 0 && origin == d->cfg.node_id)
-                clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s refused: %s",
-                                  json_string_value(json_object_get(msg, "type")), err);
-        else if (k == -EPERM)
-                clusterlog_printf(d->log, "warning", "MESSAGE_REFUSED", NULL, NULL, "%s from node %lld refused: %s",
-                                  json_string_value(json_object_get(msg, "type")), (long long) origin, err);
-        if (k >= 0)
+        if (k < 0)
+                log_refusal(d, msg, k, err);
+        else
                 fm_applied(d, msg);
+        answer(d, msg, k, err);
+}
 
-        char key[64];
-        waiter_key(key, sizeof(key), json_integer_value(json_object_get(msg, "origin")),
-                   json_integer_value(json_object_get(msg, "incarnation")), json_integer_value(json_object_get(msg, "seq")));
-        Waiter *w = hashmap_remove(d->waiters, key);
-        if (w) {
-                w->done(d, k < 0 ? k : 0, k < 0 ? err : NULL, w->userdata);
-                free(w);
-        }
+void command_refuse(Daemon *d, const json_t *msg, int error, const char *text) {
+        log_refusal(d, msg, error, text);
+        answer(d, msg, error, text);
+}
+
+void command_runtime(Daemon *d, const json_t *msg) {
+        /* Runtime state between nodes (share.c) changes no database; the
+         * sender's wait ends with delivery. */
+        if (json_integer_value(json_object_get(msg, "v")) == 1)
+                share_delivered(d, msg);
+        answer(d, msg, 0, NULL);
 }

@@ -142,6 +142,17 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 c->node_id_given = true;
                 return 0;
         }
+        if (strcmp(key, "stop-budget") == 0 || strcmp(key, "takeover-delay") == 0) {
+                wp_usec_t u;
+                int k = parse_duration(value, &u);
+                if (k < 0 || u == 0 || u > 3600 * WP_USEC_PER_SEC) {
+                        snprintf(err, errlen, "%s: %s = %s: a duration from 1ms to 1h, such as 2s, is needed", where,
+                                 key, text_quote(value).s);
+                        return -EINVAL;
+                }
+                *(strcmp(key, "stop-budget") == 0 ? &c->stop_budget_usec : &c->takeover_delay_usec) = u;
+                return 0;
+        }
         if (strcmp(key, "lease-timeout") == 0 || strcmp(key, "reattach-timeout") == 0) {
                 wp_usec_t u;
                 int k = parse_duration(value, &u);
@@ -164,6 +175,8 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                         return -EINVAL;
                 }
                 *(strcmp(key, "lease-timeout") == 0 ? &c->lease_timeout_usec : &c->reattach_timeout_usec) = u;
+                if (strcmp(key, "lease-timeout") == 0)
+                        c->lease_given = true;
                 return 0;
         }
         if (strcmp(key, "event-stream-memory") == 0) {
@@ -186,7 +199,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, reattach-timeout, event-stream-memory",
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory",
                  where, text_quote(key).s);
         return -EINVAL;
 }

@@ -27,39 +27,36 @@
 
 /* ---- engine callbacks ---- */
 
-/* Whether b holds a member a does not. */
-static bool members_gained(const EngineView *a, const EngineView *b) {
-        for (unsigned i = 0; i < b->n_members; i++) {
-                bool known = false;
-                for (unsigned j = 0; j < a->n_members; j++)
-                        known = known || a->members[j] == b->members[i];
-                if (!known)
-                        return true;
-        }
-        return false;
-}
-
 static void on_view(const EngineView *v, void *userdata) {
         Daemon *d = userdata;
-        /* The first quorate view: only then can this node's changes take. */
-        bool first = !d->have_view && v->quorate;
-        bool gained = d->have_view && v->quorate && members_gained(&d->view, v);
         d->view = *v;
-        d->have_view = d->have_view || v->quorate;
         clusterlog_printf(d->log, "notice", "NODE_VIEW", NULL, NULL, "membership: %u node(s), %s", v->n_members,
                           v->quorate ? "quorate" : "without quorum");
-        monitors_set_lease(d->monitors, v->quorate);
-        /* Make sure this node is in the database; again when a node joins,
-         * whose database did not see it yet (node.set is idempotent). */
-        if (first || gained) {
+        /* Many nodes: the lease follows this node's heartbeats (share.c). */
+        if (!d->multi)
+                monitors_set_lease(d->monitors, v->quorate);
+        share_view(d);
+        /* The members compare their databases first: what acts on this
+         * node's database waits until it is in sync (daemon_synced). */
+        sync_view(d->sync, v);
+        fm_kick(d);
+}
+
+void daemon_synced(Daemon *d) {
+        /* The first time: only now can this node's changes take, on a
+         * database that holds what the others hold. */
+        bool first = !d->have_view;
+        d->have_view = true;
+        if (first) {
+                /* Make sure this node is in the database (node.set is idempotent). */
                 json_t *m = json_pack("{s:s, s:i, s:s}", "type", "node.set", "id", (int) d->cfg.node_id, "name",
                                       d->cfg.node_name);
                 if (m)
                         (void) command_send(d, m, NULL, NULL);
-        }
-        if (first) {
-                /* PersistentState=0: such groups start offline with the service. */
-                json_t *groups = db_groups(d->db);
+                /* PersistentState=0: such groups start offline with the
+                 * service — on one node; in a cluster a node that starts
+                 * joins groups that may run elsewhere. */
+                json_t *groups = d->multi ? json_array() : db_groups(d->db);
                 size_t i;
                 json_t *g;
                 json_array_foreach(groups, i, g) {
@@ -129,6 +126,7 @@ static void on_adopted(Monitors *m, const MonitorsSnapshot *s, void *userdata) {
 static void on_reattached(Monitors *m, unsigned n_monitors, unsigned n_resources, void *userdata) {
         Daemon *d = userdata;
         d->reattaching = false;
+        share_view(d); /* what this node runs is known now: it can report it */
         if (n_monitors > 0)
                 clusterlog_printf(d->log, "notice", "NODE_REATTACHED", NULL, NULL,
                                   "re-attached to %u resource monitor(s) holding %u resource(s)", n_monitors, n_resources);
@@ -248,6 +246,16 @@ static int start_corosync(Daemon *d, char *err, size_t errlen) {
                 return -ENOMEM;
         d->cfg.node_name = d->corosync_name;
         d->cfg.node_id = d->engine->node_id;
+        d->multi = true;
+        char warn[512];
+        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->cfg.lease_timeout_usec,
+                           d->cfg.lease_given, d->cfg.stop_budget_usec, d->cfg.takeover_delay_usec, &d->timing, err,
+                           errlen, warn, sizeof(warn));
+        if (k < 0)
+                return k;
+        if (warn[0])
+                fprintf(stderr, "wolfpackd: %s\n", warn);
+        d->cfg.lease_timeout_usec = d->timing.lease_usec;
         return 0;
 }
 
@@ -280,10 +288,7 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
         }
         clusterlog_set_listener(d->log, on_log_entry, d);
 
-        _cleanup_free_ char *dbpath = NULL;
-        if (asprintf(&dbpath, "%s/cluster.db", d->cfg.state_dir) < 0)
-                return -ENOMEM;
-        if ((k = db_open(dbpath, &d->db, err, errlen)) < 0)
+        if ((k = replica_open(d, err, errlen)) < 0)
                 return k;
 
         /* Our own cgroup subtree: the daemon in <own>/daemon, monitors in
@@ -335,7 +340,7 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
                 snprintf(err, errlen, "cannot start the local engine: %s", strerror(-k));
                 return k;
         }
-        if ((k = api_start(d, err, errlen)) < 0)
+        if ((k = api_start(d, err, errlen)) < 0 || (k = share_start(d, err, errlen)) < 0)
                 return k;
 
         sigset_t ss;
@@ -349,6 +354,13 @@ int daemon_start(Daemon *d, char *err, size_t errlen) {
 
         clusterlog_printf(d->log, "notice", "NODE_STARTED", NULL, NULL, "wolfpackd started on node %s (id %u), engine %s",
                           d->cfg.node_name, d->cfg.node_id, d->engine->ops->name);
+        if (d->multi)
+                clusterlog_printf(d->log, "info", "NODE_TIMINGS", NULL, NULL,
+                                  "lease %llu ms, heartbeat %llu ms, stop budget %llu ms, takeover delay %llu ms",
+                                  (unsigned long long) d->timing.lease_usec / 1000,
+                                  (unsigned long long) d->timing.heartbeat_usec / 1000,
+                                  (unsigned long long) d->timing.stop_budget_usec / 1000,
+                                  (unsigned long long) d->timing.takeover_delay_usec / 1000);
         (void) sd_notify(0, "READY=1");
         return 0;
 }
@@ -361,6 +373,7 @@ Daemon *daemon_free(Daemon *d) {
         if (!d)
                 return NULL;
         d->http = http_server_free(d->http);
+        share_stop(d);
         engine_free(d->engine);
         monitors_free(d->monitors);
         /* No answer comes any more: what still waits for one ends here. */
@@ -380,6 +393,7 @@ Daemon *daemon_free(Daemon *d) {
         hashmap_free_with(d->types, free_json);
         free(d->streams);
         sd_event_source_disable_unref(d->evaluate);
+        sync_free(d->sync);
         db_free(d->db);
         clusterlog_free(d->log);
         sd_event_unref(d->event);

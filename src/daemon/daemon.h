@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "cluster-timing.h"
 #include "clusterlog.h"
 #include "db.h"
 #include "engine.h"
 #include "hashmap.h"
+#include "sync.h"
 
 typedef struct Daemon Daemon;
 typedef struct Monitors Monitors;
@@ -43,6 +45,10 @@ typedef struct RtResource {
          * restart_of (0: no limit) at restart_at_usec (CLOCK_MONOTONIC). */
         unsigned restart_attempt, restart_of;
         uint64_t restart_at_usec;
+        /* Many nodes: what another node said of it while it still ran
+         * here (share.c), shown once it has stopped here. */
+        uint32_t shadow_owner;
+        char *shadow_state, *shadow_reason;
 } RtResource;
 
 /* A group as this node sees it now. */
@@ -55,7 +61,26 @@ typedef struct RtGroup {
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         sd_event_source *retry_timer;
+        /* Many nodes (share.c, coordinator.c): */
+        bool placing;          /* the coordinator sent a decision for it that has not come back yet */
+        uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */
+        uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */
+        bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */
 } RtGroup;
+
+/* What this node knows of another node's wolfpackd (share.c). */
+typedef struct NodeLive {
+        uint64_t hb;            /* the highest heartbeat count it sent that came in this ring (0: none) */
+        uint64_t hb_any;        /* ... in any ring */
+        uint64_t last_usec;     /* CLOCK_MONOTONIC here when one of its heartbeats last came (or when it was
+                                 * first seen: its groups wait as long for a takeover) */
+        bool reported;          /* its report of what it runs came in this view */
+        bool down;              /* a member said to be silent (rt.suspect), in this view */
+        uint64_t down_hb;       /* ... on its heartbeat number this */
+        bool suspected;         /* this node said so in this view */
+} NodeLive;
+
+#define NODE_ID_MAX 32
 
 typedef struct DaemonConfig {
         char *state_dir;       /* cluster.db, resource files */
@@ -69,6 +94,12 @@ typedef struct DaemonConfig {
         char *plugin_path;     /* NULL: the default */
         char *monitor_path;    /* wolfpack-resmon */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
+        bool lease_given;             /* lease-timeout was set (on corosync the default follows its timings) */
+        /* On corosync (0: the default, see cluster-timing.c): how long a node
+         * may take to terminate what it runs once its lease has run out,
+         * and how long the others wait before starting a lost node's
+         * groups. */
+        uint64_t stop_budget_usec, takeover_delay_usec;
         uint64_t reattach_timeout_usec;
         uint64_t event_stream_memory; /* all event streams' queues together */
 } DaemonConfig;
@@ -81,9 +112,10 @@ struct Daemon {
         char *daemon_id;       /* this daemon's identity, carried by its monitors */
         char *corosync_name;   /* this node's name as corosync gives it (cfg.node_name points here) */
         Db *db;
+        Sync *sync;            /* join and merge: whether db is in sync with the view's members */
         Engine *engine;
         EngineView view;
-        bool have_view;        /* a quorate view came: this node announced itself */
+        bool have_view;        /* db was in sync in a quorate view: this node announced itself */
         bool reattaching;            /* adopting what monitors left by an earlier wolfpackd run */
         ClusterLog *log;
         Monitors *monitors;
@@ -96,6 +128,19 @@ struct Daemon {
 
         uint64_t incarnation, seq;
         sd_event_source *evaluate;   /* deferred: the failover manager looks again */
+
+        /* Many nodes (share.c, coordinator.c; unused on the local engine). */
+        bool multi;                  /* an engine with other nodes: one coordinator places groups */
+        ClusterTiming timing;
+        NodeLive live[NODE_ID_MAX + 1];
+        uint64_t hb_sent;            /* heartbeats this node has sent */
+        uint64_t lease_until;        /* this node may own groups until then (CLOCK_MONOTONIC) */
+        uint64_t ring_seen;          /* the ring (sequence) the tables above were started for */
+        uint32_t ring_node_seen;
+        uint32_t members_seen[64];
+        unsigned n_members_seen;
+        bool report_sent;            /* this node's report for the current view went out */
+        sd_event_source *hb_timer, *lease_timer, *takeover_timer;
         bool stopping;               /* SIGTERM: stop this node's resources, then exit */
         HttpStream **streams;        /* event stream subscribers */
         size_t n_streams;
@@ -108,6 +153,13 @@ struct Daemon {
 int daemon_new(const DaemonConfig *cfg, Daemon **ret, char *err, size_t errlen);
 Daemon *daemon_free(Daemon *d);
 int daemon_start(Daemon *d, char *err, size_t errlen);
+/* This node's database is in sync with the view's members (sync.h). */
+void daemon_synced(Daemon *d);
+
+/* ---- replica.c: this node's copy of the cluster database ---- */
+/* Open d->db (a corrupt one set aside on the corosync engine) and set up
+ * d->sync, which keeps it in sync with the other members. */
+int replica_open(Daemon *d, char *err, size_t errlen);
 
 /* ---- runtime.c ---- */
 RtResource *rt_resource(Daemon *d, const char *id);   /* created on first use */
@@ -167,8 +219,17 @@ typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void 
  * refused: db_apply's errors, -EPERM no quorum, -EPROTO a message format
  * this node does not understand. Takes the reference of msg. */
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata);
-/* The engine delivered msg: apply it here and answer its waiter. */
+/* The engine delivered msg: through join and merge (sync.h) to one of
+ * the three below. */
 void command_delivered(Daemon *d, const json_t *msg);
+/* Apply a change here and answer its waiter. */
+void command_apply(Daemon *d, const json_t *msg);
+/* A change not applied here (error, text: why): its waiter is told. */
+void command_refuse(Daemon *d, const json_t *msg, int error, const char *text);
+/* A runtime report (rt.*): its waiter is told it was delivered. */
+void command_runtime(Daemon *d, const json_t *msg);
+/* The members every message between nodes carries: v, origin, incarnation. */
+void command_stamp(Daemon *d, json_t *msg);
 
 /* ---- fm.c: the failover manager ---- */
 /* Look again at every group, soon (coalesced). */
@@ -188,6 +249,8 @@ void fm_apply_deadlock_timeout(Daemon *d, const char *id);
 char *fm_blocked(Daemon *d, const json_t *res);
 /* Fail an Online resource on purpose (terminate, then the restart policy). */
 void fm_fail(Daemon *d, const char *id);
+/* The group is Failed for reason, and tried again at at_ms (UTC). */
+void fm_group_failed_until(Daemon *d, RtGroup *rg, const char *reason, uint64_t at_ms);
 /* Stop this node's resources (SIGTERM); calls sd_event_exit when done. */
 void fm_shutdown(Daemon *d);
 /* The daemon ends: forget the requests the monitors left unanswered. Only
@@ -197,8 +260,35 @@ void fm_free(Daemon *d);
  * the group's resources left Failed, which stand in no OR-group when the
  * wish spreads. NULL when out of memory. */
 json_t *fm_desire_message(Daemon *d, const char *id, const char *state);
-/* Whether this node may place groups itself (see fm.c). */
-bool fm_places_groups(const Daemon *d);
+
+/* ---- share.c: runtime state between nodes ---- */
+/* Start the heartbeat and the lease on an engine with other nodes. */
+int share_start(Daemon *d, char *err, size_t errlen);
+void share_stop(Daemon *d);
+/* A view came (after d->view is set). */
+void share_view(Daemon *d);
+/* A message of type rt.*: applied whatever the quorum (runtime state is
+ * facts, not changes). */
+void share_delivered(Daemon *d, const json_t *msg);
+/* This node's resource changed state: tell the others. */
+void share_resource_state(Daemon *d, const RtResource *r);
+/* It stopped here: what another node said of it meanwhile is its state. */
+void share_local_stopped(Daemon *d, RtResource *r);
+/* Whether this node may start resources now: it holds the lease. */
+bool share_may_run(Daemon *d);
+/* Whether node id is up: a member not said to be silent. The same answer
+ * on every member at the same point of the stream. */
+bool share_node_up(const Daemon *d, uint32_t id);
+
+/* ---- coordinator.c: placement across nodes ---- */
+/* The coordinator of the current view (lowest member id), 0 when none. */
+uint32_t coordinator_of(const Daemon *d);
+/* If this node is the coordinator: place what needs a node, take over
+ * lost nodes' groups once their takeover delay has passed. */
+void coordinator_evaluate(Daemon *d);
+/* The best up node for group g (database view, with its resources res)
+ * other than not (0: any); 0 and why for a person when there is none. */
+uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

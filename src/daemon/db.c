@@ -12,16 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db-internal.h"
 #include "depgraph.h"
 #include "macro.h"
 #include "policy-props.h"
 #include "props.h"
 #include "strv.h"
-
-struct Db {
-        sqlite3 *sql;
-};
 
 /* Migrations: entry i takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -42,7 +38,13 @@ static const char *const migrations[] = {
         "CREATE INDEX failures_object ON failures(object, time_ms);",
         /* 2: one spelling per name (canonical_names, below). */
         "",
+        /* 3: the version is (epoch, seq): seq counts the changes applied,
+         * the epoch the rounds in which members compared databases. */
+        ("UPDATE meta SET key = 'seq' WHERE key = 'version';"
+         "INSERT INTO meta VALUES('epoch', '0');"),
 };
+
+_Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
 
 static int canonical_names(Db *db, char *err, size_t errlen);
 
@@ -139,6 +141,21 @@ static int migrate(Db *db, char *err, size_t errlen) {
         return 0;
 }
 
+/* PRAGMA quick_check answers one row "ok", or rows saying what is wrong. */
+static int quick_check(Db *db, const char *path, char *err, size_t errlen) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db->sql, "PRAGMA quick_check", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return sql_error(db, rc, err, errlen, "checking the database");
+        const char *verdict = (const char *) sqlite3_column_text(st, 0);
+        if (verdict && strcmp(verdict, "ok") == 0)
+                return 0;
+        snprintf(err, errlen, "the cluster database %s is corrupt (%s)", path, verdict ? verdict : "no answer");
+        return -EUCLEAN;
+}
+
 int db_open(const char *path, Db **ret, char *err, size_t errlen) {
         Db *db = calloc(1, sizeof(*db));
         if (!db)
@@ -153,9 +170,18 @@ int db_open(const char *path, Db **ret, char *err, size_t errlen) {
         sqlite3_busy_timeout(db->sql, 5000);
         int k = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err, errlen);
         if (k >= 0)
-                k = exec(db, "PRAGMA quick_check;", err, errlen);
+                k = quick_check(db, path, err, errlen);
         if (k >= 0)
                 k = migrate(db, err, errlen);
+        /* Corrupt, as SQLite tells it: the caller decides what to do about
+         * it (take another node's copy, or refuse). */
+        if (k < 0 && k != -EUCLEAN && (sqlite3_errcode(db->sql) == SQLITE_CORRUPT ||
+                                       sqlite3_errcode(db->sql) == SQLITE_NOTADB)) {
+                char what[256];
+                snprintf(what, sizeof(what), "%s", err);
+                snprintf(err, errlen, "the cluster database %s is corrupt (%s)", path, what);
+                k = -EUCLEAN;
+        }
         if (k < 0) {
                 db_free(db);
                 return k;
@@ -729,7 +755,7 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
                 return k;
         k = a->fn(db, msg, json_integer_value(t), err, errlen);
         if (k >= 0)
-                k = run(db, prepare(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'", NULL),
+                k = run(db, prepare(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq'", NULL),
                         err, errlen, "counting the version");
         if (k >= 0)
                 k = exec(db, "COMMIT", err, errlen);
@@ -738,9 +764,40 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
         return k;
 }
 
-uint64_t db_version(Db *db) {
-        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'", NULL);
+static uint64_t meta_number(Db *db, const char *key) {
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", "s", key);
         return st && sqlite3_step(st) == SQLITE_ROW ? (uint64_t) sqlite3_column_int64(st, 0) : 0;
+}
+
+uint64_t db_version(Db *db) {
+        return meta_number(db, "seq");
+}
+
+DbVersion db_version_get(Db *db) {
+        return (DbVersion) { .epoch = meta_number(db, "epoch"), .seq = meta_number(db, "seq") };
+}
+
+int db_version_cmp(DbVersion a, DbVersion b) {
+        if (a.epoch != b.epoch)
+                return a.epoch < b.epoch ? -1 : 1;
+        return a.seq < b.seq ? -1 : a.seq > b.seq;
+}
+
+int db_meta_set(Db *db, const char *key, uint64_t value, char *err, size_t errlen) {
+        if (value > INT64_MAX) {
+                snprintf(err, errlen, "cluster database: %s %llu out of range", key, (unsigned long long) value);
+                return -ERANGE;
+        }
+        return run(db, prepare(db, "UPDATE meta SET value = CAST(? AS TEXT) WHERE key = ?", "is", (int64_t) value, key),
+                   err, errlen, "recording the version");
+}
+
+int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen) {
+        return db_meta_set(db, "epoch", epoch, err, errlen);
+}
+
+int db_exec(Db *db, const char *sql, char *err, size_t errlen) {
+        return exec(db, sql, err, errlen);
 }
 
 /* ---- reads ---- */

@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -26,6 +26,8 @@ typedef struct Db Db;
 #define DB_FAILURE_HISTORY_MS (30 * 24 * 3600 * 1000LL)
 #define DB_FAILURES_PER_OBJECT 1024
 
+/* Open (creating it if absent) and migrate. -EUCLEAN when SQLite finds
+ * the file corrupt or not a database at all, with err saying so. */
 int db_open(const char *path, Db **ret, char *err, size_t errlen);
 Db *db_free(Db *db);
 
@@ -39,8 +41,40 @@ void db_props_put(json_t *props, const char *key, json_t *v);
  * -EEXIST name taken, -EBUSY in use, -EINVAL malformed. */
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen);
 
-/* The version: how many messages have been applied. */
+/* The version of the database: (epoch, seq), compared in that order. seq
+ * counts the changes applied (each db_apply adds one, in its own
+ * transaction); the epoch is raised each time members of a quorate view
+ * compare their databases (sync.h). Both persist in the meta table. */
+typedef struct DbVersion {
+        uint64_t epoch, seq;
+} DbVersion;
+
+DbVersion db_version_get(Db *db);
+/* <0, 0, >0 as a is older than, the same as, newer than b. */
+int db_version_cmp(DbVersion a, DbVersion b);
+/* The seq alone: how many changes this database holds (the API's "version"). */
 uint64_t db_version(Db *db);
+/* Record a new epoch, seq unchanged. */
+int db_set_epoch(Db *db, uint64_t epoch, char *err, size_t errlen);
+
+/* ---- snapshots (db-snapshot.c): what a node joining is brought up to date with ---- */
+
+/* A chunk of a snapshot holds at most this many bytes of text, which at
+ * most double as a JSON string: a chunk message stays well below the
+ * limit of a message between nodes (ENVELOPE_MAX). */
+#define DB_SNAPSHOT_CHUNK_MAX (256u * 1024u)
+/* No snapshot is installed from more text than this. */
+#define DB_SNAPSHOT_MAX (1024u * 1024u * 1024u)
+
+/* Every replicated table (nodes, groups, resources, failures) and where
+ * their keys stand, read in one transaction, as a JSON array of strings
+ * of at most chunk_max bytes each, and the version it holds. */
+int db_snapshot(Db *db, size_t chunk_max, json_t **ret_chunks, DbVersion *ret_version, char *err, size_t errlen);
+/* Replace every replicated table by the snapshot's, and the version by v,
+ * in one transaction. The chunks are untrusted: anything malformed, a
+ * version other than v, or another schema is refused with err saying
+ * why (-EBADMSG, -EPROTONOSUPPORT), and then nothing changed. */
+int db_snapshot_install(Db *db, const json_t *chunks, DbVersion v, char *err, size_t errlen);
 
 /* Find an object by id or by name (names compare exactly). 0 and a
  * malloc'ed id, or -ENOENT with err saying so and suggesting the closest

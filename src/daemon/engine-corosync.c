@@ -6,7 +6,8 @@
  *   CPG (group "wolfpack", agreed order)  messages, and which nodes run wolfpackd
  *   libquorum (model v1)                  the quorum verdict, tagged with its ring id
  *   votequorum                            expected votes, for messages to people
- *   cmap (read once at start)             this node's id and every node's name
+ *   cmap (read once at start)             this node's id, every node's name, the
+ *                                         totem token and consensus timeouts
  *
  * Each connection's fd is an io source on the daemon's loop, dispatched
  * with CS_DISPATCH_ALL when readable; nothing here ever blocks the loop.
@@ -71,16 +72,7 @@ typedef struct CorosyncEngine {
         unsigned n_names;
 } CorosyncEngine;
 
-static void elog(CorosyncEngine *c, const char *level, const char *code, const char *fmt, ...) {
-        if (!c->e.cb.log)
-                return;
-        char text[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        c->e.cb.log(level, code, text, c->e.userdata);
-}
+#define elog(c, ...) engine_logf(&(c)->e, __VA_ARGS__)
 
 /* ---- what corosync reports ---- */
 
@@ -90,6 +82,11 @@ static void on_cpg_confchg(cpg_handle_t h, const struct cpg_name *group, const s
         CorosyncEngine *c = NULL;
         if (cpg_context_get(h, (void **) &c) != CS_OK || !c)
                 return;
+        for (size_t i = 0; i < n_left; i++)
+                if (left[i].reason == CPG_REASON_NODEDOWN) {
+                        ring_view_node_left(&c->view);
+                        break;
+                }
         uint32_t ids[CPG_MEMBERS_MAX];
         size_t n = 0;
         for (size_t i = 0; i < n_members && n < ELEMENTSOF(ids); i++)
@@ -219,14 +216,11 @@ static int corosync_send(Engine *e, const json_t *msg) {
                 return -ENOTCONN;
         EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
                              .ring_seq = c->view.ring_seq };
-        char err[256], *buf = NULL;
+        char *buf = NULL;
         size_t len = 0;
-        int k = envelope_encode(&h, msg, &buf, &len, err, sizeof(err));
-        if (k < 0) {
-                if (k == -EMSGSIZE)
-                        elog(c, "warning", "MESSAGE_TOO_LARGE", "%s; not sent", err);
+        int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
+        if (k < 0)
                 return k;
-        }
         k = send_queue_push(&c->out, buf, len);
         if (k > 0)
                 arm_retry(c); /* corosync's flow control: it and what follows wait */
@@ -307,6 +301,13 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
                 c->n_names++;
                 free(name);
         }
+        /* The timings corosync runs with (after its own defaults and
+         * adjustments for the node count). */
+        uint32_t ms = 0;
+        if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.token", &ms) == CS_OK)
+                c->e.token_usec = (uint64_t) ms * 1000;
+        if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.consensus", &ms) == CS_OK)
+                c->e.consensus_usec = (uint64_t) ms * 1000;
         cmap_finalize(cmap);
         return k;
 }

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-event.h>
 
 typedef struct Engine Engine;
@@ -47,6 +49,10 @@ struct Engine {
         EngineCallbacks cb;
         void *userdata;
         uint32_t node_id;
+        /* How long a ring can stay silent: corosync's totem token and
+         * consensus timeouts as it runs them (0: no ring, as on the local
+         * engine). The lease and the takeover delay are set from them. */
+        uint64_t token_usec, consensus_usec;
 };
 
 /* The local engine: one node, this one, always quorate. */
@@ -61,6 +67,18 @@ int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallb
 
 static inline const char *engine_node_name(Engine *e, uint32_t id) {
         return e && e->ops->node_name ? e->ops->node_name(e, id) : NULL;
+}
+/* What an engine says to the cluster log, if it has a log callback. */
+__attribute__((format(printf, 4, 5)))
+static inline void engine_logf(Engine *e, const char *level, const char *code, const char *fmt, ...) {
+        if (!e->cb.log)
+                return;
+        char text[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        e->cb.log(level, code, text, e->userdata);
 }
 static inline int engine_send(Engine *e, const json_t *msg) {
         return e->ops->send(e, msg);

@@ -59,6 +59,18 @@ int envelope_encode(const EnvelopeHeader *h, const json_t *msg, char **ret, size
         return 0;
 }
 
+int envelope_encode_outgoing(const EnvelopeHeader *h, const json_t *msg, char **ret, size_t *ret_len,
+                             void (*log)(const char *level, const char *code, const char *text, void *userdata),
+                             void *userdata) {
+        char err[256], text[300];
+        int k = envelope_encode(h, msg, ret, ret_len, err, sizeof(err));
+        if (k == -EMSGSIZE && log) {
+                snprintf(text, sizeof(text), "%s; not sent", err);
+                log("warning", "MESSAGE_TOO_LARGE", text, userdata);
+        }
+        return k;
+}
+
 /* A JSON integer in [min, max]. */
 static bool int_in(const json_t *v, json_int_t min, json_int_t max, json_int_t *ret) {
         if (!json_is_integer(v))

@@ -29,6 +29,13 @@ typedef struct EnvelopeHeader {
  * is not an object with a type. */
 int envelope_encode(const EnvelopeHeader *h, const json_t *msg, char **ret, size_t *ret_len, char *err, size_t errlen);
 
+/* envelope_encode for a message this node sends: a message too large is
+ * also said to log (level, code MESSAGE_TOO_LARGE, text), the engine's
+ * cluster log callback, which may be NULL. */
+int envelope_encode_outgoing(const EnvelopeHeader *h, const json_t *msg, char **ret, size_t *ret_len,
+                             void (*log)(const char *level, const char *code, const char *text, void *userdata),
+                             void *userdata);
+
 /* Decode what node `sender` (the id corosync gives) multicast. 0, the
  * header and the message (a new reference), or -EBADMSG / -EPROTO (a format
  * version this node does not read) / -EMSGSIZE with err for the log; the

@@ -120,8 +120,10 @@ static void on_reply(Monitors *m, const char *resource, const MonitorsReply *rep
                 } else if (is(c->what, "probe") && json_is_true(json_object_get(reply->reply, "running"))) {
                         r->owner = d->cfg.node_id;
                         /* OnlinePending: it is Online once seen ready (a state event). */
-                        if (!is(reply->state, "OnlinePending"))
+                        if (!is(reply->state, "OnlinePending")) {
                                 rt_set_state(d, r, "Online", "found running");
+                                share_resource_state(d, r);
+                        }
                 } else if (is(c->what, "close")) {
                         r->opened = false;
                 }
@@ -404,17 +406,29 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         json_decref(history);
         GroupDecision dec;
         uint64_t retry = group_retry_ms(res);
-        int k = policy_group_failure(&gc, d->view.n_members, ev, n, retry, (uint64_t) now, &dec);
+        int k = policy_group_failure(&gc, d->view.n_nodes ? d->view.n_nodes : d->view.n_members, ev, n, retry,
+                                     (uint64_t) now, &dec);
         free(ev);
         group_common_done(&gc);
         record_failure(d, group_id, "failover");
         clusterlog_printf(d->log, "warning", "GROUP_FAILED", group_id, jstr(g, "name"), "%s; %s", why,
                           k >= 0 ? dec.reason : "no decision");
         take_group_down(d, group_id);
-        /* A failover needs another node; this engine has only this one, so
-         * the group stays Failed until RetryPeriodOnFailure has passed. */
-        rg->owner = 0;
         uint64_t at = k >= 0 && dec.retry_at_ms ? dec.retry_at_ms : (uint64_t) now + retry;
+        if (d->multi && k >= 0 && dec.action == GROUP_FAILOVER) {
+                /* Let go, for the coordinator to place it on another node
+                 * once what ran here has stopped (coordinator.c). */
+                json_t *m = json_pack("{s:s, s:s, s:b}", "type", "rt.release", "group", group_id, "failover", true);
+                if (m)
+                        (void) command_send(d, m, NULL, NULL);
+                json_decref(g);
+                json_decref(res);
+                return;
+        }
+        /* A failover needs another node; with none to go to, the group
+         * stays Failed until RetryPeriodOnFailure has passed. */
+        if (!d->multi)
+                rg->owner = 0;
         char when[64] = "";
         time_t at_s = (time_t) (at / 1000);
         struct tm tm;
@@ -424,14 +438,25 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         if (asprintf(&reason, "%s; %s%s; run `wolfpack group online %s` to try %s", why,
                      k >= 0 ? dec.reason : "no decision", when, jstr(g, "name"), retry > 0 ? "now" : "again") < 0)
                 reason = NULL;
-        rt_group_fail(d, rg, reason ? reason : why, false);
-        rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
-        if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
-                                       (at > (uint64_t) now ? at - (uint64_t) now : 0) * 1000, 1000 * 1000, on_retry_timer,
-                                       d) >= 0)
-                sd_event_source_set_description(rg->retry_timer, group_id);
+        if (d->multi) {
+                /* Failed on every node alike: each one tries it again then. */
+                json_t *m = json_pack("{s:s, s:s, s:s, s:I}", "type", "rt.release", "group", group_id, "failed",
+                                      reason ? reason : why, "retry_at_ms", (json_int_t) at);
+                if (m)
+                        (void) command_send(d, m, NULL, NULL);
+        } else
+                fm_group_failed_until(d, rg, reason ? reason : why, at);
         json_decref(g);
         json_decref(res);
+}
+
+void fm_group_failed_until(Daemon *d, RtGroup *rg, const char *reason, uint64_t at_ms) {
+        rt_group_fail(d, rg, reason, false);
+        rg->retry_timer = sd_event_source_disable_unref(rg->retry_timer);
+        uint64_t now = (uint64_t) now_ms();
+        if (sd_event_add_time_relative(d->event, &rg->retry_timer, CLOCK_MONOTONIC,
+                                       (at_ms > now ? at_ms - now : 0) * 1000, 1000 * 1000, on_retry_timer, d) >= 0)
+                sd_event_source_set_description(rg->retry_timer, rg->id);
 }
 
 json_t *fm_desire_message(Daemon *d, const char *id, const char *state) {
@@ -565,37 +590,6 @@ static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- the evaluation ---- */
 
-static uint32_t place(Daemon *d, json_t *g, json_t *res, char *why, size_t whylen) {
-        json_t *nodes = db_nodes(d->db);
-        size_t n = json_array_size(nodes);
-        unsigned *owned = calloc(n + 1, sizeof(unsigned));
-        for (size_t i = 0; i < n; i++) {
-                json_t *o = json_array_get(nodes, i);
-                rt_node_json(d, json_incref(o));
-                json_decref(o);
-                if (owned)
-                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
-        }
-        Placement p = {};
-        int k = decide_placement(g, res, nodes, owned, NULL, 0, &p);
-        free(owned);
-        json_decref(nodes);
-        snprintf(why, whylen, "%s", p.reason);
-        return k >= 0 ? p.node : 0;
-}
-
-/* Placement on one node is this node's own decision. Across nodes it
- * belongs to one coordinator, which the corosync engine does not have
- * yet: until it does, no node there starts a group, so that none can run
- * on two nodes at once. */
-bool fm_places_groups(const Daemon *d) {
-        return d->engine && strcmp(d->engine->ops->name, "local") == 0;
-}
-
-#define NOT_PLACED_ON_THIS_ENGINE                                                                              \
-        "groups are not brought online on the corosync engine yet: placement by one coordinator and failover " \
-        "between nodes are still to come (see docs/engine-corosync.md); on a cluster of one use engine = local"
-
 static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         const char *gid = jstr(g, "id");
         RtGroup *rg = rt_group(d, gid);
@@ -605,14 +599,27 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         bool want = is(jstr(g, "desired"), "online") && !d->stopping && !rg->failed;
 
         char why[512] = "";
-        if (want && rg->owner == 0 && !fm_places_groups(d)) {
-                rt_group_fail(d, rg, NOT_PLACED_ON_THIS_ENGINE, true);
-                json_decref(res);
-                return;
-        }
-        if (want && rg->owner == 0) {
+        bool mine = rg->owner == d->cfg.node_id;
+        if (d->multi) {
+                /* The coordinator places (coordinator.c); this node runs
+                 * what it owns while it holds the lease, and stops what it
+                 * runs of any other group. */
+                if (mine && !rg->lost && !share_may_run(d)) {
+                        json_decref(res);
+                        return;
+                }
+                want = want && mine && !rg->lost;
+                size_t i;
+                json_t *o;
+                json_array_foreach(res, i, o) {
+                        RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
+                        /* Still running on its former owner: wait for it. */
+                        if (r && r->owner && r->owner != d->cfg.node_id && running(r->state))
+                                want = false;
+                }
+        } else if (want && rg->owner == 0) {
                 /* The coordinator places; on this engine that is us. */
-                uint32_t node = place(d, g, res, why, sizeof(why));
+                uint32_t node = coordinator_choose(d, g, res, 0, why, sizeof(why));
                 if (node == 0) {
                         clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
                         _cleanup_free_ char *reason = NULL;
@@ -633,7 +640,7 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         /* A group nobody owns that is not wanted (taken offline, or
          * Failed) may still hold Failed resources open here: those are
          * settled below, and nothing is started. */
-        if (rg->owner != d->cfg.node_id && !(rg->owner == 0 && !want)) {
+        if (!d->multi && rg->owner != d->cfg.node_id && !(rg->owner == 0 && !want)) {
                 json_decref(res);
                 return;
         }
@@ -644,6 +651,10 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         json_array_foreach(res, i, o) {
                 RtResource *r = rt_resource(d, jstr(o, "id"));
                 if (!r)
+                        continue;
+                /* Another node's to run or stop. */
+                if (d->multi && !r->opened &&
+                    (!mine || (r->owner && r->owner != d->cfg.node_id && running(r->state))))
                         continue;
                 if (r->in_flight || running(r->state))
                         anything = true;
@@ -694,8 +705,20 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         anything = true;
                 }
         }
-        if (!want && !anything)
+        if (!d->multi && !want && !anything)
                 rg->owner = 0;
+        if (d->multi && mine && rg->lost && !anything) {
+                /* Everything of it has stopped since the lease ran out:
+                 * let it go, for the coordinator to place again. */
+                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", gid);
+                if (d->view.quorate && m)
+                        (void) command_send(d, m, NULL, NULL);
+                else {
+                        json_decref(m);
+                        rg->owner = 0;
+                        rg->lost = false;
+                }
+        }
         *ret_busy = *ret_busy || anything;
         json_decref(res);
 }
@@ -714,6 +737,19 @@ static int on_evaluate(sd_event_source *s, void *userdata) {
         json_array_foreach(groups, i, g)
                 evaluate_group(d, g, &busy);
         json_decref(groups);
+        coordinator_evaluate(d);
+        if (d->stopping && !busy && d->multi && d->view.quorate) {
+                /* Leaving: what this node owned is for others to take now,
+                 * without waiting for the takeover delay. */
+                size_t it = 0;
+                RtGroup *rg;
+                while ((rg = hashmap_next(d->groups, &it, NULL)))
+                        if (rg->owner == d->cfg.node_id) {
+                                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", rg->id);
+                                if (m)
+                                        (void) command_send(d, m, NULL, NULL);
+                        }
+        }
         if (d->stopping && !busy) {
                 clusterlog_printf(d->log, "notice", "NODE_STOPPED", NULL, NULL, "every resource of this node is offline");
                 sd_event_exit(d->event, 0);
@@ -765,6 +801,15 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 readonly_set(r, readonly);
         else if (!running(state) || !running(r->state))
                 readonly_set(r, NULL);
+        if (d->multi && !running(state) && r->owner && r->owner != d->cfg.node_id) {
+                /* A run here has ended while another node runs it (this node
+                 * was frozen, or cut off, and taken over): that run is what
+                 * the cluster shows, and this is no failure of it. */
+                r->stopping = false;
+                r->fail_requested = false;
+                fm_kick(d);
+                return;
+        }
         if (running(state))
                 r->owner = d->cfg.node_id;
         else if (is(state, "Offline"))
@@ -775,6 +820,14 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 reason = "failed on the administrator's request";
         }
         bool unexpected = is(state, "Failed") && !r->stopping && !d->stopping;
+        if (d->multi && unexpected) {
+                /* Its group is no longer this node's (taken over while its
+                 * lease ran out): not a failure for the policy. */
+                json_t *res = db_resource(d->db, id);
+                RtGroup *g = res ? hashmap_get(d->groups, jstr(res, "group_id")) : NULL;
+                unexpected = g && g->owner == d->cfg.node_id && !g->lost;
+                json_decref(res);
+        }
         /* Decided before the state is told, so that the Failed state says
          * whether a restart follows (a waiting online rides through it). */
         ResourceDecision dec;
@@ -787,6 +840,9 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 r->restart_at_usec = now_monotonic_usec() + dec.delay_ms * 1000;
         }
         rt_set_state(d, r, state, reason);
+        share_resource_state(d, r);
+        if (!running(state))
+                share_local_stopped(d, r);
         if (decided)
                 failure_act(d, r, &dec);
         fm_kick(d);
@@ -831,6 +887,10 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 RtGroup *g = rt_group(d, id);
                 if (g)
                         rt_group_clear(d, g);
+                /* A move: the coordinator takes it there (coordinator.c). */
+                json_t *to = json_object_get(msg, "node");
+                if (g)
+                        g->move_to = is(jstr(msg, "state"), "online") && json_is_integer(to) ? (uint32_t) json_integer_value(to) : 0;
                 if (!is(jstr(msg, "state"), "online")) {
                         fm_kick(d);
                         return;

@@ -8,9 +8,13 @@
 #include "macro.h"
 #include "ring-view.h"
 
+/* A message, or (msg NULL) a change of members that came after held
+ * messages and so must not overtake them. */
 struct RingViewHeld {
         RingViewHeld *next;
         json_t *msg;
+        size_t n_ids;
+        uint32_t ids[];
 };
 
 void ring_view_init(RingView *v, const EngineCallbacks *cb, void *userdata, unsigned n_nodes) {
@@ -57,6 +61,8 @@ static void show(RingView *v) {
         v->cb.view(&e, v->userdata);
 }
 
+static void set_members(RingView *v, const uint32_t *ids, size_t n);
+
 static void release_held(RingView *v) {
         if (v->n_held > 0 && !ring_view_quorate(v) && v->cb.log) {
                 char text[160];
@@ -72,11 +78,19 @@ static void release_held(RingView *v) {
         v->n_held = 0;
         while (h) {
                 RingViewHeld *next = h->next;
-                v->cb.deliver(h->msg, v->userdata);
+                if (h->msg)
+                        v->cb.deliver(h->msg, v->userdata);
+                else
+                        set_members(v, h->ids, h->n_ids);
                 json_decref(h->msg);
                 free(h);
                 h = next;
         }
+}
+
+static void hold(RingView *v, RingViewHeld *h) {
+        *v->held_tail = h;
+        v->held_tail = &h->next;
 }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -84,7 +98,7 @@ static int cmp_u32(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-void ring_view_members(RingView *v, const uint32_t *ids, size_t n) {
+static void set_members(RingView *v, const uint32_t *ids, size_t n) {
         /* Several processes of one node (a restart within a token) count once. */
         unsigned k = 0;
         for (size_t i = 0; i < n; i++) {
@@ -98,6 +112,28 @@ void ring_view_members(RingView *v, const uint32_t *ids, size_t n) {
         memset(v->members + k, 0, sizeof(v->members) - k * sizeof(uint32_t));
         v->n_members = k;
         show(v);
+}
+
+void ring_view_node_left(RingView *v) {
+        /* CPG tells of it before the ring change: until then the old
+         * ring's verdict would make a partition of one look quorate. */
+        if (ring_view_verdict_known(v))
+                v->have_verdict = false;
+}
+
+void ring_view_members(RingView *v, const uint32_t *ids, size_t n) {
+        /* CPG reports members in the stream's order: messages held before
+         * the change come before it, on every member. */
+        if (v->n_held > 0 && !v->lost && !ring_view_verdict_known(v)) {
+                RingViewHeld *h = calloc(1, sizeof(*h) + n * sizeof(uint32_t));
+                if (h) {
+                        memcpy(h->ids, ids, n * sizeof(uint32_t));
+                        h->n_ids = n;
+                        hold(v, h);
+                        return;
+                }
+        }
+        set_members(v, ids, n);
 }
 
 bool ring_view_ring(RingView *v, uint32_t node, uint64_t seq) {
@@ -129,8 +165,7 @@ void ring_view_message(RingView *v, json_t *msg) {
                 RingViewHeld *h = calloc(1, sizeof(*h));
                 if (h) {
                         h->msg = msg;
-                        *v->held_tail = h;
-                        v->held_tail = &h->next;
+                        hold(v, h);
                         v->n_held++;
                         return;
                 }

@@ -11,13 +11,18 @@
  *   verdict, this ring          verdict := it                   view, quorate or not; held messages
  *   verdict, other ring         kept until its ring arrives     nothing
  *   members change              members := them                 view (same verdict)
+ *   a node left (CPG: NODEDOWN) verdict distrusted              view, not quorate
+ *   members change, messages    held behind them                in its place among them
+ *     held
  *   message, verdict known      -                               the message
  *   message, verdict unknown    held (up to RING_VIEW_HELD_MAX) nothing yet
  *   lost                        lost                            view, no members, not quorate
  *
  * Held messages are delivered once their ring's verdict came: under a
  * quorate view (applied), or under a view that is not (refused by
- * wolfpackd) when the verdict says so or another ring comes first. Every
+ * wolfpackd) when the verdict says so or another ring comes first. A
+ * change of members waits behind what is held, so that every member sees
+ * it at the same point of the stream as CPG reported it. Every
  * member of a ring holds and releases the same messages at the same point,
  * so applying stays deterministic although verdicts reach nodes at
  * different moments. A view is given only when it differs from the last.
@@ -55,6 +60,11 @@ void ring_view_init(RingView *v, const EngineCallbacks *cb, void *userdata, unsi
 void ring_view_done(RingView *v);
 
 void ring_view_members(RingView *v, const uint32_t *ids, size_t n);
+/* A node left (not only a process): a new ring follows, so the verdict
+ * in force is no longer trusted — the view is not quorate until the new
+ * ring's verdict comes. Call before ring_view_members, which shows the
+ * view. */
+void ring_view_node_left(RingView *v);
 /* True when it is a new ring. */
 bool ring_view_ring(RingView *v, uint32_t node, uint64_t seq);
 void ring_view_verdict(RingView *v, bool quorate, uint32_t node, uint64_t seq);

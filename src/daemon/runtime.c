@@ -54,6 +54,8 @@ void rt_forget_resource(Daemon *d, const char *id) {
                 return;
         sd_event_source_disable_unref(r->restart_timer);
         json_decref(r->readonly);
+        free(r->shadow_state);
+        free(r->shadow_reason);
         free(r->reason);
         free(r->state);
         free(r->id);
@@ -183,11 +185,16 @@ void rt_group_clear(Daemon *d, RtGroup *g) {
 
 const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources) {
         size_t n = json_array_size(resources), online = 0, offline = 0, failed = 0, pending = 0;
+        RtGroup *g = hashmap_get(d->groups, group_id);
         for (size_t i = 0; i < n; i++) {
                 const char *id = json_string_value(json_object_get(json_array_get(resources, i), "id"));
                 RtResource *r = id ? hashmap_get(d->resources, id) : NULL;
                 const char *s = r ? r->state : "Offline";
-                if (strcmp(s, "Online") == 0)
+                /* Still on the node it moves away from: on its way. */
+                if (g && g->owner && r && r->owner && r->owner != g->owner && strcmp(s, "Offline") != 0 &&
+                    strcmp(s, "Failed") != 0)
+                        pending++;
+                else if (strcmp(s, "Online") == 0)
                         online++;
                 else if (strcmp(s, "Failed") == 0 && !(r->in_flight && r->stopping))
                         failed++;
@@ -197,7 +204,6 @@ const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources) {
                 else
                         offline++;
         }
-        RtGroup *g = hashmap_get(d->groups, group_id);
         if (g && g->failed)
                 return "Failed";
         if (pending > 0)
@@ -267,9 +273,7 @@ json_t *rt_node_json(Daemon *d, json_t *o) {
         if (!o)
                 return NULL;
         json_int_t id = json_integer_value(json_object_get(o, "id"));
-        bool up = false;
-        for (unsigned i = 0; i < d->view.n_members; i++)
-                up = up || d->view.members[i] == (uint32_t) id;
+        bool up = share_node_up(d, (uint32_t) id);
         bool paused = json_is_true(json_object_get(o, "paused"));
         json_object_set_new(o, "state", json_string(!up ? "Down" : paused ? "Paused" : "Up"));
         size_t owned = 0, it = 0;

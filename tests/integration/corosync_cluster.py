@@ -24,6 +24,8 @@ import tempfile
 import time
 import uuid
 
+import testapps
+import witness
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
 from qnetd import Qnetd
 
@@ -121,6 +123,19 @@ class Node:
             "--state-dir", os.path.join(d, "state"), "--runtime-dir", os.path.join(d, "wprun"),
             "--log-dir", os.path.join(d, "wplog"), "--socket", self.socket], out)
 
+    def stop_wolfpackd(self, timeout=20):
+        """SIGTERM; wolfpackd must exit 0. Its corosync stays up."""
+        self.wolfpackd.terminate()
+        rc = self.wolfpackd.wait(timeout)
+        assert rc == 0, "%s: wolfpackd exited %s: %s" % (self.name, rc, self.log_tail("wolfpackd.stderr"))
+
+    def clear_state(self):
+        """Empty wolfpackd's state directory (wolfpackd stopped)."""
+        state = os.path.join(self.dir, "state")
+        for name in os.listdir(state):
+            path = os.path.join(state, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+
     def wait_wolfpackd(self, timeout=20):
         wait_answering(self.wolfpackd, self.api, timeout,
                        lambda: "%s: %s" % (self.name, self.log_tail("wolfpackd.stderr")))
@@ -168,6 +183,23 @@ class Node:
         finally:
             db.close()
 
+    def database(self):
+        """Every table of this node's cluster database, the version (meta)
+        and where keys stand included, each as sorted rows; None while
+        there is no database to read."""
+        path = os.path.join(self.dir, "state", "cluster.db")
+        if not os.path.exists(path):
+            return None
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+            try:
+                names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                return {t: sorted(db.execute('SELECT * FROM "%s"' % t).fetchall()) for t in sorted(names)}
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+
     # ---- faults ----
 
     def cut(self):
@@ -180,17 +212,17 @@ class Node:
 
 class CorosyncCluster:
     """n nodes; token: corosync's totem.token in ms (3000 or more: 1000
-    flaps on two busy cores). init: each node's corosync.conf, authkey
-    (node 1's, reused by the others) and wolfpackd.conf written by
-    `wolfpack cluster init`, crypto on, instead of the fixture's own
-    (crypto off); init_output keeps what it printed, by node. qnetd (with
-    init): a quorum device, corosync-qnetd on a host of its own and
-    corosync-qdevice on every node (qnetd.py), given to init as --qdevice.
-    start:
-    False leaves calling start() to the caller, who may show tag and dir
-    first."""
+    flaps on two busy cores); config: more lines of every node's
+    wolfpackd.conf (timing_config() makes the timing ones). init: each
+    node's corosync.conf, authkey (node 1's, reused by the others) and
+    wolfpackd.conf written by `wolfpack cluster init`, crypto on, instead
+    of the fixture's own (crypto off), config added to wolfpackd.conf;
+    init_output keeps what it printed, by node. qnetd (with init): a
+    quorum device, corosync-qnetd on a host of its own and corosync-qdevice
+    on every node (qnetd.py), given to init as --qdevice. start: False
+    leaves calling start() to the caller, who may show tag and dir first."""
 
-    def __init__(self, n=3, token=3000, init=False, qnetd=False, start=True):
+    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -200,6 +232,7 @@ class CorosyncCluster:
         self.namespaces = []
         self.nodes = [Node(self, i) for i in range(1, n + 1)]
         self.token = token
+        self.config = config
         self.init = init
         self.init_output = {}
         self.qnetd = Qnetd(self) if qnetd else None
@@ -252,7 +285,7 @@ class CorosyncCluster:
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
-                f.write("engine = corosync\n")
+                f.write("engine = corosync\n" + self.config)
         if self.qnetd:
             self.qnetd.setup()
             self.qnetd.start()
@@ -296,6 +329,9 @@ class CorosyncCluster:
             raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
         self.init_output[node.i] = p.stdout
         node.wolfpackd_conf = os.path.join(node.dir, "etc", "wolfpackd.conf")
+        if self.config:
+            with open(node.wolfpackd_conf, "a") as f:
+                f.write(self.config)
 
     def view(self, node):
         """(quorate, member ids) as node's wolfpackd sees them now."""
@@ -347,3 +383,191 @@ class CorosyncCluster:
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
         self.namespaces = []
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- faults and the witness group ----
+#
+# Whole-node crash and restart, a frozen wolfpackd, partitions of the
+# bridge, the timing settings of wolfpackd.conf, and the test group whose
+# application records into the shared witness log (witness.py).
+
+NODE_FILE = "/run/wolfpack-test-node"  # inside each node: its private /run says which node it is
+PRIVATE = ("/run", "/var/lib/corosync", "/etc/corosync", "/dev/shm")  # what each node's mount namespace hides
+
+
+def timing_config(lease=None, stop_budget=None, takeover_delay=None):
+    """wolfpackd.conf lines (CorosyncCluster(config=...)) for the timings
+    given, as durations ("2s", "500ms"); those not given keep wolfpackd's
+    defaults."""
+    keys = (("lease-timeout", lease), ("stop-budget", stop_budget), ("takeover-delay", takeover_delay))
+    return "".join("%s = %s\n" % (k, v) for k, v in keys if v is not None)
+
+
+def kill_node(node):
+    """Crash node: SIGKILL every process of it at once (corosync,
+    wolfpackd, monitors, applications: its cgroup's subtree, by
+    cgroup.kill). Returns the CLOCK_MONOTONIC time of the kill, once no
+    process of the node is left."""
+    t = time.monotonic()
+    try:
+        with open(os.path.join(node.cgroup, "cgroup.kill"), "w") as f:
+            f.write("1")
+    except OSError:  # a kernel before 5.14: one by one, as close() does
+        for p in cgroup_pids(node.cgroup):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    wait_for(lambda: not cgroup_pids(node.cgroup), 10, name="every process of %s gone" % node.name)
+    for proc in (node.wolfpackd, node.corosync):
+        if proc:
+            proc.wait(5)
+    return t
+
+
+def restart_node(node):
+    """Start a killed (or stopped) node again: its corosync, then its
+    wolfpackd, on the state it left; returns once both answer (not once
+    the others see it: cluster.wait_formed())."""
+    assert not cgroup_pids(node.cgroup), "%s still runs %s" % (node.name, cgroup_pids(node.cgroup))
+    node.start_corosync()
+    node.wait_corosync()
+    node.start_wolfpackd()
+    node.wait_wolfpackd()
+
+
+def _wolfpackd_pid(node):
+    pid = node.wolfpackd.pid
+    with open("/proc/%d/comm" % pid) as f:
+        assert f.read().strip() == "wolfpackd", "pid %d of %s is not wolfpackd" % (pid, node.name)
+    return pid
+
+
+def freeze_wolfpackd(node):
+    """SIGSTOP node's wolfpackd only: its corosync, monitors and
+    applications run on. Returns the time."""
+    t = time.monotonic()
+    os.kill(_wolfpackd_pid(node), signal.SIGSTOP)
+    return t
+
+
+def thaw_wolfpackd(node):
+    t = time.monotonic()
+    os.kill(_wolfpackd_pid(node), signal.SIGCONT)
+    return t
+
+
+SPLIT_BRIDGE = "br1"
+
+
+def partition(cluster, side):
+    """Split the cluster in two: the nodes of side move to a bridge of
+    their own, where they still reach each other, and no longer the rest
+    ({1}|{2,3}: partition(cs, [cs.nodes[0]])). Returns the time."""
+    sw = ["ip", "-n", cluster.switch]
+    if subprocess.run(sw + ["link", "show", SPLIT_BRIDGE], capture_output=True).returncode != 0:
+        subprocess.run(sw + ["link", "add", SPLIT_BRIDGE, "type", "bridge"], check=True)
+        subprocess.run(sw + ["link", "set", SPLIT_BRIDGE, "up"], check=True)
+    t = time.monotonic()
+    for node in side:
+        subprocess.run(sw + ["link", "set", cluster.port(node.i), "master", SPLIT_BRIDGE], check=True)
+    return t
+
+
+def heal_partition(cluster):
+    """Every node's port back on the one bridge. Returns the time."""
+    t = time.monotonic()
+    for node in cluster.nodes:
+        subprocess.run(["ip", "-n", cluster.switch, "link", "set", cluster.port(node.i), "master", "br0"],
+                       check=True)
+    return t
+
+
+def start_in_node(node, argv, out=subprocess.DEVNULL):
+    """Run argv inside node (its namespaces and its cgroup, so that
+    kill_node() takes it too); the Popen."""
+    return node._in_cgroup(node.enter() + list(argv), out)
+
+
+def witness_dirs(cluster):
+    """(witness log, lock directory) of the cluster, made at the first
+    call: under the cluster's directory in /tmp, which every node shares
+    (none of them hides it), reachable by every user; and in each node's
+    private /run, NODE_FILE with the node's name."""
+    d = os.path.join(cluster.dir, "witness")
+    log, locks = os.path.join(d, "witness.log"), os.path.join(d, "locks")
+    assert not any(d == p or d.startswith(p + "/") for p in PRIVATE), d
+    if not os.path.exists(log):
+        os.chmod(cluster.dir, 0o755)
+        os.makedirs(locks)
+        os.chmod(locks, 0o1777)
+        witness.new_log(d)
+        for node in cluster.nodes:
+            with open(os.path.join(node.dir, "run", os.path.basename(NODE_FILE)), "w") as f:
+                f.write(node.name + "\n")
+    return log, locks
+
+
+def witness_command(cluster, group, resource, extra=()):
+    """The command line of the witness application for resource of group:
+    the same on every node, each copy reading its node's name in NODE_FILE."""
+    log, locks = witness_dirs(cluster)
+    return witness.app_command(testapps.FLOCKAPP, os.path.join(locks, resource + ".lock"), log, group,
+                               node_file=NODE_FILE, extra=extra)
+
+
+def witness_group(cluster, group, via=None, resource=None, group_properties=None, properties=None, extra=()):
+    """Create group with one genapp resource (resource, default GROUP-app)
+    running the witness application, through node via (default the
+    first); returns the witness log."""
+    via = via or cluster.nodes[0]
+    resource = resource or group + "-app"
+    status, body = via.api("POST", "/v1/groups", {"name": group, "properties": group_properties or {}})
+    assert status == 201, body
+    props = {"CommandLine": witness_command(cluster, group, resource, extra), "StopTimeout": "2s"}
+    props.update(properties or {})
+    status, body = via.api("POST", "/v1/resources", {"name": resource, "type": "genapp", "group": group,
+                                                      "properties": props})
+    assert status == 201, body
+    return witness_dirs(cluster)[0]
+
+
+def owner_everywhere(nodes, group):
+    """The owner every one of nodes shows for group, Online there; None
+    while they disagree, or it is not Online, or has no owner."""
+    seen = set()
+    for node in nodes:
+        status, body = node.api("GET", "/v1/groups/" + group)
+        assert status == 200, body
+        seen.add((body["state"], body.get("owner")))
+    if len(seen) == 1:
+        state, owner = seen.pop()
+        if state == "Online" and owner:
+            return owner
+    return None
+
+
+def watch(conditions, timeout=90, interval=0.05):
+    """Poll every condition (name -> callable) until each has been true
+    once: the time each was first seen true. Fails naming those never seen."""
+    seen = {}
+    end = time.monotonic() + timeout
+    while len(seen) < len(conditions) and time.monotonic() < end:
+        for name, cond in conditions.items():
+            if name not in seen:
+                try:
+                    if cond():
+                        seen[name] = time.monotonic()
+                except (AssertionError, OSError, ValueError, KeyError):
+                    pass
+        time.sleep(interval)
+    missing = [n for n in conditions if n not in seen]
+    assert not missing, "never seen within %ss: %s (seen: %s)" % (timeout, ", ".join(missing), seen)
+    return seen
+
+
+def twice(cluster):
+    """Lock files of witness applications taken twice (flockapp's
+    markers): each is a second copy that found the first running."""
+    locks = os.path.join(cluster.dir, "witness", "locks")
+    return sorted(f for f in os.listdir(locks) if f.endswith(".twice")) if os.path.isdir(locks) else []

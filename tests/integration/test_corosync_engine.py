@@ -6,6 +6,7 @@ The tests share one cluster and run in order: the last one cuts a node."""
 
 import concurrent.futures
 import os
+import sqlite3
 import subprocess
 import time
 
@@ -60,21 +61,6 @@ def test_changes_made_on_any_node_reach_every_database_in_the_same_order(cs):
 
 
 
-def test_no_node_brings_a_group_online_before_there_is_one_coordinator(cs):
-    """Placement across nodes is still to come: until then no node starts
-    a group, so none can ever run on two nodes at once."""
-    for node in cs.nodes:
-        for path in ("/v1/groups/g1/online", "/v1/resources/r1/online", "/v1/groups/g1/move"):
-            status, body = node.api("POST", path, {})
-            assert status == 409, (node.name, path, body)
-            assert "not placed on the corosync engine" in body["error"]["message"], body
-        p = node.cli("group", "online", "g1", check=False)
-        assert p.returncode == 1 and "corosync engine" in p.stderr, p
-    time.sleep(1)
-    for node in cs.nodes:
-        status, r = node.api("GET", "/v1/resources/r1")
-        assert r["state"] == "Offline", (node.name, r)
-
 def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
     """Every node creates the same 20 group names at once: the ring orders
     the 60 creations, so on every node the same one of each name wins."""
@@ -98,6 +84,33 @@ def test_concurrent_changes_on_every_node_leave_identical_databases(cs):
     for name, sender in winners.items():
         status, g = cs.nodes[2].api("GET", "/v1/groups/" + name)
         assert status == 200 and g["properties"]["PreferredOwners"] == sender, (name, sender, g)
+
+
+def test_200_concurrent_changes_leave_byte_identical_database_dumps(cs):
+    """200 property changes of one group, sent at once to all three nodes:
+    every node's database, dumped whole as SQL, is the same text."""
+    status, body = cs.nodes[0].api("POST", "/v1/groups", {"name": "busy"})
+    assert status == 201, body
+
+    def change(i):
+        node = cs.nodes[i % 3]
+        return node.api("PATCH", "/v1/groups/busy", {"properties": {"FailoverThreshold": str(1 + i % 100)}})[0]
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(change, range(200)))
+    assert statuses == [200] * 200, statuses
+
+    def whole(node):
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(node.dir, "state", "cluster.db"), uri=True, timeout=10)
+        try:
+            return "\n".join(db.iterdump())
+        finally:
+            db.close()
+
+    def same():
+        dumps = [whole(n) for n in cs.nodes]
+        return all(d == dumps[0] for d in dumps) and dumps[0]
+    text = cs.wait("byte-identical databases after 200 concurrent changes", same, timeout=30)
+    assert "busy" in text
 
 
 def wolfpackd_refuses(prefix, tmp, *extra):

@@ -94,6 +94,26 @@ static void test_status_with_reason_and_no_quorum(void **state) {
         expect(render_status, "{\"nodes\":[],\"groups\":[]}", "NODE  ID  STATE  GROUPS\n\nNo groups.\n");
 }
 
+/* Many nodes: who places groups, and the timings of failover. */
+static void test_status_failover_line(void **state) {
+        expect(render_status,
+               "{\"cluster\":{\"name\":\"c\",\"quorate\":true,\"node\":\"n2\",\"coordinator\":\"n1\","
+               "\"timings\":{\"lease_ms\":8030,\"heartbeat_ms\":2007,\"stop_budget_ms\":1000,"
+               "\"takeover_delay_ms\":11900}},\"nodes\":[],\"groups\":[]}",
+               "Cluster c, quorate, seen from n2\n"
+               "Failover: coordinator n1; lease 8.0s, stop budget 1.0s, takeover delay 11.9s\n"
+               "\n"
+               "NODE  ID  STATE  GROUPS\n\nNo groups.\n");
+        expect(render_status,
+               "{\"cluster\":{\"name\":\"c\",\"quorate\":false,\"coordinator\":null,"
+               "\"timings\":{\"lease_ms\":3000,\"heartbeat_ms\":750,\"stop_budget_ms\":500,"
+               "\"takeover_delay_ms\":5000}},\"nodes\":[],\"groups\":[]}",
+               "Cluster c, NO QUORUM\n"
+               "Failover: coordinator none (no quorum); lease 3.0s, stop budget 0.5s, takeover delay 5.0s\n"
+               "\n"
+               "NODE  ID  STATE  GROUPS\n\nNo groups.\n");
+}
+
 static void test_status_color(void **state) {
         json_t *j = obj(status_json);
         char *s = NULL;
@@ -289,7 +309,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_value),     cmocka_unit_test(test_status),
                 cmocka_unit_test(test_status_with_reason_and_no_quorum),
-                cmocka_unit_test(test_status_color), cmocka_unit_test(test_lists),
+                cmocka_unit_test(test_status_color),
+                cmocka_unit_test(test_status_failover_line), cmocka_unit_test(test_lists),
                 cmocka_unit_test(test_resource_show),
                 cmocka_unit_test(test_resource_show_readonly_age),
                 cmocka_unit_test(test_resource_show_restart_scheduled), cmocka_unit_test(test_group_and_node_show),

@@ -29,6 +29,8 @@ static void test_settings(void **state) {
                                    "node-id=7\r\n"
                                    "state-dir = /srv/wp\n"
                                    "lease-timeout = 0\n"
+                                   "stop-budget = 1500ms\n"
+                                   "takeover-delay = 20s\n"
                                    "reattach-timeout = 1min\n"
                                    "event-stream-memory = 16M";
         DaemonConfig c;
@@ -38,6 +40,9 @@ static void test_settings(void **state) {
         assert_int_equal(c.node_id, 7);
         assert_string_equal(c.state_dir, "/srv/wp");
         assert_int_equal(c.lease_timeout_usec, 0);
+        assert_true(c.lease_given);
+        assert_int_equal(c.stop_budget_usec, 1500 * 1000ull);
+        assert_int_equal(c.takeover_delay_usec, 20 * 1000000ull);
         assert_int_equal(c.reattach_timeout_usec, 60 * 1000000ull);
         assert_int_equal(c.event_stream_memory, 16 * 1024 * 1024);
         assert_true(c.node_name_given && c.node_id_given);
@@ -72,13 +77,16 @@ static void test_errors(void **state) {
                   "path of wolfpack-resmon" },
                 { "colour = red\n", "conf:1: unknown setting \"colour\"; settings are state-dir, runtime-dir, "
                                     "socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, "
-                                    "lease-timeout, reattach-timeout, event-stream-memory" },
+                                    "lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory" },
                 { "event-stream-memory = 1K\n",
                   "conf:1: event-stream-memory = \"1K\": a size of at least 64K is needed, such as 64M" },
                 { "event-stream-memory = lots\n",
                   "conf:1: event-stream-memory = \"lots\": a size of at least 64K is needed, such as 64M" },
                 /* Values are quoted with escapes: the message stays on one
                  * line and valid UTF-8. */
+                { "stop-budget = 0\n", "conf:1: stop-budget = \"0\": a duration from 1ms to 1h, such as 2s, is needed" },
+                { "takeover-delay = soon\n",
+                  "conf:1: takeover-delay = \"soon\": a duration from 1ms to 1h, such as 2s, is needed" },
                 { "engine = pacemaker\n", "conf:1: engine = \"pacemaker\": the engines are local (one node) and corosync" },
                 { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": the engines are local (one node) and corosync" },
         };

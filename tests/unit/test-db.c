@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -286,8 +287,9 @@ static void test_and_still_spreads_to_every_name(void **state) {
 }
 
 /* A database as schema 1 left it, with names in other spellings: the
- * tables are those of today's schema (migration 2 adds none), the data
- * written behind the database's back, the version set back to 1. */
+ * tables are those of today's schema (migrations 2 and 3 add none), the
+ * data written behind the database's back, meta as schema 1 had it, the
+ * version set back to 1. */
 static void write_schema_1(Fixture *f) {
         db_free(open_db(f));
         f->db = NULL;
@@ -303,6 +305,7 @@ static void write_schema_1(Fixture *f) {
                 "   '{\"restartaction\":\"1\"}', '', 1),"
                 "  ('r-web', 'web', 'genapp', 'g-1', '{}', '{}', '(DB or gone) and Ip', 1),"
                 "  ('r-ip', 'ip', 'genapp', 'g-1', '{}', '{}', 'deleted', 1);"
+                "DELETE FROM meta WHERE key = 'epoch'; UPDATE meta SET key = 'version' WHERE key = 'seq';"
                 "PRAGMA user_version = 1;",
                 NULL, NULL, &msg);
         if (rc != SQLITE_OK)
@@ -395,6 +398,442 @@ static void test_failures_expire_by_message_time(void **state) {
         assert_int_equal(first, T0 + 1000);
 }
 
+
+/* --- Versions: (epoch, seq), seq one up per change applied and none for
+ * a refused one, the epoch as recorded; both survive a reopen. */
+
+static void assert_version(Db *db, uint64_t epoch, uint64_t seq) {
+        DbVersion v = db_version_get(db);
+        if (v.epoch != epoch || v.seq != seq)
+                fail_msg("version (%llu, %llu), want (%llu, %llu)", (unsigned long long) v.epoch,
+                         (unsigned long long) v.seq, (unsigned long long) epoch, (unsigned long long) seq);
+}
+
+static void test_versions_persist_and_increment(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        assert_version(db, 0, 0);
+        group(db, "g-1", "g1");
+        resource(db, "r-1", "r1", "g-1");
+        assert_version(db, 0, 2);
+        assert_int_equal(db_version(db), 2);
+        /* Refused: nothing changed, the version neither. */
+        assert_int_equal(apply(db, NULL, 0, "{\"type\":\"group.create\",\"id\":\"g-2\",\"name\":\"G1\"}"), -EEXIST);
+        assert_version(db, 0, 2);
+        char err[256] = "";
+        assert_int_equal(db_set_epoch(db, 7, err, sizeof err), 0);
+        assert_version(db, 7, 2);
+        group(db, "g-3", "g3");
+        assert_version(db, 7, 3);
+        db_free(db);
+        f->db = NULL;
+        db = open_db(f);
+        assert_version(db, 7, 3);
+        /* Compared epoch first, then seq. */
+        assert_true(db_version_cmp((DbVersion) { 1, 900 }, (DbVersion) { 2, 0 }) < 0);
+        assert_true(db_version_cmp((DbVersion) { 2, 5 }, (DbVersion) { 2, 4 }) > 0);
+        assert_int_equal(db_version_cmp((DbVersion) { 2, 5 }, (DbVersion) { 2, 5 }), 0);
+}
+
+/* A database as schema 2 left it: the version in meta's 'version' row,
+ * no epoch. Migrated, seq is that count and the epoch 0. */
+static void test_schema_2_migrated(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        group(db, "g-1", "g1");
+        db_free(db);
+        f->db = NULL;
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        char *msg = NULL;
+        if (sqlite3_exec(s,
+                         "DELETE FROM meta; INSERT INTO meta VALUES('version', '41');"
+                         "PRAGMA user_version = 2;",
+                         NULL, NULL, &msg) != SQLITE_OK)
+                fail_msg("schema 2: %s", msg);
+        sqlite3_close(s);
+        db = open_db(f);
+        assert_version(db, 0, 41);
+        group(db, "g-2", "g2");
+        assert_version(db, 0, 42);
+        json_t *g = db_group(db, "g-1");
+        assert_non_null(g);
+        json_decref(g);
+}
+
+/* Bytes that are no database, or a database SQLite finds damaged:
+ * -EUCLEAN, so that the caller can tell it from other failures. */
+static void test_corrupt_database_is_told_apart(void **state) {
+        Fixture *f = *state;
+        FILE *fp = fopen(f->path, "w");
+        assert_non_null(fp);
+        for (int i = 0; i < 8192; i++)
+                fputc((i * 7919) & 0xff, fp);
+        fclose(fp);
+        char err[512] = "";
+        Db *db = NULL;
+        assert_int_equal(db_open(f->path, &db, err, sizeof err), -EUCLEAN);
+        assert_null(db);
+        assert_non_null(strstr(err, "is corrupt"));
+
+        /* A real database with a page overwritten. */
+        unlink(f->path);
+        db = open_db(f);
+        for (int i = 0; i < 200; i++) {
+                char id[32], name[32];
+                snprintf(id, sizeof id, "g-%d", i);
+                snprintf(name, sizeof name, "group-with-a-long-name-%d", i);
+                group(db, id, name);
+        }
+        db_free(db);
+        f->db = NULL;
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL, NULL,
+                                      NULL),
+                         SQLITE_OK);
+        sqlite3_close(s);
+        /* Every page after the first (the schema) overwritten. */
+        fp = fopen(f->path, "r+");
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+        long size = ftell(fp);
+        assert_true(size > 4096 * 2);
+        assert_int_equal(fseek(fp, 4096, SEEK_SET), 0);
+        for (long i = 4096; i < size; i++)
+                fputc(0xa5, fp);
+        fclose(fp);
+        assert_int_equal(db_open(f->path, &db, err, sizeof err), -EUCLEAN);
+        assert_non_null(strstr(err, "is corrupt"));
+}
+
+/* --- Snapshots: a populated database's snapshot installed into another
+ * gives an identical database (every table, where keys stand, the
+ * version); a malformed one changes nothing. */
+
+/* Every table of the file, meta and sqlite_sequence included, as text. */
+static char *dump_all(const char *path) {
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        size_t cap = 1 << 16, n = 0;
+        char *out = malloc(cap);
+        assert_non_null(out);
+        out[0] = 0;
+        sqlite3_stmt *tables = NULL;
+        assert_int_equal(sqlite3_prepare_v2(s, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
+                                            &tables, NULL),
+                         SQLITE_OK);
+        while (sqlite3_step(tables) == SQLITE_ROW) {
+                char sql[128];
+                snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", sqlite3_column_text(tables, 0));
+                sqlite3_stmt *rows = NULL;
+                assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &rows, NULL), SQLITE_OK);
+                for (;;) {
+                        const char *t = (const char *) sqlite3_column_text(tables, 0);
+                        int more = sqlite3_step(rows);
+                        size_t need = strlen(t) + 8;
+                        for (int c = 0; more == SQLITE_ROW && c < sqlite3_column_count(rows); c++)
+                                need += (size_t) sqlite3_column_bytes(rows, c) + 8;
+                        while (n + need >= cap) {
+                                cap *= 2;
+                                out = realloc(out, cap);
+                                assert_non_null(out);
+                        }
+                        if (more != SQLITE_ROW) {
+                                n += (size_t) sprintf(out + n, "%s.\n", t);
+                                break;
+                        }
+                        n += (size_t) sprintf(out + n, "%s:", t);
+                        for (int c = 0; c < sqlite3_column_count(rows); c++)
+                                n += (size_t) sprintf(out + n, " %d|%s", sqlite3_column_type(rows, c),
+                                                      sqlite3_column_type(rows, c) == SQLITE_NULL
+                                                              ? ""
+                                                              : (const char *) sqlite3_column_text(rows, c));
+                        out[n++] = '\n';
+                        out[n] = 0;
+                }
+                sqlite3_finalize(rows);
+        }
+        sqlite3_finalize(tables);
+        sqlite3_close(s);
+        return out;
+}
+
+/* Nodes, groups, resources with dependencies and properties in several
+ * scripts (so that chunks are cut next to multi-byte characters), desired
+ * states, failure history, an epoch. */
+static void populate(Db *db) {
+        APPLY_OK(db, "{\"type\":\"node.set\",\"id\":1,\"name\":\"n1\"}");
+        APPLY_OK(db, "{\"type\":\"node.set\",\"id\":2,\"name\":\"n2\",\"paused\":true}");
+        for (int g = 0; g < 4; g++) {
+                APPLY_OK(db, "{\"type\":\"group.create\",\"id\":\"g-%d\",\"name\":\"grp%d\",\"props\":{\"PreferredOwners\":"
+                             "\"n2,n1\",\"Description\":\"Gruppe \\u00fc\\u20ac\\ud834\\udd1e %d\"}}", g, g, g);
+                for (int r = 0; r < 6; r++)
+                        APPLY_OK(db, "{\"type\":\"resource.create\",\"id\":\"r-%d-%d\",\"name\":\"res%d_%d\",\"rtype\":"
+                                     "\"genapp\",\"group\":\"g-%d\",\"private\":{\"CommandLine\":\"/bin/echo \\u00e9\\u00e8"
+                                     "\\u4e2d\\u6587 \\\"quoted\\\" %d\"},\"common\":{\"RestartAction\":\"1\"}}",
+                                 g, r, g, r, g, r);
+                APPLY_OK(db, "{\"type\":\"resource.depend\",\"id\":\"r-%d-0\",\"expr\":\"(res%d_1 or res%d_2) and res%d_3\"}",
+                         g, g, g, g);
+        }
+        assert_int_equal(desire(db, "r-1-0", "online"), 0);
+        for (int i = 0; i < 5; i++)
+                record(db, "r-2-1", "restart", T0 + i);
+        APPLY_OK(db, "{\"type\":\"resource.delete\",\"id\":\"r-3-5\"}");
+        char err[256];
+        assert_int_equal(db_set_epoch(db, 5, err, sizeof err), 0);
+}
+
+static json_t *snapshot(Db *db, size_t chunk_max, DbVersion *ret_v) {
+        json_t *chunks = NULL;
+        char err[512] = "";
+        if (db_snapshot(db, chunk_max, &chunks, ret_v, err, sizeof err) < 0)
+                fail_msg("db_snapshot: %s", err);
+        return chunks;
+}
+
+static Db *open_other(Fixture *f, char *path, size_t len) {
+        snprintf(path, len, "%s/other.db", f->dir);
+        Db *db = NULL;
+        char err[512] = "";
+        if (db_open(path, &db, err, sizeof err) < 0)
+                fail_msg("db_open: %s", err);
+        return db;
+}
+
+static void test_snapshot_round_trip(void **state) {
+        Fixture *f = *state;
+        Db *a = open_db(f);
+        populate(a);
+        char other[128];
+        Db *b = open_other(f, other, sizeof other);
+        /* b holds something else, replaced whole. */
+        group(b, "g-x", "gone");
+        resource(b, "r-x", "gone-too", "g-x");
+        record(b, "r-x", "restart", T0);
+        record(b, "r-x", "restart", T0);
+
+        DbVersion v;
+        json_t *chunks = snapshot(a, 512, &v);
+        assert_int_equal(v.epoch, 5);
+        assert_int_equal(v.seq, db_version(a));
+        assert_true(json_array_size(chunks) > 4);
+        size_t i;
+        json_t *c;
+        json_array_foreach(chunks, i, c)
+                assert_true(json_string_length(c) <= 512);
+        char err[512] = "";
+        if (db_snapshot_install(b, chunks, v, err, sizeof err) < 0)
+                fail_msg("install: %s", err);
+        json_decref(chunks);
+        assert_int_equal(db_version_cmp(db_version_get(b), v), 0);
+
+        /* The next failure gets the same key on both. */
+        record(a, "r-2-1", "restart", T0 + 9);
+        record(b, "r-2-1", "restart", T0 + 9);
+        _cleanup_free_ char *da = dump_all(f->path), *db_ = dump_all(other);
+        assert_string_equal(da, db_);
+        assert_null(strstr(db_, "gone"));
+
+        /* Every table of the schema but meta is in the snapshot. */
+        chunks = snapshot(b, 1 << 20, &v);
+        assert_int_equal(json_array_size(chunks), 1);
+        json_t *o = json_loads(json_string_value(json_array_get(chunks, 0)), 0, NULL);
+        assert_non_null(o);
+        json_t *t;
+        size_t n_tables = 0;
+        json_array_foreach(json_object_get(o, "tables"), i, t) {
+                n_tables++;
+                char needle[80];
+                snprintf(needle, sizeof needle, "\n%s", json_string_value(json_object_get(t, "name")));
+                assert_non_null(strstr(da, needle));
+        }
+        size_t in_dump = 0;
+        for (const char *p = da; (p = strstr(p, ".\n")); p += 2)
+                in_dump++;
+        /* The dump's tables: the snapshot's, meta and sqlite_sequence. */
+        assert_int_equal(in_dump, n_tables + 2);
+        json_decref(o);
+        json_decref(chunks);
+        db_free(b);
+}
+
+/* One malformed variant of a good snapshot text: fn edits its JSON. */
+typedef void (*spoil_fn)(json_t *o);
+
+static json_t *table_rows(json_t *o, size_t i) {
+        return json_object_get(json_array_get(json_object_get(o, "tables"), i), "rows");
+}
+static void spoil_schema(json_t *o) {
+        json_object_set_new(o, "schema", json_integer(99));
+}
+static void spoil_table_missing(json_t *o) {
+        json_array_remove(json_object_get(o, "tables"), 3);
+}
+static void spoil_column(json_t *o) {
+        json_array_set_new(json_object_get(json_array_get(json_object_get(o, "tables"), 1), "columns"), 2,
+                           json_string("properties"));
+}
+static void spoil_int(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 0), 0), 0, json_string("1"));
+}
+static void spoil_props(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 1), 0), 2, json_string("{\"a\":1}"));
+}
+static void spoil_desired(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 2), 0), 7, json_string("running"));
+}
+static void spoil_depends(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 2), 0), 6, json_string("a and (b"));
+}
+static void spoil_group_missing(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 2), 0), 3, json_string("g-none"));
+}
+static void spoil_duplicate(json_t *o) {
+        json_array_append(table_rows(o, 1), json_array_get(table_rows(o, 1), 0));
+}
+static void spoil_row_short(json_t *o) {
+        json_array_remove(json_array_get(table_rows(o, 3), 0), 4);
+}
+static void spoil_nul(json_t *o) {
+        json_array_set_new(json_array_get(table_rows(o, 0), 0), 1, json_stringn("n\0x", 3));
+}
+static void spoil_sequence(json_t *o) {
+        json_object_set_new(json_object_get(o, "sequences"), "failures", json_integer(-4));
+}
+
+static void test_snapshot_malformed_changes_nothing(void **state) {
+        Fixture *f = *state;
+        Db *a = open_db(f);
+        populate(a);
+        char other[128];
+        Db *b = open_other(f, other, sizeof other);
+        group(b, "g-x", "kept");
+        resource(b, "r-x", "kept-too", "g-x");
+        _cleanup_free_ char *before = dump_all(other);
+
+        DbVersion v;
+        json_t *chunks = snapshot(a, 1 << 20, &v);
+        const char *good = json_string_value(json_array_get(chunks, 0));
+        static const struct {
+                spoil_fn fn;
+                const char *reason;
+        } cases[] = {
+                { spoil_schema, "schema 99" },
+                { spoil_table_missing, "not the 4 tables" },
+                { spoil_column, "table groups: the columns" },
+                { spoil_int, "table nodes, row 0, column id: not an integer" },
+                { spoil_props, "column props: not a JSON object of text values" },
+                { spoil_desired, "column desired: neither" },
+                { spoil_depends, "column depends: not a dependency expression" },
+                { spoil_group_missing, "FOREIGN KEY" },
+                { spoil_duplicate, "UNIQUE" },
+                { spoil_row_short, "table failures, row 0: not a list of 5 values" },
+                { spoil_nul, "not JSON: \\u0000 is not allowed" },
+                { spoil_sequence, "sequences: failures is not a count" },
+        };
+        char err[512];
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                json_t *o = json_loads(good, 0, NULL);
+                assert_non_null(o);
+                cases[i].fn(o);
+                _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);
+                json_decref(o);
+                json_t *bad = json_pack("[s]", text);
+                assert_non_null(bad);
+                err[0] = 0;
+                int k = db_snapshot_install(b, bad, v, err, sizeof err);
+                json_decref(bad);
+                if (k >= 0 || !strstr(err, cases[i].reason))
+                        fail_msg("case %zu: %d \"%s\", want \"%s\"", i, k, err, cases[i].reason);
+                _cleanup_free_ char *after = dump_all(other);
+                assert_string_equal(before, after);
+        }
+        /* Chunks: one missing (the text cut short), one not text, none;
+         * a version the text does not hold. */
+        json_t *cut = snapshot(a, 1000, &v);
+        json_array_remove(cut, json_array_size(cut) - 1);
+        assert_int_equal(db_snapshot_install(b, cut, v, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "not JSON"));
+        json_array_set_new(cut, 1, json_integer(7));
+        assert_int_equal(db_snapshot_install(b, cut, v, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "chunk 1 is not text"));
+        json_array_clear(cut);
+        assert_int_equal(db_snapshot_install(b, cut, v, err, sizeof err), -EBADMSG);
+        json_decref(cut);
+        DbVersion other_v = { v.epoch, v.seq + 1 };
+        assert_int_equal(db_snapshot_install(b, chunks, other_v, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "its chunks say"));
+        _cleanup_free_ char *after = dump_all(other);
+        assert_string_equal(before, after);
+        json_decref(chunks);
+        db_free(b);
+}
+
+static double ms_since(const struct timespec *t0) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        return (double) (t1.tv_sec - t0->tv_sec) * 1e3 + (double) (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* 5,000 resources (in 50 groups, with properties and dependencies):
+ * snapshot and install, timed. */
+static void test_snapshot_of_5000_resources_is_fast(void **state) {
+        Fixture *f = *state;
+        Db *a = open_db(f);
+        /* Written as one transaction behind the database's back: 5,000
+         * changes one by one would time the disk, not the snapshot. */
+        sqlite3 *s = NULL;
+        assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(s, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+        for (int g = 0; g < 50; g++) {
+                char sql[1024];
+                snprintf(sql, sizeof sql,
+                         "INSERT INTO groups(id, name, props, created_ms) VALUES('g-%02d', 'group%02d',"
+                         " '{\"PreferredOwners\":\"n1,n2,n3\"}', 1)", g, g);
+                assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+                for (int r = 0; r < 100; r++) {
+                        snprintf(sql, sizeof sql,
+                                 "INSERT INTO resources(id, name, rtype, group_id, private, common, depends, created_ms)"
+                                 " VALUES('r-%02d-%03d', 'res%02d_%03d', 'genapp', 'g-%02d',"
+                                 " '{\"CommandLine\":\"/usr/bin/app --instance %d --config /etc/app/%02d.conf\"}',"
+                                 " '{\"RestartAction\":\"2\",\"RestartThreshold\":\"3\"}', '%s', 1)",
+                                 g, r, g, r, g, r, g, r ? "res00_000" : "");
+                        if (sqlite3_exec(s, sql, NULL, NULL, NULL) != SQLITE_OK)
+                                fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+                }
+        }
+        assert_int_equal(sqlite3_exec(s, "UPDATE meta SET value = '5050' WHERE key = 'seq'; COMMIT", NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(s);
+
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        DbVersion v;
+        json_t *chunks = snapshot(a, DB_SNAPSHOT_CHUNK_MAX, &v);
+        double taken = ms_since(&t0);
+        size_t bytes = 0, i;
+        json_t *c;
+        json_array_foreach(chunks, i, c)
+                bytes += json_string_length(c);
+        char other[128];
+        Db *b = open_other(f, other, sizeof other);
+        char err[512] = "";
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (db_snapshot_install(b, chunks, v, err, sizeof err) < 0)
+                fail_msg("install: %s", err);
+        double installed = ms_since(&t0);
+        print_message("5000 resources: %zu bytes in %zu chunks; snapshot %.1f ms, install %.1f ms\n", bytes,
+                      json_array_size(chunks), taken, installed);
+        json_t *all = db_resources(b, NULL);
+        assert_int_equal(json_array_size(all), 5000);
+        json_decref(all);
+        /* Well under a second together, sanitizers included. */
+        assert_true(taken + installed < 1000);
+        json_decref(chunks);
+        db_free(b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_dependency_names_ignore_case, setup, teardown),
@@ -408,6 +847,12 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_per_object_capped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_expire_by_message_time, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_versions_persist_and_increment, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_schema_2_migrated, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_database_is_told_apart, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snapshot_malformed_changes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snapshot_of_5000_resources_is_fast, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

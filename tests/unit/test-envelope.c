@@ -69,6 +69,40 @@ static void test_encode_refuses(void **state) {
         json_decref(m);
 }
 
+static void count_log(const char *level, const char *code, const char *text, void *userdata) {
+        assert_string_equal(level, "warning");
+        assert_string_equal(code, "MESSAGE_TOO_LARGE");
+        assert_non_null(strstr(text, "limited to 1048575 bytes; not sent"));
+        (*(unsigned *) userdata)++;
+}
+
+/* What a node sends: a message too large is also logged, once; other
+ * refusals are not (they are the sender's own mistakes). */
+static void test_encode_outgoing(void **state) {
+        char *buf = NULL;
+        size_t len = 0;
+        unsigned logged = 0;
+        json_t *m = message(H.node, H.incarnation);
+        assert_int_equal(envelope_encode_outgoing(&H, m, &buf, &len, count_log, &logged), 0);
+        assert_int_equal(logged, 0);
+        free(buf);
+        buf = NULL;
+        char *big = malloc(ENVELOPE_MAX + 1);
+        memset(big, 'a', ENVELOPE_MAX);
+        big[ENVELOPE_MAX] = 0;
+        json_object_set_new(m, "props", json_string(big));
+        free(big);
+        assert_int_equal(envelope_encode_outgoing(&H, m, &buf, &len, count_log, &logged), -EMSGSIZE);
+        assert_int_equal(logged, 1);
+        assert_int_equal(envelope_encode_outgoing(&H, m, &buf, &len, NULL, NULL), -EMSGSIZE);
+        assert_null(buf);
+        json_decref(m);
+        json_t *notype = json_pack("{s:i}", "x", 1);
+        assert_int_equal(envelope_encode_outgoing(&H, notype, &buf, &len, count_log, &logged), -EINVAL);
+        assert_int_equal(logged, 1);
+        json_decref(notype);
+}
+
 /* decode must refuse text with k and a message containing what. */
 static void refused(const char *text, uint32_t sender, int k, const char *what) {
         EnvelopeHeader h = { .node = 77 };
@@ -137,6 +171,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_encode_refuses),
+                cmocka_unit_test(test_encode_outgoing),
                 cmocka_unit_test(test_decode_refuses),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

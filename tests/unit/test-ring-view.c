@@ -119,6 +119,35 @@ static void test_ring_change_stops_trusting_quorum(void **state) {
         ring_view_done(&v);
 }
 
+/* A node goes down: CPG says so before the ring changes. The old ring's
+ * verdict must not make the one left look quorate meanwhile; a verdict
+ * already in for the coming ring is kept. */
+static void test_node_left_distrusts_the_verdict(void **state) {
+        RingView v;
+        Seen s;
+        start(&v, &s);
+        ring_view_members(&v, ALL, 3);
+        ring_view_ring(&v, 1, 8);
+        ring_view_verdict(&v, true, 1, 8);
+        assert_true(ring_view_quorate(&v));
+        static const uint32_t ONE[] = { 2 };
+        ring_view_node_left(&v);
+        ring_view_members(&v, ONE, 1);
+        assert_false(ring_view_quorate(&v));
+        assert_false(s.quorate);
+        ring_view_ring(&v, 2, 12);
+        ring_view_verdict(&v, false, 2, 12);
+        assert_false(ring_view_quorate(&v));
+        show_text(&s);
+        assert_string_equal(s.text, "V123@0:- V123@8:- V123@8:q V2@8:- V2@12:- ");
+        /* The verdict of the coming ring first, then the node-down news. */
+        ring_view_verdict(&v, true, 1, 16);
+        ring_view_node_left(&v);
+        ring_view_ring(&v, 1, 16);
+        assert_true(ring_view_quorate(&v));
+        ring_view_done(&v);
+}
+
 /* The verdict can come before CPG announces its ring: it is kept. */
 static void test_verdict_before_ring(void **state) {
         RingView v;
@@ -204,15 +233,45 @@ static void test_bound_and_done(void **state) {
         assert_int_equal(v.n_held, 0);
 }
 
+/* A process joins while messages wait for the verdict: the change of
+ * members keeps its place among them, as on a member whose verdict came
+ * before (where it is seen between M2 and M3). */
+static void test_members_change_keeps_its_place(void **state) {
+        RingView v;
+        Seen s;
+        start(&v, &s);
+        static const uint32_t two[] = { 1, 2 };
+        ring_view_members(&v, two, 2);
+        ring_view_ring(&v, 1, 8);
+        msg(&v, 1);
+        msg(&v, 2);
+        ring_view_members(&v, ALL, 3);
+        msg(&v, 3);
+        ring_view_verdict(&v, true, 1, 8);
+        show_text(&s);
+        assert_string_equal(s.text, "V12@0:- V12@8:- V12@8:q M1q M2q V123@8:q M3q ");
+        /* Held and then dropped with a ring: replayed under no quorum. */
+        memset(s.text, 0, sizeof(s.text));
+        ring_view_ring(&v, 1, 12);
+        msg(&v, 4);
+        ring_view_members(&v, two, 2);
+        ring_view_ring(&v, 1, 16);
+        show_text(&s);
+        assert_string_equal(s.text, "V123@12:- L M4- V12@12:- V12@16:- ");
+        ring_view_done(&v);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_verdict_after_messages),
                 cmocka_unit_test(test_ring_change_stops_trusting_quorum),
                 cmocka_unit_test(test_verdict_before_ring),
+                cmocka_unit_test(test_node_left_distrusts_the_verdict),
                 cmocka_unit_test(test_inquorate_verdict),
                 cmocka_unit_test(test_same_ring),
                 cmocka_unit_test(test_lost),
                 cmocka_unit_test(test_bound_and_done),
+                cmocka_unit_test(test_members_change_keeps_its_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,6 +126,10 @@ struct Monitors {
         Hashmap *types;            /* rtype → TypeInfo, from describe-type */
         uint64_t next_incarnation;
         bool lease_held;
+        /* The lease runs until this CLOCK_MONOTONIC time, granted anew by
+         * each monitors_lease_until and never renewed by a timer (0: the
+         * lease is renewed on a timer while held, monitors_set_lease). */
+        uint64_t lease_until;
         bool leaving;              /* free or detach: no more callbacks */
 
         Call *deferred, **deferred_tail;
@@ -146,6 +150,8 @@ void monitor_update_deadlock(Monitor *mon);
 void monitor_exit(Monitor *mon);
 unsigned monitor_count_resources(Monitor *mon);
 void monitor_grant_lease(Monitor *mon);
+/* Whether this node holds the lease now (no lease at all: true). */
+bool monitors_lease_valid(const Monitors *m);
 /* The monitor name for a resource of its own. */
 int monitor_name_for(const char *id, char **ret);
 void monitors_kick(Monitors *m);

@@ -360,7 +360,7 @@ void recovery_probe_reply(Call *call, json_t *reply) {
         }
 
         if (json_is_true(json_object_get(reply, "running"))) {
-                if (m->lease_usec > 0 && !m->lease_held) {
+                if (!monitors_lease_valid(m)) {
                         (void) recovery_send(call->monitor, r, CALL_QUIET,
                                              json_pack("{s:s, s:s}", "type", "terminate", "resource", r->id));
                         mon_resource_kill_cgroup(r);

@@ -321,7 +321,7 @@ static int resource_request(Monitors *m, const char *type, const char *resource,
                            r->id, r->lost_reason ? r->lost_reason : "its monitor is gone");
                 return 0;
         }
-        if (strcmp(type, "online") == 0 && m->lease_usec > 0 && !m->lease_held) {
+        if (strcmp(type, "online") == 0 && !monitors_lease_valid(m)) {
                 call_defer(call, -ENOLCK,
                            "this node holds no lease (it may not own resources now): resource %s "
                            "cannot go online",

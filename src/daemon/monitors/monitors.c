@@ -279,8 +279,14 @@ void monitor_update_deadlock(Monitor *mon) {
 void monitor_grant_lease(Monitor *mon) {
         Monitors *m = mon->owner;
 
-        if (m->lease_usec == 0 || !m->lease_held || mon->exiting)
+        if (m->lease_usec == 0 || !monitors_lease_valid(m) || mon->exiting)
                 return;
+        uint64_t duration = m->lease_usec, renew = m->lease_usec / 3;
+        if (m->lease_until > 0) {
+                /* Granted until a point in time: what is left of it, once. */
+                duration = m->lease_until - now_monotonic_usec();
+                renew = 0;
+        }
         Call *call = call_new(m, CALL_QUIET, "lease", NULL);
         if (!call) {
                 monitors_log(m, "error", "MONITOR_LEASE_FAILED", NULL,
@@ -289,8 +295,7 @@ void monitor_grant_lease(Monitor *mon) {
                 return;
         }
         call->monitor = mon;
-        int r = resmon_client_lease_start(mon->client, m->lease_usec, m->lease_usec / 3,
-                                          call_on_reply, call);
+        int r = resmon_client_lease_start(mon->client, duration, renew, call_on_reply, call);
         if (r < 0) {
                 call_free(call);
                 monitors_log(m, "error", "MONITOR_LEASE_FAILED", NULL,
@@ -503,8 +508,29 @@ int monitors_set_deadlock_timeout(Monitors *m, const char *resource, uint64_t us
         return 0;
 }
 
+bool monitors_lease_held(Monitors *m) {
+        return monitors_lease_valid(m);
+}
+
+bool monitors_lease_valid(const Monitors *m) {
+        if (m->lease_usec == 0)
+                return true;
+        if (m->lease_until > 0)
+                return m->lease_until > now_monotonic_usec();
+        return m->lease_held;
+}
+
+void monitors_lease_until(Monitors *m, uint64_t until_usec) {
+        if (m->lease_usec == 0 || until_usec <= now_monotonic_usec() || until_usec <= m->lease_until)
+                return;
+        m->lease_until = until_usec;
+        m->lease_held = true;
+        for (Monitor *mon = m->monitors; mon; mon = mon->next)
+                monitor_grant_lease(mon);
+}
+
 void monitors_set_lease(Monitors *m, bool held) {
-        if (m->lease_usec == 0 || m->lease_held == held)
+        if (m->lease_usec == 0 || m->lease_until > 0 || m->lease_held == held)
                 return;
         m->lease_held = held;
         for (Monitor *mon = m->monitors; mon; mon = mon->next) {

@@ -179,6 +179,14 @@ int monitors_set_deadlock_timeout(Monitors *m, const char *resource, uint64_t us
  * third of it. Not held: stop renewing; the monitors terminate everything
  * when it runs out. No effect without a LeaseTimeout. */
 void monitors_set_lease(Monitors *m, bool held);
+/* Grant every monitor the lease until until_usec (CLOCK_MONOTONIC), once,
+ * and every monitor started before then what is left of it: nothing renews
+ * it but the next call. A time already past, or not later than the last
+ * one granted, changes nothing. From the first call on, monitors_set_lease
+ * has no effect. No effect without a LeaseTimeout. */
+void monitors_lease_until(Monitors *m, uint64_t until_usec);
+/* Whether this node holds the lease now (true without a LeaseTimeout). */
+bool monitors_lease_held(Monitors *m);
 
 /* The last state reported for the resource, NULL when unknown. */
 const char *monitors_resource_state(Monitors *m, const char *resource);

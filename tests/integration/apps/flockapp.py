@@ -14,6 +14,15 @@ fork into the background (double fork, pid file), crash, exit, become ready
 late (a file, a listening TCP port), start children, and report its
 identity, directory and environment to a JSON file. It must never take a
 lock other than the one it is given, nor touch files it was not named.
+
+With --witness LOG it also appends records to LOG, a file that every node
+of a test cluster shares: `start` as soon as it runs (before it tries the
+lock, so that a second copy shows up in the log too), `alive` every 50 ms,
+`stop` when it ends by itself or on SIGTERM. A copy killed with SIGKILL
+writes nothing more; its last `alive` bounds its end. Each record is one
+line, one write() on a descriptor opened O_APPEND, so that lines from
+several processes never mix; tests/integration/witness.py reads them and
+describes the format.
 """
 
 import argparse
@@ -43,7 +52,62 @@ def parse_args(argv):
     p.add_argument("--listen", type=int, help="listen on this TCP port once ready")
     p.add_argument("--children", type=int, default=0, help="fork this many sleeping children")
     p.add_argument("--info", help="write pid, ids, cwd and environment to this JSON file")
+    p.add_argument("--witness", help="append start/alive/stop records to this shared log")
+    p.add_argument("--witness-name", help="the name the records carry (default $WOLFPACK_RESOURCE_NAME)")
+    p.add_argument("--node", help="the node name the records carry")
+    p.add_argument("--node-file", help="read the node name from this file (a file private to each node)")
     return p.parse_args(argv)
+
+
+class Witness:
+    """Records in the shared witness log; see tests/integration/witness.py."""
+
+    INTERVAL = 0.05
+
+    def __init__(self, args):
+        self.fd = None
+        if not args.witness:
+            return
+        node = args.node
+        if args.node_file:
+            try:
+                with open(args.node_file) as f:
+                    node = f.read().strip()
+            except OSError as e:
+                fail(f"--node-file {args.node_file}: {e.strerror}; the fixture writes the node name there")
+        if not node:
+            fail("--witness needs --node or --node-file: the records must say on which node this runs")
+        self.node = node
+        self.name = args.witness_name or os.environ.get("WOLFPACK_RESOURCE_NAME") \
+            or os.path.basename(args.lock).removesuffix(".lock")
+        try:
+            self.fd = os.open(args.witness, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as e:
+            fail(f"--witness {args.witness}: {e.strerror}; the test creates the log, writable by every user")
+
+    def record(self, event):
+        if self.fd is None:
+            return
+        line = json.dumps({"t": time.clock_gettime(time.CLOCK_MONOTONIC), "event": event, "name": self.name,
+                           "node": self.node, "pid": os.getpid()}) + "\n"
+        # One write: O_APPEND places it whole at the end, whoever else writes.
+        os.write(self.fd, line.encode())
+
+    def start(self):
+        self.record("start")
+        if self.fd is not None:
+            threading.Thread(target=self._alive, daemon=True).start()
+
+    def _alive(self):
+        while True:
+            time.sleep(self.INTERVAL)
+            self.record("alive")
+
+
+def fail(message):
+    sys.stderr.write(f"flockapp: {message}\n")
+    sys.stderr.flush()
+    os._exit(2)
 
 
 def log_signal(path, signo):
@@ -60,7 +124,7 @@ def write_atomically(path, text):
     os.rename(tmp, path)
 
 
-def take_lock(args):
+def take_lock(args, witness):
     fd = os.open(args.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -71,6 +135,7 @@ def take_lock(args):
             f.write(line)
         sys.stderr.write("FLOCKAPP: LOCK TAKEN TWICE: " + line)
         sys.stderr.flush()
+        witness.record("stop")
         os._exit(3)
     return fd
 
@@ -137,18 +202,21 @@ def write_info(path):
 
 def main(argv):
     args = parse_args(argv)
+    witness = Witness(args)
 
     if args.ignore_term:
         signal.signal(signal.SIGTERM, lambda signo, frame: log_signal(args.signal_log, signo))
-    elif args.signal_log:
+    elif args.signal_log or args.witness:
         def term(signo, frame):
             log_signal(args.signal_log, signo)
+            witness.record("stop")
             os._exit(0)
         signal.signal(signal.SIGTERM, term)
 
     ready_pipe = daemonize() if args.daemon else None
 
-    lock_fd = take_lock(args)
+    witness.start()
+    lock_fd = take_lock(args, witness)
     print(f"flockapp: pid {os.getpid()} holds {args.lock}", flush=True)
     if args.pidfile:
         write_atomically(args.pidfile, f"{os.getpid()}\n")
@@ -168,6 +236,7 @@ def main(argv):
     for _ in range(args.children):
         if os.fork() == 0:
             os.close(lock_fd)
+            witness.fd = None  # the records are the parent's
             while True:
                 time.sleep(3600)
 
@@ -181,6 +250,7 @@ def main(argv):
             os.kill(os.getpid(), signal.SIGSEGV)
         if args.exit_after is not None and now >= args.exit_after:
             sys.stdout.flush()
+            witness.record("stop")
             os._exit(args.exit_code)
         time.sleep(0.02)
 

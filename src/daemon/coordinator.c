@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The coordinator: on an engine with other nodes, one node decides where
+ * groups run — the lowest member of the quorate view that is up (share.h:
+ * not said to be silent). It decides with the same pure placement
+ * functions as one node does, from what every node holds alike (the
+ * database, the owners' reports, the membership), and multicasts each
+ * decision as rt.place tagged with the ring it was made in; share.c
+ * applies it on every member or on none. It keeps nothing that matters in
+ * its memory alone: a new coordinator picks up from the same state.
+ *
+ *   group wanted online, no owner         placed on the best up node
+ *   owner not up (left, or silent)        after the takeover delay from its
+ *                                         last heartbeat seen here: placed on
+ *                                         the best up node (or on none, when
+ *                                         not wanted), as a takeover
+ *   owner up, a move asked to an up node  placed there; the owner stops it,
+ *                                         the new one starts it after
+ *
+ * It decides nothing before every member's report of what it runs came in
+ * this view (a joiner knows nothing before), and must never place a group
+ * whose owner may still run it: a lost owner's lease ends its resources
+ * within the takeover delay (cluster-timing.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "decide.h"
+#include "macro.h"
+#include "time-util.h"
+
+static const char *jstr(const json_t *o, const char *k) {
+        return json_string_value(json_object_get(o, k));
+}
+
+uint32_t coordinator_of(const Daemon *d) {
+        if (!d->view.quorate)
+                return 0;
+        for (unsigned i = 0; i < d->view.n_members; i++)
+                if (share_node_up(d, d->view.members[i]))
+                        return d->view.members[i];
+        return 0;
+}
+
+static bool all_reported(const Daemon *d) {
+        for (unsigned i = 0; i < d->view.n_members; i++) {
+                uint32_t id = d->view.members[i];
+                if (id <= NODE_ID_MAX && share_node_up(d, id) && !d->live[id].reported)
+                        return false;
+        }
+        return true;
+}
+
+uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
+        json_t *nodes = db_nodes(d->db);
+        size_t n = json_array_size(nodes);
+        unsigned *owned = calloc(n + 1, sizeof(unsigned));
+        for (size_t i = 0; i < n; i++) {
+                json_t *o = json_array_get(nodes, i);
+                rt_node_json(d, json_incref(o));
+                json_decref(o);
+                if (owned)
+                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
+        }
+        unsigned excluded[1] = { not };
+        Placement p = {};
+        int k = decide_placement(g, res, nodes, owned, excluded, not ? 1 : 0, &p);
+        free(owned);
+        json_decref(nodes);
+        snprintf(why, whylen, "%s", p.reason);
+        return k >= 0 ? p.node : 0;
+}
+
+static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason) {
+        json_t *m = json_pack("{s:s, s:s, s:i, s:i, s:b, s:I, s:[i,I], s:I, s:s?}", "type", "rt.place", "group", rg->id,
+                              "from", (int) from, "to", (int) to, "takeover", takeover, "hb",
+                              (json_int_t) (from && from <= NODE_ID_MAX ? d->live[from].hb : 0), "view_ring",
+                              (int) d->view.ring_node, (json_int_t) d->view.ring, "version",
+                              (json_int_t) db_version(d->db), "reason", reason);
+        if (m && command_send(d, m, NULL, NULL) >= 0)
+                rg->placing = true;
+}
+
+static void arm(Daemon *d, uint64_t at, uint64_t *next) {
+        if (at < *next)
+                *next = at;
+}
+
+static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
+        fm_kick(userdata);
+        return 0;
+}
+
+void coordinator_evaluate(Daemon *d) {
+        if (!d->multi || d->stopping || coordinator_of(d) != d->cfg.node_id || !all_reported(d))
+                return;
+        uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
+        json_t *groups = db_groups(d->db);
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+                const char *gid = jstr(g, "id");
+                RtGroup *rg = rt_group(d, gid);
+                if (!rg || rg->placing)
+                        continue;
+                bool want = strcmp(jstr(g, "desired"), "online") == 0 && !rg->failed;
+                uint32_t owner = rg->owner;
+                char why[512] = "";
+                if (owner && !share_node_up(d, owner)) {
+                        uint64_t at = (owner <= NODE_ID_MAX ? d->live[owner].last_usec : 0) + d->timing.takeover_delay_usec;
+                        if (now < at) {
+                                arm(d, at, &next);
+                                continue;
+                        }
+                        json_t *res = db_resources(d->db, gid);
+                        uint32_t to = want ? coordinator_choose(d, g, res, owner, why, sizeof(why)) : 0;
+                        json_decref(res);
+                        decide(d, rg, owner, to, true, want && !to ? why : NULL);
+                } else if (!owner && want) {
+                        json_t *res = db_resources(d->db, gid);
+                        uint32_t to = coordinator_choose(d, g, res, rg->failed_from, why, sizeof(why));
+                        json_decref(res);
+                        if (to)
+                                decide(d, rg, 0, to, false, NULL);
+                        else if (!rg->no_node) {
+                                clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
+                                decide(d, rg, 0, 0, false, why);
+                        }
+                } else if (owner && want && rg->move_to && rg->move_to != owner && share_node_up(d, rg->move_to))
+                        decide(d, rg, owner, rg->move_to, false, NULL);
+        }
+        json_decref(groups);
+        if (next != UINT64_MAX) {
+                if (!d->takeover_timer)
+                        (void) sd_event_add_time(d->event, &d->takeover_timer, CLOCK_MONOTONIC, next, 1000,
+                                                 on_takeover_time, d);
+                else
+                        (void) sd_event_source_set_time(d->takeover_timer, next);
+                (void) sd_event_source_set_enabled(d->takeover_timer, SD_EVENT_ONESHOT);
+        }
+}

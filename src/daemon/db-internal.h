@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the cluster database's own files (db.c, db-snapshot.c) share: the
+ * handle and a few statements. Nothing outside the database includes it. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct Db {
+        sqlite3 *sql;
+};
+
+/* Run SQL text; on failure err says what SQLite said. */
+int db_exec(Db *db, const char *sql, char *err, size_t errlen);
+/* meta's key := value (the version's epoch or seq). */
+int db_meta_set(Db *db, const char *key, uint64_t value, char *err, size_t errlen);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Join and merge: at each quorate view the members compare the versions of
+ * their databases, and those behind are brought up to date with a
+ * snapshot of the most recent one, taken at one point of the ordered
+ * stream. A pure state machine, in the style of ring-view.h: it is fed the
+ * views and every message the engine delivers, and acts through
+ * callbacks; it does no I/O, so that every order can be scripted in a
+ * unit test. docs/engine-corosync.md ("Join and merge") tells the
+ * protocol; sync.c has its table of states and events.
+ *
+ * A round is one quorate view: its ring and its members (a wolfpackd
+ * joining or leaving changes the members, not the ring). Messages of type
+ * sync.* are the protocol's own; rt.* are runtime reports, neither held
+ * nor versioned, passed on at once; every other message is a change, held
+ * while the members compare (and, on a member behind, until it installed
+ * the snapshot), applied after.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+typedef struct Sync Sync;
+
+/* A database version: (epoch, seq), compared in that order. */
+typedef struct SyncVersion {
+        uint64_t epoch, seq;
+} SyncVersion;
+
+/* What a round holds at most: changes (count and JSON bytes) that come
+ * before this node's database is in sync, counted alike on every member
+ * from the view until the round is complete (decided, and the snapshot
+ * delivered if one is due). Past it a change is refused on every member. */
+#define SYNC_HELD_MAX 10000u
+#define SYNC_HELD_BYTES (64u * 1024u * 1024u)
+/* A snapshot has at most this many chunks and bytes of text. */
+#define SYNC_CHUNKS_MAX 8192u
+#define SYNC_SNAPSHOT_BYTES (1024u * 1024u * 1024u)
+
+typedef struct SyncLimits {
+        size_t held_max, held_bytes;
+} SyncLimits;
+
+typedef struct SyncCallbacks {
+        /* This node's database: its version now; record a new epoch (seq
+         * unchanged, persisted); a snapshot (a JSON array of text chunks,
+         * each small enough for one message) with the version it holds;
+         * install chunks holding version v, replacing everything in one
+         * transaction or, refused, changing nothing. */
+        SyncVersion (*version)(void *userdata);
+        int (*set_epoch)(uint64_t epoch, char *err, size_t errlen, void *userdata);
+        int (*snapshot)(json_t **ret_chunks, SyncVersion *ret_version, char *err, size_t errlen, void *userdata);
+        int (*install)(const json_t *chunks, SyncVersion v, char *err, size_t errlen, void *userdata);
+        /* Multicast a message of the protocol (reference taken). */
+        int (*send)(json_t *msg, void *userdata);
+        /* A change to apply now (wolfpackd refuses it there without quorum). */
+        void (*apply)(const json_t *msg, void *userdata);
+        /* A change that is not applied here: error and why, for its sender. */
+        void (*refuse)(const json_t *msg, int error, const char *text, void *userdata);
+        /* A runtime report (rt.*). */
+        void (*runtime)(const json_t *msg, void *userdata);
+        /* This node's database is in sync for the view now (once a round). */
+        void (*ready)(void *userdata);
+        void (*log)(const char *level, const char *code, const char *text, void *userdata);
+        /* Optional: a node's name for the log; the clock for timings. */
+        const char *(*node_name)(uint32_t id, void *userdata);
+        uint64_t (*now_usec)(void *userdata);
+} SyncCallbacks;
+
+/* self: this node's id. limits NULL: SYNC_HELD_MAX, SYNC_HELD_BYTES. */
+int sync_new(const SyncCallbacks *cb, void *userdata, uint32_t self, const SyncLimits *limits, Sync **ret);
+/* Drops what is held (without refusing it). Accepts NULL, returns NULL. */
+Sync *sync_free(Sync *s);
+
+/* The engine gave a view / delivered a message (borrowed). Never call
+ * these from inside a callback. */
+void sync_view(Sync *s, const EngineView *v);
+void sync_message(Sync *s, const json_t *msg);
+
+/* This node's database is in sync for the current quorate view: the
+ * members compared and this node had the most recent version, or
+ * installed it. Nothing that acts on the database's contents for the
+ * cluster (placement) should decide before. */
+bool sync_ready(const Sync *s);
+/* For people: "no quorum", "comparing", "behind", "in sync", "out of sync". */
+const char *sync_state(const Sync *s);
