@@ -9,8 +9,9 @@
  * node list as it was; an accepted cluster gives a corosync.conf of
  * well-formed `key: value` lines in balanced sections, one node block per
  * node, never two_node, a device block exactly with a witness; and a
- * wolfpackd.conf that wolfpackd's own parser takes, with corosync's engine
- * and this node's id and name. Any difference aborts.
+ * wolfpackd.conf that wolfpackd's own parser takes, with corosync's engine,
+ * this node's id and name, and the failover timings left to wolfpackd.
+ * Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
  * -DFUZZ_STANDALONE as a plain program that replays files and corpora.
@@ -83,7 +84,7 @@ static void check_wolfpackd_conf(const ClusterSpec *s, const char *text) {
         check(config_defaults(&c) == 0);
         check(config_parse(&c, "wolfpackd.conf", text, strlen(text), err, sizeof err) == 0);
         check(c.engine_corosync);
-        check(c.lease_timeout_usec == (uint64_t) cluster_lease_seconds(s) * 1000000u);
+        check(!c.lease_given && c.stop_budget_usec == 0 && c.takeover_delay_usec == 0);
         const ClusterNode *n = s->this_id ? cluster_spec_node(s, s->this_id) : NULL;
         check(c.node_id_given == (n != NULL) && c.node_name_given == (n != NULL));
         if (n)

@@ -218,14 +218,6 @@ int cluster_spec_check(const ClusterSpec *s, char *err, size_t errlen) {
         return 0;
 }
 
-unsigned cluster_lease_seconds(const ClusterSpec *s) {
-        /* Without a device a verdict takes milliseconds; with one, up to
-         * quorum.device.sync_timeout (30s). A lease shorter than that would
-         * make the winning side terminate its own resources while it waits
-         * for its verdict. */
-        return *s->qdevice ? 40 : 10;
-}
-
 int cluster_text_finish(FILE *f, char **buf, char **ret) {
         bool bad = ferror(f);
         if (fclose(f) != 0 || bad) {
@@ -326,12 +318,9 @@ int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret) {
                         n->id, n->name);
         else
                 fputs("# This node's id and name come from corosync.conf.\n", f);
-        fprintf(f,
-                "# Every resource monitor of this node terminates its resources when\n"
-                "# wolfpackd has not renewed their lease for this long: when the node has\n"
-                "# lost quorum, or wolfpackd is frozen or dead. Longer than a quorum\n"
-                "# verdict takes%s.\n"
-                "lease-timeout = %us\n",
-                *s->qdevice ? " (with the quorum device up to its sync_timeout, 30s)" : "", cluster_lease_seconds(s));
+        fputs("# The lease, the stop budget and the takeover delay (lease-timeout,\n"
+              "# stop-budget, takeover-delay) follow corosync's token and consensus\n"
+              "# unless set here.\n",
+              f);
         return cluster_text_finish(f, &buf, ret);
 }

@@ -69,10 +69,7 @@ int cluster_text_finish(FILE *f, char **buf, char **ret);
 
 /* corosync.conf for every node of s (checked); *ret malloc'ed. */
 int cluster_corosync_conf(const ClusterSpec *s, char **ret);
-/* wolfpackd.conf: engine = corosync, the lease, and this node's id and
- * name when s names one; *ret malloc'ed. */
+/* wolfpackd.conf: engine = corosync, and this node's id and name when s
+ * names one; the failover timings are left to wolfpackd, which derives
+ * them from corosync's. *ret malloc'ed. */
 int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret);
-/* The lease-timeout written into wolfpackd.conf, in seconds: longer than a
- * quorum verdict can take, which with a quorum device is its sync_timeout
- * (30s by default). */
-unsigned cluster_lease_seconds(const ClusterSpec *s);

@@ -106,7 +106,7 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                 fprintf(f, "node %u (%s)", me->id, me->name);
         else
                 fputs("node id and name from corosync", f);
-        fprintf(f, ", lease-timeout %us\n", cluster_lease_seconds(s));
+        fputs("; failover timings from corosync's\n", f);
 
         fputs("\nNext:\n", f);
         int step = 1;
@@ -198,11 +198,11 @@ static int print_json(const ClusterSpec *s, const ClusterPaths *p) {
         for (size_t i = 0; nodes && i < s->n_nodes; i++)
                 json_array_append_new(nodes, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) s->nodes[i].id, "name",
                                                        s->nodes[i].name, "address", s->nodes[i].addr));
-        json_t *j = json_pack("{s:s, s:o, s:o, s:I, s:o, s:I, s:{s:s, s:s, s:s}}", "name", s->name, "nodes", nodes,
+        json_t *j = json_pack("{s:s, s:o, s:o, s:I, s:o, s:{s:s, s:s, s:s}}", "name", s->name, "nodes", nodes,
                               "this", s->this_id ? json_integer(s->this_id) : json_null(), "token_ms",
                               (json_int_t) s->token_ms, "qdevice", *s->qdevice ? json_string(s->qdevice) : json_null(),
-                              "lease_timeout_s", (json_int_t) cluster_lease_seconds(s), "files", "corosync_conf",
-                              p->corosync_conf, "authkey", p->authkey, "wolfpackd_conf", p->wolfpackd_conf);
+                              "files", "corosync_conf", p->corosync_conf, "authkey", p->authkey, "wolfpackd_conf",
+                              p->wolfpackd_conf);
         if (!j)
                 return -ENOMEM;
         int r = cli_print_json(j, false);
