@@ -108,7 +108,13 @@ class Node:
             if self.corosync.poll() is not None:
                 raise AssertionError("corosync on %s exited %s: %s" % (self.name, self.corosync.returncode,
                                                                      self.log_tail("corosync.log")))
-            p = self.run("corosync-cmapctl", "-g", "runtime.config.totem.token", check=False)
+            # A client can hang while corosync starts on a loaded machine:
+            # one that does not answer in time is one more try, not a failure.
+            try:
+                p = self.run("corosync-cmapctl", "-g", "runtime.config.totem.token", check=False,
+                             timeout=max(1, min(5, end - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                continue
             if p.returncode == 0:
                 return p.stdout.strip()
             time.sleep(0.1)
