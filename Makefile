@@ -11,9 +11,10 @@ MESON      ?= meson
 DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjansson-dev \
                libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev \
                libcmocka-dev python3-pytest scdoc \
-               corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev
+               corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev \
+               corosync-qdevice corosync-qnetd
 
-.PHONY: all deps build run test unit integration bench install clean
+.PHONY: all deps build run run-cluster test unit integration bench install clean
 
 all: build
 
@@ -51,6 +52,10 @@ test: unit integration
 
 run: build
 	tools/run-local
+
+# Three nodes on corosync, each in its own namespaces (as root).
+run-cluster: build
+	$(PYTHON) tools/run-cluster --build $(abspath $(BUILD))
 
 bench: build
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))

@@ -29,6 +29,7 @@ _wolfpack() {
         [group]="create list show online offline move set get delete"
         [resource]="create list show online offline fail set get depend undepend delete"
         [type]="list show"
+        [cluster]="init"
     )
     local -A options=(
         [node list]="--quiet"
@@ -37,6 +38,7 @@ _wolfpack() {
         [resource depend]="--on" [resource undepend]="--on"
         [type list]="--quiet"
         [events]="--follow" [log]="--since"
+        [cluster init]="--node --this --authkey --output --token --qdevice --force"
     )
 
     _wolfpack_cmd=${words[0]}
@@ -56,6 +58,7 @@ _wolfpack() {
             --socket) skip=socket ;;
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
+            --node|--this|--authkey|--output|--token|--qdevice) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -63,8 +66,16 @@ _wolfpack() {
 
     # Values of options.
     case $prev in
-        --socket)
+        --socket|--authkey)
             _filedir
+            return ;;
+        --output)
+            _filedir -d
+            return ;;
+        --token)
+            COMPREPLY=($(compgen -W "1s 3s 5s 10s" -- "$cur"))
+            return ;;
+        --node|--this|--qdevice)
             return ;;
         --timeout|--since)
             COMPREPLY=($(compgen -W "30s 1min 5min 10min 1h 1d" -- "$cur"))

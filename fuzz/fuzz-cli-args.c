@@ -5,8 +5,9 @@
  * Invariants: the global options come out leaving the other arguments in
  * their order; a verb found is named by at most its two first words; what
  * follows parses into no more positional arguments than the verb names,
- * every required option given, props exactly when the verb takes them (at
- * least one when it needs them); every refusal has a one-line message.
+ * every required option given (each value of one that repeats kept), props
+ * exactly when the verb takes them (at least one when it needs them);
+ * every refusal has a one-line message.
  * Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
@@ -56,6 +57,13 @@ static void check_parsed(const CliVerb *v, int n, char **args, char **words) {
                         check(a.opt[i][0] == '\0');
                 if (a.opt[i] && v->options[i].metavar)
                         check(is_word(words, a.opt[i]));
+                /* Every value of an option that repeats, the first its value. */
+                if (v->options[i].required == CLI_REPEATED) {
+                        check(a.n_all[i] >= 1 && a.all[i][0] == a.opt[i]);
+                        for (size_t k = 0; k < a.n_all[i]; k++)
+                                check(is_word(words, a.all[i][k]));
+                } else
+                        check(!a.all[i] && a.n_all[i] == 0);
         }
         check((a.props != NULL) == (v->props != CLI_PROPS_NONE));
         if (a.props) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -166,21 +167,30 @@ int cli_verb_find(const CliVerb *table, int n_args, char **args, const CliVerb *
                         set_error(err, errlen, "unknown command %s (wolfpack --help lists them)", text_quote(args[0]).s);
                 return -EINVAL;
         }
+        const char *noun = first->noun;
+        bool defaulted = n_args < 2 || (args[1][0] == '-' && args[1][1]);
         if (!first->verb) {
-                *ret = first;
-                *ret_used = 1;
-                return 0;
+                /* A command of its own; when its noun has verbs too
+                 * ("cluster init"), a word after it names one of them. */
+                const CliVerb *verb_row = NULL;
+                for (const CliVerb *v = table; v->noun && !verb_row; v++)
+                        if (strcmp(v->noun, noun) == 0 && v->verb)
+                                verb_row = v;
+                if (!verb_row || defaulted) {
+                        *ret = first;
+                        *ret_used = 1;
+                        return 0;
+                }
+                first = verb_row;
         }
 
-        const char *noun = first->noun;
         *ret_noun = noun;
-        bool defaulted = n_args < 2 || (args[1][0] == '-' && args[1][1]);
         const char *verb = defaulted ? "list" : args[1];
 
         const char *verbs[64];
         size_t n_verbs = 0;
         for (const CliVerb *v = first; v->noun; v++) {
-                if (strcmp(v->noun, noun) != 0)
+                if (strcmp(v->noun, noun) != 0 || !v->verb)
                         continue;
                 if (strcasecmp(v->verb, verb) == 0) {
                         *ret = v;
@@ -260,9 +270,16 @@ static void unknown_option(const CliVerb *v, const char *arg, size_t len, char *
 }
 
 void cli_args_done(CliArgs *a) {
-        if (a && a->props) {
+        if (!a)
+                return;
+        if (a->props) {
                 json_decref(a->props);
                 a->props = NULL;
+        }
+        for (size_t k = 0; k < CLI_MAX_OPTIONS; k++) {
+                free(a->all[k]);
+                a->all[k] = NULL;
+                a->n_all[k] = 0;
         }
 }
 
@@ -302,7 +319,7 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                                 goto fail;
                         }
                         const CliOption *o = &v->options[k];
-                        if (a.opt[k]) {
+                        if (a.opt[k] && o->required != CLI_REPEATED) {
                                 set_error(err, errlen, "--%s is given twice", o->name);
                                 r = -EINVAL;
                                 goto fail;
@@ -319,7 +336,17 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                                 r = -EINVAL;
                                 goto fail;
                         }
-                        a.opt[k] = o->metavar ? value : "";
+                        if (!a.opt[k])
+                                a.opt[k] = o->metavar ? value : "";
+                        if (o->required == CLI_REPEATED) {
+                                const char **all = realloc(a.all[k], (a.n_all[k] + 1) * sizeof *all);
+                                if (!all) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                                all[a.n_all[k]++] = value;
+                                a.all[k] = all;
+                        }
                         continue;
                 }
                 if (a.props && cli_kv_is(arg)) {
@@ -373,6 +400,16 @@ const char *cli_args_opt(const CliArgs *a, const char *name) {
         return NULL;
 }
 
+const char *const *cli_args_opt_all(const CliArgs *a, const char *name, size_t *ret_n) {
+        for (size_t k = 0; k < CLI_MAX_OPTIONS && a->verb->options[k].name; k++)
+                if (strcmp(a->verb->options[k].name, name) == 0) {
+                        *ret_n = a->n_all[k];
+                        return a->all[k];
+                }
+        *ret_n = 0;
+        return NULL;
+}
+
 void cli_usage_line(const CliVerb *v, FILE *f) {
         fprintf(f, "wolfpack %s", v->noun);
         if (v->verb)
@@ -381,8 +418,9 @@ void cli_usage_line(const CliVerb *v, FILE *f) {
                 fprintf(f, " %s", v->pos);
         for (size_t k = 0; k < n_options(v); k++) {
                 const CliOption *o = &v->options[k];
-                fprintf(f, " %s--%s%s%s%s", o->required ? "" : "[", o->name, o->metavar ? " " : "",
-                        o->metavar ? o->metavar : "", o->required ? "" : "]");
+                fprintf(f, " %s--%s%s%s%s%s", o->required ? "" : "[", o->name, o->metavar ? " " : "",
+                        o->metavar ? o->metavar : "", o->required ? "" : "]",
+                        o->required == CLI_REPEATED ? " ..." : "");
         }
         if (v->props == CLI_PROPS_OPTIONAL)
                 fputs(" [K=V ...]", f);
@@ -391,6 +429,13 @@ void cli_usage_line(const CliVerb *v, FILE *f) {
         if (v->waits)
                 fputs(" [--no-wait] [--timeout DURATION]", f);
         fputc('\n', f);
+}
+
+bool cli_noun_has_verbs(const CliVerb *table, const char *noun) {
+        for (const CliVerb *v = table; v->noun; v++)
+                if (v->verb && strcmp(v->noun, noun) == 0)
+                        return true;
+        return false;
 }
 
 void cli_usage_noun(const CliVerb *table, const char *noun, FILE *f) {

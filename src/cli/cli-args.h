@@ -39,6 +39,8 @@ void cli_args_done(CliArgs *a);
 
 /* "wolfpack group online G [--no-wait] [--timeout DURATION]" for v. */
 void cli_usage_line(const CliVerb *v, FILE *f);
+/* Whether noun has verbs (and not only a command of its own). */
+bool cli_noun_has_verbs(const CliVerb *table, const char *noun);
 /* Every verb of noun, one usage line each. */
 void cli_usage_noun(const CliVerb *table, const char *noun, FILE *f);
 /* Every command with its summary, then the global options. */

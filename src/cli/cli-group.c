@@ -5,6 +5,7 @@
  * --no-wait. Never changes a group but through the API.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "cli-commands.h"
 #include "cli-kv.h"
@@ -24,7 +25,14 @@ int verb_group_create(Cli *cli, const CliArgs *a) {
         _cleanup_(json_decrefp) json_t *props = json_deep_copy(a->props);
         if (!props)
                 return -ENOMEM;
-        if (preferred && json_object_set_new(props, "PreferredOwners", json_string(preferred)) < 0)
+        /* N1,N2 on the command line; PreferredOwners is a list of words.
+         * Node names hold neither commas nor blanks. */
+        _cleanup_free_ char *owners = preferred ? strdup(preferred) : NULL;
+        if (preferred && !owners)
+                return -ENOMEM;
+        for (char *p = owners; p && (p = strchr(p, ','));)
+                *p = ' ';
+        if (owners && json_object_set_new(props, "PreferredOwners", json_string(owners)) < 0)
                 return cli_usage_error(a->verb, "--preferred: \"%s\" is not valid UTF-8", preferred);
 
         _cleanup_(json_decrefp) json_t *body = json_pack("{sssO}", "name", a->pos[0], "properties", props);

@@ -17,6 +17,12 @@ const CliVerb cli_verbs[] = {
         { "status", NULL, "", {}, CLI_PROPS_NONE, false, "nodes, then groups with their resources: states and owners",
           verb_status },
         { "cluster", NULL, "", {}, CLI_PROPS_NONE, false, "the cluster: name, quorum, counts", verb_cluster },
+        { "cluster", "init", "NAME",
+          { { "node", "ID=NAME=ADDRESS", CLI_REPEATED }, { "this", "ID", false }, { "authkey", "FILE", false },
+            { "output", "DIR", false }, { "token", "DURATION", false }, { "qdevice", "HOST", false },
+            { "force", NULL, false } },
+          CLI_PROPS_NONE, false, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
+          verb_cluster_init },
 
         { "node", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the nodes", verb_node_list },
         { "node", "show", "N", {}, CLI_PROPS_NONE, false, "show a node", verb_node_show },
@@ -68,5 +74,18 @@ const CliVerb cli_verbs[] = {
           "print events as they happen (--follow: reconnect when wolfpackd restarts)", verb_events },
         { "log", NULL, "", { { "since", "DURATION", false } }, CLI_PROPS_NONE, false, "print the cluster log",
           verb_log },
+        {},
+};
+
+const CliHelp cli_help[] = {
+        { "cluster", "init",
+          "Each --node is ID=NAME=ADDRESS: an id from 1 to 32, a name of A-Z a-z 0-9 . _ - and\n"
+          "the IPv4 or IPv6 address corosync reaches the node at. The files go to /etc/corosync\n"
+          "(corosync.conf, authkey) and /etc/wolfpack (wolfpackd.conf), or all into --output DIR;\n"
+          "a file that holds something else is left alone unless --force. --this names the node\n"
+          "the files are for (its id or name); without it wolfpackd.conf serves every node.\n"
+          "--authkey reuses the key written on the first node: every node needs the same one.\n"
+          "--token is corosync's token (default 3s). Two nodes need --qdevice HOST, a third host\n"
+          "running corosync-qnetd as the witness. Nothing is written when an argument is refused.\n" },
         {},
 };

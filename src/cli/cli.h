@@ -42,14 +42,17 @@ typedef struct Cli {
 } Cli;
 
 /* One option a verb accepts, "--name VALUE" or "--name=VALUE", or a flag
- * ("--name") when metavar is NULL. */
+ * ("--name") when metavar is NULL. required: false, true, or
+ * CLI_REPEATED — required, and given as often as there are values
+ * (cli_args_opt_all). */
 typedef struct CliOption {
         const char *name;
         const char *metavar;
-        bool required;
+        int required;
 } CliOption;
+#define CLI_REPEATED 2
 
-#define CLI_MAX_OPTIONS 6
+#define CLI_MAX_OPTIONS 8
 #define CLI_MAX_POSITIONAL 4
 
 typedef struct CliVerb CliVerb;
@@ -67,6 +70,10 @@ typedef struct CliArgs {
         /* Indexed like verb->options: the value, "" for a flag that is set,
          * NULL when not given. */
         const char *opt[CLI_MAX_OPTIONS];
+        /* Indexed the same: every value of an option that repeats, in the
+         * order given (pointers into the command line; the array is owned). */
+        const char **all[CLI_MAX_OPTIONS];
+        size_t n_all[CLI_MAX_OPTIONS];
         /* The K=V arguments as a JSON object of text values; NULL unless
          * the verb takes them. */
         json_t *props;
@@ -76,7 +83,9 @@ typedef int (*cli_run_fn)(Cli *cli, const CliArgs *args);
 
 struct CliVerb {
         const char *noun;       /* "group"; or a command of its own: "status" */
-        const char *verb;       /* "online"; NULL for a command of its own */
+        /* "online"; NULL for a command of its own. A noun may have both:
+         * `wolfpack cluster` and `wolfpack cluster init`. */
+        const char *verb;
         /* Positional arguments by name, optional ones in brackets: "R [K]".
          * Their count bounds how many are taken. */
         const char *pos;
@@ -90,9 +99,19 @@ struct CliVerb {
 /* The table of every verb, terminated by a row with noun NULL. */
 extern const CliVerb cli_verbs[];
 
+/* More than the usage line, for `wolfpack help` of the verbs that need it;
+ * terminated by a row with noun NULL. */
+typedef struct CliHelp {
+        const char *noun, *verb;
+        const char *text;   /* lines, each ending in a newline */
+} CliHelp;
+extern const CliHelp cli_help[];
+
 /* The option's value by name (NULL when not given); name must be one of
  * the verb's options. */
 const char *cli_args_opt(const CliArgs *a, const char *name);
+/* Every value of an option that repeats, *ret_n of them (0: not given). */
+const char *const *cli_args_opt_all(const CliArgs *a, const char *name, size_t *ret_n);
 
 /* Print "wolfpack: <message>" on stderr and return r. */
 int cli_fail(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -34,12 +34,15 @@ static int help(int n, char **args) {
                         cli_usage_noun(cli_verbs, noun, stderr);
                 return -EINVAL;
         }
-        if (v->verb && used == 1)
+        if (used == 1 && cli_noun_has_verbs(cli_verbs, v->noun))
                 cli_usage_noun(cli_verbs, v->noun, stdout);
         else {
                 fputs("usage: ", stdout);
                 cli_usage_line(v, stdout);
                 printf("\n%s\n", v->summary);
+                for (const CliHelp *h = cli_help; h->noun; h++)
+                        if (strcmp(h->noun, v->noun) == 0 && v->verb && strcmp(h->verb, v->verb) == 0)
+                                printf("\n%s", h->text);
         }
         return 0;
 }

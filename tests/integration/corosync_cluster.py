@@ -27,6 +27,7 @@ import uuid
 import testapps
 import witness
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
+from qnetd import Qnetd
 
 PACKAGES = ["corosync"]
 
@@ -66,6 +67,7 @@ class Node:
         self.cgroup = os.path.join(cluster.cgroup_root, self.name)
         self.corosync = None
         self.wolfpackd = None
+        self.wolfpackd_conf = os.path.join(self.dir, "wolfpackd.conf")
 
     # ---- processes ----
 
@@ -77,8 +79,11 @@ class Node:
 
     def start_corosync(self):
         d = self.dir
+        # /var/log/corosync too: where a corosync.conf from `wolfpack
+        # cluster init` logs.
         script = ("mount --bind {d}/run /run && mount --bind {d}/lib /var/lib/corosync && "
                   "mount --bind {d}/etc /etc/corosync && mount -t tmpfs -o size=64m tmpfs /dev/shm && "
+                  "{{ ! [ -d /var/log/corosync ] || mount --bind {d}/log /var/log/corosync; }} && "
                   "exec corosync -f -c {d}/etc/corosync.conf").format(d=d)
         out = open(os.path.join(d, "log", "corosync.stderr"), "ab")
         # Not `ip netns exec`: it remounts /sys and so hides the cgroup
@@ -103,7 +108,13 @@ class Node:
             if self.corosync.poll() is not None:
                 raise AssertionError("corosync on %s exited %s: %s" % (self.name, self.corosync.returncode,
                                                                      self.log_tail("corosync.log")))
-            p = self.run("corosync-cmapctl", "-g", "runtime.config.totem.token", check=False)
+            # A client can hang while corosync starts on a loaded machine:
+            # one that does not answer in time is one more try, not a failure.
+            try:
+                p = self.run("corosync-cmapctl", "-g", "runtime.config.totem.token", check=False,
+                             timeout=max(1, min(5, end - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                continue
             if p.returncode == 0:
                 return p.stdout.strip()
             time.sleep(0.1)
@@ -114,7 +125,7 @@ class Node:
         d = self.dir
         out = open(os.path.join(d, "log", "wolfpackd.stderr"), "ab")
         self.wolfpackd = self._in_cgroup(self.enter() + [
-            WOLFPACKD, "--foreground", "--config", os.path.join(d, "wolfpackd.conf"),
+            WOLFPACKD, "--foreground", "--config", self.wolfpackd_conf,
             "--state-dir", os.path.join(d, "state"), "--runtime-dir", os.path.join(d, "wprun"),
             "--log-dir", os.path.join(d, "wplog"), "--socket", self.socket], out)
 
@@ -208,9 +219,16 @@ class Node:
 class CorosyncCluster:
     """n nodes; token: corosync's totem.token in ms (3000 or more: 1000
     flaps on two busy cores); config: more lines of every node's
-    wolfpackd.conf (timing_config() makes the timing ones)."""
+    wolfpackd.conf (timing_config() makes the timing ones). init: each
+    node's corosync.conf, authkey (node 1's, reused by the others) and
+    wolfpackd.conf written by `wolfpack cluster init`, crypto on, instead
+    of the fixture's own (crypto off), config added to wolfpackd.conf;
+    init_output keeps what it printed, by node. qnetd (with init): a
+    quorum device, corosync-qnetd on a host of its own and corosync-qdevice
+    on every node (qnetd.py), given to init as --qdevice. start: False
+    leaves calling start() to the caller, who may show tag and dir first."""
 
-    def __init__(self, n=3, token=3000, config=""):
+    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -221,7 +239,14 @@ class CorosyncCluster:
         self.nodes = [Node(self, i) for i in range(1, n + 1)]
         self.token = token
         self.config = config
+        self.init = init
+        self.init_output = {}
+        self.qnetd = Qnetd(self) if qnetd else None
         self.effective = {}
+        if start:
+            self.start()
+
+    def start(self):
         try:
             self._start()
         except BaseException:
@@ -235,6 +260,18 @@ class CorosyncCluster:
         subprocess.run(["ip", "netns", "add", name], check=True)
         self.namespaces.append(name)
 
+    def link(self, ns, i, addr):
+        """A namespace ns on the bridge through port i, at addr."""
+        self._netns(ns)
+        sw = ["ip", "-n", self.switch]
+        subprocess.run(["ip", "link", "add", self.port(i), "type", "veth", "peer", "name", "e0", "netns", ns], check=True)
+        subprocess.run(["ip", "link", "set", self.port(i), "netns", self.switch], check=True)
+        subprocess.run(sw + ["link", "set", self.port(i), "master", "br0", "up"], check=True)
+        ip = ["ip", "-n", ns]
+        subprocess.run(ip + ["addr", "add", "%s/24" % addr, "dev", "e0"], check=True)
+        subprocess.run(ip + ["link", "set", "e0", "up"], check=True)
+        subprocess.run(ip + ["link", "set", "lo", "up"], check=True)
+
     def _start(self):
         os.makedirs(self.cgroup_root)
         self._netns(self.switch)
@@ -242,28 +279,28 @@ class CorosyncCluster:
         subprocess.run(sw + ["link", "add", "br0", "type", "bridge"], check=True)
         subprocess.run(sw + ["link", "set", "br0", "up"], check=True)
         for node in self.nodes:
-            self._netns(node.ns)
-            subprocess.run(["ip", "link", "add", self.port(node.i), "type", "veth", "peer", "name", "e0", "netns",
-                            node.ns], check=True)
-            subprocess.run(["ip", "link", "set", self.port(node.i), "netns", self.switch], check=True)
-            subprocess.run(sw + ["link", "set", self.port(node.i), "master", "br0", "up"], check=True)
-            ip = ["ip", "-n", node.ns]
-            subprocess.run(ip + ["addr", "add", "%s.%d/24" % (self.subnet, node.i), "dev", "e0"], check=True)
-            subprocess.run(ip + ["link", "set", "e0", "up"], check=True)
-            subprocess.run(ip + ["link", "set", "lo", "up"], check=True)
+            self.link(node.ns, node.i, "%s.%d" % (self.subnet, node.i))
             os.makedirs(node.cgroup)
             for sub in ("run", "lib", "etc", "log", "state"):
                 os.makedirs(os.path.join(node.dir, sub))
             if os.path.isdir("/etc/corosync/uidgid.d"):
                 shutil.copytree("/etc/corosync/uidgid.d", os.path.join(node.dir, "etc", "uidgid.d"))
+            if self.init:
+                self.cluster_init(node)
+                continue
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
                 f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
                 f.write("engine = corosync\n" + self.config)
+        if self.qnetd:
+            self.qnetd.setup()
+            self.qnetd.start()
         for node in self.nodes:
             node.start_corosync()
         for node in self.nodes:
             node.wait_corosync()
+            if self.qnetd:
+                self.qnetd.start_qdevice(node)
         p = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.token")
         q = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.consensus")
         self.effective = {"token_ms": int(p.stdout.split()[-1]), "consensus_ms": int(q.stdout.split()[-1])}
@@ -273,6 +310,34 @@ class CorosyncCluster:
         for node in self.nodes:
             node.wait_wolfpackd()
         self.wait_formed()
+
+    def init_args(self):
+        """`wolfpack cluster init` for this cluster, without --this,
+        --authkey or --output."""
+        args = [WOLFPACK, "cluster", "init", self.tag, "--token", "%dms" % self.token]
+        for n in self.nodes:
+            args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
+        if self.qnetd:
+            args += ["--qdevice", self.qnetd.addr]
+        return args
+
+    def cluster_init(self, node, fresh_key=False):
+        """Write node's configuration with `wolfpack cluster init`: node 1
+        makes the key, the others take node 1's (fresh_key: a key of its
+        own, overwriting what is there)."""
+        args = self.init_args() + ["--this", str(node.i), "--output", os.path.join(node.dir, "etc")]
+        if fresh_key:
+            args.append("--force")
+        elif node.i != 1:
+            args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey")]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        self.init_output[node.i] = p.stdout
+        node.wolfpackd_conf = os.path.join(node.dir, "etc", "wolfpackd.conf")
+        if self.config:
+            with open(node.wolfpackd_conf, "a") as f:
+                f.write(self.config)
 
     def view(self, node):
         """(quorate, member ids) as node's wolfpackd sees them now."""
@@ -301,13 +366,15 @@ class CorosyncCluster:
                 except ProcessLookupError:
                     pass
             time.sleep(0.1)
-        for node in self.nodes:
-            for proc in (node.wolfpackd, node.corosync):
-                if proc:
-                    try:
-                        proc.wait(5)
-                    except subprocess.TimeoutExpired:
-                        pass
+        procs = [p for node in self.nodes for p in (node.wolfpackd, node.corosync)]
+        if self.qnetd:
+            procs += [self.qnetd.proc] + list(self.qnetd.qdevices.values())
+        for proc in procs:
+            if proc:
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
         if os.path.isdir(self.cgroup_root):
             for root, dirs, files in os.walk(self.cgroup_root, topdown=False):
                 for _ in range(20):

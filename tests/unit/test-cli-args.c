@@ -99,7 +99,7 @@ static void test_find_every_documented_verb(void **state) {
                 { "resource", "show" },   { "resource", "online" }, { "resource", "offline" }, { "resource", "fail" },
                 { "resource", "set" },    { "resource", "get" },    { "resource", "depend" }, { "resource", "undepend" },
                 { "resource", "delete" }, { "type", "list" },       { "type", "show" },       { "events", NULL },
-                { "log", NULL },
+                { "log", NULL },          { "cluster", NULL },      { "cluster", "init" },
         };
         char err[256];
         for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
@@ -170,6 +170,36 @@ static void test_find_did_you_mean(void **state) {
 
         assert_int_equal(cli_verb_find(cli_verbs, 0, a1, &(const CliVerb *) { NULL }, &used, &noun, err, sizeof err),
                          -EINVAL);
+}
+
+/* A noun that is a command of its own and has verbs too: alone (or
+ * followed by an option) the command, followed by a word a verb. */
+static void test_find_command_with_verbs(void **state) {
+        char err[256];
+        int used, r;
+        const char *noun;
+        char *a1[] = { "cluster", NULL };
+        const CliVerb *v = find(1, a1, &used, &noun, err, sizeof err, &r);
+        assert_non_null(v);
+        assert_null(v->verb);
+        assert_int_equal(used, 1);
+        char *a2[] = { "cluster", "init", "prod", NULL };
+        v = find(3, a2, &used, &noun, err, sizeof err, &r);
+        assert_non_null(v);
+        assert_string_equal(v->verb, "init");
+        assert_int_equal(used, 2);
+        char *a3[] = { "cluster", "--json", NULL };
+        v = find(2, a3, &used, &noun, err, sizeof err, &r);
+        assert_non_null(v);
+        assert_null(v->verb);
+        char *a4[] = { "cluster", "inti", NULL };
+        assert_null(find(2, a4, &used, &noun, err, sizeof err, &r));
+        assert_int_equal(r, -EINVAL);
+        assert_string_equal(noun, "cluster");
+        assert_string_equal(err, "unknown command \"cluster inti\"; did you mean \"cluster init\"?");
+        assert_true(cli_noun_has_verbs(cli_verbs, "cluster"));
+        assert_false(cli_noun_has_verbs(cli_verbs, "status"));
+        assert_true(cli_noun_has_verbs(cli_verbs, "group"));
 }
 
 static const CliVerb *verb_of(const char *noun, const char *verb) {
@@ -297,6 +327,39 @@ static void test_parse_required(void **state) {
         assert_string_equal(err, "missing --on EXPR");
 }
 
+/* An option that repeats: every value in order, the first as its value;
+ * still required; other options still refused twice. */
+static void test_parse_repeated(void **state) {
+        char err[256];
+        CliArgs a;
+        size_t n;
+        const CliVerb *v = verb_of("cluster", "init");
+        char *a1[] = { "prod", "--node", "1=a=10.0.0.1", "--node=2=b=10.0.0.2", "--this", "2", "--node", "3=c=10.0.0.3",
+                       NULL };
+        assert_int_equal(cli_args_parse(v, 8, a1, &a, err, sizeof err), 0);
+        const char *const *all = cli_args_opt_all(&a, "node", &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(all[0], "1=a=10.0.0.1");
+        assert_string_equal(all[1], "2=b=10.0.0.2");
+        assert_string_equal(all[2], "3=c=10.0.0.3");
+        assert_string_equal(cli_args_opt(&a, "node"), "1=a=10.0.0.1");
+        assert_string_equal(cli_args_opt(&a, "this"), "2");
+        assert_null(cli_args_opt_all(&a, "this", &n));
+        assert_int_equal(n, 0);
+        cli_args_done(&a);
+        assert_null(a.all[0]);
+
+        char *a2[] = { "prod", NULL };
+        assert_int_equal(cli_args_parse(v, 1, a2, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "missing --node ID=NAME=ADDRESS");
+        char *a3[] = { "prod", "--node", "1=a=10.0.0.1", "--this", "1", "--this", "1", NULL };
+        assert_int_equal(cli_args_parse(v, 7, a3, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "--this is given twice");
+        char *a4[] = { "prod", "--node", "1=a=10.0.0.1", "--node", NULL };
+        assert_int_equal(cli_args_parse(v, 4, a4, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "--node needs a value (ID=NAME=ADDRESS)");
+}
+
 static char *usage_of(const CliVerb *v) {
         char *buf = NULL;
         size_t size = 0;
@@ -320,6 +383,8 @@ static void test_usage_lines(void **state) {
                 { "events", NULL, "wolfpack events [--follow]\n" },
                 { "log", NULL, "wolfpack log [--since DURATION]\n" },
                 { "status", NULL, "wolfpack status\n" },
+                { "cluster", "init", "wolfpack cluster init NAME --node ID=NAME=ADDRESS ... [--this ID] [--authkey FILE] "
+                                     "[--output DIR] [--token DURATION] [--qdevice HOST] [--force]\n" },
         };
         for (size_t i = 0; i < ELEMENTSOF(expect); i++) {
                 char *u = usage_of(verb_of(expect[i][0], expect[i][1]));
@@ -395,10 +460,12 @@ int main(void) {
                 cmocka_unit_test(test_find_every_documented_verb),
                 cmocka_unit_test(test_find_defaults_and_plurals),
                 cmocka_unit_test(test_find_did_you_mean),
+                cmocka_unit_test(test_find_command_with_verbs),
                 cmocka_unit_test(test_parse_create_group),
                 cmocka_unit_test(test_parse_option_forms),
                 cmocka_unit_test(test_parse_positional),
                 cmocka_unit_test(test_parse_required),
+                cmocka_unit_test(test_parse_repeated),
                 cmocka_unit_test(test_usage_lines),
                 cmocka_unit_test(test_usage_noun_and_all),
                 cmocka_unit_test(test_table_sane),

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `wolfpack cluster init`: where its files go, and what it tells the
+ * administrator afterwards (the files and the commands that follow, for
+ * the node the files are for and for the others).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cli-cluster-conf.h"
+
+typedef struct ClusterPaths {
+        char *dir;              /* --output DIR, or NULL for the system's places */
+        char *corosync_conf;
+        char *authkey;
+        char *wolfpackd_conf;
+} ClusterPaths;
+
+/* The three paths under dir, or at their system places for NULL. */
+int cluster_paths_make(const char *dir, ClusterPaths *ret);
+void cluster_paths_done(ClusterPaths *p);
+
+/* What was written and the next steps, for people. authkey_given: the key
+ * came from --authkey (another node's). *ret malloc'ed. */
+int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authkey_given, size_t key_size, char **ret);
