@@ -308,6 +308,11 @@ static const char *corosync_node_name(Engine *e, uint32_t id) {
 
 static void corosync_free(Engine *e) {
         CorosyncEngine *c = (CorosyncEngine *) e;
+        /* What was sent last (a leaving node's releases) still goes out. */
+        if (c->have_cpg && !c->lost && c->outbox) {
+                (void) on_flush(NULL, c);
+                (void) send_queue_flush(&c->out);
+        }
         sd_event_source_disable_unref(c->cpg_src);
         sd_event_source_disable_unref(c->quorum_src);
         sd_event_source_disable_unref(c->vq_src);

@@ -652,9 +652,14 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                 RtResource *r = rt_resource(d, jstr(o, "id"));
                 if (!r)
                         continue;
-                /* Another node's to run or stop. */
-                if (d->multi && !r->opened &&
-                    (!mine || (r->owner && r->owner != d->cfg.node_id && running(r->state))))
+                /* Another node's to run or stop: its state is that node's
+                 * (what runs here is owned here), whether or not it is
+                 * open in a monitor of this node. Failed or stopped there
+                 * and this node's group now: this node's to start. */
+                if (d->multi && r->owner && r->owner != d->cfg.node_id && !r->in_flight &&
+                    (running(r->state) || !mine))
+                        continue;
+                if (d->multi && !mine && !r->opened)
                         continue;
                 if (r->in_flight || running(r->state))
                         anything = true;
