@@ -418,7 +418,7 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         if (d->multi && k >= 0 && dec.action == GROUP_FAILOVER) {
                 /* Let go, for the coordinator to place it on another node
                  * once what ran here has stopped (coordinator.c). */
-                json_t *m = json_pack("{s:s, s:s, s:b}", "type", "rt.release", "group", group_id, "failover", true);
+                json_t *m = owners_release_message(group_id, true, NULL, 0);
                 if (m)
                         (void) command_send(d, m, NULL, NULL);
                 json_decref(g);
@@ -440,8 +440,7 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
                 reason = NULL;
         if (d->multi) {
                 /* Failed on every node alike: each one tries it again then. */
-                json_t *m = json_pack("{s:s, s:s, s:s, s:I}", "type", "rt.release", "group", group_id, "failed",
-                                      reason ? reason : why, "retry_at_ms", (json_int_t) at);
+                json_t *m = owners_release_message(group_id, false, reason ? reason : why, at);
                 if (m)
                         (void) command_send(d, m, NULL, NULL);
         } else
@@ -710,7 +709,7 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         if (d->multi && mine && rg->lost && !anything) {
                 /* Everything of it has stopped since the lease ran out:
                  * let it go, for the coordinator to place again. */
-                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", gid);
+                json_t *m = owners_release_message(gid, false, NULL, 0);
                 if (d->view.quorate && m)
                         (void) command_send(d, m, NULL, NULL);
                 else {
@@ -745,7 +744,7 @@ static int on_evaluate(sd_event_source *s, void *userdata) {
                 RtGroup *rg;
                 while ((rg = hashmap_next(d->groups, &it, NULL)))
                         if (rg->owner == d->cfg.node_id) {
-                                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", rg->id);
+                                json_t *m = owners_release_message(rg->id, false, NULL, 0);
                                 if (m)
                                         (void) command_send(d, m, NULL, NULL);
                         }
