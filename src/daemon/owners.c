@@ -203,14 +203,18 @@ bool owners_view(Owners *o, const EngineView *v, uint64_t now_usec) {
 static void apply_alive(Owners *o, uint32_t from, const json_t *m, uint64_t now_usec, OwnersChange *c) {
         json_int_t n = json_integer_value(json_object_get(m, "n"));
         NodeLive *l = &o->live[from];
-        if (n > 0 && (uint64_t) n > l->hb)
+        /* Newer than any this member suspected it on: should it fall
+         * silent again, it is suspected again (a suspicion that came too
+         * late was dropped by every member). */
+        if (n > 0 && (uint64_t) n > l->hb) {
                 l->hb = (uint64_t) n;
+                l->suspected = false;
+        }
         if (n > 0 && (uint64_t) n > l->hb_any)
                 l->hb_any = (uint64_t) n;
         l->last_usec = now_usec;
         if (l->down && l->hb > l->down_hb) {
                 l->down = false;
-                l->suspected = false;
                 c->heard_again = true;
         }
         json_int_t t = json_integer_value(json_object_get(m, "t"));

@@ -639,6 +639,88 @@ static void test_alive_after_all(void **state) {
         twice(script_alive_after_all, 5);
 }
 
+/* Where each member's trace ends now. */
+static void mark(const World *w, size_t *at) {
+        for (uint32_t id = 1; id <= w->n; id++)
+                at[id] = strlen(w->m[id].trace);
+}
+
+static bool saw_since(const World *w, uint32_t id, const size_t *at, const char *needle) {
+        return strstr(w->m[id].trace + at[id], needle) != NULL;
+}
+
+/* The first tick of member y's heartbeat at or after t. */
+static uint64_t tick_after(const World *w, uint32_t y, uint64_t t) {
+        uint64_t first = w->t.heartbeat_usec * y / (w->n + 1), h = w->t.heartbeat_usec;
+        return t <= first ? first : first + (t - first + h - 1) / h * h;
+}
+
+/* Node 3 is only slow. (a) Frozen a little longer than a lease, it is
+ * suspected and down everywhere, then heard again before B is taken over.
+ * (b) Frozen again, it beats again after every other member suspected it
+ * but before their word is ordered: its heartbeat comes first, and no one
+ * holds it down. (c) Frozen for good: it is suspected again, and B is
+ * taken over. */
+static void script_only_slow(World *w, unsigned n) {
+        size_t at[SIM_NODES_MAX + 1];
+        uint32_t others = all_of(w) & ~SIM_NODE(3);
+        run_for(w, 2 * SEC);
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        run_for(w, 8 * SEC);
+        all_saw(w, others, ":down:3 ");
+        assert_int_equal(sim_thaw(w->sim, 3), 0);
+        run_for(w, 1 * SEC);
+        all_saw(w, all_of(w), ":up:3 ");
+        assert_null(strstr(w->m[1].trace, ":3>"));
+        run_for(w, 5 * SEC);
+        check_alike(w);
+
+        mark(w, at);
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        uint64_t first = UINT64_MAX, last = 0;
+        for (uint32_t y = 1; y <= n; y++)
+                if (y != 3) {
+                        uint64_t t = tick_after(w, y, w->m[y].o->live[3].last_usec + w->t.lease_usec);
+                        first = t < first ? t : first;
+                        last = t > last ? t : last;
+                }
+        run_until(w, first - 1 * MS);
+        for (uint32_t y = 1; y <= n; y++)
+                if (y != 3)
+                        assert_int_equal(sim_delay_messages(w->sim, y, 2 * SEC), 0);
+        run_until(w, last + 1 * MS);
+        for (uint32_t y = 1; y <= n; y++)
+                assert_true(y == 3 || saw_since(w, y, at, ":suspect:3 "));
+        assert_int_equal(sim_thaw(w->sim, 3), 0);
+        run_for(w, 3 * SEC);
+        for (uint32_t y = 1; y <= n; y++) {
+                assert_int_equal(sim_delay_messages(w->sim, y, SIM_LATENCY_USEC), 0);
+                assert_false(saw_since(w, y, at, ":down:3 "));
+        }
+        run_for(w, 5 * SEC);
+        check_alike(w);
+
+        mark(w, at);
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        run_for(w, w->t.lease_usec + 3 * w->t.heartbeat_usec);
+        for (uint32_t y = 1; y <= n; y++)
+                if (y != 3) {
+                        if (!saw_since(w, y, at, ":down:3 "))
+                                show(w);
+                        assert_true(saw_since(w, y, at, ":down:3 "));
+                }
+        run_for(w, 10 * SEC);
+        for (uint32_t y = 1; y <= n; y++)
+                if (y != 3)
+                        assert_int_equal(owner_at(w, y, "B"), 1);
+        check_alike(w);
+}
+
+static void test_only_slow(void **state) {
+        twice(script_only_slow, 3);
+        twice(script_only_slow, 5);
+}
+
 /* Node 3's process exits; B is taken over; a new process on node 3 knows
  * nothing and learns every owner from the others' reports. */
 static void script_joiner(World *w, unsigned n) {
@@ -665,6 +747,7 @@ int main(void) {
                 cmocka_unit_test(test_not_coordinator),
                 cmocka_unit_test(test_older_ring),
                 cmocka_unit_test(test_alive_after_all),
+                cmocka_unit_test(test_only_slow),
                 cmocka_unit_test(test_joiner),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
