@@ -230,6 +230,11 @@ static void set_remote_state(Owners *o, uint32_t from, const char *id, const cha
         /* What runs here is known here better than anyone can say. */
         if (!r || (r->owner == o->cfg.self && (running(r->state) || r->in_flight)))
                 return;
+        /* It speaks for itself alone: that it does not run what another
+         * node runs (taken over while it was cut off or frozen) says
+         * nothing of that node. */
+        if (!running(state) && r->owner && r->owner != from)
+                return;
         set_resource(o, r, running(state) || is(state, "Failed") ? from : 0, state, reason, changed);
 }
 

@@ -721,6 +721,36 @@ static void test_only_slow(void **state) {
         twice(script_only_slow, 5);
 }
 
+/* Node 3, owner of B, is frozen: suspected, B taken over once the
+ * takeover delay has passed (never while its monitors may still run it).
+ * Thawed, node 3 sees the takeover before anything could make it think
+ * itself B's owner again: its lease comes back only with a heartbeat sent
+ * after the thaw, ordered after the takeover. */
+static void script_frozen(World *w, unsigned n) {
+        size_t at[SIM_NODES_MAX + 1];
+        run_for(w, 2 * SEC);
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        run_for(w, 25 * SEC);
+        all_saw(w, all_of(w) & ~SIM_NODE(3), ":placed:B:3>1T ");
+        assert_true(w->runs[res_index("b1")][1]);
+        mark(w, at);
+        size_t log_at = strlen(w->log);
+        assert_int_equal(sim_thaw(w->sim, 3), 0);
+        run_for(w, 15 * SEC);
+        const char *taken = strstr(w->m[3].trace + at[3], ":placed:B:3>1T "),
+                   *lease = strstr(w->m[3].trace + at[3], ":lease ");
+        assert_non_null(taken);
+        assert_non_null(lease);
+        assert_true(taken < lease);
+        assert_null(strstr(w->log + log_at, "b1+3"));
+        check_alike(w);
+}
+
+static void test_frozen(void **state) {
+        twice(script_frozen, 3);
+        twice(script_frozen, 5);
+}
+
 /* Node 3's process exits; B is taken over; a new process on node 3 knows
  * nothing and learns every owner from the others' reports. */
 static void script_joiner(World *w, unsigned n) {
@@ -748,6 +778,7 @@ int main(void) {
                 cmocka_unit_test(test_older_ring),
                 cmocka_unit_test(test_alive_after_all),
                 cmocka_unit_test(test_only_slow),
+                cmocka_unit_test(test_frozen),
                 cmocka_unit_test(test_joiner),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
