@@ -709,11 +709,11 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         if (d->multi && mine && rg->lost && !anything) {
                 /* Everything of it has stopped since the lease ran out:
                  * let it go, for the coordinator to place again. */
-                json_t *m = owners_release_message(gid, false, NULL, 0);
-                if (d->view.quorate && m)
-                        (void) command_send(d, m, NULL, NULL);
-                else {
-                        json_decref(m);
+                json_t *m = d->view.n_members > 0 ? owners_release_message(gid, false, NULL, 0) : NULL;
+                /* Told to every member in reach, with quorum or not, so
+                 * that they all hold the same owners; let go here alone
+                 * when none can be told. */
+                if (!m || command_send(d, m, NULL, NULL) < 0) {
                         rg->owner = 0;
                         rg->lost = false;
                 }

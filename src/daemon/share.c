@@ -99,7 +99,9 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 void share_resource_state(Daemon *d, const RtResource *r) {
-        if (d->multi && d->view.quorate)
+        /* Told with quorum or not: the members in reach hold the same
+         * states. */
+        if (d->multi && d->view.n_members > 0)
                 send_rt(d, owners_state_message(&r->own));
 }
 

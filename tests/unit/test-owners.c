@@ -164,7 +164,7 @@ static void start(Member *m, OwnersResource *r) {
         w->runs[i][m->id] = true;
         put(w->log, "%llu:%s+%u ", (unsigned long long) (now(m) / MS), r->id, m->id);
         set_state(r, m->id, "Online");
-        if (m->o->view.quorate)
+        if (m->o->view.n_members > 0)
                 send(m, owners_state_message(r));
 }
 
@@ -175,7 +175,7 @@ static void stop(Member *m, OwnersResource *r) {
                 put(w->log, "%llu:%s-%u ", (unsigned long long) (now(m) / MS), r->id, m->id);
         w->runs[i][m->id] = false;
         set_state(r, 0, "Offline");
-        if (m->o->view.quorate)
+        if (m->o->view.n_members > 0)
                 send(m, owners_state_message(r));
 }
 
@@ -205,7 +205,7 @@ static void run_groups(Member *m) {
                 }
                 /* Stopped since the lease ran out: let it go. */
                 if (mine && g->lost) {
-                        if (m->o->view.quorate)
+                        if (m->o->view.n_members > 0)
                                 send(m, owners_release_message(g->id, false, NULL, 0));
                         else {
                                 g->owner = 0;
@@ -771,6 +771,44 @@ static void test_joiner(void **state) {
         twice(script_joiner, 5);
 }
 
+/* A cut leaves node 1 (3 nodes; nodes 1 and 2 of 5) without quorum: it
+ * takes no decision; the majority takes its groups over only once the
+ * takeover delay has passed since it last heard from it, on its own
+ * clock. Healed, every member holds the majority's owners. */
+static void script_partition(World *w, unsigned n) {
+        size_t at[SIM_NODES_MAX + 1];
+        run_for(w, 2 * SEC);
+        unsigned before = w->m[1].decisions;
+        mark(w, at);
+        assert_int_equal(sim_partition(w->sim, n == 3 ? "1|2,3" : "1,2|3,4,5"), 0);
+        run_for(w, 100 * MS);
+        uint32_t boss = n == 3 ? 2 : 3;
+        uint64_t heard = w->m[boss].o->live[1].last_usec;
+        run_until(w, heard + w->t.takeover_delay_usec - 1 * MS);
+        assert_int_equal(owner_at(w, boss, "C"), 1);
+        assert_false(saw_since(w, boss, at, ":placed:C"));
+        run_until(w, heard + w->t.takeover_delay_usec + 1 * SEC);
+        char taken[64];
+        snprintf(taken, sizeof(taken), ":placed:C:1>%uT ", boss);
+        for (uint32_t id = boss; id <= n; id++)
+                assert_true(saw_since(w, id, at, taken));
+        assert_int_equal(w->m[1].decisions, before);
+        assert_false(saw_since(w, 1, at, ":placed:"));
+        check_alike(w);
+        run_for(w, 10 * SEC);
+        check_alike(w);
+        assert_int_equal(sim_heal(w->sim), 0);
+        run_for(w, 10 * SEC);
+        for (uint32_t id = 1; id <= n; id++)
+                assert_int_equal(owner_at(w, id, "C"), boss);
+        check_alike(w);
+}
+
+static void test_partition(void **state) {
+        twice(script_partition, 3);
+        twice(script_partition, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -780,6 +818,7 @@ int main(void) {
                 cmocka_unit_test(test_only_slow),
                 cmocka_unit_test(test_frozen),
                 cmocka_unit_test(test_joiner),
+                cmocka_unit_test(test_partition),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
