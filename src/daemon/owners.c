@@ -192,6 +192,7 @@ bool owners_view(Owners *o, const EngineView *v, uint64_t now_usec) {
         OwnersGroup *g;
         while ((g = hashmap_next(o->groups, &it, NULL))) {
                 g->placing = false;
+                g->moved = false;
                 if (g->owner && g->owner <= OWNERS_NODE_MAX && o->live[g->owner].last_usec == 0)
                         o->live[g->owner].last_usec = now_usec;
         }
@@ -247,9 +248,11 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange
         OwnersGroup *g;
         json_t *e;
         /* It speaks for itself alone: what it no longer claims is no
-         * longer its own. */
+         * longer its own. It was made when the view began (or, re-attached,
+         * later): a placement or a release ordered since is newer — one
+         * sent before the view changed may be ordered after it. */
         while ((g = hashmap_next(o->groups, &it, NULL)))
-                if (g->owner == from) {
+                if (g->owner == from && !g->moved) {
                         bool claimed = false;
                         json_array_foreach(groups, i, e)
                                 claimed = claimed || is(json_string_value(e), g->id);
@@ -257,7 +260,7 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange
                                 g->owner = 0;
                 }
         json_array_foreach(groups, i, e)
-                if (json_is_string(e) && (g = owners_group(o, json_string_value(e))))
+                if (json_is_string(e) && (g = owners_group(o, json_string_value(e))) && !g->moved)
                         g->owner = from;
         OwnersResource *r;
         it = 0;
@@ -280,6 +283,7 @@ static void apply_release(Owners *o, uint32_t from, const json_t *m, OwnersChang
                 return;
         g->owner = 0;
         g->lost = false;
+        g->moved = true;
         /* Failed there: anywhere else next. */
         if (json_is_true(json_object_get(m, "failover")))
                 g->failed_from = from;
@@ -361,6 +365,7 @@ static void apply_place(Owners *o, uint32_t sender, const json_t *m, OwnersChang
         g->failed_from = 0;
         g->owner = to;
         g->lost = false;
+        g->moved = true;
         c->placed = true;
         c->reason = to ? NULL : jstr(m, "reason");
 }

@@ -46,7 +46,9 @@
  *     same point of the stream until a heartbeat newer than the suspected
  *     one comes; a view change makes every member up again;
  *   - a report speaks for its sender alone: the groups it lists are its
- *     own, those it no longer lists are no longer its own;
+ *     own, those it no longer lists are no longer its own — as they were
+ *     when the view began: a group placed or released since keeps what
+ *     that placement or release made of it;
  *   - what a node runs is known there better than anyone can say;
  *   - the coordinator takes over a group of a node that is not up only a
  *     takeover delay after it last heard from that node (cluster-timing.h:
@@ -88,7 +90,9 @@ typedef struct NodeLive {
         bool placing;          /* the coordinator sent a decision for it that has not come back yet */          \
         uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */                 \
         uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */            \
-        bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */
+        bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */           \
+        bool moved;            /* a placement or a release changed its owner in this view: newer than what  \
+                                * the reports made at the view's start say of it */
 
 typedef struct OwnersGroup {
         OWNERS_GROUP_MEMBERS

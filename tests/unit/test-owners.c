@@ -809,6 +809,38 @@ static void test_partition(void **state) {
         twice(script_partition, 5);
 }
 
+/* The coordinator places A on node 2 just as a restarted process joins:
+ * the decision is ordered after the join, and node 2's report (made at
+ * the join, before it owned A) after the decision. The report must not
+ * take A from node 2, which runs it: A is placed once. */
+static void script_report_after_place(World *w, unsigned n) {
+        w->want[0] = false;
+        run_for(w, 2 * SEC);
+        crash(w, n);
+        run_for(w, 20 * SEC);
+        for (uint32_t id = 1; id <= n; id++)
+                w->want[0] = true;
+        assert_int_equal(sim_delay_messages(w->sim, 1, 50 * MS), 0);
+        assert_int_equal(sim_delay_messages(w->sim, 2, 100 * MS), 0);
+        act(&w->m[1]);
+        restart(w, n);
+        run_for(w, 1 * SEC);
+        assert_int_equal(sim_delay_messages(w->sim, 1, SIM_LATENCY_USEC), 0);
+        assert_int_equal(sim_delay_messages(w->sim, 2, SIM_LATENCY_USEC), 0);
+        run_for(w, 2 * SEC);
+        const char *first = strstr(w->m[1].trace, ":decide:A:0>2 ");
+        assert_non_null(first);
+        if (strstr(first + 1, ":decide:A:"))
+                show(w);
+        assert_null(strstr(first + 1, ":decide:A:"));
+        check_alike(w);
+}
+
+static void test_report_after_place(void **state) {
+        twice(script_report_after_place, 3);
+        twice(script_report_after_place, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -819,6 +851,7 @@ int main(void) {
                 cmocka_unit_test(test_frozen),
                 cmocka_unit_test(test_joiner),
                 cmocka_unit_test(test_partition),
+                cmocka_unit_test(test_report_after_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
