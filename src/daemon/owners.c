@@ -278,12 +278,17 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange
 }
 
 static void apply_release(Owners *o, uint32_t from, const json_t *m, OwnersChange *c) {
-        OwnersGroup *g = jstr(m, "group") ? hashmap_get(o->groups, jstr(m, "group")) : NULL;
-        if (!g || g->owner != from)
+        OwnersGroup *g = jstr(m, "group") ? owners_group(o, jstr(m, "group")) : NULL;
+        if (!g)
+                return;
+        /* Not its sender's from here on, whoever this member thinks owns
+         * it (a joiner may not know yet): a report of the sender's made
+         * before says otherwise. */
+        g->moved = true;
+        if (g->owner != from)
                 return;
         g->owner = 0;
         g->lost = false;
-        g->moved = true;
         /* Failed there: anywhere else next. */
         if (json_is_true(json_object_get(m, "failover")))
                 g->failed_from = from;

@@ -91,8 +91,8 @@ typedef struct NodeLive {
         uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */                 \
         uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */            \
         bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */           \
-        bool moved;            /* a placement or a release changed its owner in this view: newer than what  \
-                                * the reports made at the view's start say of it */
+        bool moved;            /* a placement of it, or a release, came in this view: newer than what the   \
+                                * reports made at the view's start say of it */
 
 typedef struct OwnersGroup {
         OWNERS_GROUP_MEMBERS

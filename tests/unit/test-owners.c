@@ -841,6 +841,33 @@ static void test_report_after_place(void **state) {
         twice(script_report_after_place, 5);
 }
 
+/* Node 2 lets A go (as on a failover or a shutdown) just as a restarted
+ * process joins: its release is ordered after the join, and its report,
+ * made at the join while A was still its own, after the release. The
+ * report must not give A back to node 2. */
+static void script_report_after_release(World *w, unsigned n) {
+        run_for(w, 2 * SEC);
+        crash(w, n);
+        run_for(w, 20 * SEC);
+        for (size_t g = 0; g < N_GROUPS; g++)
+                w->want[g] = false;
+        run_for(w, 1 * SEC);
+        assert_int_equal(owner_at(w, 1, "A"), 2);
+        assert_int_equal(sim_delay_messages(w->sim, 2, 100 * MS), 0);
+        send(&w->m[2], owners_release_message("A", false, NULL, 0));
+        restart(w, n);
+        run_for(w, 1 * SEC);
+        assert_int_equal(sim_delay_messages(w->sim, 2, SIM_LATENCY_USEC), 0);
+        for (uint32_t id = 1; id <= n; id++)
+                assert_int_equal(owner_at(w, id, "A"), 0);
+        check_alike(w);
+}
+
+static void test_report_after_release(void **state) {
+        twice(script_report_after_release, 3);
+        twice(script_report_after_release, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -852,6 +879,7 @@ int main(void) {
                 cmocka_unit_test(test_joiner),
                 cmocka_unit_test(test_partition),
                 cmocka_unit_test(test_report_after_place),
+                cmocka_unit_test(test_report_after_release),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
