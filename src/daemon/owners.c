@@ -239,7 +239,29 @@ static void set_remote_state(Owners *o, uint32_t from, const char *id, const cha
         set_resource(o, r, running(state) || is(state, "Failed") ? from : 0, state, reason, changed);
 }
 
+/* A report names the view it was made for (a node of an earlier version
+ * names none): one that comes in a later view — another change came
+ * before it was ordered — says what the sender ran before the placements
+ * ordered since, and its sender reports again for this view. */
+static bool report_current(const Owners *o, const json_t *m) {
+        json_t *ring = json_object_get(m, "view_ring"), *members = json_object_get(m, "members");
+        if (!ring && !members)
+                return true;
+        if (!json_is_integer(json_array_get(ring, 0)) || !json_is_integer(json_array_get(ring, 1)) ||
+            (uint32_t) json_integer_value(json_array_get(ring, 0)) != o->view.ring_node ||
+            (uint64_t) json_integer_value(json_array_get(ring, 1)) != o->view.ring ||
+            json_array_size(members) != o->view.n_members)
+                return false;
+        for (unsigned i = 0; i < o->view.n_members; i++)
+                if (!json_is_integer(json_array_get(members, i)) ||
+                    json_integer_value(json_array_get(members, i)) != o->view.members[i])
+                        return false;
+        return true;
+}
+
 static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange *c) {
+        if (!report_current(o, m))
+                return;
         o->live[from].reported = true;
         if (from == o->cfg.self)
                 return;
@@ -467,7 +489,11 @@ json_t *owners_report_message(const Owners *o) {
                 if (r->owner == o->cfg.self)
                         json_array_append_new(res, json_pack("{s:s, s:s, s:s?}", "id", r->id, "state", r->state,
                                                              "reason", r->reason));
-        return json_pack("{s:s, s:o, s:o}", "type", "rt.report", "groups", groups, "resources", res);
+        json_t *members = json_array();
+        for (unsigned i = 0; i < o->view.n_members; i++)
+                json_array_append_new(members, json_integer(o->view.members[i]));
+        return json_pack("{s:s, s:o, s:o, s:[i,I], s:o}", "type", "rt.report", "groups", groups, "resources", res,
+                         "view_ring", (int) o->view.ring_node, (json_int_t) o->view.ring, "members", members);
 }
 
 json_t *owners_state_message(const OwnersResource *r) {

@@ -16,9 +16,13 @@
  *                             the sender alone: its own heartbeat, back
  *                             through the ring under a quorate view,
  *                             renews its lease until t + lease
- *   rt.report {groups, resources}   at each view change, once re-attached:
- *                             the groups the sender owns and the states of
- *                             what it runs; it alone speaks for itself
+ *   rt.report {groups, resources, view_ring, members}   at each view
+ *                             change, once re-attached: the groups the
+ *                             sender owns and the states of what it runs,
+ *                             in the view it names; it alone speaks for
+ *                             itself (view_ring and members: since this
+ *                             version; a report without them is applied
+ *                             in whatever view it comes)
  *   rt.state  {id, state, reason}   each state change of what it runs
  *   rt.release {group, failover, failed, retry_at_ms}   its owner let a
  *                             group go: it stopped it when its lease ran
@@ -48,7 +52,9 @@
  *   - a report speaks for its sender alone: the groups it lists are its
  *     own, those it no longer lists are no longer its own — as they were
  *     when the view began: a group placed or released since keeps what
- *     that placement or release made of it;
+ *     that placement or release made of it; a report made for an
+ *     earlier view (another change came before it was ordered) is not
+ *     applied, its sender reports again;
  *   - what a node runs is known there better than anyone can say;
  *   - the coordinator takes over a group of a node that is not up only a
  *     takeover delay after it last heard from that node (cluster-timing.h:

@@ -809,21 +809,25 @@ static void test_partition(void **state) {
         twice(script_partition, 5);
 }
 
-/* The coordinator places A on node 2 just as a restarted process joins:
- * the decision is ordered after the join, and node 2's report (made at
- * the join, before it owned A) after the decision. The report must not
- * take A from node 2, which runs it: A is placed once. */
-static void script_report_after_place(World *w, unsigned n) {
+/* The coordinator places A on node 2 just as a restarted process joins
+ * (joins 2: two, 60 ms apart): the decision is ordered after the (first)
+ * join, and node 2's report made at it, before it owned A, after the
+ * decision (and after the second join). The report must not take A from
+ * node 2, which runs it: A is placed once. */
+static void place_while_joining(World *w, unsigned n, unsigned joins) {
         w->want[0] = false;
         run_for(w, 2 * SEC);
-        crash(w, n);
+        for (unsigned j = 0; j < joins; j++)
+                crash(w, n - j);
         run_for(w, 20 * SEC);
-        for (uint32_t id = 1; id <= n; id++)
-                w->want[0] = true;
+        w->want[0] = true;
         assert_int_equal(sim_delay_messages(w->sim, 1, 50 * MS), 0);
         assert_int_equal(sim_delay_messages(w->sim, 2, 100 * MS), 0);
         act(&w->m[1]);
-        restart(w, n);
+        for (unsigned j = joins; j > 0; j--) {
+                restart(w, n - j + 1);
+                run_for(w, 60 * MS);
+        }
         run_for(w, 1 * SEC);
         assert_int_equal(sim_delay_messages(w->sim, 1, SIM_LATENCY_USEC), 0);
         assert_int_equal(sim_delay_messages(w->sim, 2, SIM_LATENCY_USEC), 0);
@@ -834,6 +838,10 @@ static void script_report_after_place(World *w, unsigned n) {
                 show(w);
         assert_null(strstr(first + 1, ":decide:A:"));
         check_alike(w);
+}
+
+static void script_report_after_place(World *w, unsigned n) {
+        place_while_joining(w, n, 1);
 }
 
 static void test_report_after_place(void **state) {
@@ -868,6 +876,14 @@ static void test_report_after_release(void **state) {
         twice(script_report_after_release, 5);
 }
 
+static void script_report_two_joins(World *w, unsigned n) {
+        place_while_joining(w, n, 2);
+}
+
+static void test_report_two_joins(void **state) {
+        twice(script_report_two_joins, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -880,6 +896,7 @@ int main(void) {
                 cmocka_unit_test(test_partition),
                 cmocka_unit_test(test_report_after_place),
                 cmocka_unit_test(test_report_after_release),
+                cmocka_unit_test(test_report_two_joins),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
