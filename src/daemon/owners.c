@@ -259,7 +259,40 @@ static bool report_current(const Owners *o, const json_t *m) {
         return true;
 }
 
-static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange *c) {
+/* What the sender holds of groups of nodes other than itself and this
+ * member, for a member that knows no owner for them. The owner named
+ * speaks for itself once it has reported; a placement or a release in
+ * this view is newer. */
+static void apply_known(Owners *o, uint32_t from, const json_t *known, uint64_t now_usec, OwnersChange *c) {
+        const char *gid;
+        json_t *e;
+        json_object_foreach((json_t *) known, gid, e) {
+                uint32_t x, y;
+                if (!node_field(e, "owner", &x) || x == 0 || x == from || x == o->cfg.self || o->live[x].reported)
+                        continue;
+                OwnersGroup *g = owners_group(o, gid);
+                if (!g || g->owner || g->moved)
+                        continue;
+                g->owner = x;
+                /* First heard of here: its groups wait the whole takeover
+                 * delay from now, as at a view change. */
+                if (!o->live[x].last_usec)
+                        o->live[x].last_usec = now_usec;
+                size_t i;
+                json_t *r;
+                json_array_foreach(json_object_get(e, "resources"), i, r) {
+                        const char *id = jstr(r, "id"), *state = jstr(r, "state");
+                        if (!id || !state || !node_field(r, "owner", &y) || y == 0 || y == from || y == o->cfg.self ||
+                            o->live[y].reported)
+                                continue;
+                        OwnersResource *res = owners_resource(o, id);
+                        if (res && !res->owner)
+                                set_resource(o, res, y, state, jstr(r, "reason"), &c->resources);
+                }
+        }
+}
+
+static void apply_report(Owners *o, uint32_t from, const json_t *m, uint64_t now_usec, OwnersChange *c) {
         if (!report_current(o, m))
                 return;
         o->live[from].reported = true;
@@ -297,6 +330,7 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, OwnersChange
         json_array_foreach(res, i, e)
                 if (jstr(e, "id") && jstr(e, "state"))
                         set_remote_state(o, from, jstr(e, "id"), jstr(e, "state"), jstr(e, "reason"), &c->resources);
+        apply_known(o, from, json_object_get(m, "known"), now_usec, c);
 }
 
 static void apply_release(Owners *o, uint32_t from, const json_t *m, OwnersChange *c) {
@@ -407,7 +441,7 @@ int owners_deliver(Owners *o, const json_t *msg, uint64_t now_usec, OwnersChange
         if (is(type, "rt.alive"))
                 apply_alive(o, from, msg, now_usec, ret);
         else if (is(type, "rt.report"))
-                apply_report(o, from, msg, ret);
+                apply_report(o, from, msg, now_usec, ret);
         else if (is(type, "rt.state") && from != o->cfg.self && jstr(msg, "id") && jstr(msg, "state"))
                 set_remote_state(o, from, jstr(msg, "id"), jstr(msg, "state"), jstr(msg, "reason"), &ret->resources);
         else if (is(type, "rt.release"))
@@ -476,7 +510,45 @@ json_t *owners_suspect_message(const Owners *o, uint32_t node) {
                          (json_int_t) (node <= OWNERS_NODE_MAX ? o->live[node].hb : 0));
 }
 
-json_t *owners_report_message(const Owners *o) {
+static uint64_t members_mask(const Owners *o) {
+        uint64_t mask = 0;
+        for (unsigned i = 0; i < o->view.n_members; i++)
+                if (o->view.members[i] >= 1 && o->view.members[i] <= OWNERS_NODE_MAX)
+                        mask |= UINT64_C(1) << o->view.members[i];
+        return mask;
+}
+
+/* What this member holds of the groups of other nodes, with the states of
+ * their resources. */
+static json_t *known_message(Owners *o) {
+        json_t *known = json_object();
+        size_t it = 0;
+        OwnersGroup *g;
+        while (known && (g = hashmap_next(o->groups, &it, NULL))) {
+                if (!g->owner || g->owner == o->cfg.self)
+                        continue;
+                json_t *res = json_array(), *ids = o->cfg.group_resources(g->id, o->cfg.userdata);
+                size_t i;
+                json_t *e;
+                json_array_foreach(ids, i, e) {
+                        OwnersResource *r = jstr(e, "id") ? hashmap_get(o->resources, jstr(e, "id")) : NULL;
+                        if (r && r->owner && r->owner != o->cfg.self)
+                                json_array_append_new(res, json_pack("{s:s, s:i, s:s, s:s?}", "id", r->id, "owner",
+                                                                     (int) r->owner, "state", r->state, "reason",
+                                                                     r->reason));
+                }
+                json_decref(ids);
+                json_object_set_new(known, g->id, json_pack("{s:i, s:o}", "owner", (int) g->owner, "resources", res));
+        }
+        return known;
+}
+
+json_t *owners_report_message(Owners *o) {
+        uint64_t members = members_mask(o);
+        /* Someone joined since this member last reported: it may know
+         * nothing of the nodes that cannot tell it themselves. */
+        bool joined = o->told && (members & ~o->told);
+        o->told = members;
         json_t *groups = json_array(), *res = json_array();
         size_t it = 0;
         OwnersGroup *g;
@@ -489,11 +561,12 @@ json_t *owners_report_message(const Owners *o) {
                 if (r->owner == o->cfg.self)
                         json_array_append_new(res, json_pack("{s:s, s:s, s:s?}", "id", r->id, "state", r->state,
                                                              "reason", r->reason));
-        json_t *members = json_array();
+        json_t *ids = json_array();
         for (unsigned i = 0; i < o->view.n_members; i++)
-                json_array_append_new(members, json_integer(o->view.members[i]));
-        return json_pack("{s:s, s:o, s:o, s:[i,I], s:o}", "type", "rt.report", "groups", groups, "resources", res,
-                         "view_ring", (int) o->view.ring_node, (json_int_t) o->view.ring, "members", members);
+                json_array_append_new(ids, json_integer(o->view.members[i]));
+        return json_pack("{s:s, s:o, s:o, s:[i,I], s:o, s:o*}", "type", "rt.report", "groups", groups, "resources", res,
+                         "view_ring", (int) o->view.ring_node, (json_int_t) o->view.ring, "members", ids, "known",
+                         joined ? known_message(o) : NULL);
 }
 
 json_t *owners_state_message(const OwnersResource *r) {

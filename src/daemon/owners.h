@@ -16,13 +16,19 @@
  *                             the sender alone: its own heartbeat, back
  *                             through the ring under a quorate view,
  *                             renews its lease until t + lease
- *   rt.report {groups, resources, view_ring, members}   at each view
- *                             change, once re-attached: the groups the
- *                             sender owns and the states of what it runs,
- *                             in the view it names; it alone speaks for
- *                             itself (view_ring and members: since this
- *                             version; a report without them is applied
- *                             in whatever view it comes)
+ *   rt.report {groups, resources, view_ring, members, known}   at each
+ *                             view change, once re-attached: the groups
+ *                             the sender owns and the states of what it
+ *                             runs, in the view it names; it alone speaks
+ *                             for itself. When members joined since its
+ *                             last report, known: what it holds of the
+ *                             others' groups, {group: {owner, resources:
+ *                             [{id, owner, state, reason}]}}, for a joiner
+ *                             to learn what no one else can tell it (an
+ *                             owner that left or is frozen). Since this
+ *                             version: view_ring, members and known; a
+ *                             report without a view is applied in
+ *                             whatever view it comes
  *   rt.state  {id, state, reason}   each state change of what it runs
  *   rt.release {group, failover, failed, retry_at_ms}   its owner let a
  *                             group go: it stopped it when its lease ran
@@ -55,6 +61,10 @@
  *     that placement or release made of it; a report made for an
  *     earlier view (another change came before it was ordered) is not
  *     applied, its sender reports again;
+ *   - a member that has no owner for a group takes it from another's
+ *     report (known) only while the named owner has not reported in this
+ *     view and no placement or release of it came; its takeover then
+ *     waits the whole delay from then;
  *   - what a node runs is known there better than anyone can say;
  *   - the coordinator takes over a group of a node that is not up only a
  *     takeover delay after it last heard from that node (cluster-timing.h:
@@ -139,6 +149,7 @@ typedef struct Owners {
         NodeLive live[OWNERS_NODE_MAX + 1];
         Hashmap *groups, *resources;
         bool own_tables;
+        uint64_t told;          /* the members (bit id) of the view this member last reported in */
 } Owners;
 
 int owners_new(const OwnersConfig *cfg, Owners **ret);
@@ -227,7 +238,9 @@ OwnersDecision owners_decide(const Owners *o, const OwnersGroup *g, bool want, u
 /* The messages, as owners_deliver() reads them (NULL: out of memory). */
 json_t *owners_alive_message(uint64_t n, uint64_t sent_usec);
 json_t *owners_suspect_message(const Owners *o, uint32_t node);
-json_t *owners_report_message(const Owners *o);
+/* This member's report for the current view; it then counts as told to
+ * the view's members. */
+json_t *owners_report_message(Owners *o);
 json_t *owners_state_message(const OwnersResource *r);
 /* failover: to another node; failed (may be NULL): Failed everywhere, for
  * this reason, until retry_at_ms. */

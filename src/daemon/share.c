@@ -150,7 +150,11 @@ void share_view(Daemon *d) {
         }
         if (d->view.quorate && !d->report_sent && !d->reattaching) {
                 d->report_sent = true;
-                send_rt(d, owners_report_message(d->owners));
+                json_t *m = owners_report_message(d->owners);
+                /* Too large with what it holds of the others' groups (a
+                 * cluster of many thousands of resources): its own alone. */
+                if (m && command_send(d, m, NULL, NULL) < 0)
+                        send_rt(d, owners_report_message(d->owners));
         }
         fm_kick(d);
 }

@@ -884,6 +884,34 @@ static void test_report_two_joins(void **state) {
         twice(script_report_two_joins, 5);
 }
 
+/* Node 3, owner of B, crashes (its monitors still run B until their
+ * lease runs out), and before B is taken over the coordinator's process
+ * restarts too: the new coordinator knows nothing of B, and only the
+ * others can tell it who owned B. */
+static void script_joiner_coordinator(World *w, unsigned n) {
+        run_for(w, 2 * SEC);
+        crash(w, 3);
+        run_for(w, 100 * MS);
+        crash(w, 1);
+        run_for(w, 100 * MS);
+        restart(w, 1);
+        run_for(w, 2 * SEC);
+        for (uint32_t id = 1; id <= n; id++)
+                if (id != 3)
+                        assert_int_equal(owner_at(w, id, "B"), 3);
+        check_alike(w);
+        run_for(w, 15 * SEC);
+        for (uint32_t id = 1; id <= n; id++)
+                if (id != 3)
+                        assert_int_equal(owner_at(w, id, "B"), 1);
+        check_alike(w);
+}
+
+static void test_joiner_coordinator(void **state) {
+        twice(script_joiner_coordinator, 3);
+        twice(script_joiner_coordinator, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -897,6 +925,7 @@ int main(void) {
                 cmocka_unit_test(test_report_after_place),
                 cmocka_unit_test(test_report_after_release),
                 cmocka_unit_test(test_report_two_joins),
+                cmocka_unit_test(test_joiner_coordinator),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
