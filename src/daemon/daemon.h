@@ -53,7 +53,7 @@ typedef struct RtResource {
 /* A group as this node sees it now. */
 typedef struct RtGroup {
         /* Its ownership, which the owners' tables keep (owners.h): id,
-         * owner, placing, move_to, failed_from, lost. */
+         * owner, placing, move_to, failed_from, lost, releasing, moved. */
         union {
                 OwnersGroup own;
                 struct {
@@ -240,6 +240,10 @@ void share_view(Daemon *d);
 void share_delivered(Daemon *d, const json_t *msg);
 /* This node's resource changed state: tell the others. */
 void share_resource_state(Daemon *d, const RtResource *r);
+/* This node lets group g go (owners_release_message()): g is releasing
+ * until the release comes back, and is not run here meanwhile. 0, or a
+ * negative errno when no member can be told (-ENOTCONN: none in reach). */
+int share_release(Daemon *d, RtGroup *g, bool failover, const char *failed, uint64_t retry_at_ms);
 /* Whether this node may start resources now: it holds the lease. */
 bool share_may_run(Daemon *d);
 /* Whether node id is up: a member not said to be silent. The same answer

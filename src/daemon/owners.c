@@ -193,6 +193,9 @@ bool owners_view(Owners *o, const EngineView *v, uint64_t now_usec) {
         while ((g = hashmap_next(o->groups, &it, NULL))) {
                 g->placing = false;
                 g->moved = false;
+                /* The engine is lost: no release on its way comes back. */
+                if (v->n_members == 0)
+                        g->releasing = false;
                 if (g->owner && g->owner <= OWNERS_NODE_MAX && o->live[g->owner].last_usec == 0)
                         o->live[g->owner].last_usec = now_usec;
         }
@@ -337,6 +340,8 @@ static void apply_release(Owners *o, uint32_t from, const json_t *m, OwnersChang
         OwnersGroup *g = jstr(m, "group") ? owners_group(o, jstr(m, "group")) : NULL;
         if (!g)
                 return;
+        if (from == o->cfg.self)
+                g->releasing = false;
         /* Not its sender's from here on, whoever this member thinks owns
          * it (a joiner may not know yet): a report of the sender's made
          * before says otherwise. */
@@ -553,7 +558,7 @@ json_t *owners_report_message(Owners *o) {
         size_t it = 0;
         OwnersGroup *g;
         while ((g = hashmap_next(o->groups, &it, NULL)))
-                if (g->owner == o->cfg.self)
+                if (g->owner == o->cfg.self && !g->releasing)
                         json_array_append_new(groups, json_string(g->id));
         OwnersResource *r;
         it = 0;

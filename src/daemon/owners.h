@@ -107,6 +107,8 @@ typedef struct NodeLive {
         uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */                 \
         uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */            \
         bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */           \
+        bool releasing;        /* owned here, and this node's rt.release of it is on its way: neither run   \
+                                * here again nor claimed */                                                 \
         bool moved;            /* a placement of it, or a release, came in this view: newer than what the   \
                                 * reports made at the view's start say of it */
 
@@ -243,7 +245,8 @@ json_t *owners_suspect_message(const Owners *o, uint32_t node);
 json_t *owners_report_message(Owners *o);
 json_t *owners_state_message(const OwnersResource *r);
 /* failover: to another node; failed (may be NULL): Failed everywhere, for
- * this reason, until retry_at_ms. */
+ * this reason, until retry_at_ms. Once it is sent, the group is releasing
+ * until it comes back. */
 json_t *owners_release_message(const char *group, bool failover, const char *failed, uint64_t retry_at_ms);
 /* A decision for g made now, in this view; version: the database's;
  * reason: to 0, why no node can take it (or NULL). */

@@ -98,6 +98,16 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+int share_release(Daemon *d, RtGroup *g, bool failover, const char *failed, uint64_t retry_at_ms) {
+        /* Told to every member in reach, with quorum or not, so that they
+         * all hold the same owners. */
+        json_t *m = d->view.n_members > 0 ? owners_release_message(g->id, failover, failed, retry_at_ms) : NULL;
+        int k = m ? command_send(d, m, NULL, NULL) : -ENOTCONN;
+        if (k >= 0)
+                g->releasing = true;
+        return k;
+}
+
 void share_resource_state(Daemon *d, const RtResource *r) {
         /* Told with quorum or not: the members in reach hold the same
          * states. */

@@ -149,6 +149,12 @@ static bool lease_held(const Member *m) {
 
 static void act(Member *m);
 
+/* This member lets group g go (share.c share_release). */
+static void release(Member *m, OwnersGroup *g, bool failover) {
+        send(m, owners_release_message(g->id, failover, NULL, 0));
+        g->releasing = true;
+}
+
 /* ---- what fm.c does: run what this node owns while it holds the lease ---- */
 
 static void start(Member *m, OwnersResource *r) {
@@ -188,7 +194,7 @@ static void run_groups(Member *m) {
                 /* Owned, but no lease: wait for it (or for losing it). */
                 if (mine && !g->lost && !lease_held(m))
                         continue;
-                bool want = m->w->want[gi] && mine && !g->lost;
+                bool want = m->w->want[gi] && mine && !g->lost && !g->releasing;
                 for (size_t k = 0; k < ELEMENTSOF(def->res) && def->res[k]; k++) {
                         OwnersResource *r = owners_resource(m->o, def->res[k]);
                         /* Still running on its former owner: wait for it. */
@@ -204,15 +210,29 @@ static void run_groups(Member *m) {
                                 stop(m, r);
                 }
                 /* Stopped since the lease ran out: let it go. */
-                if (mine && g->lost) {
+                if (mine && g->lost && !g->releasing) {
                         if (m->o->view.n_members > 0)
-                                send(m, owners_release_message(g->id, false, NULL, 0));
+                                release(m, g, false);
                         else {
                                 g->owner = 0;
                                 g->lost = false;
                         }
                 }
         }
+}
+
+/* A resource of the group failed and its policy fails the group over
+ * (fm.c fail_group): the group is taken down here and let go, for the
+ * coordinator to place anywhere but here. */
+static void fail_over(Member *m, const char *group) {
+        const GroupDef *def = &GROUPS[group_index(group)];
+        for (size_t k = 0; k < ELEMENTSOF(def->res) && def->res[k]; k++) {
+                OwnersResource *r = owners_resource(m->o, def->res[k]);
+                if (r->owner == m->id && running(r->state))
+                        stop(m, r);
+        }
+        release(m, owners_group(m->o, group), true);
+        TRACE(m, "failover:%s", group);
 }
 
 /* ---- what coordinator.c does ---- */
@@ -862,7 +882,7 @@ static void script_report_after_release(World *w, unsigned n) {
         run_for(w, 1 * SEC);
         assert_int_equal(owner_at(w, 1, "A"), 2);
         assert_int_equal(sim_delay_messages(w->sim, 2, 100 * MS), 0);
-        send(&w->m[2], owners_release_message("A", false, NULL, 0));
+        release(&w->m[2], owners_group(w->m[2].o, "A"), false);
         restart(w, n);
         run_for(w, 1 * SEC);
         assert_int_equal(sim_delay_messages(w->sim, 2, SIM_LATENCY_USEC), 0);
@@ -912,6 +932,27 @@ static void test_joiner_coordinator(void **state) {
         twice(script_joiner_coordinator, 5);
 }
 
+/* A fails on node 2 and is failed over: node 2 lets it go and must not
+ * start it again while its release is on its way; every member then
+ * places it anywhere but on node 2. */
+static void script_failover(World *w, unsigned n) {
+        run_for(w, 2 * SEC);
+        size_t log_at = strlen(w->log);
+        fail_over(&w->m[2], "A");
+        run_for(w, 2 * SEC);
+        assert_null(strstr(w->log + log_at, "a1+2"));
+        assert_non_null(strstr(w->log + log_at, "a1+1"));
+        all_saw(w, all_of(w), ":released:A:2 ");
+        for (uint32_t id = 1; id <= n; id++)
+                assert_int_equal(owner_at(w, id, "A"), 1);
+        check_alike(w);
+}
+
+static void test_failover(void **state) {
+        twice(script_failover, 3);
+        twice(script_failover, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -926,6 +967,7 @@ int main(void) {
                 cmocka_unit_test(test_report_after_release),
                 cmocka_unit_test(test_report_two_joins),
                 cmocka_unit_test(test_joiner_coordinator),
+                cmocka_unit_test(test_failover),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
