@@ -27,7 +27,7 @@ typedef struct HttpStream HttpStream;
 /* A resource as this node sees it now. */
 typedef struct RtResource {
         /* Its owner and state, which the owners' tables keep (owners.h):
-         * id, state, reason, owner, in_flight. */
+         * id, state, reason, owner, in_flight, taken. */
         union {
                 OwnersResource own;
                 struct {

@@ -199,6 +199,10 @@ bool owners_view(Owners *o, const EngineView *v, uint64_t now_usec) {
                 if (g->owner && g->owner <= OWNERS_NODE_MAX && o->live[g->owner].last_usec == 0)
                         o->live[g->owner].last_usec = now_usec;
         }
+        OwnersResource *r;
+        it = 0;
+        while ((r = hashmap_next(o->resources, &it, NULL)))
+                r->taken = false;
         return true;
 }
 
@@ -330,9 +334,13 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, uint64_t now
                         if (!listed)
                                 set_resource(o, r, 0, "Offline", NULL, &c->resources);
                 }
-        json_array_foreach(res, i, e)
-                if (jstr(e, "id") && jstr(e, "state"))
+        json_array_foreach(res, i, e) {
+                /* Taken over since the view began: a frozen node thawed
+                 * reports what it ran before its lease ran out. */
+                r = jstr(e, "id") ? hashmap_get(o->resources, jstr(e, "id")) : NULL;
+                if (jstr(e, "id") && jstr(e, "state") && !(r && r->taken))
                         set_remote_state(o, from, jstr(e, "id"), jstr(e, "state"), jstr(e, "reason"), &c->resources);
+        }
         apply_known(o, from, json_object_get(m, "known"), now_usec, c);
 }
 
@@ -420,9 +428,11 @@ static void apply_place(Owners *o, uint32_t sender, const json_t *m, OwnersChang
                 json_t *e;
                 json_array_foreach(res, i, e) {
                         OwnersResource *r = jstr(e, "id") ? hashmap_get(o->resources, jstr(e, "id")) : NULL;
-                        if (r && r->owner == from)
+                        if (r && r->owner == from) {
                                 set_resource(o, r, 0, "Offline", "its node was lost; stopped there by the lease",
                                              &c->resources);
+                                r->taken = true;
+                        }
                 }
                 json_decref(res);
         }

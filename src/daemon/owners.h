@@ -122,7 +122,9 @@ typedef struct OwnersGroup {
         char *state;           /* "Offline", "OnlinePending", "Online", "OfflinePending", "Failed" */           \
         char *reason;          /* StateReason, or NULL */                                                       \
         uint32_t owner;        /* node running it, 0: none */                                                   \
-        bool in_flight;        /* a request to this node's monitor is under way */
+        bool in_flight;        /* a request to this node's monitor is under way */                              \
+        bool taken;            /* a takeover in this view took it from its owner: newer than what that      \
+                                * owner's report made at the view's start says */
 
 typedef struct OwnersResource {
         OWNERS_RESOURCE_MEMBERS

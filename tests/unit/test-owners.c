@@ -953,6 +953,32 @@ static void test_failover(void **state) {
         twice(script_failover, 5);
 }
 
+/* Node 3, owner of B, is frozen while another process restarts: thawed
+ * after B was taken over, it reports for the view it missed what it ran
+ * before its lease ran out. That report comes after the takeover and must
+ * not give B's resource back to it. */
+static void script_frozen_across_view(World *w, unsigned n) {
+        uint32_t x = n == 3 ? 2 : 5;
+        run_for(w, 2 * SEC);
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        run_for(w, 2 * SEC);
+        crash(w, x);
+        run_for(w, 500 * MS);
+        restart(w, x);
+        run_for(w, 20 * SEC);
+        all_saw(w, all_of(w) & ~SIM_NODE(3), ":placed:B:3>1T ");
+        assert_int_equal(sim_thaw(w->sim, 3), 0);
+        run_for(w, 5 * SEC);
+        for (uint32_t id = 1; id <= n; id++)
+                assert_int_equal(owner_at(w, id, "B"), 1);
+        check_alike(w);
+}
+
+static void test_frozen_across_view(void **state) {
+        twice(script_frozen_across_view, 3);
+        twice(script_frozen_across_view, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -968,6 +994,7 @@ int main(void) {
                 cmocka_unit_test(test_report_two_joins),
                 cmocka_unit_test(test_joiner_coordinator),
                 cmocka_unit_test(test_failover),
+                cmocka_unit_test(test_frozen_across_view),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
