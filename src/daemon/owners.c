@@ -374,9 +374,12 @@ static void apply_suspect(Owners *o, const json_t *m, OwnersChange *c) {
         if (!node_field(m, "node", &id) || id == 0 || !json_is_integer(hb) || json_integer_value(hb) < 0)
                 return;
         NodeLive *l = &o->live[id];
-        /* A heartbeat newer than the one it was suspected on came first: it
-         * is alive after all. */
-        if (!l->down && l->hb <= (uint64_t) json_integer_value(hb)) {
+        /* Only on the last heartbeat seen from it here. A newer one came
+         * first: it is alive after all. One this member has not seen: the
+         * suspicion was made in an earlier view (each starts counting
+         * anew, and a new process of the node counts from 1), which gave
+         * the node a whole lease again. */
+        if (!l->down && l->hb == (uint64_t) json_integer_value(hb)) {
                 l->down = true;
                 l->down_hb = (uint64_t) json_integer_value(hb);
                 c->down = id;

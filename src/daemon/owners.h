@@ -36,9 +36,11 @@
  *                             to another node; failed: Failed everywhere
  *                             until retry_at_ms, UTC)
  *   rt.suspect {node, hb}     a member whose heartbeats stopped coming for
- *                             a lease: it is down for every member from
- *                             here on, unless a heartbeat newer than hb
- *                             came first or comes later; the coordinator
+ *                             a lease after heartbeat hb: it is down for
+ *                             every member from here on, unless another
+ *                             heartbeat than hb was the last to come (a
+ *                             newer one, or hb was of an earlier view) or
+ *                             a newer one comes later; the coordinator
  *                             is the lowest member that is not down
  *   rt.fail   {id, node}      `wolfpack resource fail` on another node:
  *                             node, its owner, fails it (not applied here)
@@ -54,7 +56,9 @@
  *     up nor have sent, in this ring, a heartbeat newer than hb;
  *   - a member said silent by rt.suspect is down on every member from the
  *     same point of the stream until a heartbeat newer than the suspected
- *     one comes; a view change makes every member up again;
+ *     one comes; a suspicion made in an earlier view is not applied (its
+ *     heartbeat is not the last one seen here), and a view change makes
+ *     every member up again;
  *   - a report speaks for its sender alone: the groups it lists are its
  *     own, those it no longer lists are no longer its own — as they were
  *     when the view began: a group placed or released since keeps what

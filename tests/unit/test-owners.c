@@ -675,6 +675,26 @@ static uint64_t tick_after(const World *w, uint32_t y, uint64_t t) {
         return t <= first ? first : first + (t - first + h - 1) / h * h;
 }
 
+/* Node 3 is frozen, and every other member says it silent on its next
+ * heartbeat tick after a lease, but their word takes latency to be
+ * ordered: run until all have said it (the word not ordered yet). */
+static void slow_suspicion(World *w, uint64_t latency) {
+        uint64_t first = UINT64_MAX, last = 0;
+        assert_int_equal(sim_freeze(w->sim, 3), 0);
+        for (uint32_t y = 1; y <= w->n; y++)
+                if (y != 3) {
+                        uint64_t t = tick_after(w, y, w->m[y].o->live[3].last_usec + w->t.lease_usec);
+                        first = t < first ? t : first;
+                        last = t > last ? t : last;
+                }
+        assert_true(last - first < latency);
+        run_until(w, first - 1 * MS);
+        for (uint32_t y = 1; y <= w->n; y++)
+                if (y != 3)
+                        assert_int_equal(sim_delay_messages(w->sim, y, latency), 0);
+        run_until(w, last + 1 * MS);
+}
+
 /* Node 3 is only slow. (a) Frozen a little longer than a lease, it is
  * suspected and down everywhere, then heard again before B is taken over.
  * (b) Frozen again, it beats again after every other member suspected it
@@ -696,19 +716,7 @@ static void script_only_slow(World *w, unsigned n) {
         check_alike(w);
 
         mark(w, at);
-        assert_int_equal(sim_freeze(w->sim, 3), 0);
-        uint64_t first = UINT64_MAX, last = 0;
-        for (uint32_t y = 1; y <= n; y++)
-                if (y != 3) {
-                        uint64_t t = tick_after(w, y, w->m[y].o->live[3].last_usec + w->t.lease_usec);
-                        first = t < first ? t : first;
-                        last = t > last ? t : last;
-                }
-        run_until(w, first - 1 * MS);
-        for (uint32_t y = 1; y <= n; y++)
-                if (y != 3)
-                        assert_int_equal(sim_delay_messages(w->sim, y, 2 * SEC), 0);
-        run_until(w, last + 1 * MS);
+        slow_suspicion(w, 2 * SEC);
         for (uint32_t y = 1; y <= n; y++)
                 assert_true(y == 3 || saw_since(w, y, at, ":suspect:3 "));
         assert_int_equal(sim_thaw(w->sim, 3), 0);
@@ -979,6 +987,37 @@ static void test_frozen_across_view(void **state) {
         twice(script_frozen_across_view, 5);
 }
 
+/* Node 3 is frozen and the others say it silent, but their word is slow;
+ * meanwhile its process is killed and started again (a new one, counting
+ * its heartbeats from 1). The old word comes after the new process
+ * joined, on heartbeat numbers the new one reaches only much later: the
+ * new one's heartbeats are newer all the same, and it is up again with
+ * its first. */
+static void script_suspect_outlived(World *w, unsigned n) {
+        size_t at[SIM_NODES_MAX + 1];
+        run_for(w, 60 * SEC);
+        mark(w, at);
+        slow_suspicion(w, 3 * SEC);
+        crash(w, 3);
+        restart(w, 3);
+        run_for(w, 4 * SEC);
+        for (uint32_t y = 1; y <= n; y++)
+                if (y != 3)
+                        assert_int_equal(sim_delay_messages(w->sim, y, SIM_LATENCY_USEC), 0);
+        run_for(w, 5 * SEC);
+        for (uint32_t id = 1; id <= n; id++) {
+                assert_true(id == 3 || saw_since(w, id, at, ":suspect:3 "));
+                assert_false(saw_since(w, id, at, ":down:3 "));
+                assert_true(owners_node_up(w->m[id].o, 3));
+        }
+        check_alike(w);
+}
+
+static void test_suspect_outlived(void **state) {
+        twice(script_suspect_outlived, 3);
+        twice(script_suspect_outlived, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -995,6 +1034,7 @@ int main(void) {
                 cmocka_unit_test(test_joiner_coordinator),
                 cmocka_unit_test(test_failover),
                 cmocka_unit_test(test_frozen_across_view),
+                cmocka_unit_test(test_suspect_outlived),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
