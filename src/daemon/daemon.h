@@ -53,7 +53,8 @@ typedef struct RtResource {
 /* A group as this node sees it now. */
 typedef struct RtGroup {
         /* Its ownership, which the owners' tables keep (owners.h): id,
-         * owner, placing, move_to, failed_from, lost, releasing, moved. */
+         * owner, placing, move_to, failed_from, lost, releasing, moved,
+         * released_by. */
         union {
                 OwnersGroup own;
                 struct {

@@ -193,6 +193,7 @@ bool owners_view(Owners *o, const EngineView *v, uint64_t now_usec) {
         while ((g = hashmap_next(o->groups, &it, NULL))) {
                 g->placing = false;
                 g->moved = false;
+                g->released_by = 0;
                 /* The engine is lost: no release on its way comes back. */
                 if (v->n_members == 0)
                         g->releasing = false;
@@ -278,7 +279,7 @@ static void apply_known(Owners *o, uint32_t from, const json_t *known, uint64_t 
                 if (!node_field(e, "owner", &x) || x == 0 || x == from || x == o->cfg.self || o->live[x].reported)
                         continue;
                 OwnersGroup *g = owners_group(o, gid);
-                if (!g || g->owner || g->moved)
+                if (!g || g->owner || g->moved || g->released_by == x)
                         continue;
                 g->owner = x;
                 /* First heard of here: its groups wait the whole takeover
@@ -311,8 +312,9 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, uint64_t now
         json_t *e;
         /* It speaks for itself alone: what it no longer claims is no
          * longer its own. It was made when the view began (or, re-attached,
-         * later): a placement or a release ordered since is newer — one
-         * sent before the view changed may be ordered after it. */
+         * later): a placement ordered since is newer, and so is a release
+         * of its own — one sent before the view changed may be ordered
+         * after it. */
         while ((g = hashmap_next(o->groups, &it, NULL)))
                 if (g->owner == from && !g->moved) {
                         bool claimed = false;
@@ -322,7 +324,8 @@ static void apply_report(Owners *o, uint32_t from, const json_t *m, uint64_t now
                                 g->owner = 0;
                 }
         json_array_foreach(groups, i, e)
-                if (json_is_string(e) && (g = owners_group(o, json_string_value(e))) && !g->moved)
+                if (json_is_string(e) && (g = owners_group(o, json_string_value(e))) && !g->moved &&
+                    g->released_by != from)
                         g->owner = from;
         OwnersResource *r;
         it = 0;
@@ -351,9 +354,9 @@ static void apply_release(Owners *o, uint32_t from, const json_t *m, OwnersChang
         if (from == o->cfg.self)
                 g->releasing = false;
         /* Not its sender's from here on, whoever this member thinks owns
-         * it (a joiner may not know yet): a report of the sender's made
-         * before says otherwise. */
-        g->moved = true;
+         * it (a joiner may not know yet), whatever a report of the
+         * sender's made before says. */
+        g->released_by = from;
         if (g->owner != from)
                 return;
         g->owner = 0;

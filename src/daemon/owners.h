@@ -59,12 +59,17 @@
  *     one comes; a suspicion made in an earlier view is not applied (its
  *     heartbeat is not the last one seen here), and a view change makes
  *     every member up again;
- *   - a report speaks for its sender alone: the groups it lists are its
- *     own, those it no longer lists are no longer its own — as they were
- *     when the view began: a group placed or released since keeps what
- *     that placement or release made of it; a report made for an
- *     earlier view (another change came before it was ordered) is not
- *     applied, its sender reports again;
+ *   - a report or an rt.state speaks for its sender alone: the groups a
+ *     report lists are its own, those it no longer lists are no longer its
+ *     own, and that it does not run a resource says nothing of another
+ *     node running it. A report says so as things were when the view
+ *     began: a group placed since, one its sender released since, or a
+ *     resource a takeover took, keeps what that made of it; a report made
+ *     for an earlier view
+ *     (another change came before it was ordered) is not applied, its
+ *     sender reports again;
+ *   - a member that let a group go neither runs nor claims it until its
+ *     rt.release comes back (OwnersGroup.releasing, set by the caller);
  *   - a member that has no owner for a group takes it from another's
  *     report (known) only while the named owner has not reported in this
  *     view and no placement or release of it came; its takeover then
@@ -113,8 +118,9 @@ typedef struct NodeLive {
         bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */           \
         bool releasing;        /* owned here, and this node's rt.release of it is on its way: neither run   \
                                 * here again nor claimed */                                                 \
-        bool moved;            /* a placement of it, or a release, came in this view: newer than what the   \
-                                * reports made at the view's start say of it */
+        bool moved;            /* a placement of it came in this view: newer than what the reports made at \
+                                * the view's start say of it */                                             \
+        uint32_t released_by;  /* ... a release of it from this node: newer than that node's report */
 
 typedef struct OwnersGroup {
         OWNERS_GROUP_MEMBERS

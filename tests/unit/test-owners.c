@@ -1018,6 +1018,31 @@ static void test_suspect_outlived(void **state) {
         twice(script_suspect_outlived, 5);
 }
 
+/* A release of A from node 1, which does not own it (a node of an earlier
+ * version sent its releases more than once), comes just after a process
+ * joined and before node 2's report: it says nothing of node 2, whose
+ * report the joiner takes as the others hold A. */
+static void script_stale_release(World *w, unsigned n) {
+        run_for(w, 2 * SEC);
+        crash(w, n);
+        run_for(w, 20 * SEC);
+        assert_int_equal(sim_delay_messages(w->sim, 1, 50 * MS), 0);
+        assert_int_equal(sim_delay_messages(w->sim, 2, 100 * MS), 0);
+        send(&w->m[1], owners_release_message("A", false, NULL, 0));
+        restart(w, n);
+        run_for(w, 1 * SEC);
+        assert_int_equal(sim_delay_messages(w->sim, 1, SIM_LATENCY_USEC), 0);
+        assert_int_equal(sim_delay_messages(w->sim, 2, SIM_LATENCY_USEC), 0);
+        for (uint32_t id = 1; id <= n; id++)
+                assert_int_equal(owner_at(w, id, "A"), 2);
+        check_alike(w);
+}
+
+static void test_stale_release(void **state) {
+        twice(script_stale_release, 3);
+        twice(script_stale_release, 5);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_placed),
@@ -1035,6 +1060,7 @@ int main(void) {
                 cmocka_unit_test(test_failover),
                 cmocka_unit_test(test_frozen_across_view),
                 cmocka_unit_test(test_suspect_outlived),
+                cmocka_unit_test(test_stale_release),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
