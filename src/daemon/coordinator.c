@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The coordinator: on an engine with other nodes, one node decides where
- * groups run — the lowest member of the quorate view that is up (share.h:
- * not said to be silent). It decides with the same pure placement
- * functions as one node does, from what every node holds alike (the
- * database, the owners' reports, the membership), and multicasts each
- * decision as rt.place tagged with the ring it was made in; share.c
+ * groups run — the lowest member of the quorate view that is up (owners.h:
+ * not said to be silent). What to do about a group is owners_decide()'s
+ * (the table below); where to place it is the same pure placement
+ * function as one node uses, from what every node holds alike (the
+ * database, the owners' reports, the membership). Each decision is
+ * multicast as rt.place tagged with the ring it was made in, and owners.c
  * applies it on every member or on none. It keeps nothing that matters in
  * its memory alone: a new coordinator picks up from the same state.
  *
@@ -38,21 +39,12 @@ static const char *jstr(const json_t *o, const char *k) {
 }
 
 uint32_t coordinator_of(const Daemon *d) {
-        if (!d->view.quorate)
-                return 0;
-        for (unsigned i = 0; i < d->view.n_members; i++)
+        if (d->owners)
+                return owners_coordinator(d->owners);
+        for (unsigned i = 0; d->view.quorate && i < d->view.n_members; i++)
                 if (share_node_up(d, d->view.members[i]))
                         return d->view.members[i];
         return 0;
-}
-
-static bool all_reported(const Daemon *d) {
-        for (unsigned i = 0; i < d->view.n_members; i++) {
-                uint32_t id = d->view.members[i];
-                if (id <= NODE_ID_MAX && share_node_up(d, id) && !d->live[id].reported)
-                        return false;
-        }
-        return true;
 }
 
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
@@ -76,11 +68,7 @@ uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, cha
 }
 
 static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason) {
-        json_t *m = json_pack("{s:s, s:s, s:i, s:i, s:b, s:I, s:[i,I], s:I, s:s?}", "type", "rt.place", "group", rg->id,
-                              "from", (int) from, "to", (int) to, "takeover", takeover, "hb",
-                              (json_int_t) (from && from <= NODE_ID_MAX ? d->live[from].hb : 0), "view_ring",
-                              (int) d->view.ring_node, (json_int_t) d->view.ring, "version",
-                              (json_int_t) db_version(d->db), "reason", reason);
+        json_t *m = owners_place_message(d->owners, &rg->own, from, to, takeover, reason, db_version(d->db));
         if (m && command_send(d, m, NULL, NULL) >= 0)
                 rg->placing = true;
 }
@@ -96,7 +84,7 @@ static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 void coordinator_evaluate(Daemon *d) {
-        if (!d->multi || d->stopping || coordinator_of(d) != d->cfg.node_id || !all_reported(d))
+        if (!d->owners || d->stopping || coordinator_of(d) != d->cfg.node_id || !owners_all_reported(d->owners))
                 return;
         uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
         json_t *groups = db_groups(d->db);
@@ -105,24 +93,28 @@ void coordinator_evaluate(Daemon *d) {
         json_array_foreach(groups, i, g) {
                 const char *gid = jstr(g, "id");
                 RtGroup *rg = rt_group(d, gid);
-                if (!rg || rg->placing)
+                if (!rg)
                         continue;
                 bool want = strcmp(jstr(g, "desired"), "online") == 0 && !rg->failed;
-                uint32_t owner = rg->owner;
+                OwnersDecision dec = owners_decide(d->owners, &rg->own, want, now, d->timing.takeover_delay_usec);
                 char why[512] = "";
-                if (owner && !share_node_up(d, owner)) {
-                        uint64_t at = (owner <= NODE_ID_MAX ? d->live[owner].last_usec : 0) + d->timing.takeover_delay_usec;
-                        if (now < at) {
-                                arm(d, at, &next);
-                                continue;
-                        }
-                        json_t *res = db_resources(d->db, gid);
-                        uint32_t to = want ? coordinator_choose(d, g, res, owner, why, sizeof(why)) : 0;
+                json_t *res;
+                uint32_t to;
+                switch (dec.action) {
+                case OWNERS_KEEP:
+                        break;
+                case OWNERS_WAIT:
+                        arm(d, dec.at_usec, &next);
+                        break;
+                case OWNERS_TAKE_OVER:
+                        res = db_resources(d->db, gid);
+                        to = want ? coordinator_choose(d, g, res, dec.avoid, why, sizeof(why)) : 0;
                         json_decref(res);
-                        decide(d, rg, owner, to, true, want && !to ? why : NULL);
-                } else if (!owner && want) {
-                        json_t *res = db_resources(d->db, gid);
-                        uint32_t to = coordinator_choose(d, g, res, rg->failed_from, why, sizeof(why));
+                        decide(d, rg, dec.from, to, true, want && !to ? why : NULL);
+                        break;
+                case OWNERS_PLACE:
+                        res = db_resources(d->db, gid);
+                        to = coordinator_choose(d, g, res, dec.avoid, why, sizeof(why));
                         json_decref(res);
                         if (to)
                                 decide(d, rg, 0, to, false, NULL);
@@ -130,8 +122,11 @@ void coordinator_evaluate(Daemon *d) {
                                 clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
                                 decide(d, rg, 0, 0, false, why);
                         }
-                } else if (owner && want && rg->move_to && rg->move_to != owner && share_node_up(d, rg->move_to))
-                        decide(d, rg, owner, rg->move_to, false, NULL);
+                        break;
+                case OWNERS_MOVE:
+                        decide(d, rg, dec.from, dec.to, false, NULL);
+                        break;
+                }
         }
         json_decref(groups);
         if (next != UINT64_MAX) {

@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "hashmap.h"
 #include "sync.h"
+#include "owners.h"
 
 typedef struct Daemon Daemon;
 typedef struct Monitors Monitors;
@@ -27,15 +28,18 @@ typedef struct CommandBatch CommandBatch;
 
 /* A resource as this node sees it now. */
 typedef struct RtResource {
-        char *id;
-        char *state;           /* "Offline", "OnlinePending", "Online", "OfflinePending", "Failed" */
-        char *reason;          /* StateReason, or NULL */
-        uint32_t owner;        /* node running it, 0: none */
+        /* Its owner and state, which the owners' tables keep (owners.h):
+         * id, state, reason, owner, in_flight, taken. */
+        union {
+                OwnersResource own;
+                struct {
+                        OWNERS_RESOURCE_MEMBERS
+                };
+        };
         json_t *readonly;      /* read-only properties last reported (ProcessId ...); NULL: not running */
         uint64_t readonly_usec; /* CLOCK_MONOTONIC when they were read */
         bool readonly_stale;   /* the last attempt to read them anew got no answer */
         bool opened;           /* open in a monitor of this node */
-        bool in_flight;        /* a request to the monitor is under way */
         bool held_failed;      /* Failed and left so by policy (RestartAction 0 ...) */
         bool stopping;         /* taken offline or terminated by us: its Offline/Failed is expected */
         bool fail_requested;   /* `wolfpack resource fail`: the coming Offline is a failure */
@@ -54,34 +58,24 @@ typedef struct RtResource {
 
 /* A group as this node sees it now. */
 typedef struct RtGroup {
-        char *id;
-        uint32_t owner;        /* node it runs on, 0: none */
+        /* Its ownership, which the owners' tables keep (owners.h): id,
+         * owner, placing, move_to, failed_from, lost, releasing, moved,
+         * released_by. */
+        union {
+                OwnersGroup own;
+                struct {
+                        OWNERS_GROUP_MEMBERS
+                };
+        };
         bool failed;           /* failed on every node it may run on */
         bool no_node;          /* failed because no node could take it: placement is tried again when a
                                 * node or a property that placement reads changes */
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         sd_event_source *retry_timer;
-        /* Many nodes (share.c, coordinator.c): */
-        bool placing;          /* the coordinator sent a decision for it that has not come back yet */
-        uint32_t move_to;      /* an administrator asked to move it there (0: no move asked) */
-        uint32_t failed_from;  /* its owner failed it over: place it anywhere but there (0: none) */
-        bool lost;             /* owned here, but this node's lease ran out: stopped, then let go */
 } RtGroup;
 
-/* What this node knows of another node's wolfpackd (share.c). */
-typedef struct NodeLive {
-        uint64_t hb;            /* the highest heartbeat count it sent that came in this ring (0: none) */
-        uint64_t hb_any;        /* ... in any ring */
-        uint64_t last_usec;     /* CLOCK_MONOTONIC here when one of its heartbeats last came (or when it was
-                                 * first seen: its groups wait as long for a takeover) */
-        bool reported;          /* its report of what it runs came in this view */
-        bool down;              /* a member said to be silent (rt.suspect), in this view */
-        uint64_t down_hb;       /* ... on its heartbeat number this */
-        bool suspected;         /* this node said so in this view */
-} NodeLive;
-
-#define NODE_ID_MAX 32
+#define NODE_ID_MAX OWNERS_NODE_MAX
 
 typedef struct DaemonConfig {
         char *state_dir;       /* cluster.db, resource files */
@@ -133,13 +127,10 @@ struct Daemon {
         /* Many nodes (share.c, coordinator.c; unused on the local engine). */
         bool multi;                  /* an engine with other nodes: one coordinator places groups */
         ClusterTiming timing;
-        NodeLive live[NODE_ID_MAX + 1];
+        Owners *owners;              /* who owns what, the members' heartbeats (owners.h); the tables are
+                                      * groups and resources above */
         uint64_t hb_sent;            /* heartbeats this node has sent */
         uint64_t lease_until;        /* this node may own groups until then (CLOCK_MONOTONIC) */
-        uint64_t ring_seen;          /* the ring (sequence) the tables above were started for */
-        uint32_t ring_node_seen;
-        uint32_t members_seen[64];
-        unsigned n_members_seen;
         bool report_sent;            /* this node's report for the current view went out */
         sd_event_source *hb_timer, *lease_timer, *takeover_timer;
         bool stopping;               /* SIGTERM: stop this node's resources, then exit */
@@ -282,6 +273,10 @@ void share_delivered(Daemon *d, const json_t *msg);
 void share_resource_state(Daemon *d, const RtResource *r);
 /* It stopped here: what another node said of it meanwhile is its state. */
 void share_local_stopped(Daemon *d, RtResource *r);
+/* This node lets group g go (owners_release_message()): g is releasing
+ * until the release comes back, and is not run here meanwhile. 0, or a
+ * negative errno when no member can be told (-ENOTCONN: none in reach). */
+int share_release(Daemon *d, RtGroup *g, bool failover, const char *failed, uint64_t retry_at_ms);
 /* Whether this node may start resources now: it holds the lease. */
 bool share_may_run(Daemon *d);
 /* Whether node id is up: a member not said to be silent. The same answer

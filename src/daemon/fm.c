@@ -418,9 +418,7 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
         if (d->multi && k >= 0 && dec.action == GROUP_FAILOVER) {
                 /* Let go, for the coordinator to place it on another node
                  * once what ran here has stopped (coordinator.c). */
-                json_t *m = json_pack("{s:s, s:s, s:b}", "type", "rt.release", "group", group_id, "failover", true);
-                if (m)
-                        (void) command_send(d, m, NULL, NULL);
+                (void) share_release(d, rg, true, NULL, 0);
                 json_decref(g);
                 json_decref(res);
                 return;
@@ -440,10 +438,7 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
                 reason = NULL;
         if (d->multi) {
                 /* Failed on every node alike: each one tries it again then. */
-                json_t *m = json_pack("{s:s, s:s, s:s, s:I}", "type", "rt.release", "group", group_id, "failed",
-                                      reason ? reason : why, "retry_at_ms", (json_int_t) at);
-                if (m)
-                        (void) command_send(d, m, NULL, NULL);
+                (void) share_release(d, rg, false, reason ? reason : why, at);
         } else
                 fm_group_failed_until(d, rg, reason ? reason : why, at);
         json_decref(g);
@@ -608,7 +603,7 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         json_decref(res);
                         return;
                 }
-                want = want && mine && !rg->lost;
+                want = want && mine && !rg->lost && !rg->releasing;
                 size_t i;
                 json_t *o;
                 json_array_foreach(res, i, o) {
@@ -712,14 +707,11 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         }
         if (!d->multi && !want && !anything)
                 rg->owner = 0;
-        if (d->multi && mine && rg->lost && !anything) {
+        if (d->multi && mine && rg->lost && !rg->releasing && !anything) {
                 /* Everything of it has stopped since the lease ran out:
-                 * let it go, for the coordinator to place again. */
-                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", gid);
-                if (d->view.quorate && m)
-                        (void) command_send(d, m, NULL, NULL);
-                else {
-                        json_decref(m);
+                 * let it go, for the coordinator to place again; here
+                 * alone when no member can be told. */
+                if (share_release(d, rg, false, NULL, 0) < 0) {
                         rg->owner = 0;
                         rg->lost = false;
                 }
@@ -749,11 +741,8 @@ static int on_evaluate(sd_event_source *s, void *userdata) {
                 size_t it = 0;
                 RtGroup *rg;
                 while ((rg = hashmap_next(d->groups, &it, NULL)))
-                        if (rg->owner == d->cfg.node_id) {
-                                json_t *m = json_pack("{s:s, s:s}", "type", "rt.release", "group", rg->id);
-                                if (m)
-                                        (void) command_send(d, m, NULL, NULL);
-                        }
+                        if (rg->owner == d->cfg.node_id && !rg->releasing)
+                                (void) share_release(d, rg, false, NULL, 0);
         }
         if (d->stopping && !busy) {
                 clusterlog_printf(d->log, "notice", "NODE_STOPPED", NULL, NULL, "every resource of this node is offline");

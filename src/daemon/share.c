@@ -1,45 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Runtime state between nodes: what each node runs, told to every other,
- * so that every node shows the whole cluster (a single system image), and
- * the heartbeat that ties this node's lease to the ring. Runtime messages
- * (type rt.*) change no database: they are facts about the nodes and are
- * applied whatever the quorum, in the order the engine delivers them.
- *
- *   rt.alive  {n, t}          every heartbeat interval; n counts, t is the
- *                             sender's CLOCK_MONOTONIC send time, read by
- *                             the sender alone: its own heartbeat, back
- *                             through the ring under a quorate view,
- *                             renews its lease until t + lease
- *   rt.report {groups, resources}   at each view change, once re-attached:
- *                             the groups the sender owns and the states of
- *                             what it runs; it alone speaks for itself
- *   rt.state  {id, state, reason}   each state change of what it runs
- *   rt.release {group, failover, failed, retry_at_ms}   its owner let a
- *                             group go: it stopped it when its lease ran
- *                             out, or the group failed there (failover:
- *                             to another node; failed: Failed everywhere
- *                             until retry_at_ms, UTC)
- *   rt.suspect {node, hb}     a member whose heartbeats stopped coming for
- *                             a lease: it is down for every member from
- *                             here on, unless a heartbeat newer than hb
- *                             came first or comes later; the coordinator
- *                             is the lowest member that is not down
- *   rt.fail   {id, node}      `wolfpack resource fail` on another node:
- *                             node, its owner, fails it
- *   rt.place  {group, from, to, takeover, hb, view_ring}   a coordinator's
- *                             decision (coordinator.c), applied here
- *
- * A placement is applied by every member or by none: it must come from
- * the coordinator of the view it is delivered in, carry that view's ring,
- * and, for a takeover, no heartbeat of the node it takes from may have
- * come in this ring after the one it was decided on. Every member of a
- * ring sees the same messages in the same order, so all reach the same
- * verdict. Must never start or stop anything itself: the failover manager
- * acts on what this file records.
+ * Runtime state between nodes, on this node: the glue between the engine,
+ * the owners' tables (owners.c, which holds the rules and the rt.* message
+ * formats) and the rest of wolfpackd. It sends this node's heartbeat,
+ * report and resource states, suspects silent members, ties this node's
+ * lease to its own heartbeats coming back through the ring, and turns what
+ * a delivered message changed into cluster log lines, events and a look by
+ * the failover manager. Must never start or stop anything itself: the
+ * failover manager acts on what the tables record.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +21,11 @@
 #include "monitors.h"
 #include "time-util.h"
 
+_Static_assert(offsetof(RtGroup, own) == 0, "an RtGroup is an OwnersGroup");
+_Static_assert(offsetof(RtResource, own) == 0, "an RtResource is an OwnersResource");
+
 static const char *jstr(const json_t *o, const char *k) {
         return json_string_value(json_object_get(o, k));
-}
-
-static bool is(const char *a, const char *b) {
-        return a && b && strcmp(a, b) == 0;
-}
-
-static bool running(const char *state) {
-        return is(state, "Online") || is(state, "OnlinePending") || is(state, "OfflinePending");
 }
 
 static bool member(const Daemon *d, uint32_t id) {
@@ -69,13 +36,34 @@ static bool member(const Daemon *d, uint32_t id) {
 }
 
 bool share_node_up(const Daemon *d, uint32_t id) {
-        if (id == 0 || id > NODE_ID_MAX || !member(d, id))
-                return false;
-        return !d->multi || !d->live[id].down;
+        if (d->owners)
+                return owners_node_up(d->owners, id);
+        return id >= 1 && id <= NODE_ID_MAX && member(d, id);
 }
 
 bool share_may_run(Daemon *d) {
         return !d->multi || monitors_lease_held(d->monitors);
+}
+
+/* ---- the tables are the daemon's own ---- */
+
+static OwnersGroup *new_group(const char *id, void *userdata) {
+        RtGroup *g = rt_group(userdata, id);
+        return g ? &g->own : NULL;
+}
+
+static OwnersResource *new_resource(const char *id, void *userdata) {
+        RtResource *r = rt_resource(userdata, id);
+        return r ? &r->own : NULL;
+}
+
+static void set_state(OwnersResource *r, const char *state, const char *reason, void *userdata) {
+        rt_set_state(userdata, (RtResource *) r, state, reason);
+}
+
+static json_t *group_resources(const char *group, void *userdata) {
+        Daemon *d = userdata;
+        return db_resources(d->db, group);
 }
 
 /* ---- sending ---- */
@@ -88,25 +76,21 @@ static void send_rt(Daemon *d, json_t *m) {
 /* Members whose heartbeats stopped: said once per view. */
 static void suspect_silent(Daemon *d) {
         uint64_t now = now_monotonic_usec();
-        for (unsigned i = 0; i < d->view.n_members; i++) {
-                uint32_t id = d->view.members[i];
-                NodeLive *l = id <= NODE_ID_MAX ? &d->live[id] : NULL;
-                if (!l || id == d->cfg.node_id || l->down || l->suspected || now < l->last_usec + d->timing.lease_usec)
-                        continue;
-                l->suspected = true;
+        uint32_t silent[OWNERS_NODE_MAX];
+        size_t n = owners_silent(d->owners, now, d->timing.lease_usec, silent);
+        for (size_t i = 0; i < n; i++) {
                 clusterlog_printf(d->log, "warning", "NODE_SILENT", NULL, NULL,
                                   "no heartbeat from %s for %" PRIu64 " ms although corosync still lists it: "
                                   "its wolfpackd is stopped or starved; its lease has run out",
-                                  node_name(d, id), (now - l->last_usec) / 1000);
-                send_rt(d, json_pack("{s:s, s:i, s:I}", "type", "rt.suspect", "node", (int) id, "hb", (json_int_t) l->hb));
+                                  node_name(d, silent[i]), (now - d->owners->live[silent[i]].last_usec) / 1000);
+                send_rt(d, owners_suspect_message(d->owners, silent[i]));
         }
 }
 
 static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
         Daemon *d = userdata;
         if (d->view.quorate) {
-                send_rt(d, json_pack("{s:s, s:I, s:I}", "type", "rt.alive", "n", (json_int_t) ++d->hb_sent, "t",
-                                     (json_int_t) now_monotonic_usec()));
+                send_rt(d, owners_alive_message(++d->hb_sent, now_monotonic_usec()));
                 suspect_silent(d);
         }
         (void) sd_event_source_set_time_relative(s, d->timing.heartbeat_usec);
@@ -114,26 +98,21 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void send_report(Daemon *d) {
-        json_t *groups = json_array(), *res = json_array();
-        size_t it = 0;
-        RtGroup *g;
-        while ((g = hashmap_next(d->groups, &it, NULL)))
-                if (g->owner == d->cfg.node_id)
-                        json_array_append_new(groups, json_string(g->id));
-        RtResource *r;
-        it = 0;
-        while ((r = hashmap_next(d->resources, &it, NULL)))
-                if (r->owner == d->cfg.node_id)
-                        json_array_append_new(res, json_pack("{s:s, s:s, s:s?}", "id", r->id, "state", r->state,
-                                                             "reason", r->reason));
-        send_rt(d, json_pack("{s:s, s:o, s:o}", "type", "rt.report", "groups", groups, "resources", res));
+int share_release(Daemon *d, RtGroup *g, bool failover, const char *failed, uint64_t retry_at_ms) {
+        /* Told to every member in reach, with quorum or not, so that they
+         * all hold the same owners. */
+        json_t *m = d->view.n_members > 0 ? owners_release_message(g->id, failover, failed, retry_at_ms) : NULL;
+        int k = m ? command_send(d, m, NULL, NULL) : -ENOTCONN;
+        if (k >= 0)
+                g->releasing = true;
+        return k;
 }
 
 void share_resource_state(Daemon *d, const RtResource *r) {
-        if (d->multi && d->view.quorate)
-                send_rt(d, json_pack("{s:s, s:s, s:s, s:s?}", "type", "rt.state", "id", r->id, "state", r->state,
-                                     "reason", r->reason));
+        /* Told with quorum or not: the members in reach hold the same
+         * states. */
+        if (d->multi && d->view.n_members > 0)
+                send_rt(d, owners_state_message(&r->own));
 }
 
 /* ---- the lease ---- */
@@ -144,13 +123,7 @@ static int on_lease_end(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         /* No heartbeat came back in time: the monitors terminate
          * everything; this node gives up its groups once they stopped. */
-        size_t it = 0, n = 0;
-        RtGroup *g;
-        while ((g = hashmap_next(d->groups, &it, NULL)))
-                if (g->owner == d->cfg.node_id && !g->lost) {
-                        g->lost = true;
-                        n++;
-                }
+        unsigned n = owners_lease_lost(d->owners);
         clusterlog_printf(d->log, "warning", "NODE_LEASE_LOST", NULL, NULL,
                           "no heartbeat of this node came back through a quorate ring for %" PRIu64
                           " ms: the monitors terminate its resources%s",
@@ -175,254 +148,118 @@ static void lease_renew(Daemon *d, uint64_t sent_usec) {
 /* ---- views ---- */
 
 void share_view(Daemon *d) {
-        if (!d->multi)
+        if (!d->owners)
                 return;
-        bool changed = d->view.ring != d->ring_seen || d->view.ring_node != d->ring_node_seen ||
-                       d->view.n_members != d->n_members_seen ||
-                       memcmp(d->members_seen, d->view.members, d->view.n_members * sizeof(uint32_t)) != 0;
-        uint64_t now = now_monotonic_usec();
-        if (changed) {
-                d->ring_seen = d->view.ring;
-                d->ring_node_seen = d->view.ring_node;
-                d->n_members_seen = d->view.n_members;
-                memcpy(d->members_seen, d->view.members, sizeof(d->members_seen));
-                for (unsigned i = 0; i <= NODE_ID_MAX; i++) {
-                        d->live[i].hb = 0;
-                        d->live[i].reported = false;
-                        d->live[i].down = false;
-                        d->live[i].suspected = false;
-                }
+        if (owners_view(d->owners, &d->view, now_monotonic_usec())) {
                 d->report_sent = false;
-                /* Every member gets a whole lease from here to be heard
-                 * (a ring that re-formed was silent meanwhile); a node first
-                 * seen now also makes its groups, if others knew of any,
-                 * wait the whole takeover delay. Later than its true last
-                 * heartbeat, so it only ever delays a takeover. Nodes that
-                 * left keep the time they were last heard. */
-                for (unsigned i = 0; i < d->view.n_members; i++) {
-                        uint32_t id = d->view.members[i];
-                        if (id <= NODE_ID_MAX)
-                                d->live[id].last_usec = now;
-                }
                 size_t it = 0;
                 RtGroup *g;
-                while ((g = hashmap_next(d->groups, &it, NULL))) {
-                        g->placing = false;
+                while ((g = hashmap_next(d->groups, &it, NULL)))
                         if (g->failed && g->no_node)
                                 rt_group_clear(d, g);
-                        if (g->owner && g->owner <= NODE_ID_MAX && d->live[g->owner].last_usec == 0)
-                                d->live[g->owner].last_usec = now;
-                }
         }
         if (d->view.quorate && !d->report_sent && !d->reattaching) {
                 d->report_sent = true;
-                send_report(d);
+                json_t *m = owners_report_message(d->owners);
+                /* Too large with what it holds of the others' groups (a
+                 * cluster of many thousands of resources): its own alone. */
+                if (m && command_send(d, m, NULL, NULL) < 0)
+                        send_rt(d, owners_report_message(d->owners));
         }
         fm_kick(d);
 }
 
 /* ---- applying ---- */
 
-static void apply_alive(Daemon *d, uint32_t from, const json_t *m) {
-        json_int_t n = json_integer_value(json_object_get(m, "n"));
-        NodeLive *l = &d->live[from];
-        if (n > 0 && (uint64_t) n > l->hb)
-                l->hb = (uint64_t) n;
-        if (n > 0 && (uint64_t) n > l->hb_any)
-                l->hb_any = (uint64_t) n;
-        l->last_usec = now_monotonic_usec();
-        if (l->down && l->hb > l->down_hb) {
-                l->down = false;
-                l->suspected = false;
-                clusterlog_printf(d->log, "notice", "NODE_HEARD_AGAIN", NULL, NULL, "%s sends heartbeats again",
-                                  node_name(d, from));
+/* What a placement applied or dropped means here: logged, and a group
+ * placed on no node is Failed on every node alike. */
+static void placed(Daemon *d, const OwnersChange *c) {
+        RtGroup *g = (RtGroup *) c->group;
+        _cleanup_free_ char *name = rt_object_name(d, "group", g->id);
+        if (c->dropped) {
+                clusterlog_printf(d->log, "info", "PLACEMENT_DROPPED", g->id, name, "placement on %s dropped: %s",
+                                  c->to ? node_name(d, c->to) : "no node", c->dropped);
+                return;
         }
-        if (from == d->cfg.node_id && d->view.quorate)
-                lease_renew(d, (uint64_t) json_integer_value(json_object_get(m, "t")));
+        if (!c->to && c->reason) {
+                /* Nowhere to go: Failed on every node alike, placed again
+                 * when a node or what placement reads changes. */
+                _cleanup_free_ char *reason = NULL;
+                if (asprintf(&reason, "%s; it is placed again by itself when a node can take it: a node joins or "
+                             "resumes, or PossibleOwners changes", c->reason) < 0)
+                        reason = NULL;
+                rt_group_fail(d, g, reason ? reason : c->reason, true);
+                return;
+        }
+        clusterlog_printf(d->log, "info", c->takeover ? "GROUP_TAKEN_OVER" : "GROUP_PLACED", g->id, name, "%s%s%s on %s",
+                          c->takeover ? "taken over from " : "placed", c->takeover ? node_name(d, c->from) : "",
+                          c->takeover ? "," : "", c->to ? node_name(d, c->to) : "no node");
 }
 
-static void set_remote_state(Daemon *d, uint32_t from, const char *id, const char *state, const char *reason) {
-        RtResource *r = rt_resource(d, id);
-        if (!r)
+static bool runs(const char *state) {
+        return state && (strcmp(state, "Online") == 0 || strcmp(state, "OnlinePending") == 0 ||
+                         strcmp(state, "OfflinePending") == 0);
+}
+
+/* What another node says of a resource that still runs here: the owners'
+ * tables keep this node's run (it is known here better), and what the
+ * other node said is shown once it stops here (share_local_stopped). */
+static void shadow(Daemon *d, uint32_t from, const char *id, const char *state, const char *reason) {
+        RtResource *r = id && state ? hashmap_get(d->resources, id) : NULL;
+        if (!r || from == d->cfg.node_id || r->owner != d->cfg.node_id || !runs(r->state) ||
+            (!runs(state) && strcmp(state, "Failed") != 0))
                 return;
-        /* A node that does not run it says it stopped: news of an old run
-         * (a node thawed, or taken over), not of the one on its owner. */
-        if (r->owner && r->owner != from && !running(state))
-                return;
-        /* What runs here is known here better than anyone can say; what
-         * the other node says is kept for when it stops here. */
-        if (r->owner == d->cfg.node_id && running(r->state)) {
-                free(r->shadow_state);
-                free(r->shadow_reason);
-                r->shadow_state = strdup(state);
-                r->shadow_reason = reason ? strdup(reason) : NULL;
-                r->shadow_owner = r->shadow_state ? from : 0;
-                return;
-        }
-        r->owner = running(state) || is(state, "Failed") ? from : 0;
-        rt_set_state(d, r, state, reason);
+        free(r->shadow_state);
+        free(r->shadow_reason);
+        r->shadow_state = strdup(state);
+        r->shadow_reason = reason ? strdup(reason) : NULL;
+        r->shadow_owner = r->shadow_state ? from : 0;
 }
 
 void share_local_stopped(Daemon *d, RtResource *r) {
-        if (!d->multi || !r->shadow_owner)
+        if (!d->multi || !r->shadow_owner || runs(r->state))
                 return;
         uint32_t owner = r->shadow_owner;
         char *state = r->shadow_state, *reason = r->shadow_reason;
         r->shadow_owner = 0;
         r->shadow_state = r->shadow_reason = NULL;
-        r->owner = running(state) || is(state, "Failed") ? owner : 0;
+        r->owner = runs(state) || strcmp(state, "Failed") == 0 ? owner : 0;
         rt_set_state(d, r, state, reason);
         free(state);
         free(reason);
 }
 
-static void apply_report(Daemon *d, uint32_t from, const json_t *m) {
-        d->live[from].reported = true;
-        if (from == d->cfg.node_id)
-                return;
-        json_t *groups = json_object_get(m, "groups"), *res = json_object_get(m, "resources");
-        size_t it = 0, i;
-        RtGroup *g;
-        json_t *o;
-        /* It speaks for itself alone: what it no longer claims is no
-         * longer its own. */
-        while ((g = hashmap_next(d->groups, &it, NULL)))
-                if (g->owner == from) {
-                        bool claimed = false;
-                        json_array_foreach(groups, i, o)
-                                claimed = claimed || is(json_string_value(o), g->id);
-                        if (!claimed)
-                                g->owner = 0;
-                }
-        json_array_foreach(groups, i, o)
-                if (json_is_string(o) && (g = rt_group(d, json_string_value(o))))
-                        g->owner = from;
-        RtResource *r;
-        it = 0;
-        while ((r = hashmap_next(d->resources, &it, NULL)))
-                if (r->owner == from) {
-                        bool listed = false;
-                        json_array_foreach(res, i, o)
-                                listed = listed || is(jstr(o, "id"), r->id);
-                        if (!listed) {
-                                r->owner = 0;
-                                rt_set_state(d, r, "Offline", NULL);
-                        }
-                }
-        json_array_foreach(res, i, o)
-                if (jstr(o, "id") && jstr(o, "state"))
-                        set_remote_state(d, from, jstr(o, "id"), jstr(o, "state"), jstr(o, "reason"));
-}
-
-static void apply_place(Daemon *d, uint32_t from_node, const json_t *m) {
-        const char *gid = jstr(m, "group");
-        json_t *ring = json_object_get(m, "view_ring");
-        uint32_t from = (uint32_t) json_integer_value(json_object_get(m, "from"));
-        uint32_t to = (uint32_t) json_integer_value(json_object_get(m, "to"));
-        bool takeover = json_is_true(json_object_get(m, "takeover"));
-        RtGroup *g = gid ? rt_group(d, gid) : NULL;
-        if (!g)
-                return;
-        g->placing = false;
-        const char *why = NULL;
-        if (from_node != coordinator_of(d))
-                why = "it does not come from the coordinator of this view";
-        else if (!d->view.quorate)
-                why = "this node has no quorum";
-        else if ((uint64_t) json_integer_value(json_array_get(ring, 1)) != d->view.ring ||
-                 (uint32_t) json_integer_value(json_array_get(ring, 0)) != d->view.ring_node)
-                why = "it was made in an older view";
-        else if (to > NODE_ID_MAX || from > NODE_ID_MAX)
-                why = "it names no node";
-        else if (takeover && from && share_node_up(d, from))
-                why = "the node it takes from is up";
-        else if (takeover && from && d->live[from].hb > (uint64_t) json_integer_value(json_object_get(m, "hb")))
-                why = "the node it takes from has sent a heartbeat since";
-        _cleanup_free_ char *name = rt_object_name(d, "group", gid);
-        if (why) {
-                clusterlog_printf(d->log, "info", "PLACEMENT_DROPPED", gid, name, "placement on %s dropped: %s",
-                                  to ? node_name(d, to) : "no node", why);
-                fm_kick(d);
-                return;
-        }
-        if (takeover && from) {
-                /* What the lost node ran has been stopped by its lease. */
-                json_t *res = db_resources(d->db, gid);
-                size_t i;
-                json_t *o;
-                json_array_foreach(res, i, o) {
-                        RtResource *r = hashmap_get(d->resources, jstr(o, "id"));
-                        if (r && r->owner == from && from != d->cfg.node_id) {
-                                r->owner = 0;
-                                rt_set_state(d, r, "Offline", "its node was lost; stopped there by the lease");
-                        }
-                }
-                json_decref(res);
-        }
-        if (g->move_to && (to == g->move_to || !takeover))
-                g->move_to = 0;
-        g->failed_from = 0;
-        g->owner = to;
-        g->lost = false;
-        if (!to && jstr(m, "reason")) {
-                /* Nowhere to go: Failed on every node alike, placed again
-                 * when a node or what placement reads changes. */
-                _cleanup_free_ char *reason = NULL;
-                if (asprintf(&reason, "%s; it is placed again by itself when a node can take it: a node joins or "
-                             "resumes, or PossibleOwners changes", jstr(m, "reason")) < 0)
-                        reason = NULL;
-                rt_group_fail(d, g, reason ? reason : jstr(m, "reason"), true);
-                fm_kick(d);
-                return;
-        }
-        clusterlog_printf(d->log, "info", takeover ? "GROUP_TAKEN_OVER" : "GROUP_PLACED", gid, name, "%s%s%s on %s",
-                          takeover ? "taken over from " : "placed", takeover ? node_name(d, from) : "",
-                          takeover ? "," : "", to ? node_name(d, to) : "no node");
-        fm_kick(d);
-}
-
 void share_delivered(Daemon *d, const json_t *msg) {
-        const char *type = jstr(msg, "type");
-        json_int_t origin = json_integer_value(json_object_get(msg, "origin"));
-        if (!d->multi || origin < 1 || origin > NODE_ID_MAX)
+        OwnersChange c;
+        const char *t = jstr(msg, "type");
+        uint32_t from = (uint32_t) json_integer_value(json_object_get(msg, "origin"));
+        if (t && strcmp(t, "rt.state") == 0)
+                shadow(d, from, jstr(msg, "id"), jstr(msg, "state"), jstr(msg, "reason"));
+        else if (t && strcmp(t, "rt.report") == 0) {
+                size_t i;
+                json_t *e;
+                json_array_foreach(json_object_get(msg, "resources"), i, e)
+                        shadow(d, from, jstr(e, "id"), jstr(e, "state"), jstr(e, "reason"));
+        }
+        if (!d->owners || owners_deliver(d->owners, msg, now_monotonic_usec(), &c) < 0)
                 return;
-        uint32_t from = (uint32_t) origin;
-        if (is(type, "rt.alive"))
-                apply_alive(d, from, msg);
-        else if (is(type, "rt.report"))
-                apply_report(d, from, msg);
-        else if (is(type, "rt.state") && from != d->cfg.node_id && jstr(msg, "id") && jstr(msg, "state"))
-                set_remote_state(d, from, jstr(msg, "id"), jstr(msg, "state"), jstr(msg, "reason"));
-        else if (is(type, "rt.release")) {
-                RtGroup *g = jstr(msg, "group") ? hashmap_get(d->groups, jstr(msg, "group")) : NULL;
-                if (g && g->owner == from) {
-                        g->owner = 0;
-                        g->lost = false;
-                        /* Failed there: anywhere else next. */
-                        if (json_is_true(json_object_get(msg, "failover")))
-                                g->failed_from = from;
-                        if (jstr(msg, "failed"))
-                                fm_group_failed_until(d, g, jstr(msg, "failed"),
-                                                      (uint64_t) json_integer_value(json_object_get(msg, "retry_at_ms")));
-                }
-        } else if (is(type, "rt.suspect")) {
-                json_int_t id = json_integer_value(json_object_get(msg, "node"));
-                json_int_t hb = json_integer_value(json_object_get(msg, "hb"));
-                NodeLive *l = id >= 1 && id <= NODE_ID_MAX ? &d->live[id] : NULL;
-                /* A heartbeat newer than the one it was suspected on came
-                 * first: it is alive after all. */
-                if (l && !l->down && hb >= 0 && l->hb <= (uint64_t) hb) {
-                        l->down = true;
-                        l->down_hb = (uint64_t) hb;
-                        clusterlog_printf(d->log, "warning", "NODE_DOWN", NULL, NULL,
-                                          "%s is down: its heartbeats stopped (said by %s)", node_name(d, (uint32_t) id),
-                                          node_name(d, from));
-                }
-        } else if (is(type, "rt.fail")) {
-                if (json_integer_value(json_object_get(msg, "node")) == d->cfg.node_id && jstr(msg, "id"))
-                        fm_fail(d, jstr(msg, "id"));
-        } else if (is(type, "rt.place"))
-                apply_place(d, from, msg);
+        const char *type = jstr(msg, "type");
+        if (c.heard_again)
+                clusterlog_printf(d->log, "notice", "NODE_HEARD_AGAIN", NULL, NULL, "%s sends heartbeats again",
+                                  node_name(d, c.sender));
+        if (c.own_heartbeat)
+                lease_renew(d, c.sent_usec);
+        if (c.down)
+                clusterlog_printf(d->log, "warning", "NODE_DOWN", NULL, NULL,
+                                  "%s is down: its heartbeats stopped (said by %s)", node_name(d, c.down),
+                                  node_name(d, c.sender));
+        if (c.released && c.failed)
+                fm_group_failed_until(d, (RtGroup *) c.group, c.failed, c.retry_at_ms);
+        if (c.group && strcmp(type, "rt.place") == 0)
+                placed(d, &c);
+        if (type && strcmp(type, "rt.fail") == 0 && json_integer_value(json_object_get(msg, "node")) == d->cfg.node_id &&
+            jstr(msg, "id"))
+                fm_fail(d, jstr(msg, "id"));
         fm_kick(d);
 }
 
@@ -431,8 +268,20 @@ void share_delivered(Daemon *d, const json_t *msg) {
 int share_start(Daemon *d, char *err, size_t errlen) {
         if (!d->multi)
                 return 0;
-        int k = sd_event_add_time_relative(d->event, &d->hb_timer, CLOCK_MONOTONIC, d->timing.heartbeat_usec, 1000,
-                                           on_heartbeat, d);
+        OwnersConfig oc = {
+                .self = d->cfg.node_id,
+                .groups = d->groups,
+                .resources = d->resources,
+                .new_group = new_group,
+                .new_resource = new_resource,
+                .set_state = set_state,
+                .group_resources = group_resources,
+                .userdata = d,
+        };
+        int k = owners_new(&oc, &d->owners);
+        if (k >= 0)
+                k = sd_event_add_time_relative(d->event, &d->hb_timer, CLOCK_MONOTONIC, d->timing.heartbeat_usec, 1000,
+                                               on_heartbeat, d);
         if (k >= 0)
                 k = sd_event_add_time(d->event, &d->lease_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_lease_end, d);
         if (k < 0) {
@@ -448,4 +297,5 @@ void share_stop(Daemon *d) {
         d->hb_timer = sd_event_source_disable_unref(d->hb_timer);
         d->lease_timer = sd_event_source_disable_unref(d->lease_timer);
         d->takeover_timer = sd_event_source_disable_unref(d->takeover_timer);
+        d->owners = owners_free(d->owners);
 }
