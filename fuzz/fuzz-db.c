@@ -48,15 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check(db_open(":memory:", &db, err, sizeof err) == 0);
 
         json_t *before = snapshot(db);
-        for (const char *p = (const char *) data, *end = p + size; p < end;) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                json_t *msg = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
-                p += len + 1;
-                if (!json_is_object(msg)) {
-                        json_decref(msg);
-                        continue;
-                }
+        json_t *msg;
+        for (const char *p = (const char *) data, *end = p + size; (msg = fuzz_next_object(&p, end));) {
                 err[0] = '\0';
                 int r = db_apply(db, msg, err, sizeof err);
                 json_t *after = snapshot(db);

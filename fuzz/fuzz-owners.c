@@ -71,15 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         OwnersConfig cfg = { .self = 1, .group_resources = group_resources };
         check(owners_new(&cfg, &o) == 0);
         uint64_t now = 1000000;
-        for (const char *p = (const char *) data, *end = p + size; p < end; now += 100000) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                json_t *msg = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
-                p += len + 1;
-                if (!json_is_object(msg)) {
-                        json_decref(msg);
-                        continue;
-                }
+        json_t *msg;
+        for (const char *p = (const char *) data, *end = p + size; (msg = fuzz_next_object(&p, end)); now += 100000) {
                 if (json_is_object(json_object_get(msg, "view"))) {
                         view(o, json_object_get(msg, "view"), now);
                         check_tables(o, now);

@@ -133,15 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *before = dump(n.db);
 
         unsigned changes = 0;
-        for (const char *p = (const char *) data, *end = p + size; p < end;) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                json_t *msg = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
-                p += len + 1;
-                if (!json_is_object(msg)) {
-                        json_decref(msg);
-                        continue;
-                }
+        json_t *msg;
+        for (const char *p = (const char *) data, *end = p + size; (msg = fuzz_next_object(&p, end));) {
                 const char *type = json_string_value(json_object_get(msg, "type"));
                 bool change = !type || (strncmp(type, "sync.", 5) != 0 && strncmp(type, "rt.", 3) != 0);
                 bool was_out = strcmp(sync_state(s), "out of sync") == 0;

@@ -45,6 +45,22 @@ static inline char **fuzz_words(const uint8_t *data, size_t size) {
         return words;
 }
 
+/* The next line of data (JSON lines) that is a JSON object, from *p on
+ * (advanced past it), or NULL at end; other lines are skipped. The caller
+ * owns the object. */
+static inline json_t *fuzz_next_object(const char **p, const char *end) {
+        while (*p < end) {
+                const char *nl = memchr(*p, '\n', (size_t) (end - *p));
+                size_t len = nl ? (size_t) (nl - *p) : (size_t) (end - *p);
+                json_t *o = json_loadb(*p, len, JSON_REJECT_DUPLICATES, NULL);
+                *p += len + 1;
+                if (json_is_object(o))
+                        return o;
+                json_decref(o);
+        }
+        return NULL;
+}
+
 /* A message for a person as the callers show it: not empty, not cut by
  * its buffer, on one line, and valid UTF-8 (it may travel in JSON). */
 static inline void check_message(const char *err, size_t errlen) {
