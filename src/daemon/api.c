@@ -394,8 +394,8 @@ static void get_nodes(HttpRequest *req, void *userdata) {
         http_reply(req, 200, nodes_json(userdata));
 }
 
-static json_t *find_node(Daemon *d, HttpRequest *req) {
-        const char *want = http_request_param(req, 0);
+/* The node (as the API shows it) whose id or name is want, or NULL. */
+static json_t *node_named(Daemon *d, const char *want) {
         json_t *a = nodes_json(d), *found = NULL;
         size_t i;
         json_t *o;
@@ -406,6 +406,12 @@ static json_t *find_node(Daemon *d, HttpRequest *req) {
                         found = json_incref(o);
         }
         json_decref(a);
+        return found;
+}
+
+static json_t *find_node(Daemon *d, HttpRequest *req) {
+        const char *want = http_request_param(req, 0);
+        json_t *found = node_named(d, want);
         if (!found)
                 http_reply_error(req, 404, "not_found", NULL, "no node \"%s\"; `wolfpack node list` shows them", want);
         return found;
@@ -584,15 +590,9 @@ static void move_between_nodes(HttpRequest *req, Daemon *d, const char *id, cons
                 return;
         RtGroup *g = hashmap_get(d->groups, id);
         uint32_t owner = g ? g->owner : 0, target = 0;
-        json_t *nodes = db_nodes(d->db);
-        size_t i;
-        json_t *o;
-        json_array_foreach(nodes, i, o)
-                if (to && (strcasecmp(jstr(o, "name"), to) == 0 ||
-                           (json_integer_value(json_object_get(o, "id")) > 0 &&
-                            strtol(to, NULL, 10) == json_integer_value(json_object_get(o, "id")))))
-                        target = (uint32_t) json_integer_value(json_object_get(o, "id"));
-        json_decref(nodes);
+        json_t *node = to ? node_named(d, to) : NULL;
+        target = (uint32_t) json_integer_value(json_object_get(node, "id"));
+        json_decref(node);
         if (to && !target) {
                 refuse(req, REFUSED_INVALID, "to", "no node \"%s\"; `wolfpack node list` shows them", to);
                 return;

@@ -50,10 +50,6 @@ typedef struct RtResource {
          * restart_of (0: no limit) at restart_at_usec (CLOCK_MONOTONIC). */
         unsigned restart_attempt, restart_of;
         uint64_t restart_at_usec;
-        /* Many nodes: what another node said of it while it still ran
-         * here (share.c), shown once it has stopped here. */
-        uint32_t shadow_owner;
-        char *shadow_state, *shadow_reason;
 } RtResource;
 
 /* A group as this node sees it now. */

@@ -71,7 +71,8 @@ typedef struct CorosyncEngine {
         unsigned expected_votes;
         /* Sent since the loop last went idle: one multicast for them all. */
         json_t *outbox;
-        size_t outbox_bytes;
+        size_t *outbox_sizes;  /* each one's JSON size, as measured when it was sent */
+        size_t outbox_bytes, outbox_room;
         sd_event_source *flush;
         SendQueue out;
         NodeName names[64];
@@ -242,7 +243,7 @@ static int on_flush(sd_event_source *s, void *userdata) {
         while (i < n && !c->lost) {
                 size_t j = i, bytes = 0;
                 while (j < n) {
-                        size_t b = json_dumpb(json_array_get(c->outbox, j), NULL, 0, JSON_COMPACT) + 1;
+                        size_t b = c->outbox_sizes[j] + 1;
                         if (j > i && bytes + b > BATCH_BYTES)
                                 break;
                         bytes += b;
@@ -280,19 +281,30 @@ static int corosync_send(Engine *e, const json_t *msg) {
                 return -EINVAL;
         size_t bytes = json_dumpb(msg, NULL, 0, JSON_COMPACT);
         if (bytes + ENVELOPE_OVERHEAD > ENVELOPE_MAX) {
-                /* Refused now, with the reason logged, as it would be sent alone. */
-                EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation };
+                /* Alone, after what waits before it; refused now, with the
+                 * reason logged, when it is too large even so. */
+                (void) on_flush(NULL, c);
+                EnvelopeHeader h = { .node = e->node_id, .incarnation = c->incarnation, .ring_node = c->view.ring_node,
+                                     .ring_seq = c->view.ring_seq };
                 char *buf = NULL;
                 size_t len = 0;
                 int k = envelope_encode_outgoing(&h, msg, &buf, &len, e->cb.log, e->userdata);
-                if (k >= 0)
-                        return push(c, buf, len);
-                return k;
+                return k < 0 ? k : push(c, buf, len);
         }
         if (c->out.bytes + c->outbox_bytes + bytes > OUT_MAX_BYTES)
                 return -ENOBUFS;
+        size_t n = json_array_size(c->outbox);
+        if (n >= c->outbox_room) {
+                size_t room = c->outbox_room ? 2 * c->outbox_room : 64;
+                size_t *sizes = realloc(c->outbox_sizes, room * sizeof(size_t));
+                if (!sizes)
+                        return -ENOMEM;
+                c->outbox_sizes = sizes;
+                c->outbox_room = room;
+        }
         if (json_array_append(c->outbox, (json_t *) msg) < 0)
                 return -ENOMEM;
+        c->outbox_sizes[n] = bytes;
         c->outbox_bytes += bytes;
         (void) sd_event_source_set_enabled(c->flush, SD_EVENT_ONESHOT);
         return 0;
@@ -319,6 +331,7 @@ static void corosync_free(Engine *e) {
         sd_event_source_disable_unref(c->retry);
         sd_event_source_disable_unref(c->flush);
         json_decref(c->outbox);
+        free(c->outbox_sizes);
         if (c->have_cpg)
                 cpg_finalize(c->cpg);
         if (c->have_quorum)

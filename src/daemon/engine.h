@@ -68,17 +68,25 @@ int engine_corosync_new(sd_event *event, uint64_t incarnation, const EngineCallb
 static inline const char *engine_node_name(Engine *e, uint32_t id) {
         return e && e->ops->node_name ? e->ops->node_name(e, id) : NULL;
 }
+/* A line for a log callback of the engines' kind (EngineCallbacks.log),
+ * formatted; nothing when there is no callback. */
+__attribute__((format(printf, 5, 0)))
+static inline void engine_vlog(void (*log)(const char *level, const char *code, const char *text, void *userdata),
+                               void *userdata, const char *level, const char *code, const char *fmt, va_list ap) {
+        if (!log)
+                return;
+        char text[1024];
+        vsnprintf(text, sizeof(text), fmt, ap);
+        log(level, code, text, userdata);
+}
+
 /* What an engine says to the cluster log, if it has a log callback. */
 __attribute__((format(printf, 4, 5)))
 static inline void engine_logf(Engine *e, const char *level, const char *code, const char *fmt, ...) {
-        if (!e->cb.log)
-                return;
-        char text[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
+        engine_vlog(e->cb.log, e->userdata, level, code, fmt, ap);
         va_end(ap);
-        e->cb.log(level, code, text, e->userdata);
 }
 static inline int engine_send(Engine *e, const json_t *msg) {
         return e->ops->send(e, msg);

@@ -45,6 +45,8 @@ static void free_resource(void *p) {
         free(r->id);
         free(r->state);
         free(r->reason);
+        free(r->shadow_state);
+        free(r->shadow_reason);
         free(r);
 }
 
@@ -236,8 +238,20 @@ static void apply_alive(Owners *o, uint32_t from, const json_t *m, uint64_t now_
 static void set_remote_state(Owners *o, uint32_t from, const char *id, const char *state, const char *reason,
                              unsigned *changed) {
         OwnersResource *r = owners_resource(o, id);
-        /* What runs here is known here better than anyone can say. */
-        if (!r || (r->owner == o->cfg.self && (running(r->state) || r->in_flight)))
+        if (!r)
+                return;
+        /* What runs here is known here better than anyone can say; what
+         * another node says of it is kept for when it stops here. */
+        if (r->owner == o->cfg.self && running(r->state) && from != o->cfg.self &&
+            (running(state) || is(state, "Failed"))) {
+                free(r->shadow_state);
+                free(r->shadow_reason);
+                r->shadow_state = strdup(state);
+                r->shadow_reason = reason ? strdup(reason) : NULL;
+                r->shadow_owner = r->shadow_state ? from : 0;
+                return;
+        }
+        if (r->owner == o->cfg.self && (running(r->state) || r->in_flight))
                 return;
         /* It speaks for itself alone: that it does not run what another
          * node runs (taken over while it was cut off or frozen) says
@@ -245,6 +259,20 @@ static void set_remote_state(Owners *o, uint32_t from, const char *id, const cha
         if (!running(state) && r->owner && r->owner != from)
                 return;
         set_resource(o, r, running(state) || is(state, "Failed") ? from : 0, state, reason, changed);
+}
+
+bool owners_local_stopped(Owners *o, OwnersResource *r) {
+        if (!r->shadow_owner || running(r->state))
+                return false;
+        uint32_t owner = r->shadow_owner;
+        char *state = r->shadow_state, *reason = r->shadow_reason;
+        r->shadow_owner = 0;
+        r->shadow_state = r->shadow_reason = NULL;
+        unsigned changed = 0;
+        set_resource(o, r, running(state) || is(state, "Failed") ? owner : 0, state, reason, &changed);
+        free(state);
+        free(reason);
+        return changed > 0;
 }
 
 /* A report names the view it was made for (a node of an earlier version

@@ -134,7 +134,11 @@ typedef struct OwnersGroup {
         uint32_t owner;        /* node running it, 0: none */                                                   \
         bool in_flight;        /* a request to this node's monitor is under way */                              \
         bool taken;            /* a takeover in this view took it from its owner: newer than what that      \
-                                * owner's report made at the view's start says */
+                                * owner's report made at the view's start says */                           \
+        /* What another node said of it while it still ran here, shown once                                 \
+         * it stops here (owners_local_stopped). */                                                        \
+        uint32_t shadow_owner;                                                                              \
+        char *shadow_state, *shadow_reason;
 
 typedef struct OwnersResource {
         OWNERS_RESOURCE_MEMBERS
@@ -215,6 +219,9 @@ typedef struct OwnersChange {
  * says what changed (nothing, for rt.fail and types it does not know);
  * -EINVAL when it names no sender. */
 int owners_deliver(Owners *o, const json_t *msg, uint64_t now_usec, OwnersChange *ret);
+/* r, which ran here, has stopped here: what another node said of it
+ * meanwhile is its owner and state now. True when that changed them. */
+bool owners_local_stopped(Owners *o, OwnersResource *r);
 
 /* Why a delivered rt.place from sender would not be applied here now, for
  * a person; NULL: it would be. */

@@ -196,51 +196,13 @@ static void placed(Daemon *d, const OwnersChange *c) {
                           c->takeover ? "," : "", c->to ? node_name(d, c->to) : "no node");
 }
 
-static bool runs(const char *state) {
-        return state && (strcmp(state, "Online") == 0 || strcmp(state, "OnlinePending") == 0 ||
-                         strcmp(state, "OfflinePending") == 0);
-}
-
-/* What another node says of a resource that still runs here: the owners'
- * tables keep this node's run (it is known here better), and what the
- * other node said is shown once it stops here (share_local_stopped). */
-static void shadow(Daemon *d, uint32_t from, const char *id, const char *state, const char *reason) {
-        RtResource *r = id && state ? hashmap_get(d->resources, id) : NULL;
-        if (!r || from == d->cfg.node_id || r->owner != d->cfg.node_id || !runs(r->state) ||
-            (!runs(state) && strcmp(state, "Failed") != 0))
-                return;
-        free(r->shadow_state);
-        free(r->shadow_reason);
-        r->shadow_state = strdup(state);
-        r->shadow_reason = reason ? strdup(reason) : NULL;
-        r->shadow_owner = r->shadow_state ? from : 0;
-}
-
 void share_local_stopped(Daemon *d, RtResource *r) {
-        if (!d->multi || !r->shadow_owner || runs(r->state))
-                return;
-        uint32_t owner = r->shadow_owner;
-        char *state = r->shadow_state, *reason = r->shadow_reason;
-        r->shadow_owner = 0;
-        r->shadow_state = r->shadow_reason = NULL;
-        r->owner = runs(state) || strcmp(state, "Failed") == 0 ? owner : 0;
-        rt_set_state(d, r, state, reason);
-        free(state);
-        free(reason);
+        if (d->owners)
+                (void) owners_local_stopped(d->owners, (OwnersResource *) r);
 }
 
 void share_delivered(Daemon *d, const json_t *msg) {
         OwnersChange c;
-        const char *t = jstr(msg, "type");
-        uint32_t from = (uint32_t) json_integer_value(json_object_get(msg, "origin"));
-        if (t && strcmp(t, "rt.state") == 0)
-                shadow(d, from, jstr(msg, "id"), jstr(msg, "state"), jstr(msg, "reason"));
-        else if (t && strcmp(t, "rt.report") == 0) {
-                size_t i;
-                json_t *e;
-                json_array_foreach(json_object_get(msg, "resources"), i, e)
-                        shadow(d, from, jstr(e, "id"), jstr(e, "state"), jstr(e, "reason"));
-        }
         if (!d->owners || owners_deliver(d->owners, msg, now_monotonic_usec(), &c) < 0)
                 return;
         const char *type = jstr(msg, "type");

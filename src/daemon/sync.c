@@ -96,14 +96,10 @@ struct Sync {
 
 static void logf_(Sync *s, const char *level, const char *code, const char *fmt, ...) _printf_(4, 5);
 static void logf_(Sync *s, const char *level, const char *code, const char *fmt, ...) {
-        if (!s->cb.log)
-                return;
-        char text[1024];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
+        engine_vlog(s->cb.log, s->userdata, level, code, fmt, ap);
         va_end(ap);
-        s->cb.log(level, code, text, s->userdata);
 }
 
 /* A node for people: its name, or "node N". */
