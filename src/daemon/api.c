@@ -133,6 +133,7 @@ static Refusal applied_refusal(int error) {
                 return REFUSED_NOT_FOUND;
         case -EEXIST:
         case -EBUSY:
+        case -ESTALE: /* this node's database is out of sync (sync.h): the others take changes */
                 return REFUSED_CONFLICT;
         case -EPERM:
                 return REFUSED_NO_QUORUM;
@@ -184,6 +185,14 @@ static void on_applied(Daemon *d, int error, const char *message, void *userdata
         pending_free(p);
 }
 
+/* A change that could not be sent (command_send's error). */
+static void refuse_unsent(Daemon *d, HttpRequest *req, int k) {
+        if (k == -ESTALE)
+                refuse(req, REFUSED_CONFLICT, NULL, "%s", sync_out_reason(d->sync));
+        else
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
+}
+
 /* Send msg and answer req with the object once applied. */
 static void send_and_reply(Daemon *d, HttpRequest *req, json_t *msg, const char *kind, const char *id, int status,
                            json_t *extra) {
@@ -198,7 +207,7 @@ static void send_and_reply(Daemon *d, HttpRequest *req, json_t *msg, const char 
         int k = command_send(d, msg, on_applied, p);
         if (k < 0) {
                 if (p->req)
-                        refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
+                        refuse_unsent(d, req, k);
                 p->req = NULL;
                 pending_free(p);
         }
@@ -451,10 +460,11 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
         char nid[24];
         snprintf(nid, sizeof(nid), "%lld", (long long) id);
         Pending *p = pending_new(d, req, "node", nid, 200);
-        if (!p || command_send(d, msg, on_applied, p) < 0) {
+        int k = p ? command_send(d, msg, on_applied, p) : (json_decref(msg), -ENOMEM);
+        if (k < 0) {
                 if (p)
                         pending_free(p);
-                refuse(req, REFUSED_INTERNAL, NULL, "cannot send the change");
+                refuse_unsent(d, req, k);
         }
 }
 
@@ -740,7 +750,7 @@ static void on_validated(Monitors *m, const char *resource, const MonitorsReply 
         respell_private(msg, p->extra, json_object_get(reply->reply, "names"));
         int k = command_send(p->d, msg, on_applied, p);
         if (k < 0) {
-                refuse(p->req, REFUSED_INTERNAL, NULL, "cannot send the change: %s", strerror(-k));
+                refuse_unsent(p->d, p->req, k);
                 p->req = NULL;
                 pending_free(p);
         }

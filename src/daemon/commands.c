@@ -38,6 +38,13 @@ void command_stamp(Daemon *d, json_t *msg) {
 }
 
 int command_send(Daemon *d, json_t *msg, command_done_fn done, void *userdata) {
+        /* Out of sync, this node refuses every change it delivers: one it
+         * sent would take on the others and be refused here. */
+        const char *type = json_string_value(json_object_get(msg, "type"));
+        if (d->sync && sync_out_reason(d->sync) && type && strncmp(type, "rt.", 3) != 0) {
+                json_decref(msg);
+                return -ESTALE;
+        }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         command_stamp(d, msg);

@@ -18,6 +18,10 @@
  *   owner up, a move asked to an up node  placed there; the owner stops it,
  *                                         the new one starts it after
  *
+ * When the cluster starts as a whole (sync_cold_start), groups with
+ * PersistentState=0 that nobody runs are taken offline before anything
+ * is placed, as one node does when its service starts.
+ *
  * It decides nothing before every member's report of what it runs came in
  * this view (a joiner knows nothing before), and must never place a group
  * whose owner may still run it: a lost owner's lease ends its resources
@@ -83,17 +87,54 @@ static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-void coordinator_evaluate(Daemon *d) {
+/* The cluster starts: PersistentState=0 groups stay offline. Each is held
+ * from placement until its change comes back (fm_applied) or the view
+ * changes. Then rt.started tells every member that the start is done
+ * (coordinator_started): the rounds after are no cluster start. */
+static void cold_start(Daemon *d, json_t *groups) {
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+                RtGroup *rg = rt_group(d, jstr(g, "id"));
+                GroupCommon gc;
+                if (!rg || rg->owner || strcmp(jstr(g, "desired"), "online") != 0 ||
+                    decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
+                        continue;
+                bool persistent = gc.persistent_state;
+                group_common_done(&gc);
+                if (persistent)
+                        continue;
+                json_t *off = json_pack("{s:s, s:s, s:s}", "type", "group.desire", "id", rg->id, "state", "offline");
+                if (off && command_send(d, off, NULL, NULL) >= 0) {
+                        rg->cold_held = true;
+                        clusterlog_printf(d->log, "info", "GROUP_PERSISTENT_OFFLINE", rg->id, jstr(g, "name"),
+                                          "stays offline as the cluster starts (PersistentState=0)");
+                }
+        }
+        json_t *done = json_pack("{s:s}", "type", "rt.started");
+        if (done)
+                (void) command_send(d, done, NULL, NULL);
+}
+
+void coordinator_started(Daemon *d) {
+        sync_started(d->sync);
+        d->cold_start = false;
+}
+
+void coordinator_evaluate(Daemon *d, json_t *groups) {
         if (!d->owners || d->stopping || coordinator_of(d) != d->cfg.node_id || !owners_all_reported(d->owners))
                 return;
+        if (d->cold_start) {
+                d->cold_start = false;
+                cold_start(d, groups);
+        }
         uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
-        json_t *groups = db_groups(d->db);
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g) {
                 const char *gid = jstr(g, "id");
                 RtGroup *rg = rt_group(d, gid);
-                if (!rg)
+                if (!rg || rg->cold_held)
                         continue;
                 bool want = strcmp(jstr(g, "desired"), "online") == 0 && !rg->failed;
                 OwnersDecision dec = owners_decide(d->owners, &rg->own, want, now, d->timing.takeover_delay_usec);
@@ -128,7 +169,6 @@ void coordinator_evaluate(Daemon *d) {
                         break;
                 }
         }
-        json_decref(groups);
         if (next != UINT64_MAX) {
                 if (!d->takeover_timer)
                         (void) sd_event_add_time(d->event, &d->takeover_timer, CLOCK_MONOTONIC, next, 1000,

@@ -54,8 +54,10 @@ void daemon_synced(Daemon *d) {
                 if (m)
                         (void) command_send(d, m, NULL, NULL);
                 /* PersistentState=0: such groups start offline with the
-                 * service — on one node; in a cluster a node that starts
-                 * joins groups that may run elsewhere. */
+                 * service — here on one node; in a cluster, when the
+                 * cluster starts as a whole, by its coordinator
+                 * (coordinator.c): a node that starts alone joins groups
+                 * that may run elsewhere. */
                 json_t *groups = d->multi ? json_array() : db_groups(d->db);
                 size_t i;
                 json_t *g;
@@ -78,6 +80,12 @@ void daemon_synced(Daemon *d) {
                 }
                 json_decref(groups);
         }
+        d->cold_start = d->multi && sync_cold_start(d->sync);
+        /* A new round: what a cluster start held is placed as usual. */
+        size_t it = 0;
+        RtGroup *rg;
+        while ((rg = hashmap_next(d->groups, &it, NULL)))
+                rg->cold_held = false;
         fm_kick(d);
 }
 

@@ -68,6 +68,7 @@ typedef struct RtGroup {
                                 * node or a property that placement reads changes */
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
+        bool cold_held;        /* PersistentState=0 at a cluster start: taken offline, not placed */
         sd_event_source *retry_timer;
 } RtGroup;
 
@@ -107,6 +108,8 @@ struct Daemon {
         Engine *engine;
         EngineView view;
         bool have_view;        /* db was in sync in a quorate view: this node announced itself */
+        bool cold_start;       /* the view is the cluster's start (sync_cold_start): until the coordinator
+                                * took its PersistentState=0 groups offline */
         bool reattaching;            /* adopting what monitors left by an earlier wolfpackd run */
         ClusterLog *log;
         Monitors *monitors;
@@ -283,8 +286,11 @@ bool share_node_up(const Daemon *d, uint32_t id);
 /* The coordinator of the current view (lowest member id), 0 when none. */
 uint32_t coordinator_of(const Daemon *d);
 /* If this node is the coordinator: place what needs a node, take over
- * lost nodes' groups once their takeover delay has passed. */
-void coordinator_evaluate(Daemon *d);
+ * lost nodes' groups once their takeover delay has passed; groups: every
+ * group of the database, as db_groups gives them. */
+void coordinator_evaluate(Daemon *d, json_t *groups);
+/* rt.started came: what the cluster does at its start has been done. */
+void coordinator_started(Daemon *d);
 /* The best up node for group g (database view, with its resources res)
  * other than not (0: any); 0 and why for a person when there is none. */
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen);

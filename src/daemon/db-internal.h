@@ -6,9 +6,15 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "hashmap.h"
 
 struct Db {
         sqlite3 *sql;
+        /* Prepared statements kept for reuse, by SQL text (db.c): parsing
+         * a statement costs more than running it. */
+        Hashmap *stmts;
+        Db *next_open;
+        bool reading; /* in db_read_begin's transaction */
 };
 
 /* Run SQL text; on failure err says what SQLite said. */

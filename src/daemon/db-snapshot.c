@@ -207,6 +207,7 @@ int db_snapshot(Db *db, size_t chunk_max, json_t **ret_chunks, DbVersion *ret_ve
         }
         /* One read transaction: the version and every table from one
          * state of the database. */
+        db_read_end(db);
         int k = db_exec(db, "BEGIN", err, errlen);
         if (k < 0)
                 return k;
@@ -453,6 +454,7 @@ int db_snapshot_install(Db *db, const json_t *chunks, DbVersion v, char *err, si
         json_t *o = json_loadb(text, total, JSON_REJECT_DUPLICATES, &je);
         if (!o)
                 return refuse(err, errlen, "not JSON: %s at byte %d", je.text, je.position);
+        db_read_end(db);
         int k = db_exec(db, "BEGIN IMMEDIATE", err, errlen);
         if (k >= 0)
                 k = install(db, o, v, err, errlen);

@@ -59,7 +59,90 @@ static int sql_error(Db *db, int rc, char *err, size_t errlen, const char *what)
         return rc == SQLITE_FULL ? -ENOSPC : rc == SQLITE_BUSY ? -EBUSY : -EIO;
 }
 
+/* ---- prepared statements ----
+ *
+ * A statement is prepared once per connection and kept, keyed by its SQL
+ * text; using one resets it and clears its bindings. While one is handed
+ * out, a second use of the same text (a nested query) gets a statement of
+ * its own, finalized after it. The open databases are listed so that a
+ * statement finds its cache from its connection alone. */
+
+#define DB_STMT_CACHE_MAX 256
+
+typedef struct CachedStmt {
+        sqlite3_stmt *st;
+        bool busy;
+        char sql[];
+} CachedStmt;
+
+static Db *open_dbs;
+
+static Db *db_of(sqlite3_stmt *st) {
+        sqlite3 *h = sqlite3_db_handle(st);
+        for (Db *db = open_dbs; db; db = db->next_open)
+                if (db->sql == h)
+                        return db;
+        return NULL;
+}
+
+static sqlite3_stmt *stmt_get(Db *db, const char *sql) {
+        CachedStmt *c = db->stmts ? hashmap_get(db->stmts, sql) : NULL;
+        if (c && !c->busy) {
+                c->busy = true;
+                return c->st;
+        }
+        bool keep = !c && db->stmts && hashmap_size(db->stmts) < DB_STMT_CACHE_MAX;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(db->sql, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
+                sqlite3_finalize(st);
+                return NULL;
+        }
+        size_t len = strlen(sql);
+        if (keep && (c = malloc(sizeof(*c) + len + 1))) {
+                c->st = st;
+                c->busy = true;
+                memcpy(c->sql, sql, len + 1);
+                if (hashmap_put(db->stmts, c->sql, c) < 0)
+                        free(c);
+        }
+        return st;
+}
+
+/* Done with a statement from stmt_get: a kept one is reset for its next
+ * use, any other finalized. */
+static void stmt_put(sqlite3_stmt *st) {
+        if (!st)
+                return;
+        Db *db = db_of(st);
+        CachedStmt *c = db && db->stmts ? hashmap_get(db->stmts, sqlite3_sql(st)) : NULL;
+        if (c && c->st == st) {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                c->busy = false;
+        } else
+                sqlite3_finalize(st);
+}
+
+static void stmt_free(void *p) {
+        CachedStmt *c = p;
+        sqlite3_finalize(c->st);
+        free(c);
+}
+
 static int exec(Db *db, const char *sql, char *err, size_t errlen) {
+        /* One statement: kept prepared (transaction control runs for every
+         * change). */
+        if (*sql && !strchr(sql, ';')) {
+                sqlite3_stmt *st = stmt_get(db, sql);
+                int rc = st ? sqlite3_step(st) : sqlite3_errcode(db->sql);
+                if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                        snprintf(err, errlen, "cluster database: %s", sqlite3_errmsg(db->sql));
+                        stmt_put(st);
+                        return rc == SQLITE_FULL ? -ENOSPC : -EIO;
+                }
+                stmt_put(st);
+                return 0;
+        }
         char *msg = NULL;
         int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
         if (rc != SQLITE_OK) {
@@ -73,8 +156,8 @@ static int exec(Db *db, const char *sql, char *err, size_t errlen) {
 /* Prepare, bind text/int arguments from a format ("s" text, "i" int64,
  * "n" null), run; for a statement returning rows, the caller steps. */
 static sqlite3_stmt *prepare(Db *db, const char *sql, const char *types, ...) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        sqlite3_stmt *st = stmt_get(db, sql);
+        if (!st)
                 return NULL;
         va_list ap;
         va_start(ap, types);
@@ -98,14 +181,13 @@ static int run(Db *db, sqlite3_stmt *st, char *err, size_t errlen, const char *w
         if (!st)
                 return sql_error(db, SQLITE_ERROR, err, errlen, what);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return sql_error(db, rc, err, errlen, what);
-        return 0;
+        int k = rc != SQLITE_DONE && rc != SQLITE_ROW ? sql_error(db, rc, err, errlen, what) : 0;
+        stmt_put(st);
+        return k;
 }
 
 static void finalizep(sqlite3_stmt **st) {
-        sqlite3_finalize(*st);
+        stmt_put(*st);
 }
 #define _cleanup_stmt_ _cleanup_(finalizep)
 
@@ -160,7 +242,8 @@ int db_open(const char *path, Db **ret, char *err, size_t errlen) {
         Db *db = calloc(1, sizeof(*db));
         if (!db)
                 return -ENOMEM;
-        int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+        /* One thread uses a connection: no locking inside SQLite. */
+        int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 snprintf(err, errlen, "cannot open the cluster database %s: %s", path,
                          db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
@@ -168,6 +251,9 @@ int db_open(const char *path, Db **ret, char *err, size_t errlen) {
                 return -EIO;
         }
         sqlite3_busy_timeout(db->sql, 5000);
+        db->stmts = hashmap_new();
+        db->next_open = open_dbs;
+        open_dbs = db;
         int k = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err, errlen);
         if (k >= 0)
                 k = quick_check(db, path, err, errlen);
@@ -192,6 +278,12 @@ int db_open(const char *path, Db **ret, char *err, size_t errlen) {
 
 Db *db_free(Db *db) {
         if (db) {
+                for (Db **p = &open_dbs; *p; p = &(*p)->next_open)
+                        if (*p == db) {
+                                *p = db->next_open;
+                                break;
+                        }
+                db->stmts = hashmap_free_with(db->stmts, stmt_free);
                 sqlite3_close_v2(db->sql);
                 free(db);
         }
@@ -752,6 +844,7 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
         }
         /* In a batch (db_batch_begin), each message in a savepoint of its
          * own: one that fails leaves the others. */
+        db_read_end(db);
         bool batch = db_batch_open(db);
         int k = exec(db, batch ? "SAVEPOINT apply" : "BEGIN IMMEDIATE", err, errlen);
         if (k < 0)
@@ -768,11 +861,26 @@ int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
 }
 
 bool db_batch_open(Db *db) {
-        return !sqlite3_get_autocommit(db->sql);
+        return !sqlite3_get_autocommit(db->sql) && !db->reading;
 }
 
 int db_batch_begin(Db *db, char *err, size_t errlen) {
+        db_read_end(db);
         return db_batch_open(db) ? 0 : exec(db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+void db_read_begin(Db *db) {
+        char err[256];
+        if (sqlite3_get_autocommit(db->sql) && exec(db, "BEGIN", err, sizeof(err)) >= 0)
+                db->reading = true;
+}
+
+void db_read_end(Db *db) {
+        if (!db->reading)
+                return;
+        db->reading = false;
+        if (!sqlite3_get_autocommit(db->sql))
+                (void) sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 }
 
 int db_batch_commit(Db *db, char *err, size_t errlen) {

@@ -67,6 +67,12 @@ int db_batch_begin(Db *db, char *err, size_t errlen);
 int db_batch_commit(Db *db, char *err, size_t errlen);
 bool db_batch_open(Db *db);
 
+/* Reads that belong together (an evaluation of every group) in one read
+ * transaction: one snapshot, one lock. A no-op inside a batch, whose
+ * transaction they share; a change applied before db_read_end ends it. */
+void db_read_begin(Db *db);
+void db_read_end(Db *db);
+
 /* ---- snapshots (db-snapshot.c): what a node joining is brought up to date with ---- */
 
 /* A chunk of a snapshot holds at most this many bytes of text, which at

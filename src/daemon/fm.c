@@ -727,14 +727,16 @@ static int on_evaluate(sd_event_source *s, void *userdata) {
          * again would run it twice. */
         if (!d->have_view || d->reattaching)
                 return 0;
+        db_read_begin(d->db);
         json_t *groups = db_groups(d->db);
         bool busy = false;
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g)
                 evaluate_group(d, g, &busy);
+        coordinator_evaluate(d, groups);
         json_decref(groups);
-        coordinator_evaluate(d);
+        db_read_end(d->db);
         if (d->stopping && !busy && d->multi && d->view.quorate) {
                 /* Leaving: what this node owned is for others to take now,
                  * without waiting for the takeover delay. */
@@ -879,8 +881,10 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 /* An administrator's online clears what policy held; an
                  * offline ends the Failed state (the group is then Offline). */
                 RtGroup *g = rt_group(d, id);
-                if (g)
+                if (g) {
                         rt_group_clear(d, g);
+                        g->cold_held = false;
+                }
                 /* A move: the coordinator takes it there (coordinator.c). */
                 json_t *to = json_object_get(msg, "node");
                 if (g)

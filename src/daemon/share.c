@@ -92,6 +92,8 @@ static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata) {
         if (d->view.quorate) {
                 send_rt(d, owners_alive_message(++d->hb_sent, now_monotonic_usec()));
                 suspect_silent(d);
+                /* A member silent at the view must not hold every change. */
+                sync_tick(d->sync);
         }
         (void) sd_event_source_set_time_relative(s, d->timing.heartbeat_usec);
         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -202,6 +204,10 @@ void share_local_stopped(Daemon *d, RtResource *r) {
 }
 
 void share_delivered(Daemon *d, const json_t *msg) {
+        if (strcmp(jstr(msg, "type") ?: "", "rt.started") == 0) {
+                coordinator_started(d);
+                return;
+        }
         OwnersChange c;
         if (!d->owners || owners_deliver(d->owners, msg, now_monotonic_usec(), &c) < 0)
                 return;

@@ -34,6 +34,7 @@
  * order, their end), so that all count the same changes against the bound
  * and so refuse the same ones.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -73,7 +74,10 @@ struct Sync {
         uint32_t members[MEMBERS_MAX];
         unsigned n_members;
         bool offered[MEMBERS_MAX];
+        unsigned n_nodes;  /* in the cluster's node list (the view's), 0: not known */
+        bool proceed_sent; /* this node asked to decide without the silent */
         SyncVersion offers[MEMBERS_MAX];
+        bool fresh[MEMBERS_MAX];
         unsigned n_offered;
         uint64_t round_usec;
 
@@ -83,6 +87,11 @@ struct Sync {
         uint32_t best;
         SyncVersion target;
         bool complete;
+        /* started: this node has seen the cluster run — in sync in a
+         * round that was no cluster start, or told the start is over
+         * (sync_started). cold: every member of the round offered before
+         * it had (the cluster starts). */
+        bool started, cold;
         /* The best node's chunks as every member follows them. */
         size_t chunk_next, chunk_count, chunk_bytes;
         json_t *chunks; /* kept by a member behind */
@@ -163,6 +172,19 @@ Sync *sync_free(Sync *s) {
 
 bool sync_ready(const Sync *s) {
         return s->phase == PHASE_IN_SYNC;
+}
+
+const char *sync_out_reason(const Sync *s) {
+        return s->phase == PHASE_OUT ? s->out_reason : NULL;
+}
+
+bool sync_cold_start(const Sync *s) {
+        return s->phase == PHASE_IN_SYNC && s->cold;
+}
+
+void sync_started(Sync *s) {
+        s->started = true;
+        s->cold = false;
 }
 
 const char *sync_state(const Sync *s) {
@@ -361,16 +383,25 @@ static void send_snapshot(Sync *s, const char *behind) {
 
 static void in_sync(Sync *s) {
         s->phase = PHASE_IN_SYNC;
+        if (!s->cold)
+                s->started = true;
         apply_held(s);
         if (s->cb.ready)
                 s->cb.ready(s->userdata);
 }
 
-/* Every member's offer is in: every member decides the same here. */
+/* Every member's offer is in, or those of a majority when the others
+ * stayed silent (on_proceed): every member decides the same here, from
+ * the offers delivered (members not offered take no part). */
 static void decide(Sync *s) {
         unsigned b = 0;
+        while (b < s->n_members && !s->offered[b])
+                b++;
+        assert(b < s->n_members);
         uint64_t max_epoch = 0;
         for (unsigned i = 0; i < s->n_members; i++) {
+                if (!s->offered[i])
+                        continue;
                 /* Strictly newer: of equal versions the lowest id (members are sorted). */
                 if (version_cmp(s->offers[i], s->offers[b]) > 0)
                         b = i;
@@ -379,11 +410,14 @@ static void decide(Sync *s) {
         }
         s->best = s->members[b];
         s->target = (SyncVersion) { max_epoch + 1, s->offers[b].seq };
+        s->cold = true;
+        for (unsigned i = 0; i < s->n_members; i++)
+                s->cold = s->cold && s->offered[i] && s->fresh[i];
         char behind[512] = "";
         size_t len = 0;
         unsigned n_behind = 0;
         for (unsigned i = 0; i < s->n_members; i++)
-                if (version_cmp(s->offers[i], s->offers[b]) != 0 && len < sizeof(behind)) {
+                if (s->offered[i] && version_cmp(s->offers[i], s->offers[b]) != 0 && len < sizeof(behind)) {
                         NodeText t = node_text(s, s->members[i]);
                         len += (size_t) snprintf(behind + len, sizeof(behind) - len, "%s%s (epoch %" PRIu64 ", seq %" PRIu64 ")",
                                                  n_behind++ ? ", " : "", t.s, s->offers[i].epoch, s->offers[i].seq);
@@ -428,9 +462,11 @@ void sync_view(Sync *s, const EngineView *v) {
         s->ring_node = v->ring_node;
         s->ring_seq = v->ring;
         s->n_members = n;
+        s->n_nodes = v->n_nodes;
         memcpy(s->members, v->members, n * sizeof(uint32_t));
         memset(s->offered, 0, sizeof(s->offered));
         s->n_offered = 0;
+        s->proceed_sent = false;
         s->complete = false;
         s->counted = s->counted_bytes = s->n_over = 0;
         s->round_usec = now(s);
@@ -448,13 +484,14 @@ void sync_view(Sync *s, const EngineView *v) {
                  * taken for a quorate one. */
                 s->offered[0] = true;
                 s->offers[0] = mine;
+                s->fresh[0] = !s->started;
                 s->n_offered = 1;
                 decide(s);
                 return;
         }
         json_t *m = round_message(s, "sync.offer");
-        int k = m ? json_object_update_new(m, json_pack("{s:I, s:I}", "epoch", (json_int_t) mine.epoch, "seq",
-                                                    (json_int_t) mine.seq))
+        int k = m ? json_object_update_new(m, json_pack("{s:I, s:I, s:b}", "epoch", (json_int_t) mine.epoch, "seq",
+                                                    (json_int_t) mine.seq, "fresh", !s->started))
                   : -ENOMEM;
         k = k < 0 ? -ENOMEM : s->cb.send(m, s->userdata);
         if (k < 0)
@@ -479,6 +516,8 @@ static void on_offer(Sync *s, const json_t *m, uint32_t origin) {
         }
         s->offered[i] = true;
         s->offers[i] = v;
+        /* A member that says nothing (an older wolfpackd) has been up. */
+        s->fresh[i] = json_is_true(json_object_get(m, "fresh"));
         if (++s->n_offered == s->n_members)
                 decide(s);
 }
@@ -554,6 +593,64 @@ static void on_chunk(Sync *s, const json_t *m, uint32_t origin) {
                 snapshot_done(s, NULL);
 }
 
+/* Members offered but not all, past SYNC_OFFER_TIMEOUT_USEC: a member
+ * whose wolfpackd is stopped (SIGSTOP) or stuck while its corosync runs
+ * stays a member and would hold every change of the cluster. Those that
+ * offered decide without it if they are a majority of the cluster's
+ * nodes: then one of them was in the last view that made changes, so the
+ * most recent database is among theirs. The silent member, once it runs
+ * again, finds itself left out and goes out of sync until the membership
+ * changes. Every member sees the same offers before this message. */
+static bool offers_of_majority(const Sync *s) {
+        return s->n_offered * 2 > (s->n_nodes ? s->n_nodes : s->n_members);
+}
+
+static void on_proceed(Sync *s, const json_t *m, uint32_t origin) {
+        if (s->phase != PHASE_OFFERING || !of_this_round(s, m) || member_index(s, origin) < 0 ||
+            !s->offered[member_index(s, origin)] || !offers_of_majority(s))
+                return;
+        char silent[512] = "";
+        size_t len = 0;
+        for (unsigned i = 0; i < s->n_members; i++)
+                if (!s->offered[i] && len < sizeof(silent)) {
+                        NodeText t = node_text(s, s->members[i]);
+                        len += (size_t) snprintf(silent + len, sizeof(silent) - len, "%s%s", len ? ", " : "", t.s);
+                }
+        int me = member_index(s, s->self);
+        if (!s->offered[me]) {
+                char why[640];
+                snprintf(why, sizeof(why),
+                         "its version was not heard within %u s of the view, and the others went on without it (was "
+                         "wolfpackd stopped or stuck?)",
+                         (unsigned) (SYNC_OFFER_TIMEOUT_USEC / 1000000));
+                go_out(s, why);
+                return;
+        }
+        logf_(s, "warning", "SYNC_SILENT",
+              "no version from %s within %u s of the view: the %u other member(s) compare without it; it goes out of "
+              "sync until the membership changes",
+              silent, (unsigned) (SYNC_OFFER_TIMEOUT_USEC / 1000000), s->n_offered);
+        decide(s);
+}
+
+void sync_tick(Sync *s) {
+        if (s->phase != PHASE_OFFERING || s->proceed_sent || s->n_offered == s->n_members || !offers_of_majority(s))
+                return;
+        int me = member_index(s, s->self);
+        if (me < 0 || !s->offered[me])
+                return;
+        /* The first of those offered asks after the timeout, the next
+         * one timeout later, should the first be silent too. */
+        unsigned rank = 0;
+        for (int i = 0; i < me; i++)
+                rank += s->offered[i];
+        if (now(s) < s->round_usec + SYNC_OFFER_TIMEOUT_USEC * (rank + 1))
+                return;
+        json_t *msg = round_message(s, "sync.proceed");
+        if (msg && s->cb.send(msg, s->userdata) >= 0)
+                s->proceed_sent = true;
+}
+
 static void on_failed(Sync *s, const json_t *m, uint32_t origin) {
         if (s->complete || (s->phase != PHASE_BEHIND && s->phase != PHASE_IN_SYNC) || origin != s->best ||
             !of_this_round(s, m))
@@ -571,6 +668,7 @@ static const struct {
         { "sync.offer", on_offer },
         { "sync.snapshot", on_chunk },
         { "sync.failed", on_failed },
+        { "sync.proceed", on_proceed },
 };
 
 static void on_protocol(Sync *s, const char *type, const json_t *m) {

@@ -42,6 +42,10 @@ typedef struct SyncVersion {
 #define SYNC_CHUNKS_MAX 8192u
 #define SYNC_SNAPSHOT_BYTES (1024u * 1024u * 1024u)
 
+/* How long the members wait for every member's version at a view before
+ * those heard, if a majority of the nodes, compare without the others. */
+#define SYNC_OFFER_TIMEOUT_USEC (5u * 1000000u)
+
 typedef struct SyncLimits {
         size_t held_max, held_bytes;
 } SyncLimits;
@@ -87,5 +91,20 @@ void sync_message(Sync *s, const json_t *msg);
  * installed it. Nothing that acts on the database's contents for the
  * cluster (placement) should decide before. */
 bool sync_ready(const Sync *s);
+/* In sync, in a round whose members had all just started: the cluster
+ * starts as a whole. A member has started once it was in sync in a round
+ * that was no cluster start, or was told by sync_started (what the cluster
+ * does at its start is done); until then every round of such members is
+ * one, so that members starting one after another still make one start.
+ * Every member tells the same for a round. */
+bool sync_cold_start(const Sync *s);
+void sync_started(Sync *s);
+/* Call now and then (every heartbeat): asks the members to decide without
+ * those silent past SYNC_OFFER_TIMEOUT_USEC (sync.proceed). */
+void sync_tick(Sync *s);
+/* Out of sync: why, and what brings it back (changes from this node are
+ * then not sent: the others would apply what this node refuses); NULL
+ * otherwise. */
+const char *sync_out_reason(const Sync *s);
 /* For people: "no quorum", "comparing", "behind", "in sync", "out of sync". */
 const char *sync_state(const Sync *s);

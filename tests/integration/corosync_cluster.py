@@ -46,7 +46,10 @@ def ensure_corosync():
 
 def corosync_conf(name, nodes, subnet, token, node_dir):
     lines = ["totem {", "  version: 2", "  cluster_name: %s" % name, "  transport: knet",
-             "  crypto_cipher: none", "  crypto_hash: none", "  token: %d" % token, "}",
+             "  crypto_cipher: none", "  crypto_hash: none", "  token: %d" % token,
+             # As `wolfpack cluster init` writes it: the token held after
+             # two quiet rotations, not 30.
+             "  seqno_unchanged_const: 2", "}",
              "logging {", "  to_stderr: no", "  to_syslog: no", "  to_logfile: yes",
              "  logfile: %s/log/corosync.log" % node_dir, "  timestamp: hires", "  debug: off", "}",
              "quorum {", "  provider: corosync_votequorum", "}", "nodelist {"]
@@ -162,8 +165,8 @@ class Node:
 
     # ---- clients ----
 
-    def api(self, method, path, body=None):
-        c = UnixHTTP(self.socket)
+    def api(self, method, path, body=None, timeout=10):
+        c = UnixHTTP(self.socket, timeout=timeout)
         try:
             c.request(method, path, body=json.dumps(body).encode() if body is not None else None,
                       headers={"Content-Type": "application/json"})

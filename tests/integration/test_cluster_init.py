@@ -56,6 +56,8 @@ def test_generated_files_form_a_quorate_three_node_cluster(cs):
         assert "totem.crypto_hash (str) = sha256" in cmap, cmap
         assert "totem.cluster_name (str) = %s" % cs.tag in cmap, cmap
         assert "totem.transport (str) = knet" in cmap, cmap
+        # The token is held once the ring is quiet, not after 30 empty rotations.
+        assert "runtime.config.totem.seqno_unchanged_const (u32) = 2" in node.run("corosync-cmapctl", "runtime.config.totem.").stdout
         # Every node the same key, node 1's, mode 0400.
         key = os.path.join(node.dir, "etc", "authkey")
         assert os.stat(key).st_mode & 0o777 == 0o400

@@ -142,6 +142,37 @@ def test_frozen_wolfpackd_stays_in_the_view(cs):
     assert n2.dump("groups") == n3.dump("groups")
 
 
+def test_frozen_wolfpackd_at_a_view_change_holds_changes_only_for_a_while(cs):
+    """n2's wolfpackd frozen, then n3's restarted: a new round in which n2,
+    still a member, never says its version. After the offer timeout n1 and
+    n3 compare without it and take changes again; n2, thawed, says it is
+    out of sync, and its wolfpackd restarted takes the others' database."""
+    n1, n2, n3 = cs.nodes
+    cs.wait_formed()
+    freeze_wolfpackd(n2)
+    try:
+        n3.stop_wolfpackd()
+        n3.start_wolfpackd()
+        n3.wait_wolfpackd()
+        t = time.monotonic()
+        status, body = n1.api("PATCH", "/v1/groups/wg", {"properties": {"FailoverThreshold": "7"}}, timeout=30)
+        took = time.monotonic() - t
+        assert status == 200, body
+        print("a change made while n2 was silent at the view took %.2f s" % took)
+        assert any(e.get("code") == "SYNC_SILENT" for e in n1.cluster_log())
+    finally:
+        thaw_wolfpackd(n2)
+    cs.wait("n2 says it is out of sync", lambda: n2.api("GET", "/v1/cluster")[1]["sync"] == "out of sync", timeout=30)
+    status, body = n2.api("PATCH", "/v1/groups/wg", {"properties": {"FailoverThreshold": "8"}})
+    assert status == 409 and "not in sync" in body["error"]["message"], (status, body)
+    n2.stop_wolfpackd()
+    n2.start_wolfpackd()
+    n2.wait_wolfpackd()
+    cs.wait("n2 in sync again", lambda: n2.api("GET", "/v1/cluster")[1]["sync"] == "in sync", timeout=30)
+    assert n2.dump("groups") == n1.dump("groups")
+    assert dict(n2.api("GET", "/v1/groups/wg")[1]["properties"])["FailoverThreshold"] == "7"
+
+
 def test_killed_node_leaves_every_survivors_view_and_restarts(cs):
     n1, n2, n3 = cs.nodes
     cs.wait_formed()

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from cluster import Cluster
-from corosync_cluster import CorosyncCluster
+from corosync_cluster import CorosyncCluster, owner_everywhere
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +168,8 @@ def test_minority_side_takes_the_majority_database_after_a_partition(cs):
     assert "behind: n1" in decided, decided
 
 
-def test_whole_cluster_stopped_and_started_keeps_its_configuration(cs):
-    before = identical(cs)
+def restart_whole_cluster(cs):
+    """Every wolfpackd stopped, then every one started; corosync runs on."""
     for node in cs.nodes:
         node.stop_wolfpackd()
     for node in cs.nodes:
@@ -177,11 +177,61 @@ def test_whole_cluster_stopped_and_started_keeps_its_configuration(cs):
     for node in cs.nodes:
         node.wait_wolfpackd()
     cs.wait_formed(timeout=60)
+
+
+def test_whole_cluster_stopped_and_started_keeps_its_configuration(cs):
+    before = identical(cs)
+    restart_whole_cluster(cs)
     after = identical(cs)
     for table in ("nodes", "groups", "resources", "failures"):
         assert after[table] == before[table], table
     for node in cs.nodes:
         cs.wait("%s in sync" % node.name, lambda n=node: in_sync(cs, n), timeout=10)
+
+
+def persistent_group(cs, name, persistent):
+    n1 = cs.nodes[0]
+    status, body = n1.api("POST", "/v1/groups", {"name": name, "properties": {"PersistentState": persistent}})
+    assert status == 201, body
+    n1.cli("resource", "create", name + "-app", "--type", "genapp", "--group", name, "CommandLine=sleep 100000")
+    status, body = n1.api("POST", "/v1/groups/%s/online" % name)
+    assert status in (200, 202), body
+
+
+def group_everywhere(cs, name):
+    """(state, desired) every node shows for the group, or None while they
+    differ."""
+    seen = {(b["state"], b["desired"]) for b in (n.api("GET", "/v1/groups/" + name)[1] for n in cs.nodes)}
+    return seen.pop() if len(seen) == 1 else None
+
+
+def test_whole_cluster_start_keeps_groups_with_persistent_state_offline(cs):
+    """PersistentState=0: a group online when every wolfpackd stopped stays
+    offline when they start again, as on one node; PersistentState=1 comes
+    back online. One node restarted alone is no cluster start: both stay
+    online."""
+    persistent_group(cs, "ps-keep", "1")
+    persistent_group(cs, "ps-off", "0")
+    both_online = lambda: all(owner_everywhere(cs.nodes, g) for g in ("ps-keep", "ps-off"))
+    cs.wait("both groups online", both_online, timeout=60)
+
+    n3 = cs.nodes[2]
+    n3.stop_wolfpackd()
+    n3.start_wolfpackd()
+    n3.wait_wolfpackd()
+    cs.wait_formed(timeout=60)
+    cs.wait("n3 in sync", lambda: in_sync(cs, n3), timeout=30)
+    cs.wait("both groups online after one node's restart", both_online, timeout=60)
+    assert group_everywhere(cs, "ps-off") == ("Online", "online")
+
+    restart_whole_cluster(cs)
+    cs.wait("ps-keep online again", lambda: owner_everywhere(cs.nodes, "ps-keep"), timeout=60)
+    cs.wait("ps-off offline everywhere", lambda: group_everywhere(cs, "ps-off") == ("Offline", "offline"), timeout=30)
+    said = [e for n in cs.nodes for e in codes(n, "GROUP_PERSISTENT_OFFLINE") if e.get("name") == "ps-off"]
+    assert len(said) == 1, said
+    time.sleep(3)
+    assert group_everywhere(cs, "ps-off") == ("Offline", "offline")
+    assert owner_everywhere(cs.nodes, "ps-keep")
 
 
 class Writer:

@@ -261,6 +261,7 @@ static void test_corosync_conf(void **state) {
                                   "totem.crypto_cipher=aes256\n"
                                   "totem.crypto_hash=sha256\n"
                                   "totem.token=1500\n"
+                                  "totem.seqno_unchanged_const=2\n"
                                   "nodelist.node.nodeid=1\n"
                                   "nodelist.node.name=alpha\n"
                                   "nodelist.node.ring0_addr=10.0.0.1\n"

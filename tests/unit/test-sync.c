@@ -923,6 +923,138 @@ static void test_partition_healed(void **state) {
         net_free(net);
 }
 
+/* A cluster start: every member offers before it has seen the cluster
+ * run, and every member tells so, round after round until told the start
+ * is over; a wolfpackd started again into a cluster that runs is no
+ * cluster start, nor is the next round of the same members; every member
+ * restarted is one again. An offer without "fresh" (an older wolfpackd)
+ * counts as a member that has seen the cluster run. */
+static void restart(Member *m) {
+        sync_free(m->sync);
+        assert_int_equal(sync_new(&CB, m, m->id, NULL, &m->sync), 0);
+}
+
+static void test_cold_start(void **state) {
+        Net *net = net_new(3, NULL);
+        Member *n3 = &net->m[2];
+        n3->part = -1; /* n1 and n2 start first */
+        view(net, 0, true, 0);
+        run(net);
+        assert_true(sync_cold_start(net->m[0].sync) && sync_cold_start(net->m[1].sync));
+        n3->part = 0;
+        view(net, 0, true, net->ring);
+        run(net);
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(sync_cold_start(net->m[i].sync));
+        for (unsigned i = 0; i < 3; i++)
+                sync_started(net->m[i].sync);
+        assert_false(sync_cold_start(net->m[0].sync));
+
+        n3->part = -1; /* its wolfpackd stops: same ring, fewer members */
+        view(net, 0, true, net->ring);
+        run(net);
+        restart(n3);
+        n3->part = 0;
+        view(net, 0, true, net->ring);
+        run(net);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_true(sync_ready(net->m[i].sync));
+                assert_false(sync_cold_start(net->m[i].sync));
+        }
+        view(net, 0, true, 0);
+        run(net);
+        for (unsigned i = 0; i < 3; i++)
+                assert_false(sync_cold_start(net->m[i].sync));
+
+        for (unsigned i = 0; i < 3; i++)
+                restart(&net->m[i]);
+        view(net, 0, true, 0);
+        run(net);
+        for (unsigned i = 0; i < 3; i++)
+                assert_true(sync_cold_start(net->m[i].sync));
+
+        /* n1 an older wolfpackd: its offers say nothing of it. */
+        for (unsigned i = 0; i < 3; i++)
+                restart(&net->m[i]);
+        view(net, 0, true, 0);
+        for (Queued *q = net->head; q; q = q->next)
+                if (strcmp(json_string_value(json_object_get(q->msg, "type")), "sync.offer") == 0 &&
+                    json_integer_value(json_object_get(q->msg, "origin")) == 1)
+                        json_object_del(q->msg, "fresh");
+        run(net);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_true(sync_ready(net->m[i].sync));
+                assert_false(sync_cold_start(net->m[i].sync));
+        }
+        net_free(net);
+}
+
+/* Drop the offers some members sent (their wolfpackd froze before). */
+static void drop_offers_of(Net *net, uint32_t a, uint32_t b) {
+        for (Queued **p = &net->head; *p;) {
+                Queued *q = *p;
+                json_int_t o = json_integer_value(json_object_get(q->msg, "origin"));
+                if (strcmp(json_string_value(json_object_get(q->msg, "type")), "sync.offer") == 0 && (o == a || o == b)) {
+                        *p = q->next;
+                        json_decref(q->msg);
+                        free(q);
+                } else
+                        p = &q->next;
+        }
+        net->tail = &net->head;
+        while (*net->tail)
+                net->tail = &(*net->tail)->next;
+}
+
+/* A member that does not offer (its wolfpackd frozen while its corosync
+ * runs): changes are held, then, once the timeout has passed, a majority
+ * decides without it and applies them; the silent member, delivering the
+ * same stream when it runs again, goes out of sync. Before the timeout,
+ * or with only a minority heard, nothing is asked. */
+static void test_silent_member(void **state) {
+        Net *net = net_new(3, NULL);
+        Member *n1 = &net->m[0], *n2 = &net->m[1], *n3 = &net->m[2];
+        view(net, 0, true, 0);
+        drop_offers_of(net, 3, 0);
+        run(net);
+        group_change(net, n2, "meanwhile");
+        run(net);
+        assert_string_equal(sync_state(n1->sync), "comparing");
+        assert_false(has_group(n1, "meanwhile"));
+        sync_tick(n1->sync);
+        sync_tick(n2->sync);
+        assert_null(net->head); /* not yet */
+        net->clock += SYNC_OFFER_TIMEOUT_USEC;
+        sync_tick(n2->sync); /* n2 waits a timeout more: n1 asks first */
+        assert_null(net->head);
+        sync_tick(n1->sync);
+        assert_string_equal(head_type(net), "sync.proceed");
+        sync_tick(n1->sync); /* once */
+        run(net);
+        assert_true(sync_ready(n1->sync) && sync_ready(n2->sync));
+        assert_logged(n1, "SYNC_SILENT");
+        assert_true(has_group(n1, "meanwhile") && has_group(n2, "meanwhile"));
+        assert_string_equal(sync_state(n3->sync), "out of sync");
+        assert_logged(n3, "SYNC_OUT");
+        assert_false(has_group(n3, "meanwhile"));
+        /* The next view takes it in again, with the others' database. */
+        view(net, 0, true, 0);
+        run(net);
+        assert_true(sync_ready(n3->sync));
+        assert_true(has_group(n3, "meanwhile"));
+        assert_same(net, 0, 2);
+
+        /* Only n1 heard of three: no majority, nothing asked. */
+        view(net, 0, true, 0);
+        drop_offers_of(net, 2, 3);
+        run(net);
+        net->clock += 10 * SYNC_OFFER_TIMEOUT_USEC;
+        sync_tick(n1->sync);
+        assert_null(net->head);
+        assert_string_equal(sync_state(n1->sync), "comparing");
+        net_free(net);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_all_equal),
@@ -941,6 +1073,8 @@ int main(void) {
                 cmocka_unit_test(test_runtime_and_strays),
                 cmocka_unit_test(test_view_without_self),
                 cmocka_unit_test(test_partition_healed),
+                cmocka_unit_test(test_cold_start),
+                cmocka_unit_test(test_silent_member),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
