@@ -43,11 +43,13 @@ static void on_view(const EngineView *v, void *userdata) {
 }
 
 void daemon_synced(Daemon *d) {
-        /* The first time: only now can this node's changes take, on a
-         * database that holds what the others hold. */
-        bool first = !d->have_view;
+        /* Only now can this node's changes take, on a database that holds
+         * what the others hold. */
         d->have_view = true;
-        if (first) {
+        /* Once, in the first view that takes changes (a view of a
+         * minority of the nodes refuses them). */
+        if (!d->announced && sync_takes_changes(d->sync)) {
+                d->announced = true;
                 /* Make sure this node is in the database (node.set is idempotent). */
                 json_t *m = json_pack("{s:s, s:i, s:s}", "type", "node.set", "id", (int) d->cfg.node_id, "name",
                                       d->cfg.node_name);

@@ -107,7 +107,8 @@ struct Daemon {
         Sync *sync;            /* join and merge: whether db is in sync with the view's members */
         Engine *engine;
         EngineView view;
-        bool have_view;        /* db was in sync in a quorate view: this node announced itself */
+        bool have_view;        /* db was in sync in a quorate view */
+        bool announced;        /* this node wrote itself into the database (node.set) */
         bool cold_start;       /* the view is the cluster's start (sync_cold_start): until the coordinator
                                 * took its PersistentState=0 groups offline */
         bool reattaching;            /* adopting what monitors left by an earlier wolfpackd run */

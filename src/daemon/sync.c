@@ -76,6 +76,9 @@ struct Sync {
         bool offered[MEMBERS_MAX];
         unsigned n_nodes;  /* in the cluster's node list (the view's), 0: not known */
         bool proceed_sent; /* this node asked to decide without the silent */
+        /* The round's attempt: 0 at the view, one more each time a member
+         * left out asks to compare again (sync.again). */
+        uint64_t attempt;
         SyncVersion offers[MEMBERS_MAX];
         bool fresh[MEMBERS_MAX];
         unsigned n_offered;
@@ -92,6 +95,10 @@ struct Sync {
          * (sync_started). cold: every member of the round offered before
          * it had (the cluster starts). */
         bool started, cold;
+        /* The round's members are no majority of the cluster's nodes: its
+         * changes are refused and its epoch not raised (see decide). */
+        bool minority;
+        char minority_reason[256];
         /* The best node's chunks as every member follows them. */
         size_t chunk_next, chunk_count, chunk_bytes;
         json_t *chunks; /* kept by a member behind */
@@ -179,7 +186,15 @@ const char *sync_out_reason(const Sync *s) {
 }
 
 bool sync_cold_start(const Sync *s) {
-        return s->phase == PHASE_IN_SYNC && s->cold;
+        return s->phase == PHASE_IN_SYNC && s->cold && !s->minority;
+}
+
+bool sync_cold_pending(const Sync *s) {
+        return s->phase == PHASE_IN_SYNC && s->cold && s->minority;
+}
+
+bool sync_takes_changes(const Sync *s) {
+        return s->phase == PHASE_IN_SYNC && !s->minority;
 }
 
 void sync_started(Sync *s) {
@@ -210,7 +225,10 @@ static void refuse_held(Sync *s, int error, const char *text) {
 static void apply_held(Sync *s) {
         for (Held *h = take_held(s), *next; h; h = next) {
                 next = h->next;
-                s->cb.apply(h->msg, s->userdata);
+                if (s->minority)
+                        s->cb.refuse(h->msg, -EPERM, s->minority_reason, s->userdata);
+                else
+                        s->cb.apply(h->msg, s->userdata);
                 json_decref(h->msg);
                 free(h);
         }
@@ -300,14 +318,14 @@ static int member_index(const Sync *s, uint32_t id) {
         return -1;
 }
 
-/* {"type":type, "ring":[node, seq], "members":[...]}: the round a
- * message of the protocol belongs to. */
+/* {"type":type, "ring":[node, seq], "members":[...], "attempt":A}: the
+ * round a message of the protocol belongs to (no attempt: 0). */
 static json_t *round_message(const Sync *s, const char *type) {
         json_t *members = json_array();
         for (unsigned i = 0; members && i < s->n_members; i++)
                 json_array_append_new(members, json_integer(s->members[i]));
-        return json_pack("{s:s, s:[I, I], s:o}", "type", type, "ring", (json_int_t) s->ring_node,
-                         (json_int_t) s->ring_seq, "members", members);
+        return json_pack("{s:s, s:[I, I], s:o, s:I}", "type", type, "ring", (json_int_t) s->ring_node,
+                         (json_int_t) s->ring_seq, "members", members, "attempt", (json_int_t) s->attempt);
 }
 
 static bool count_value(const json_t *v, uint64_t *ret) {
@@ -330,7 +348,9 @@ static bool of_this_round(const Sync *s, const json_t *m) {
                 if (!count_value(json_array_get(members, i), &id) || id != s->members[i])
                         return false;
         }
-        return true;
+        const json_t *a = json_object_get(m, "attempt");
+        uint64_t attempt = 0;
+        return (!a || count_value(a, &attempt)) && attempt == s->attempt;
 }
 
 static void send_snapshot(Sync *s, const char *behind) {
@@ -409,7 +429,21 @@ static void decide(Sync *s) {
                         max_epoch = s->offers[i].epoch;
         }
         s->best = s->members[b];
-        s->target = (SyncVersion) { max_epoch + 1, s->offers[b].seq };
+        /* Only a majority of the cluster's nodes takes changes and raises
+         * the epoch: any two such rounds share a member, so the highest
+         * version always holds every change made. A minority of running
+         * wolfpackds (the others stopped while their corosync runs) would
+         * otherwise take changes on a database that may lack the last
+         * ones, or raise its epoch over a database that has them, and a
+         * later merge would drop changes that were answered. */
+        unsigned base = s->n_nodes ? s->n_nodes : s->n_members;
+        s->minority = s->n_offered * 2 <= base;
+        if (s->minority)
+                snprintf(s->minority_reason, sizeof(s->minority_reason),
+                         "only %u of the cluster's %u nodes run wolfpackd in this view; changes need %u: start "
+                         "wolfpackd on more nodes",
+                         s->n_offered, base, base / 2 + 1);
+        s->target = (SyncVersion) { s->minority ? s->offers[b].epoch : max_epoch + 1, s->offers[b].seq };
         s->cold = true;
         for (unsigned i = 0; i < s->n_members; i++)
                 s->cold = s->cold && s->offered[i] && s->fresh[i];
@@ -428,6 +462,8 @@ static void decide(Sync *s) {
               "); %s%s; new epoch %" PRIu64,
               s->ring_node, s->ring_seq, s->n_members, best.s, s->offers[b].epoch, s->offers[b].seq,
               n_behind ? "behind: " : "no member is behind", behind, s->target.epoch);
+        if (s->minority)
+                logf_(s, "warning", "SYNC_MINORITY", "%s", s->minority_reason);
         s->complete = n_behind == 0;
         s->chunk_next = s->chunk_count = s->chunk_bytes = 0;
         int me = member_index(s, s->self);
@@ -438,7 +474,7 @@ static void decide(Sync *s) {
                 return;
         }
         char err[512] = "";
-        if (s->cb.set_epoch(s->target.epoch, err, sizeof(err), s->userdata) < 0)
+        if (!s->minority && s->cb.set_epoch(s->target.epoch, err, sizeof(err), s->userdata) < 0)
                 logf_(s, "error", "SYNC_EPOCH_FAILED", "the new epoch %" PRIu64 " could not be recorded: %s", s->target.epoch,
                       err);
         /* At this point of the stream, before what is held. */
@@ -446,6 +482,8 @@ static void decide(Sync *s) {
                 send_snapshot(s, behind);
         in_sync(s);
 }
+
+static void start_round(Sync *s);
 
 void sync_view(Sync *s, const EngineView *v) {
         if (!v->quorate) {
@@ -464,6 +502,13 @@ void sync_view(Sync *s, const EngineView *v) {
         s->n_members = n;
         s->n_nodes = v->n_nodes;
         memcpy(s->members, v->members, n * sizeof(uint32_t));
+        s->attempt = 0;
+        start_round(s);
+}
+
+/* The round (ring, members, attempt) set: compare from the start. */
+static void start_round(Sync *s) {
+        unsigned n = s->n_members;
         memset(s->offered, 0, sizeof(s->offered));
         s->n_offered = 0;
         s->proceed_sent = false;
@@ -476,7 +521,7 @@ void sync_view(Sync *s, const EngineView *v) {
                 return;
         }
         SyncVersion mine = s->cb.version(s->userdata);
-        if (n == 1 && v->n_nodes <= 1) {
+        if (n == 1 && s->n_nodes <= 1) {
                 /* A cluster of one: nobody to compare with, nothing to
                  * send. Alone in a larger one, this node waits for its own
                  * offer: CPG reports the others gone under the old ring,
@@ -624,6 +669,11 @@ static void on_proceed(Sync *s, const json_t *m, uint32_t origin) {
                          "wolfpackd stopped or stuck?)",
                          (unsigned) (SYNC_OFFER_TIMEOUT_USEC / 1000000));
                 go_out(s, why);
+                /* Running again now: ask the members to compare again, this
+                 * node included, rather than wait for a membership change. */
+                json_t *again = round_message(s, "sync.again");
+                if (again)
+                        (void) s->cb.send(again, s->userdata);
                 return;
         }
         logf_(s, "warning", "SYNC_SILENT",
@@ -631,6 +681,22 @@ static void on_proceed(Sync *s, const json_t *m, uint32_t origin) {
               "sync until the membership changes",
               silent, (unsigned) (SYNC_OFFER_TIMEOUT_USEC / 1000000), s->n_offered);
         decide(s);
+}
+
+/* A member left out of this round (on_proceed) runs again: every member,
+ * at this same point of the stream, compares again in a new attempt of
+ * the round. Only a member out of sync asks; the others' state is the same
+ * on every member, so nothing else can tell them apart. */
+static void on_again(Sync *s, const json_t *m, uint32_t origin) {
+        int i = member_index(s, origin);
+        if (!s->have_round || !of_this_round(s, m) || i < 0 || s->offered[i])
+                return;
+        NodeText t = node_text(s, origin);
+        logf_(s, "notice", "SYNC_AGAIN", "%s, left out of the comparison, runs again: the members compare again", t.s);
+        end_round(s, "a member asked to compare again");
+        s->have_round = true;
+        s->attempt++;
+        start_round(s);
 }
 
 void sync_tick(Sync *s) {
@@ -669,6 +735,7 @@ static const struct {
         { "sync.snapshot", on_chunk },
         { "sync.failed", on_failed },
         { "sync.proceed", on_proceed },
+        { "sync.again", on_again },
 };
 
 static void on_protocol(Sync *s, const char *type, const json_t *m) {
@@ -696,7 +763,9 @@ static void on_change(Sync *s, const json_t *msg) {
                 s->cb.refuse(msg, -ESTALE, s->out_reason, s->userdata);
                 return;
         case PHASE_IN_SYNC:
-                if (!s->complete && !within_bound(s, msg))
+                if (s->minority)
+                        s->cb.refuse(msg, -EPERM, s->minority_reason, s->userdata);
+                else if (!s->complete && !within_bound(s, msg))
                         refuse_over_bound(s, msg);
                 else
                         s->cb.apply(msg, s->userdata);

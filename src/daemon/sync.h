@@ -91,6 +91,10 @@ void sync_message(Sync *s, const json_t *msg);
  * installed it. Nothing that acts on the database's contents for the
  * cluster (placement) should decide before. */
 bool sync_ready(const Sync *s);
+/* In sync in a round of a majority of the cluster's nodes: changes are
+ * applied. In a round of fewer, the database is in sync among them but
+ * every change is refused (no quorum, with the reason). */
+bool sync_takes_changes(const Sync *s);
 /* In sync, in a round whose members had all just started: the cluster
  * starts as a whole. A member has started once it was in sync in a round
  * that was no cluster start, or was told by sync_started (what the cluster
@@ -98,6 +102,9 @@ bool sync_ready(const Sync *s);
  * one, so that members starting one after another still make one start.
  * Every member tells the same for a round. */
 bool sync_cold_start(const Sync *s);
+/* In sync in a round that would be a cluster start but for too few
+ * members to take changes: what the start decides must wait. */
+bool sync_cold_pending(const Sync *s);
 void sync_started(Sync *s);
 /* Call now and then (every heartbeat): asks the members to decide without
  * those silent past SYNC_OFFER_TIMEOUT_USEC (sync.proceed). */

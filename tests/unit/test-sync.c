@@ -60,6 +60,7 @@ struct Net {
         json_int_t seq;
         size_t chunk_max;
         SyncLimits limits;
+        unsigned n_nodes; /* the views' node list: 0 unknown */
 };
 
 static void append(char *buf, size_t len, const char *fmt, ...) {
@@ -130,7 +131,7 @@ static void last_to_front(Net *net) {
 static void view(Net *net, int part, bool quorate, uint64_t ring) {
         if (!ring)
                 ring = ++net->ring;
-        EngineView v = { .ring = ring, .ring_node = 1, .quorate = quorate };
+        EngineView v = { .ring = ring, .ring_node = 1, .quorate = quorate, .n_nodes = net->n_nodes };
         for (unsigned i = 0; i < net->n; i++)
                 if (net->m[i].part == part)
                         v.members[v.n_members++] = net->m[i].id;
@@ -829,7 +830,9 @@ static void test_alone_among_several(void **state) {
         assert_false(sync_ready(net->m[0].sync));
         run(net);
         assert_true(sync_ready(net->m[0].sync));
-        assert_version(&net->m[0], 1, 0);
+        /* One of three: no change taken, no epoch raised. */
+        assert_false(sync_takes_changes(net->m[0].sync));
+        assert_version(&net->m[0], 0, 0);
 
         v.ring = 5;
         sync_view(net->m[0].sync, &v);
@@ -839,7 +842,7 @@ static void test_alone_among_several(void **state) {
         sync_view(net->m[0].sync, &lost);
         run(net);
         assert_false(sync_ready(net->m[0].sync));
-        assert_version(&net->m[0], 1, 0);
+        assert_version(&net->m[0], 0, 0);
         net_free(net);
 }
 
@@ -1034,15 +1037,24 @@ static void test_silent_member(void **state) {
         assert_true(sync_ready(n1->sync) && sync_ready(n2->sync));
         assert_logged(n1, "SYNC_SILENT");
         assert_true(has_group(n1, "meanwhile") && has_group(n2, "meanwhile"));
-        assert_string_equal(sync_state(n3->sync), "out of sync");
+        /* n3 went out of sync, asked to compare again, and every member
+         * did: it took the others' database. */
         assert_logged(n3, "SYNC_OUT");
-        assert_false(has_group(n3, "meanwhile"));
-        /* The next view takes it in again, with the others' database. */
-        view(net, 0, true, 0);
-        run(net);
+        assert_logged(n1, "SYNC_AGAIN");
+        assert_logged(n3, "SYNC_INSTALLED");
         assert_true(sync_ready(n3->sync));
         assert_true(has_group(n3, "meanwhile"));
         assert_same(net, 0, 2);
+        assert_same(net, 0, 1);
+        /* A stray sync.again (of an old attempt, or from a member that
+         * offered) changes nothing. */
+        json_t *stray = json_pack("{s:s, s:[I, I], s:[I, I, I], s:I, s:I}", "type", "sync.again", "ring", (json_int_t) 1,
+                                  (json_int_t) net->ring, "members", (json_int_t) 1, (json_int_t) 2, (json_int_t) 3,
+                                  "attempt", (json_int_t) 0, "origin", (json_int_t) 2);
+        queue(net, 0, stray);
+        run(net);
+        assert_true(sync_ready(n1->sync) && sync_ready(n2->sync) && sync_ready(n3->sync));
+        assert_null(net->head);
 
         /* Only n1 heard of three: no majority, nothing asked. */
         view(net, 0, true, 0);
@@ -1052,6 +1064,51 @@ static void test_silent_member(void **state) {
         sync_tick(n1->sync);
         assert_null(net->head);
         assert_string_equal(sync_state(n1->sync), "comparing");
+        net_free(net);
+}
+
+/* Three nodes whose corosync runs, one wolfpackd alone (the others
+ * stopped): in sync, but its changes are refused and its epoch stays, so
+ * that rounds of one after another never outrank a database that holds
+ * changes. The changes made by n1 and n2 survive n3's rounds alone. */
+static void test_minority_takes_no_change(void **state) {
+        Net *net = net_new(3, NULL);
+        net->n_nodes = 3;
+        Member *n1 = &net->m[0], *n2 = &net->m[1], *n3 = &net->m[2];
+        view(net, 0, true, 0);
+        run(net);
+        assert_version(n1, 1, 0);
+        n3->part = -1;
+        view(net, 0, true, net->ring);
+        run(net);
+        group_change(net, n1, "kept");
+        run(net);
+        assert_version(n1, 2, 1);
+        /* n1 and n2 stop; n3 alone, again and again. */
+        n1->part = n2->part = -1;
+        n3->part = 0;
+        for (int i = 0; i < 3; i++) {
+                view(net, 0, true, 0);
+                run(net);
+        }
+        assert_true(sync_ready(n3->sync));
+        assert_false(sync_takes_changes(n3->sync));
+        assert_logged(n3, "SYNC_MINORITY");
+        json_int_t c = group_change(net, n3, "alone");
+        run(net);
+        char want[32];
+        snprintf(want, sizeof want, "%lld:%d ", (long long) c, EPERM);
+        assert_string_equal(n3->refused, want);
+        assert_non_null(strstr(n3->last_refusal, "only 1 of the cluster's 3 nodes"));
+        assert_version(n3, 1, 0);
+        /* All three: n1's database wins, the change is everywhere. */
+        n1->part = n2->part = 0;
+        view(net, 0, true, 0);
+        run(net);
+        assert_true(sync_takes_changes(n3->sync));
+        assert_true(has_group(n3, "kept"));
+        assert_version(n3, 3, 1);
+        assert_same(net, 0, 2);
         net_free(net);
 }
 
@@ -1075,6 +1132,7 @@ int main(void) {
                 cmocka_unit_test(test_partition_healed),
                 cmocka_unit_test(test_cold_start),
                 cmocka_unit_test(test_silent_member),
+                cmocka_unit_test(test_minority_takes_no_change),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
