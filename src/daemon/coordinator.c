@@ -125,7 +125,10 @@ void coordinator_started(Daemon *d) {
 }
 
 void coordinator_evaluate(Daemon *d, json_t *groups) {
-        if (!d->owners || d->stopping || coordinator_of(d) != d->cfg.node_id || !owners_all_reported(d->owners))
+        /* Not before this node's database is in sync for this view: while
+         * the members compare, or it installs theirs, it may be stale. */
+        if (!d->owners || d->stopping || coordinator_of(d) != d->cfg.node_id || !owners_all_reported(d->owners) ||
+            !sync_ready(d->sync))
                 return;
         if (d->cold_start) {
                 d->cold_start = false;

@@ -669,6 +669,10 @@ static void on_proceed(Sync *s, const json_t *m, uint32_t origin) {
                          "wolfpackd stopped or stuck?)",
                          (unsigned) (SYNC_OFFER_TIMEOUT_USEC / 1000000));
                 go_out(s, why);
+                snprintf(s->out_reason, sizeof(s->out_reason),
+                         "this node's database is not in sync with the cluster (%s); it applies no change until the "
+                         "members have compared again, which it has asked for",
+                         why);
                 /* Running again now: ask the members to compare again, this
                  * node included, rather than wait for a membership change. */
                 json_t *again = round_message(s, "sync.again");
