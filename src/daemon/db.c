@@ -897,6 +897,16 @@ static uint64_t meta_number(Db *db, const char *key) {
         return st && sqlite3_step(st) == SQLITE_ROW ? (uint64_t) sqlite3_column_int64(st, 0) : 0;
 }
 
+uint64_t db_count(Db *db, DbTable table) {
+        static const char *const sql[] = {
+                [DB_NODES] = "SELECT count(*) FROM nodes",
+                [DB_GROUPS] = "SELECT count(*) FROM groups",
+                [DB_RESOURCES] = "SELECT count(*) FROM resources",
+        };
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql[table], NULL);
+        return st && sqlite3_step(st) == SQLITE_ROW ? (uint64_t) sqlite3_column_int64(st, 0) : 0;
+}
+
 uint64_t db_version(Db *db) {
         return meta_number(db, "seq");
 }

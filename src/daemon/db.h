@@ -52,6 +52,10 @@ typedef struct DbVersion {
 DbVersion db_version_get(Db *db);
 /* <0, 0, >0 as a is older than, the same as, newer than b. */
 int db_version_cmp(DbVersion a, DbVersion b);
+/* How many rows a table holds. */
+typedef enum DbTable { DB_NODES, DB_GROUPS, DB_RESOURCES } DbTable;
+uint64_t db_count(Db *db, DbTable table);
+
 /* The seq alone: how many changes this database holds (the API's "version"). */
 uint64_t db_version(Db *db);
 /* Record a new epoch, seq unchanged. */

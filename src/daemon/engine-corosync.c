@@ -399,6 +399,10 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
                 c->e.token_usec = (uint64_t) ms * 1000;
         if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.consensus", &ms) == CS_OK)
                 c->e.consensus_usec = (uint64_t) ms * 1000;
+        char *cluster = NULL;
+        if (k >= 0 && cmap_get_string(cmap, "totem.cluster_name", &cluster) == CS_OK && cluster)
+                snprintf(c->e.cluster_name, sizeof(c->e.cluster_name), "%s", cluster);
+        free(cluster);
         cmap_finalize(cmap);
         return k;
 }

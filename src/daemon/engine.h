@@ -53,6 +53,9 @@ struct Engine {
          * consensus timeouts as it runs them (0: no ring, as on the local
          * engine). The lease and the takeover delay are set from them. */
         uint64_t token_usec, consensus_usec;
+        /* The cluster's name as the engine knows it (corosync's
+         * totem.cluster_name); empty: the engine has none. */
+        char cluster_name[64];
 };
 
 /* The local engine: one node, this one, always quorate. */

@@ -31,6 +31,8 @@ def test_three_nodes_each_see_three_members_quorate(cs):
     for node in cs.nodes:
         status, body = node.api("GET", "/v1/cluster")
         assert body["engine"] == "corosync" and body["node"] == node.name
+        # The cluster's name is corosync's (totem.cluster_name).
+        assert body["name"] == cs.tag, body
         # Every node knows every node by the name corosync.conf gives it, and sees it Up.
         cs.wait("%s lists n1..n3 Up" % node.name, lambda n=node: sorted(
             (x["name"], x["state"]) for x in n.api("GET", "/v1/nodes")[1]) == [("n1", "Up"), ("n2", "Up"), ("n3", "Up")])

@@ -409,6 +409,21 @@ static void assert_version(Db *db, uint64_t epoch, uint64_t seq) {
                          (unsigned long long) v.seq, (unsigned long long) epoch, (unsigned long long) seq);
 }
 
+/* Rows counted per table, without reading them (GET /v1/cluster). */
+static void test_count(void **state) {
+        Fixture *f = *state;
+        Db *db = open_db(f);
+        assert_int_equal(db_count(db, DB_GROUPS), 0);
+        group(db, "g-1", "g1");
+        group(db, "g-2", "g2");
+        resource(db, "r-1", "r1", "g-1");
+        assert_int_equal(db_count(db, DB_GROUPS), 2);
+        assert_int_equal(db_count(db, DB_RESOURCES), 1);
+        assert_int_equal(db_count(db, DB_NODES), 0);
+        assert_int_equal(apply(db, NULL, 0, "{\"type\":\"group.delete\",\"id\":\"g-2\"}"), 0);
+        assert_int_equal(db_count(db, DB_GROUPS), 1);
+}
+
 static void test_versions_persist_and_increment(void **state) {
         Fixture *f = *state;
         Db *db = open_db(f);
@@ -885,6 +900,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_schema_1_respelled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_per_object_capped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failures_expire_by_message_time, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_count, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_versions_persist_and_increment, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_schema_2_migrated, setup, teardown),
