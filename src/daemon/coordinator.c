@@ -91,21 +91,12 @@ static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
  * from placement until its change comes back (fm_applied) or the view
  * changes. Then rt.started tells every member that the start is done
  * (coordinator_started): the rounds after are no cluster start. */
-static bool persistent_state(const json_t *g) {
-        GroupCommon gc;
-        if (decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
-                return true;
-        bool persistent = gc.persistent_state;
-        group_common_done(&gc);
-        return persistent;
-}
-
 static void cold_start(Daemon *d, json_t *groups) {
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g) {
                 RtGroup *rg = rt_group(d, jstr(g, "id"));
-                if (!rg || rg->owner || strcmp(jstr(g, "desired"), "online") != 0 || persistent_state(g))
+                if (!rg || rg->owner || strcmp(jstr(g, "desired"), "online") != 0 || decide_group_persistent(g))
                         continue;
                 json_t *off = json_pack("{s:s, s:s, s:s}", "type", "group.desire", "id", rg->id, "state", "offline");
                 if (off && command_send(d, off, NULL, NULL) >= 0) {
@@ -144,7 +135,7 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                         continue;
                 /* The cluster may be starting, but too few nodes run
                  * wolfpackd to decide it: PersistentState=0 groups wait. */
-                if (!rg->owner && sync_cold_pending(d->sync) && !persistent_state(g))
+                if (!rg->owner && sync_cold_pending(d->sync) && !decide_group_persistent(g))
                         continue;
                 bool want = strcmp(jstr(g, "desired"), "online") == 0 && !rg->failed;
                 OwnersDecision dec = owners_decide(d->owners, &rg->own, want, now, d->timing.takeover_delay_usec);

@@ -64,16 +64,11 @@ void daemon_synced(Daemon *d) {
                 size_t i;
                 json_t *g;
                 json_array_foreach(groups, i, g) {
-                        GroupCommon gc;
                         const char *gid = json_string_value(json_object_get(g, "id"));
                         RtGroup *rg = hashmap_get(d->groups, gid);
                         if (rg && rg->owner)
                                 continue; /* running already (re-attached) */
-                        if (decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
-                                continue;
-                        bool persistent = gc.persistent_state;
-                        group_common_done(&gc);
-                        if (!persistent && strcmp(json_string_value(json_object_get(g, "desired")), "online") == 0) {
+                        if (!decide_group_persistent(g) && strcmp(json_string_value(json_object_get(g, "desired")), "online") == 0) {
                                 json_t *off = json_pack("{s:s, s:s, s:s}", "type", "group.desire", "id", gid, "state",
                                                         "offline");
                                 if (off)

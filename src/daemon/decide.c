@@ -71,6 +71,15 @@ int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad
         return 0;
 }
 
+bool decide_group_persistent(const json_t *group) {
+        GroupCommon gc;
+        if (decide_group_common(json_object_get(group, "properties"), &gc, NULL, NULL, 0) < 0)
+                return true;
+        bool persistent = gc.persistent_state;
+        group_common_done(&gc);
+        return persistent;
+}
+
 const char *decide_common_name(const char *name) {
         const wp_prop *p = props_find(resource_common_props, name);
         return p ? p->name : NULL;

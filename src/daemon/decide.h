@@ -13,6 +13,9 @@
  * (when given) names the property and err says what is wrong. */
 int decide_resource_common(const json_t *values, ResourceCommon *ret, const char **bad, char *err, size_t errlen);
 int decide_group_common(const json_t *values, GroupCommon *ret, const char **bad, char *err, size_t errlen);
+/* A group's (a db_groups row) PersistentState; true, the default, when its
+ * properties do not parse. */
+bool decide_group_persistent(const json_t *group);
 /* The canonical spelling of a resource common property, or NULL when name
  * is not one (it is then the type's own). */
 const char *decide_common_name(const char *name);

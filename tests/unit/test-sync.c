@@ -937,6 +937,13 @@ static void restart(Member *m) {
         assert_int_equal(sync_new(&CB, m, m->id, NULL, &m->sync), 0);
 }
 
+/* Every member's wolfpackd started again, then a view of them all. */
+static void restart_all(Net *net) {
+        for (unsigned i = 0; i < net->n; i++)
+                restart(&net->m[i]);
+        view(net, 0, true, 0);
+}
+
 static void test_cold_start(void **state) {
         Net *net = net_new(3, NULL);
         Member *n3 = &net->m[2];
@@ -969,17 +976,13 @@ static void test_cold_start(void **state) {
         for (unsigned i = 0; i < 3; i++)
                 assert_false(sync_cold_start(net->m[i].sync));
 
-        for (unsigned i = 0; i < 3; i++)
-                restart(&net->m[i]);
-        view(net, 0, true, 0);
+        restart_all(net);
         run(net);
         for (unsigned i = 0; i < 3; i++)
                 assert_true(sync_cold_start(net->m[i].sync));
 
         /* n1 an older wolfpackd: its offers say nothing of it. */
-        for (unsigned i = 0; i < 3; i++)
-                restart(&net->m[i]);
-        view(net, 0, true, 0);
+        restart_all(net);
         for (Queued *q = net->head; q; q = q->next)
                 if (strcmp(json_string_value(json_object_get(q->msg, "type")), "sync.offer") == 0 &&
                     json_integer_value(json_object_get(q->msg, "origin")) == 1)
