@@ -431,6 +431,49 @@ static void get_node(HttpRequest *req, void *userdata) {
                 http_reply(req, 200, n);
 }
 
+/* Where each group node owns goes when it drains: *ret [{id, group, from,
+ * to, to_id}], spread over the other nodes. -ENODEV (answered) when one
+ * of them has nowhere to go: nothing is changed then. */
+static int drain_moves(HttpRequest *req, Daemon *d, uint32_t node, json_t **ret) {
+        unsigned extra[NODE_ID_MAX + 1] = {};
+        json_t *moves = json_array(), *groups = db_groups(d->db);
+        _cleanup_free_ char *stuck = NULL;
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+                RtGroup *rg = hashmap_get(d->groups, jstr(g, "id"));
+                if (!rg || rg->owner != node || strcmp(jstr(g, "desired"), "online") != 0)
+                        continue;
+                char why[512] = "";
+                json_t *res = db_resources(d->db, rg->id);
+                uint32_t to = coordinator_choose_spread(d, g, res, node, extra, why, sizeof(why));
+                json_decref(res);
+                if (!to) {
+                        char *s = NULL;
+                        if (asprintf(&s, "%s%s%s: %s", stuck ? stuck : "", stuck ? "; " : "", jstr(g, "name"), why) >= 0) {
+                                free(stuck);
+                                stuck = s;
+                        }
+                        continue;
+                }
+                if (to <= NODE_ID_MAX)
+                        extra[to]++;
+                json_array_append_new(moves, json_pack("{s:s, s:s, s:s?, s:s?, s:i}", "id", rg->id, "group",
+                                                       jstr(g, "name"), "from", node_name(d, node), "to",
+                                                       node_name(d, to), "to_id", (int) to));
+        }
+        json_decref(groups);
+        if (stuck) {
+                json_decref(moves);
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "nothing was changed: a group of %s has nowhere to go (%s); pause keeps them running here",
+                                 node_name(d, node), stuck);
+                return -ENODEV;
+        }
+        *ret = moves;
+        return 0;
+}
+
 static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
         if (!body_members(req, NULL))
                 return;
@@ -455,10 +498,42 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
                         return;
                 }
         }
+        json_t *moves = NULL;
+        if (drain && d->multi && drain_moves(req, d, (uint32_t) id, &moves) < 0)
+                return;
         json_t *msg = json_pack("{s:s, s:I, s:b}", "type", "node.set", "id", id, "paused", paused);
+        if (moves && json_array_size(moves) > 0) {
+                /* Paused first, so that nothing new comes to it, then each
+                 * group moved: one ordered stream, applied alike everywhere. */
+                int k = command_send(d, msg, NULL, NULL);
+                size_t i;
+                json_t *mv;
+                json_array_foreach(moves, i, mv) {
+                        if (k < 0)
+                                break;
+                        json_t *m = json_pack("{s:s, s:O, s:s, s:O, s:s}", "type", "group.desire", "id",
+                                              json_object_get(mv, "id"), "state", "online", "node",
+                                              json_object_get(mv, "to_id"), "kind", "drain");
+                        json_object_del(mv, "to_id");
+                        if (i + 1 < json_array_size(moves))
+                                k = command_send(d, m, NULL, NULL);
+                        else
+                                msg = m;
+                }
+                if (k < 0) {
+                        json_decref(moves);
+                        json_decref(msg);
+                        refuse_unsent(d, req, k);
+                        return;
+                }
+        }
         char nid[24];
         snprintf(nid, sizeof(nid), "%lld", (long long) id);
-        Pending *p = pending_new(d, req, "node", nid, 200);
+        Pending *p = pending_new(d, req, "node", nid, json_array_size(moves) > 0 ? 202 : 200);
+        if (p && moves)
+                p->extra = json_pack("{s:o}", "moves", moves);
+        else
+                json_decref(moves);
         int k = p ? command_send(d, msg, on_applied, p) : (json_decref(msg), -ENOMEM);
         if (k < 0) {
                 if (p)

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "decide.h"
@@ -51,7 +52,9 @@ uint32_t coordinator_of(const Daemon *d) {
         return 0;
 }
 
-uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
+/* The nodes as the API shows them, and the groups each owns (and, when
+ * extra is given, extra[id] more, on their way there). */
+static json_t *nodes_now(Daemon *d, const unsigned *extra, unsigned **ret_owned) {
         json_t *nodes = db_nodes(d->db);
         size_t n = json_array_size(nodes);
         unsigned *owned = calloc(n + 1, sizeof(unsigned));
@@ -59,9 +62,23 @@ uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, cha
                 json_t *o = json_array_get(nodes, i);
                 rt_node_json(d, json_incref(o));
                 json_decref(o);
+                json_int_t id = json_integer_value(json_object_get(o, "id"));
                 if (owned)
-                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
+                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups")) +
+                                   (extra && id >= 1 && id <= NODE_ID_MAX ? extra[id] : 0);
         }
+        *ret_owned = owned;
+        return nodes;
+}
+
+uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
+        return coordinator_choose_spread(d, g, res, not, NULL, why, whylen);
+}
+
+uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t not, const unsigned *extra, char *why,
+                                   size_t whylen) {
+        unsigned *owned;
+        json_t *nodes = nodes_now(d, extra, &owned);
         unsigned excluded[1] = { not };
         Placement p = {};
         int k = decide_placement(g, res, nodes, owned, excluded, not ? 1 : 0, &p);
@@ -71,15 +88,74 @@ uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, cha
         return k >= 0 ? p.node : 0;
 }
 
-static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason) {
+static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason,
+                   const char *kind) {
         json_t *m = owners_place_message(d->owners, &rg->own, from, to, takeover, reason, db_version(d->db));
+        if (m && kind)
+                json_object_set_new(m, "kind", json_string(kind));
         if (m && command_send(d, m, NULL, NULL) >= 0)
                 rg->placing = true;
 }
 
-static void arm(Daemon *d, uint64_t at, uint64_t *next) {
+static void arm(uint64_t at, uint64_t *next) {
         if (at < *next)
                 *next = at;
+}
+
+/* The nodes the group failed over from within its FailoverPeriod. */
+static size_t failed_on(Daemon *d, const char *gid, const GroupCommon *gc, unsigned *ret, size_t max) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        json_t *history = db_failures(d->db, gid, now - (int64_t) (gc->failover_period / 1000));
+        PolicyEvent *ev = NULL;
+        size_t n = decide_events(history, "failover", &ev), m = 0;
+        json_decref(history);
+        for (size_t i = 0; i < n && m < max; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < m; j++)
+                        seen = seen || ret[j] == ev[i].node;
+                if (!seen)
+                        ret[m++] = ev[i].node;
+        }
+        free(ev);
+        return m;
+}
+
+/* Failback: a group running where it should not stay, its most preferred
+ * node up again, moves back once AutoFailbackType allows and the hour is
+ * in its window (the coordinator's local time: the cluster's time zone);
+ * outside the window, the coordinator looks again at the next hour. Not to
+ * a node it failed over from within FailoverPeriod: that would bounce. */
+static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
+        GroupCommon gc;
+        if (!share_node_up(d, rg->owner) || rg->move_to || rg->failed || rg->asked_here ||
+            decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
+                return;
+        if (gc.failback_type != FAILBACK_ALLOW) {
+                group_common_done(&gc);
+                return;
+        }
+        json_t *res = db_resources(d->db, rg->id);
+        if (strcmp(rt_group_state(d, rg->id, res), "Online") == 0) {
+                unsigned excluded[NODE_ID_MAX + 1], *owned;
+                size_t n_ex = failed_on(d, rg->id, &gc, excluded, ELEMENTSOF(excluded));
+                json_t *nodes = nodes_now(d, NULL, &owned);
+                Placement p = {};
+                (void) decide_failback(g, res, nodes, owned, excluded, n_ex, rg->owner, &p);
+                free(owned);
+                json_decref(nodes);
+                time_t t = time(NULL);
+                struct tm tm;
+                char why[256];
+                bool allowed = localtime_r(&t, &tm) && policy_failback_allowed(&gc, tm.tm_hour, why, sizeof(why));
+                if (p.node && allowed)
+                        decide(d, rg, rg->owner, p.node, false, p.reason, "failback");
+                else if (p.node)
+                        arm(now + (uint64_t) (3600 - tm.tm_min * 60 - tm.tm_sec) * 1000000 + 1000000, next);
+        }
+        json_decref(res);
+        group_common_done(&gc);
 }
 
 static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -144,29 +220,31 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 uint32_t to;
                 switch (dec.action) {
                 case OWNERS_KEEP:
+                        if (want && rg->owner)
+                                failback(d, rg, g, now, &next);
                         break;
                 case OWNERS_WAIT:
-                        arm(d, dec.at_usec, &next);
+                        arm(dec.at_usec, &next);
                         break;
                 case OWNERS_TAKE_OVER:
                         res = db_resources(d->db, gid);
                         to = want ? coordinator_choose(d, g, res, dec.avoid, why, sizeof(why)) : 0;
                         json_decref(res);
-                        decide(d, rg, dec.from, to, true, want && !to ? why : NULL);
+                        decide(d, rg, dec.from, to, true, want && !to ? why : NULL, NULL);
                         break;
                 case OWNERS_PLACE:
                         res = db_resources(d->db, gid);
                         to = coordinator_choose(d, g, res, dec.avoid, why, sizeof(why));
                         json_decref(res);
                         if (to)
-                                decide(d, rg, 0, to, false, NULL);
+                                decide(d, rg, 0, to, false, NULL, NULL);
                         else if (!rg->no_node) {
                                 clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
-                                decide(d, rg, 0, 0, false, why);
+                                decide(d, rg, 0, 0, false, why, NULL);
                         }
                         break;
                 case OWNERS_MOVE:
-                        decide(d, rg, dec.from, dec.to, false, NULL);
+                        decide(d, rg, dec.from, dec.to, false, NULL, rg->move_kind ? rg->move_kind : "move");
                         break;
                 }
         }

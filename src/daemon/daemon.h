@@ -69,6 +69,17 @@ typedef struct RtGroup {
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         bool cold_held;        /* PersistentState=0 at a cluster start: taken offline, not placed */
+        /* Placed on this node (CLOCK_MONOTONIC; 0: not since it was last
+         * Online here) by a placement of kind placed_kind (NULL: placed or
+         * taken over): its time to Online is logged. */
+        uint64_t placed_usec;
+        const char *placed_kind;
+        uint32_t placed_from;
+        /* An administrator's move put it on its owner: failback leaves it
+         * there until it is placed anew (a failover, a takeover). */
+        bool asked_here;
+        /* The move asked (move_to) drains a node: "drain", else NULL. */
+        const char *move_kind;
         sd_event_source *retry_timer;
 } RtGroup;
 
@@ -295,6 +306,10 @@ void coordinator_started(Daemon *d);
 /* The best up node for group g (database view, with its resources res)
  * other than not (0: any); 0 and why for a person when there is none. */
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen);
+/* The same, counting extra[id] (NODE_ID_MAX + 1 of them) more groups on
+ * node id: groups being sent there, so that several placed at once spread. */
+uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t not, const unsigned *extra, char *why,
+                                   size_t whylen);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

@@ -41,3 +41,8 @@ size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret
  * owned_counts[i] groups owned by nodes[i]. */
 int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
                      const unsigned *excluded, size_t n_excluded, Placement *ret);
+/* Where the group, running on current, should fail back to
+ * (placement_failback_target): ret->node 0 when it stays. Whether it may
+ * now is policy_failback_allowed's call. */
+int decide_failback(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
+                    const unsigned *excluded, size_t n_excluded, unsigned current, Placement *ret);
