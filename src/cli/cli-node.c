@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * `wolfpack node`: list, show, pause, resume, drain. Drain waits, unless
+ * `wolfpack node`: list, show, pause, resume, drain, evict. Drain waits, unless
  * --no-wait, until the node owns no group. Never changes a node but
  * through the API.
  */
@@ -72,6 +72,22 @@ int verb_node_pause(Cli *cli, const CliArgs *a) {
 
 int verb_node_resume(Cli *cli, const CliArgs *a) {
         return node_action(cli, a->pos[0], "resume");
+}
+
+int verb_node_evict(Cli *cli, const CliArgs *a) {
+        _cleanup_free_ char *path = NULL;
+        if (cli_path(&path, "nodes", a->pos[0], "evict", NULL, NULL) < 0)
+                return -ENOMEM;
+        int r = cli_http_request(cli->http, "POST", path, NULL, NULL, NULL);
+        if (r < 0)
+                return r;
+        if (cli->json) {
+                _cleanup_(json_decrefp) json_t *j = json_pack("{s:s}", "evicted", a->pos[0]);
+                return j ? cli_print_json(j, false) : -ENOMEM;
+        }
+        printf("node %s is evicted: it left the cluster's node list and corosync.conf on every node\n",
+                       a->pos[0]);
+        return fflush(stdout) == EOF ? -EIO : 0;
 }
 
 /* Each group a drain moves: where to, then where it ended. */

@@ -30,6 +30,8 @@ const CliVerb cli_verbs[] = {
         { "node", "resume", "N", {}, CLI_PROPS_NONE, false, "let a paused node take groups again", verb_node_resume },
         { "node", "drain", "N", {}, CLI_PROPS_NONE, true, "move every group off a node, then pause it",
           verb_node_drain },
+        { "node", "evict", "N", {}, CLI_PROPS_NONE, false,
+          "take a node that is down out of the cluster and out of corosync's nodelist", verb_node_evict },
 
         { "group", "create", "G", { { "preferred", "N1,N2", false } }, CLI_PROPS_OPTIONAL, false,
           "create a group (a virtual server)", verb_group_create },

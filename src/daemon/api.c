@@ -474,23 +474,37 @@ static int drain_moves(HttpRequest *req, Daemon *d, uint32_t node, json_t **ret)
         return 0;
 }
 
-static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+/* The node a change of a node is for (the body empty, the cluster
+ * quorate), or NULL, answered. */
+static json_t *node_to_change(HttpRequest *req, Daemon *d) {
         if (!body_members(req, NULL))
-                return;
+                return NULL;
         json_t *n = find_node(d, req);
-        if (!n || !quorate(d, req)) {
+        if (n && !quorate(d, req)) {
                 json_decref(n);
-                return;
+                return NULL;
         }
+        return n;
+}
+
+static size_t groups_owned(Daemon *d, uint32_t node) {
+        size_t it = 0, owned = 0;
+        RtGroup *g;
+        while ((g = hashmap_next(d->groups, &it, NULL)))
+                owned += g->owner == node;
+        return owned;
+}
+
+static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+        json_t *n = node_to_change(req, d);
+        if (!n)
+                return;
         json_int_t id = json_integer_value(json_object_get(n, "id"));
         json_decref(n);
         if (drain) {
                 /* Draining moves every group elsewhere first: refuse when
                  * there is nowhere to go rather than stop them. */
-                size_t it = 0, owned = 0;
-                RtGroup *g;
-                while ((g = hashmap_next(d->groups, &it, NULL)))
-                        owned += g->owner == (uint32_t) id;
+                size_t owned = groups_owned(d, (uint32_t) id);
                 if (owned > 0 && d->view.n_members < 2) {
                         http_reply_error(req, 409, "conflict", NULL,
                                          "no other node is up to take this node's %zu group(s); drain needs another node (pause keeps them running here)",
@@ -540,6 +554,39 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
                         pending_free(p);
                 refuse_unsent(d, req, k);
         }
+}
+
+/* Evict: a node that is down leaves the cluster (evict.c does the rest on
+ * every node). Not one that runs wolfpackd, nor while it still owns
+ * groups: those are taken over first. */
+static void post_node_evict(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *n = node_to_change(req, d);
+        if (!n)
+                return;
+        uint32_t id = (uint32_t) json_integer_value(json_object_get(n, "id"));
+        _cleanup_free_ char *name = strdup(jstr(n, "name") ? jstr(n, "name") : "");
+        json_decref(n);
+        size_t owned = groups_owned(d, id);
+        bool member = false;
+        for (unsigned i = 0; i < d->view.n_members; i++)
+                member = member || d->view.members[i] == id;
+        if (id == d->cfg.node_id || member) {
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "%s runs the cluster service; stop it there first (wolfpackd, then corosync), and "
+                                 "evict it from another node",
+                                 name);
+                return;
+        }
+        if (owned > 0) {
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "%s still owns %zu group(s): they are taken over once its takeover delay has passed "
+                                 "(`wolfpack cluster` shows it); evict it after that",
+                                 name, owned);
+                return;
+        }
+        json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "node.delete", "id", (int) id, "name", name);
+        send_and_reply(d, req, msg, NULL, NULL, 204, NULL);
 }
 
 static void post_node_pause(HttpRequest *req, void *userdata) {
@@ -1188,6 +1235,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/nodes/{}/pause", post_node_pause },
         { "POST", "/v1/nodes/{}/resume", post_node_resume },
         { "POST", "/v1/nodes/{}/drain", post_node_drain },
+        { "POST", "/v1/nodes/{}/evict", post_node_evict },
         { "GET", "/v1/groups", get_groups },
         { "POST", "/v1/groups", post_groups },
         { "GET", "/v1/groups/{}", get_group },

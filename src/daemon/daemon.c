@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "daemon.h"
 #include "decide.h"
+#include "evict.h"
 #include "http.h"
 #include "macro.h"
 #include "monitors.h"
@@ -386,6 +387,7 @@ Daemon *daemon_free(Daemon *d) {
         readonly_stop(d);
         api_stop(d);
         fm_free(d);
+        evict_free(d);
         size_t it = 0;
         RtResource *r;
         while ((it = 0, r = hashmap_next(d->resources, &it, NULL)))

@@ -96,6 +96,7 @@ typedef struct DaemonConfig {
         bool engine_corosync;  /* engine = corosync; node id and name then come from corosync */
         char *plugin_path;     /* NULL: the default */
         char *monitor_path;    /* wolfpack-resmon */
+        char *corosync_conf;   /* the corosync.conf corosync reads here: an evicted node leaves its nodelist */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
         bool lease_given;             /* lease-timeout was set (on corosync the default follows its timings) */
         /* On corosync (0: the default, see cluster-timing.c): how long a node
@@ -149,6 +150,7 @@ struct Daemon {
         size_t n_streams;
         struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
         struct FmCall *calls;        /* the failover manager's requests to the monitors (fm.c) */
+        struct EvictReload *evict_reloads; /* corosync-cfgtool -R running after an eviction (evict.c) */
         struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
         CommandBatch *batch;         /* changes applied, waiting for their commit (commands.c) */
 };

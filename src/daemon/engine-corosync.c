@@ -139,10 +139,38 @@ static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id
         ring_view_verdict(&c->view, quorate != 0, ring.nodeid, ring.seq);
 }
 
+static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen);
+
+/* corosync.conf was reloaded (corosync-cfgtool -R) with another nodelist:
+ * the names and the node count follow; on a nodelist that cannot be read,
+ * what was known stays. */
+static void corosync_reload_nodes(Engine *e) {
+        CorosyncEngine *c = (CorosyncEngine *) e;
+        NodeName old[ELEMENTSOF(c->names)];
+        unsigned n_old = c->n_names;
+        memcpy(old, c->names, sizeof(old));
+        c->n_names = 0;
+        char err[256];
+        if (read_nodelist(c, err, sizeof(err)) < 0) {
+                memcpy(c->names, old, sizeof(old));
+                c->n_names = n_old;
+                elog(c, "warning", "NODELIST_UNREADABLE", "the nodelist corosync reloaded cannot be read (%s); "
+                     "keeping the %u node(s) known", err, n_old);
+                return;
+        }
+        if (c->n_names != n_old)
+                elog(c, "notice", "NODELIST_CHANGED", "corosync's nodelist has %u node(s) now (%u before)", c->n_names,
+                     n_old);
+        ring_view_nodes(&c->view, c->n_names);
+}
+
 static void on_expected_votes(votequorum_handle_t h, uint64_t context, uint32_t expected) {
         CorosyncEngine *c = (CorosyncEngine *) (uintptr_t) context;
-        if (c)
-                c->expected_votes = expected;
+        if (!c)
+                return;
+        c->expected_votes = expected;
+        /* A reload that adds or removes a node changes the expected votes. */
+        corosync_reload_nodes(&c->e);
 }
 
 /* ---- the loop ---- */
@@ -344,7 +372,8 @@ static void corosync_free(Engine *e) {
 }
 
 static const EngineOps corosync_ops = {
-        .name = "corosync", .send = corosync_send, .free = corosync_free, .node_name = corosync_node_name
+        .name = "corosync", .send = corosync_send, .free = corosync_free, .node_name = corosync_node_name,
+        .reload_nodes = corosync_reload_nodes,
 };
 
 /* ---- start ---- */
@@ -445,7 +474,7 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
                 return -ERANGE;
         }
         c->e.node_id = id;
-        c->view.n_nodes = c->n_names;
+        ring_view_nodes(&c->view, c->n_names);
         if (!corosync_node_name(&c->e, id)) {
                 snprintf(err, errlen, "this node (id %u) is not in corosync.conf's nodelist; list every node there "
                          "with its nodeid and name", id);

@@ -41,6 +41,9 @@ typedef struct EngineOps {
         void (*free)(Engine *e);
         /* Optional: the name of a node the engine knows, or NULL. */
         const char *(*node_name)(Engine *e, uint32_t id);
+        /* Optional: read the node list again (it was reloaded); a view
+         * follows when the node count changed. */
+        void (*reload_nodes)(Engine *e);
 } EngineOps;
 
 struct Engine {
@@ -90,6 +93,10 @@ static inline void engine_logf(Engine *e, const char *level, const char *code, c
         va_start(ap, fmt);
         engine_vlog(e->cb.log, e->userdata, level, code, fmt, ap);
         va_end(ap);
+}
+static inline void engine_reload_nodes(Engine *e) {
+        if (e && e->ops->reload_nodes)
+                e->ops->reload_nodes(e);
 }
 static inline int engine_send(Engine *e, const json_t *msg) {
         return e->ops->send(e, msg);

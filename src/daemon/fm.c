@@ -32,6 +32,7 @@
 
 #include "daemon.h"
 #include "decide.h"
+#include "evict.h"
 #include "macro.h"
 #include "strv.h"
 #include "monitors.h"
@@ -939,6 +940,8 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 rt_forget_resource(d, id);
         } else if (is(type, "group.delete"))
                 rt_forget_group(d, id);
+        else if (is(type, "node.delete"))
+                evict_applied(d, msg);
         if (is(type, "node.set") || is(type, "group.set") || is(type, "resource.set"))
                 retry_placement(d);
         if (is(type, "resource.set")) {

@@ -6,12 +6,13 @@ behind, and FailoverThreshold across nodes. Every application is the
 witness application: no group ever runs on two nodes at once."""
 
 import os
+import re
 import time
 
 import pytest
 
 import witness
-from corosync_cluster import CorosyncCluster, owner_everywhere, twice, witness_group
+from corosync_cluster import CorosyncCluster, kill_node, owner_everywhere, twice, witness_group
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +186,51 @@ def test_failover_threshold_across_nodes_leaves_the_group_failed(cs):
     reason = next(iter(seen))[1] or ""
     assert "FailoverThreshold" in reason or "threshold" in reason.lower(), reason
     n1.cli("group", "offline", "bad")
+
+
+def test_evict_takes_a_down_node_out_of_the_cluster_and_of_corosync(cs):
+    """Last: the cluster has two nodes after it."""
+    n1, n2, n3 = cs.nodes
+    p = n1.cli("node", "evict", "n2", check=False)
+    assert p.returncode != 0 and "runs the cluster service" in p.stderr, p.stderr
+    p = n1.cli("node", "evict", "n1", check=False)
+    assert p.returncode != 0 and "runs the cluster service" in p.stderr, p.stderr
+    p = n1.cli("node", "evict", "n9", check=False)
+    assert p.returncode != 0 and "n9" in p.stderr, p.stderr
+
+    groups = [g["name"] for g in n1.api("GET", "/v1/groups")[1] if owner(cs, g["name"]) == "n3"]
+    kill_node(n3)
+    cs.wait("n3 Down on n1 and n2", lambda: all(n.api("GET", "/v1/nodes/n3")[1]["state"] == "Down"
+                                                for n in (n1, n2)), timeout=60, interval=0.2)
+    for g in groups:
+        cs.wait(g + " taken over", lambda: owner(cs, g, [n1, n2]) in ("n1", "n2"), timeout=60, interval=0.2)
+    n2.cli("node", "evict", "n3")
+
+    def gone():
+        for n in (n1, n2):
+            names = [x["name"] for x in n.api("GET", "/v1/nodes")[1]]
+            if "n3" in names:
+                return False
+            with open(os.path.join(n.dir, "etc", "corosync.conf")) as f:
+                conf = f.read()
+            if "nodeid: 3" in conf or "name: n3" in conf:
+                return False
+            cmap = n.run("corosync-cmapctl", "-b", "nodelist.node").stdout
+            if "n3" in cmap or len({line.split(".")[2] for line in cmap.splitlines() if line.startswith("nodelist.node.")}) != 2:
+                return False
+            q = n.run("corosync-quorumtool", "-s", check=False).stdout
+            if not re.search(r"Expected votes:\s+2\n", q):
+                return False
+        return True
+    cs.wait("n3 gone from the node list and from corosync on n1 and n2", gone, timeout=30, interval=0.2)
+    for n in (n1, n2):
+        evicted = entries(n, "NODE_EVICTED")
+        assert evicted and "n3" in evicted[-1]["text"] and "1 node" not in evicted[-1]["text"], evicted
+    status, cluster = n1.api("GET", "/v1/cluster")
+    assert status == 200 and cluster["quorate"], cluster
+    p = n1.cli("status")
+    assert "n3" not in p.stdout, p.stdout
+    for g in groups:
+        assert owner(cs, g, [n1, n2]) in ("n1", "n2"), g
+    # Changes still take, with both remaining nodes.
+    n1.cli("group", "create", "after-evict")
