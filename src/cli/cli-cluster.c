@@ -62,7 +62,7 @@ static void print_init_command(FILE *f, const ClusterSpec *s, const char *authke
         if (s->token_ms != CLUSTER_TOKEN_DEFAULT_MS)
                 fprintf(f, " --token %ums", s->token_ms);
         if (*s->qdevice)
-                fprintf(f, " --qdevice %s", s->qdevice);
+                fprintf(f, " --witness %s", s->qdevice);
         fprintf(f, " \\\n         --authkey %s", authkey);
 }
 
@@ -186,7 +186,12 @@ static int spec_from_args(const CliArgs *a, ClusterSpec *s) {
                 return cli_fail(-EINVAL, "%s", err);
         if ((v = cli_args_opt(a, "token")) && cluster_spec_set_token(s, v, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);
-        if ((v = cli_args_opt(a, "qdevice")) && cluster_spec_set_qdevice(s, v, err, sizeof err) < 0)
+        /* --qdevice: the name corosync gives it, the same option. */
+        const char *w = cli_args_opt(a, "witness"), *q = cli_args_opt(a, "qdevice");
+        if (w && q && strcmp(w, q) != 0)
+                return cli_fail(-EINVAL, "--witness %s and --qdevice %s: one witness; --qdevice is another name of "
+                                "--witness", w, q);
+        if ((v = w ? w : q) && cluster_spec_set_qdevice(s, v, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);
         if (cluster_spec_check(s, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);

@@ -19,7 +19,8 @@ const CliVerb cli_verbs[] = {
         { "cluster", NULL, "", {}, CLI_PROPS_NONE, false, "the cluster: name, quorum, counts", verb_cluster },
         { "cluster", "init", "NAME",
           { { "node", "ID=NAME=ADDRESS", CLI_REPEATED }, { "this", "ID", false }, { "authkey", "FILE", false },
-            { "output", "DIR", false }, { "token", "DURATION", false }, { "qdevice", "HOST", false },
+            { "output", "DIR", false }, { "token", "DURATION", false }, { "witness", "HOST", false },
+            { "qdevice", "HOST", false },
             { "force", NULL, false } },
           CLI_PROPS_NONE, false, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
           verb_cluster_init },
@@ -87,7 +88,7 @@ const CliHelp cli_help[] = {
           "a file that holds something else is left alone unless --force. --this names the node\n"
           "the files are for (its id or name); without it wolfpackd.conf serves every node.\n"
           "--authkey reuses the key written on the first node: every node needs the same one.\n"
-          "--token is corosync's token (default 3s). Two nodes need --qdevice HOST, a third host\n"
+          "--token is corosync's token (default 3s). Two nodes need --witness HOST, a third host\n"
           "running corosync-qnetd as the witness. Nothing is written when an argument is refused.\n" },
         {},
 };

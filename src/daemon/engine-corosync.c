@@ -77,6 +77,7 @@ typedef struct CorosyncEngine {
         SendQueue out;
         NodeName names[64];
         unsigned n_names;
+        bool quorum_device, two_node; /* quorum { device { } } and two_node: 1 in corosync.conf */
 } CorosyncEngine;
 
 #define elog(c, ...) engine_logf(&(c)->e, __VA_ARGS__)
@@ -428,6 +429,11 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
                 c->e.token_usec = (uint64_t) ms * 1000;
         if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.consensus", &ms) == CS_OK)
                 c->e.consensus_usec = (uint64_t) ms * 1000;
+        char *model = NULL;
+        c->quorum_device = k >= 0 && cmap_get_string(cmap, "quorum.device.model", &model) == CS_OK && model;
+        free(model);
+        uint8_t two = 0;
+        c->two_node = k >= 0 && cmap_get_uint8(cmap, "quorum.two_node", &two) == CS_OK && two;
         char *cluster = NULL;
         if (k >= 0 && cmap_get_string(cmap, "totem.cluster_name", &cluster) == CS_OK && cluster)
                 snprintf(c->e.cluster_name, sizeof(c->e.cluster_name), "%s", cluster);
@@ -452,6 +458,19 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
         int k = read_nodelist(c, err, errlen);
         if (k < 0)
                 return k;
+        if (c->n_names == 2 && !c->quorum_device) {
+                /* Two votes: a split leaves each half one, no majority —
+                 * unless two_node keeps both quorate, and both run
+                 * everything. Neither is a cluster to trust. */
+                snprintf(err, errlen,
+                         "corosync.conf lists two nodes and no witness: when they lose each other, %s. Add a "
+                         "witness, corosync-qnetd on a third host and corosync-qdevice on both nodes (`wolfpack "
+                         "cluster init NAME --node ... --witness HOST` writes it, certificates included), or a "
+                         "third node",
+                         c->two_node ? "two_node keeps both halves quorate and each runs every group (split brain)"
+                                     : "neither half has a majority and every group stops");
+                return -EINVAL;
+        }
 
         cpg_model_v1_data_t model = { .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver,
                                       .cpg_confchg_fn = on_cpg_confchg, .cpg_totem_confchg_fn = on_totem_confchg,

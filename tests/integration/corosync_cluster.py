@@ -228,10 +228,12 @@ class CorosyncCluster:
     of the fixture's own (crypto off), config added to wolfpackd.conf;
     init_output keeps what it printed, by node. qnetd (with init): a
     quorum device, corosync-qnetd on a host of its own and corosync-qdevice
-    on every node (qnetd.py), given to init as --qdevice. start: False
-    leaves calling start() to the caller, who may show tag and dir first."""
+    on every node (qnetd.py), given to init as --witness. start: False
+    leaves calling start() to the caller, who may show tag and dir first.
+    wolfpackd: False starts corosync (and the witness) alone, for the caller
+    to start each wolfpackd (node.start_wolfpackd())."""
 
-    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True):
+    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True, wolfpackd=True):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -246,6 +248,7 @@ class CorosyncCluster:
         self.init_output = {}
         self.qnetd = Qnetd(self) if qnetd else None
         self.effective = {}
+        self.with_wolfpackd = wolfpackd
         if start:
             self.start()
 
@@ -308,6 +311,8 @@ class CorosyncCluster:
         q = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.consensus")
         self.effective = {"token_ms": int(p.stdout.split()[-1]), "consensus_ms": int(q.stdout.split()[-1])}
         print("corosync effective timings:", self.effective)
+        if not self.with_wolfpackd:
+            return
         for node in self.nodes:
             node.start_wolfpackd()
         for node in self.nodes:
@@ -321,7 +326,7 @@ class CorosyncCluster:
         for n in self.nodes:
             args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
         if self.qnetd:
-            args += ["--qdevice", self.qnetd.addr]
+            args += ["--witness", self.qnetd.addr]
         return args
 
     def cluster_init(self, node, fresh_key=False):

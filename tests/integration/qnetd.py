@@ -2,7 +2,7 @@
 """The quorum device of a corosync_cluster.py cluster, the witness of two
 nodes: corosync-qnetd in a namespace of its own on the cluster's bridge,
 corosync-qdevice on every node, TLS between them with client certificates
-(what `wolfpack cluster init --qdevice` writes: tls: required), made the
+(what `wolfpack cluster init --witness` writes: tls: required), made the
 way corosync-qdevice-net-certutil(8) and corosync-qnetd-certutil(8) say,
 each host with a private /etc/corosync. Every process runs in the cgroup
 <cluster>/q or in its node's, so the cluster's close() removes it with the

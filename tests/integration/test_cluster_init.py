@@ -256,7 +256,7 @@ grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wo
 
 
 def test_two_nodes_and_a_witness_from_cluster_init():
-    """Two nodes whose files came from `wolfpack cluster init --qdevice`,
+    """Two nodes whose files came from `wolfpack cluster init --witness`,
     with corosync-qnetd on a third host and TLS required: both quorate with
     three votes; a node cut off from both loses quorum, the other keeps it
     with the witness's vote."""

@@ -166,7 +166,7 @@ static void test_check(void **state) {
         assert_int_equal(cluster_spec_check(&s, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "two nodes need a witness"));
         assert_non_null(strstr(err, "split brain"));
-        assert_non_null(strstr(err, "--qdevice HOST"));
+        assert_non_null(strstr(err, "--witness HOST"));
         assert_int_equal(cluster_spec_set_qdevice(&s, "qnetd.example.com", err, sizeof err), 0);
         assert_int_equal(cluster_spec_check(&s, err, sizeof err), 0);
         assert_int_equal(cluster_spec_set_qdevice(&s, "10.0.0.0003", err, sizeof err), -EINVAL);
@@ -404,7 +404,7 @@ static void test_report(void **state) {
         assert_non_null(strstr(t4, "quorum: 2 of 3 votes (one is the witness's)"));
         assert_non_null(strstr(t4, "corosync-qdevice-net-certutil -Q -n pair 10.0.0.9 a b\n"));
         assert_non_null(strstr(t4, "systemctl start corosync-qdevice\n"));
-        assert_non_null(strstr(t4, " --qdevice 10.0.0.9 \\\n"));
+        assert_non_null(strstr(t4, " --witness 10.0.0.9 \\\n"));
 }
 
 int main(void) {
