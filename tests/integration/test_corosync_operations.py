@@ -189,6 +189,37 @@ def test_failover_threshold_across_nodes_leaves_the_group_failed(cs):
     n1.cli("group", "offline", "bad")
 
 
+def test_a_group_failed_at_its_threshold_is_tried_again_after_retry_period(cs):
+    """RetryPeriodOnFailure: the group left Failed at its threshold comes
+    online by itself once the period has passed, the fault gone meanwhile."""
+    n1 = cs.nodes[0]
+    flag = os.path.join(cs.dir, "retry-broken")
+    open(flag, "w").close()
+    os.chmod(cs.dir, 0o755)
+    status, body = n1.api("POST", "/v1/groups", {"name": "retry", "properties": {
+        "FailoverThreshold": "1", "PreferredOwners": "n1 n2"}})
+    assert status == 201, body
+    status, body = n1.api("POST", "/v1/resources", {"name": "retry-app", "type": "genapp", "group": "retry",
+                                                     "properties": {
+                                                         "CommandLine": "/bin/sh -c 'test -e %s && exit 3; exec sleep 100000'" % flag,
+                                                         "RestartThreshold": "0", "RetryPeriodOnFailure": "6s"}})
+    assert status == 201, body
+    n1.cli("group", "online", "retry", "--no-wait")
+
+    def failed_at_threshold():
+        g = n1.api("GET", "/v1/groups/retry")[1]
+        return g["state"] == "Failed" and "FailoverThreshold" in (g.get("state_reason") or "") and g
+    g = cs.wait("retry Failed at its threshold", failed_at_threshold, timeout=60)
+    t = time.monotonic()
+    os.unlink(flag)
+    owner_now = cs.wait("retry Online again by itself", lambda: owner(cs, "retry"), timeout=60, interval=0.2)
+    took = time.monotonic() - t
+    print("Failed at the threshold -> Online again after %.1f s (RetryPeriodOnFailure 6s)" % took)
+    assert owner_now in ("n1", "n2", "n3")
+    assert any(e for e in all_entries(cs, "GROUP_RETRY", "retry")), "no GROUP_RETRY in the log"
+    n1.cli("group", "offline", "retry")
+
+
 def test_evict_takes_a_down_node_out_of_the_cluster_and_of_corosync(cs):
     """Last: the cluster has two nodes after it."""
     n1, n2, n3 = cs.nodes
