@@ -16,7 +16,12 @@
  *                                         the best up node (or on none, when
  *                                         not wanted), as a takeover
  *   owner up, a move asked to an up node  placed there; the owner stops it,
- *                                         the new one starts it after
+ *                                         the new one starts it after (a
+ *                                         drain asks one for each group)
+ *   owner up, Online, AutoFailbackType    moved back to its most preferred
+ *   allow, a more preferred node can      node, when the hour is in its
+ *   take it, not put there by a move      failback window; else looked at
+ *                                         again at the next hour
  *
  * When the cluster starts as a whole (sync_cold_start), groups with
  * PersistentState=0 that nobody runs are taken offline before anything
@@ -127,7 +132,12 @@ static size_t failed_on(Daemon *d, const char *gid, const GroupCommon *gc, unsig
  * in its window (the coordinator's local time: the cluster's time zone);
  * outside the window, the coordinator looks again at the next hour. Not to
  * a node it failed over from within FailoverPeriod: that would bounce. */
-static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
+typedef struct NodesNow {
+        json_t *nodes;   /* read at the first need, NULL before */
+        unsigned *owned;
+} NodesNow;
+
+static void failback(Daemon *d, RtGroup *rg, json_t *g, NodesNow *nn, uint64_t now, uint64_t *next) {
         GroupCommon gc;
         if (!share_node_up(d, rg->owner) || rg->move_to || rg->failed || rg->asked_here ||
             decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
@@ -138,13 +148,12 @@ static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *
         }
         json_t *res = db_resources(d->db, rg->id);
         if (strcmp(rt_group_state(d, rg->id, res), "Online") == 0) {
-                unsigned excluded[NODE_ID_MAX + 1], *owned;
+                unsigned excluded[NODE_ID_MAX + 1];
                 size_t n_ex = failed_on(d, rg->id, &gc, excluded, ELEMENTSOF(excluded));
-                json_t *nodes = nodes_now(d, NULL, &owned);
+                if (!nn->nodes)
+                        nn->nodes = nodes_now(d, NULL, &nn->owned);
                 Placement p = {};
-                (void) decide_failback(g, res, nodes, owned, excluded, n_ex, rg->owner, &p);
-                free(owned);
-                json_decref(nodes);
+                (void) decide_failback(g, res, nn->nodes, nn->owned, excluded, n_ex, rg->owner, &p);
                 time_t t = time(NULL);
                 struct tm tm;
                 char why[256];
@@ -202,6 +211,8 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 cold_start(d, groups);
         }
         uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
+        /* What failback reads of the nodes, once for every group. */
+        NodesNow nn = {};
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g) {
@@ -221,7 +232,7 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 switch (dec.action) {
                 case OWNERS_KEEP:
                         if (want && rg->owner)
-                                failback(d, rg, g, now, &next);
+                                failback(d, rg, g, &nn, now, &next);
                         break;
                 case OWNERS_WAIT:
                         arm(dec.at_usec, &next);
@@ -248,6 +259,8 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                         break;
                 }
         }
+        json_decref(nn.nodes);
+        free(nn.owned);
         if (next != UINT64_MAX) {
                 if (!d->takeover_timer)
                         (void) sd_event_add_time(d->event, &d->takeover_timer, CLOCK_MONOTONIC, next, 1000,
