@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
+#include "placement-inputs.h"
 #include "time-util.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -52,21 +53,14 @@ uint32_t coordinator_of(const Daemon *d) {
 }
 
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
-        json_t *nodes = db_nodes(d->db);
-        size_t n = json_array_size(nodes);
-        unsigned *owned = calloc(n + 1, sizeof(unsigned));
-        for (size_t i = 0; i < n; i++) {
-                json_t *o = json_array_get(nodes, i);
-                rt_node_json(d, json_incref(o));
-                json_decref(o);
-                if (owned)
-                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
-        }
-        unsigned excluded[1] = { not };
+        PlacementInputs in;
         Placement p = {};
-        int k = decide_placement(g, res, nodes, owned, excluded, not ? 1 : 0, &p);
-        free(owned);
-        json_decref(nodes);
+        int k = placement_inputs_build(d, g, res, not, &in, p.reason, sizeof(p.reason));
+        if (k >= 0)
+                k = placement_choose(&in.group, in.nodes, in.n_nodes, &p);
+        else if (!p.reason[0])
+                snprintf(p.reason, sizeof(p.reason), "reading what placement needs failed: %s", strerror(-k));
+        placement_inputs_done(&in);
         snprintf(why, whylen, "%s", p.reason);
         return k >= 0 ? p.node : 0;
 }

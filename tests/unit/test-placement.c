@@ -39,6 +39,7 @@ typedef struct Row {
         const char *excluded;        /* "2 3" */
         const char *recent;          /* "2 3": failed there within FailoverPeriod */
         bool threshold;              /* held Failed by FailoverThreshold */
+        unsigned released_by;
         const char *verdicts;        /* "1:down 2:chosen 3:paused" */
         unsigned current, to;
         int rc;
@@ -124,6 +125,7 @@ static void cluster_load(Cluster *c, const Row *row) {
                 .n_excluded = ne,
                 .recent = c->recent,
                 .n_recent = nrec,
+                .released_by = row->released_by,
                 .threshold = { .reached = row->threshold, .failovers = 2, .threshold = 2, .period_ms = 6 * 3600000,
                                .until_ms = 1800000000000ull, .retry_at_ms = 1799999000000ull },
         };
@@ -394,8 +396,11 @@ static void test_explain(void **state) {
                 { .title = "failed recently everywhere: tried again by the rules", .nodes = N3, .recent = "1 2 3",
                   .want = 1, .verdicts = "1:chosen 2:more_groups 3:more_groups",
                   .reason = "web failed recently on every node that can take it" },
-                { .title = "excluded: the node it leaves", .nodes = N3, .excluded = "1", .want = 2,
-                  .verdicts = "1:failed_recently 2:chosen 3:more_groups" },
+                { .title = "excluded: the node it failed over from", .nodes = N3, .excluded = "1", .want = 2,
+                  .verdicts = "1:failed_recently 2:chosen 3:more_groups", .reason2 = "web failed over from n1 just now" },
+                { .title = "leaving: it let the group go", .nodes = { { 1, "n1", "up", 3, NULL }, { 2, "n2", "up", 0, NULL } },
+                  .released_by = 2, .recent = "1", .want = 1, .verdicts = "1:chosen 2:leaving",
+                  .reason2 = "n2 let web go: it is stopping" },
                 { .title = "anti-affinity names the group",
                   .nodes = { { 1, "n1", "up", 0, "sql" }, { 2, "n2", "up", 3, NULL } }, .classes = "sql", .want = 2,
                   .verdicts = "1:anti_affinity 2:chosen",
@@ -452,6 +457,7 @@ static void test_explain_agrees(void **state) {
                         .classes = class_sets[rand() % 4],
                         .excluded = excluded,
                         .n_excluded = (size_t) rand() % 2,
+                        .released_by = (unsigned) rand() % 8,
                         .recent = recent,
                         .n_recent = n_recent,
                         .threshold = { .reached = rand() % 8 == 0 },

@@ -175,6 +175,8 @@ static PlacementRule hard_rule(const PlacementGroup *g, const PlacementNode *n, 
                 return PLACEMENT_NO_QUORUM;
         if (n->paused)
                 return PLACEMENT_PAUSED;
+        if (g->released_by && n->id == g->released_by)
+                return PLACEMENT_LEAVING;
         if (is_excluded(g, n->id))
                 return PLACEMENT_FAILED_RECENTLY;
         if (!owner_of_all(g, n))
@@ -216,6 +218,9 @@ static void add_hard(Text *t, const PlacementGroup *g, const PlacementNode *n, P
                 break;
         case PLACEMENT_PAUSED:
                 add(t, "%s is paused", node_name(n));
+                break;
+        case PLACEMENT_LEAVING:
+                add(t, "%s let %s go: it is stopping, or its lease ran out", node_name(n), group_name(g));
                 break;
         case PLACEMENT_FAILED_RECENTLY:
                 add(t, "%s failed on %s recently", group_name(g), node_name(n));
@@ -481,6 +486,7 @@ static const char *const rule_codes[_PLACEMENT_RULE_MAX] = {
         [PLACEMENT_DOWN] = "down",
         [PLACEMENT_NO_QUORUM] = "no_quorum",
         [PLACEMENT_PAUSED] = "paused",
+        [PLACEMENT_LEAVING] = "leaving",
         [PLACEMENT_NOT_POSSIBLE_OWNER] = "not_possible_owner",
         [PLACEMENT_FAILOVER_THRESHOLD] = "failover_threshold",
         [PLACEMENT_FAILED_RECENTLY] = "failed_recently",
@@ -518,7 +524,7 @@ static void verdict(const PlacementGroup *g, const PlacementNode *nodes, size_t 
         case PLACEMENT_FAILED_RECENTLY:
                 f = recent_failure(g, n->id);
                 if (!f) {
-                        add(&t, "%s is the node %s is leaving", node_name(n), group_name(g));
+                        add(&t, "%s failed over from %s just now", group_name(g), node_name(n));
                         break;
                 }
                 v->until_ms = f->until_ms;

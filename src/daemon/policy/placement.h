@@ -11,8 +11,10 @@
  *   1. down                 a node that is not Up takes no group;
  *      no_quorum            nor one in a partition without quorum;
  *      paused               nor a Paused one;
+ *      leaving              nor the node that let the group go without a
+ *                           failure (it is stopping, or its lease ran out);
  *      failed_recently      nor one the caller excludes (the node a group
- *                           is taken from);
+ *                           failed over from);
  *   2. not_possible_owner   a node must be a possible owner of every
  *                           resource of the group (a resource with no
  *                           PossibleOwners allows every node);
@@ -85,7 +87,8 @@ typedef struct PlacementGroup {
         size_t n_resources;
         char *const *preferred_owners; /* node names, most preferred first; NULL: none */
         char *const *classes;          /* AntiAffinityClassNames; NULL: none */
-        const unsigned *excluded;      /* node ids that take it in no case (the node it leaves) */
+        unsigned released_by;          /* let it go without a failure: takes it in no case (0: none) */
+        const unsigned *excluded;      /* node ids that take it in no case (it failed over from there) */
         size_t n_excluded;
         const PlacementFailure *recent; /* the nodes it failed on within FailoverPeriod (rule 4) */
         size_t n_recent;
@@ -101,6 +104,7 @@ typedef enum PlacementRule {
         PLACEMENT_DOWN,
         PLACEMENT_NO_QUORUM,
         PLACEMENT_PAUSED,
+        PLACEMENT_LEAVING,
         PLACEMENT_NOT_POSSIBLE_OWNER,
         PLACEMENT_FAILOVER_THRESHOLD,
         PLACEMENT_FAILED_RECENTLY,
