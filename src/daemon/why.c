@@ -182,8 +182,10 @@ static json_t *resource_verdict(Daemon *d, json_t *r, const json_t *why) {
                 if (blocked)
                         k = asprintf(&text, "%s waits: %s", name, blocked);
                 else
-                        k = asprintf(&text, "%s needs %s, which is Failed (%s); it comes online once %s is Online again",
-                                     name, dn, dr && dr->reason ? dr->reason : "no reason known", dn);
+                        k = asprintf(&text,
+                                     "%s needs %s, which is Failed (%s); it comes online once %s is Online again "
+                                     "(`wolfpack resource online %s` tries it now)",
+                                     name, dn, dr && dr->reason ? dr->reason : "no reason known", dn, dn);
         } else if (is(state, "Failed")) {
                 rule = "failed";
                 k = asprintf(&text, "%s is Failed: %s", name, reason ? reason : blocked ? blocked : "no reason known");
