@@ -123,6 +123,32 @@ def test_the_node_a_group_failed_on_recently(cs):
     assert "FailoverPeriod" in v["text"], v
 
 
+def owner_other_than(cs, name, *nodes):
+    def check():
+        state, owner = state_owner(cs.nodes[0], name)
+        return owner if state == "Online" and owner not in (None,) + nodes else None
+    return cs.wait("%s Online elsewhere than %s" % (name, ", ".join(nodes)), check, timeout=30)
+
+
+def test_a_group_that_failed_on_two_nodes_goes_to_the_third(cs):
+    """The coordinator reads the whole failure history: failed on n1, then
+    on n2, the group goes to n3, not back to its preferred n1."""
+    n1 = cs.nodes[0]
+    make_group(cs, "fh", {"PreferredOwners": "n1 n2 n3"}, resource_props=("RestartThreshold=0",))
+    n1.cli("group", "online", "fh")
+    assert online_on(cs, "fh") == "n1"
+    n1.cli("resource", "fail", "fh-app", check=False)
+    assert owner_other_than(cs, "fh", "n1") == "n2"
+    n1.cli("resource", "fail", "fh-app", check=False)
+    assert owner_other_than(cs, "fh", "n2") == "n3", "fh went back to n1, where it failed a moment ago"
+    j = why(n1, "fh")
+    assert verdict(j, "n3")["rule"] == "owner", j
+    # Should n3 let it go, it failed recently on every other node: the
+    # rules choose among them again, n1 first.
+    v = verdict(j, "n1")
+    assert v["rule"] == "available" and "failed recently on every node" in v["text"], v
+
+
 def test_a_group_that_keeps_failing_stops_at_its_failover_threshold(cs):
     """FailoverThreshold 1: the first failure fails over, the second leaves
     the group Failed; why says so on every node, and until when."""
@@ -163,7 +189,7 @@ def test_a_resource_whose_dependency_failed(cs):
 def test_an_unknown_name_is_an_error(cs):
     n1 = cs.nodes[0]
     p = n1.cli("why", "no-such-thing", check=False)
-    assert p.returncode != 0 and "no-such-thing" in p.stderr and "group" in p.stderr and "resource" in p.stderr, p
+    assert p.returncode == 3 and "no-such-thing" in p.stderr and "group" in p.stderr and "resource" in p.stderr, p
     for path in ("/v1/groups/no-such-thing/why", "/v1/resources/no-such-thing/why"):
         status, body = n1.api("GET", path)
         assert status == 404 and "no-such-thing" in body["error"]["message"], (path, body)
