@@ -418,6 +418,38 @@ static void test_explain(void **state) {
         run_rows(rows, ELEMENTSOF(rows), EXPLAIN);
 }
 
+/* The threshold's text as the counts stand. */
+static void test_threshold_text(void **state) {
+        static const struct {
+                unsigned failovers, threshold;
+                uint64_t until, retry;
+                const char *want, *absent;
+        } rows[] = {
+                { 2, 2, 0, 0, "web stays Failed: 2 failovers within FailoverPeriod 1h reached FailoverThreshold 2",
+                  "count until" },
+                { 1, 1, 0, 0, "1 failover within", "tried again" },
+                { 0, 0, 0, 0, "the FailoverThreshold in effect is 0, so it does not fail over", "reached" },
+                { 1, 3, 0, 1799999000000ull, "its failovers reached FailoverThreshold 3 (1 within FailoverPeriod 1h now)",
+                  NULL },
+                { 3, 3, 1800000000000ull, 0, "(they count until 2027-01-15 08:00:00 UTC)", "tried again" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                PlacementNode n = { .id = 1, .name = "n1", .up = true };
+                PlacementGroup g = { .name = "web",
+                                     .threshold = { true, rows[i].failovers, rows[i].threshold, 3600000, rows[i].until,
+                                                    rows[i].retry } };
+                PlacementVerdict v;
+                Placement p;
+                assert_int_equal(placement_explain(&g, &n, 1, 0, &v, &p), -ENODEV);
+                assert_int_equal(v.rule, PLACEMENT_FAILOVER_THRESHOLD);
+                assert_int_equal(v.until_ms, rows[i].until);
+                if (!strstr(v.text, rows[i].want) || (rows[i].absent && strstr(v.text, rows[i].absent)))
+                        fail_msg("row %zu: %s", i, v.text);
+                assert_non_null(strstr(v.text, "`wolfpack group online web` tries it now"));
+                assert_non_null(strstr(p.reason, "no node can take web: web stays Failed"));
+        }
+}
+
 /* For any cluster, explain places where placement_choose places, with
  * the same reason, and exactly the node chosen has the verdict chosen. */
 static void test_explain_agrees(void **state) {
@@ -534,6 +566,7 @@ int main(void) {
                 cmocka_unit_test(test_failback),
                 cmocka_unit_test(test_explain),
                 cmocka_unit_test(test_explain_agrees),
+                cmocka_unit_test(test_threshold_text),
                 cmocka_unit_test(test_rule_codes),
                 cmocka_unit_test(test_args),
                 cmocka_unit_test(test_long_reason),

@@ -188,8 +188,15 @@ static PlacementRule hard_rule(const PlacementGroup *g, const PlacementNode *n, 
 
 static void add_threshold(Text *t, const PlacementGroup *g) {
         const PlacementThreshold *h = &g->threshold;
-        add(t, "%s stays Failed: %u failover%s within FailoverPeriod %s reached FailoverThreshold %u", group_name(g),
-            h->failovers, h->failovers == 1 ? "" : "s", policy_span(h->period_ms).s, h->threshold);
+        if (h->threshold == 0)
+                add(t, "%s stays Failed: the FailoverThreshold in effect is 0, so it does not fail over", group_name(g));
+        else if (h->failovers >= h->threshold)
+                add(t, "%s stays Failed: %u failover%s within FailoverPeriod %s reached FailoverThreshold %u",
+                    group_name(g), h->failovers, h->failovers == 1 ? "" : "s", policy_span(h->period_ms).s,
+                    h->threshold);
+        else
+                add(t, "%s stays Failed: its failovers reached FailoverThreshold %u (%u within FailoverPeriod %s now)",
+                    group_name(g), h->threshold, h->failovers, policy_span(h->period_ms).s);
         if (h->until_ms) {
                 add(t, " (they count until ");
                 add_time(t, h->until_ms);
