@@ -8,10 +8,12 @@ anti-affinity acts between nodes: two groups of one class that both
 prefer one node run on two."""
 
 import json
+import subprocess
 import time
 
 import pytest
 
+from cluster import WOLFPACK
 from corosync_cluster import CorosyncCluster, kill_node
 
 
@@ -61,6 +63,13 @@ def why(node, name):
 def verdict(j, node):
     [v] = [v for v in j["nodes"] if v["name"] == node]
     return v
+
+
+def test_help_lists_the_rule_codes():
+    p = subprocess.run([WOLFPACK, "help", "why"], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p
+    for code in ("not_possible_owner", "failover_threshold", "anti_affinity", "dependency_failed", "no_quorum"):
+        assert code in p.stdout, p.stdout
 
 
 def test_anti_affinity_puts_groups_of_one_class_on_different_nodes(cs):
