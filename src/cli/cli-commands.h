@@ -44,3 +44,5 @@ int verb_type_show(Cli *cli, const CliArgs *a);
 
 int verb_events(Cli *cli, const CliArgs *a);
 int verb_log(Cli *cli, const CliArgs *a);
+
+int verb_why(Cli *cli, const CliArgs *a);

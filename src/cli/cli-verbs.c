@@ -77,6 +77,8 @@ const CliVerb cli_verbs[] = {
           "print events as they happen (--follow: reconnect when wolfpackd restarts)", verb_events },
         { "log", NULL, "", { { "since", "DURATION", false } }, CLI_PROPS_NONE, false, "print the cluster log",
           verb_log },
+        { "why", NULL, "NAME", {}, CLI_PROPS_NONE, false,
+          "why a group (or a resource) is where it is, or not running: every node's verdict", verb_why },
         {},
 };
 
@@ -90,5 +92,12 @@ const CliHelp cli_help[] = {
           "--authkey reuses the key written on the first node: every node needs the same one.\n"
           "--token is corosync's token (default 3s). Two nodes need --witness HOST, a third host\n"
           "running corosync-qnetd as the witness. Nothing is written when an argument is refused.\n" },
+        { "why", NULL,
+          "NAME is a group, or else a resource. For each node of the cluster it shows the first\n"
+          "rule that keeps the node from running the group (not_possible_owner, paused, down,\n"
+          "no_quorum, leaving, failover_threshold, failed_recently, anti_affinity, less_preferred,\n"
+          "more_groups) or why it runs it (chosen, owner; available: next in line). For a resource\n"
+          "it says its own state too: online, pending, offline_desired, dependency_failed, failed,\n"
+          "group. --json gives the same with these codes for scripts.\n" },
         {},
 };

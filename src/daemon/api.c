@@ -23,6 +23,7 @@
 #include "props.h"
 #include "strv.h"
 #include "time-util.h"
+#include "why.h"
 
 static const char *jstr(const json_t *o, const char *k) {
         return json_string_value(json_object_get(o, k));
@@ -781,6 +782,25 @@ static void post_group_move(HttpRequest *req, void *userdata) {
         desire(req, d, "group", "online");
 }
 
+/* `wolfpack why`: the answer is read from what this node holds now, with
+ * or without quorum (why.h). */
+static void reply_why(HttpRequest *req, Daemon *d, const char *kind,
+                      json_t *(*why)(Daemon *d, const char *id, char *err, size_t errlen)) {
+        _cleanup_free_ char *id = find(d, req, kind);
+        if (!id)
+                return;
+        char err[512];
+        json_t *o = why(d, id, err, sizeof(err));
+        if (o)
+                http_reply(req, 200, o);
+        else
+                refuse(req, REFUSED_INTERNAL, NULL, "explaining the %s failed: %s", kind, err);
+}
+
+static void get_group_why(HttpRequest *req, void *userdata) {
+        reply_why(req, userdata, "group", why_group);
+}
+
 /* ---- resources ---- */
 
 static void get_resources(HttpRequest *req, void *userdata) {
@@ -798,6 +818,10 @@ static void get_resources(HttpRequest *req, void *userdata) {
         json_array_foreach(a, i, o)
                 rt_resource_json(d, json_incref(o)), json_decref(o);
         http_reply(req, 200, a);
+}
+
+static void get_resource_why(HttpRequest *req, void *userdata) {
+        reply_why(req, userdata, "resource", why_resource);
 }
 
 static void on_readonly_read(Daemon *d, const char *id, void *userdata) {
@@ -1244,6 +1268,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/groups/{}/online", post_group_online },
         { "POST", "/v1/groups/{}/offline", post_group_offline },
         { "POST", "/v1/groups/{}/move", post_group_move },
+        { "GET", "/v1/groups/{}/why", get_group_why },
         { "GET", "/v1/resources", get_resources },
         { "POST", "/v1/resources", post_resources },
         { "GET", "/v1/resources/{}", get_resource },
@@ -1254,6 +1279,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/resources/{}/fail", post_resource_fail },
         { "POST", "/v1/resources/{}/depend", post_resource_depend },
         { "POST", "/v1/resources/{}/undepend", post_resource_undepend },
+        { "GET", "/v1/resources/{}/why", get_resource_why },
         { "GET", "/v1/types", get_types },
         { "GET", "/v1/types/{}", get_type },
         { "GET", "/v1/events", get_events },

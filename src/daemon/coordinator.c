@@ -42,6 +42,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
+#include "placement-inputs.h"
 #include "time-util.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -57,38 +58,23 @@ uint32_t coordinator_of(const Daemon *d) {
         return 0;
 }
 
-/* The nodes as the API shows them, and the groups each owns (and, when
- * extra is given, extra[id] more, on their way there). */
-static json_t *nodes_now(Daemon *d, const unsigned *extra, unsigned **ret_owned) {
-        json_t *nodes = db_nodes(d->db);
-        size_t n = json_array_size(nodes);
-        unsigned *owned = calloc(n + 1, sizeof(unsigned));
-        for (size_t i = 0; i < n; i++) {
-                json_t *o = json_array_get(nodes, i);
-                rt_node_json(d, json_incref(o));
-                json_decref(o);
-                json_int_t id = json_integer_value(json_object_get(o, "id"));
-                if (owned)
-                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups")) +
-                                   (extra && id >= 1 && id <= NODE_ID_MAX ? extra[id] : 0);
-        }
-        *ret_owned = owned;
-        return nodes;
-}
-
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
         return coordinator_choose_spread(d, g, res, not, NULL, why, whylen);
 }
 
 uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t not, const unsigned *extra, char *why,
                                    size_t whylen) {
-        unsigned *owned;
-        json_t *nodes = nodes_now(d, extra, &owned);
-        unsigned excluded[1] = { not };
+        PlacementInputs in;
         Placement p = {};
-        int k = decide_placement(g, res, nodes, owned, excluded, not ? 1 : 0, &p);
-        free(owned);
-        json_decref(nodes);
+        int k = placement_inputs_build(d, g, res, not, &in, p.reason, sizeof(p.reason));
+        for (size_t i = 0; k >= 0 && extra && i < in.n_nodes; i++)
+                if (in.nodes[i].id >= 1 && in.nodes[i].id <= NODE_ID_MAX)
+                        in.nodes[i].n_groups += extra[in.nodes[i].id];
+        if (k >= 0)
+                k = placement_choose(&in.group, in.nodes, in.n_nodes, &p);
+        else if (!p.reason[0])
+                snprintf(p.reason, sizeof(p.reason), "reading what placement needs failed: %s", strerror(-k));
+        placement_inputs_done(&in);
         snprintf(why, whylen, "%s", p.reason);
         return k >= 0 ? p.node : 0;
 }
@@ -107,64 +93,50 @@ static void arm(uint64_t at, uint64_t *next) {
                 *next = at;
 }
 
-/* The nodes the group failed over from within its FailoverPeriod. */
-static size_t failed_on(Daemon *d, const char *gid, const GroupCommon *gc, unsigned *ret, size_t max) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        json_t *history = db_failures(d->db, gid, now - (int64_t) (gc->failover_period / 1000));
-        PolicyEvent *ev = NULL;
-        size_t n = decide_events(history, "failover", &ev), m = 0;
-        json_decref(history);
-        for (size_t i = 0; i < n && m < max; i++) {
-                bool seen = false;
-                for (size_t j = 0; j < m; j++)
-                        seen = seen || ret[j] == ev[i].node;
-                if (!seen)
-                        ret[m++] = ev[i].node;
-        }
-        free(ev);
-        return m;
-}
-
 /* Failback: a group running where it should not stay, its most preferred
  * node up again, moves back once AutoFailbackType allows and the hour is
  * in its window (the coordinator's local time: the cluster's time zone);
  * outside the window, the coordinator looks again at the next hour. Not to
  * a node it failed over from within FailoverPeriod: that would bounce. */
-typedef struct NodesNow {
-        json_t *nodes;   /* read at the first need, NULL before */
-        unsigned *owned;
-} NodesNow;
-
-static void failback(Daemon *d, RtGroup *rg, json_t *g, NodesNow *nn, uint64_t now, uint64_t *next) {
+static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
         GroupCommon gc;
         if (!share_node_up(d, rg->owner) || rg->move_to || rg->failed || rg->asked_here ||
             decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
                 return;
-        if (gc.failback_type != FAILBACK_ALLOW) {
-                group_common_done(&gc);
+        bool allow = gc.failback_type == FAILBACK_ALLOW;
+        time_t t = time(NULL);
+        struct tm tm = {};
+        char why[256];
+        bool open = allow && localtime_r(&t, &tm) && policy_failback_allowed(&gc, tm.tm_hour, why, sizeof(why));
+        group_common_done(&gc);
+        if (!allow)
+                return;
+        json_t *res = db_resources(d->db, rg->id);
+        PlacementInputs in;
+        Placement p = {};
+        if (strcmp(rt_group_state(d, rg->id, res), "Online") != 0) {
+                json_decref(res);
                 return;
         }
-        json_t *res = db_resources(d->db, rg->id);
-        if (strcmp(rt_group_state(d, rg->id, res), "Online") == 0) {
+        if (placement_inputs_build(d, g, res, 0, &in, p.reason, sizeof(p.reason)) < 0)
+                placement_inputs_done(&in);
+        else {
+                /* Where it failed within FailoverPeriod is no place to go
+                 * back to: it would bounce. */
                 unsigned excluded[NODE_ID_MAX + 1];
-                size_t n_ex = failed_on(d, rg->id, &gc, excluded, ELEMENTSOF(excluded));
-                if (!nn->nodes)
-                        nn->nodes = nodes_now(d, NULL, &nn->owned);
-                Placement p = {};
-                (void) decide_failback(g, res, nn->nodes, nn->owned, excluded, n_ex, rg->owner, &p);
-                time_t t = time(NULL);
-                struct tm tm;
-                char why[256];
-                bool allowed = localtime_r(&t, &tm) && policy_failback_allowed(&gc, tm.tm_hour, why, sizeof(why));
-                if (p.node && allowed)
+                size_t n = 0;
+                for (size_t i = 0; i < in.group.n_recent && n < ELEMENTSOF(excluded); i++)
+                        excluded[n++] = in.group.recent[i].node;
+                in.group.excluded = excluded;
+                in.group.n_excluded = n;
+                (void) placement_failback_target(&in.group, in.nodes, in.n_nodes, rg->owner, &p);
+                placement_inputs_done(&in);
+                if (p.node && open)
                         decide(d, rg, rg->owner, p.node, false, p.reason, "failback");
                 else if (p.node)
                         arm(now + (uint64_t) (3600 - tm.tm_min * 60 - tm.tm_sec) * 1000000 + 1000000, next);
         }
         json_decref(res);
-        group_common_done(&gc);
 }
 
 static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -211,8 +183,6 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 cold_start(d, groups);
         }
         uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
-        /* What failback reads of the nodes, once for every group. */
-        NodesNow nn = {};
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g) {
@@ -232,7 +202,7 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 switch (dec.action) {
                 case OWNERS_KEEP:
                         if (want && rg->owner)
-                                failback(d, rg, g, &nn, now, &next);
+                                failback(d, rg, g, now, &next);
                         break;
                 case OWNERS_WAIT:
                         arm(dec.at_usec, &next);
@@ -259,8 +229,6 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                         break;
                 }
         }
-        json_decref(nn.nodes);
-        free(nn.owned);
         if (next != UINT64_MAX) {
                 if (!d->takeover_timer)
                         (void) sd_event_add_time(d->event, &d->takeover_timer, CLOCK_MONOTONIC, next, 1000,

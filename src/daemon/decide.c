@@ -3,8 +3,7 @@
  * The glue between the database's JSON view and the pure decision code in
  * policy/: common properties loaded into their structs (and validated as an
  * administrator types them), a group's dependency graph checked after a
- * change, placement inputs built from the database and runtime state, the
- * failure history as policy events. No decision is taken here.
+ * change, the failure history as policy events. No decision is taken here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,6 +174,15 @@ int decide_check_depends(const json_t *group_resources, const char *name, const 
         return k;
 }
 
+json_t *decide_resource_named(const json_t *resources, const char *name) {
+        size_t i;
+        json_t *o;
+        json_array_foreach((json_t *) resources, i, o)
+                if (name && strcasecmp(json_string_value(json_object_get(o, "name")), name) == 0)
+                        return o;
+        return NULL;
+}
+
 /* ---- failure history ---- */
 
 size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret) {
@@ -193,97 +201,4 @@ size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret
         }
         *ret = e;
         return m;
-}
-
-/* ---- placement ---- */
-
-/* What the placement functions read, built from the JSON views: the
- * strings point into group, resources and nodes, which outlive it. */
-typedef struct Inputs {
-        GroupCommon gc;
-        ResourceCommon *rc;
-        size_t n_rc;
-        PlacementResource *pr;
-        PlacementNode *pn;
-        size_t nn;
-        PlacementGroup pg;
-} Inputs;
-
-static void inputs_done(Inputs *in) {
-        for (size_t i = 0; in->rc && i < in->n_rc; i++)
-                resource_common_done(&in->rc[i]);
-        free(in->rc);
-        free(in->pr);
-        free(in->pn);
-        group_common_done(&in->gc);
-}
-
-static int inputs_build(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
-                        const unsigned *excluded, size_t n_excluded, Inputs *in, char *err, size_t errlen) {
-        *in = (Inputs) {};
-        int k = decide_group_common(json_object_get(group, "properties"), &in->gc, NULL, err, errlen);
-        if (k < 0)
-                return k;
-        size_t nr = json_array_size(resources), nn = json_array_size(nodes);
-        in->rc = calloc(nr + 1, sizeof(ResourceCommon));
-        in->pr = calloc(nr + 1, sizeof(PlacementResource));
-        in->pn = calloc(nn + 1, sizeof(PlacementNode));
-        if (!in->rc || !in->pr || !in->pn) {
-                inputs_done(in);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < nr; i++, in->n_rc++) {
-                json_t *o = json_array_get(resources, i);
-                k = decide_resource_common(json_object_get(o, "common"), &in->rc[i], NULL, NULL, 0);
-                if (k < 0 && (k = resource_common_init(&in->rc[i], NULL, 0)) < 0) {
-                        inputs_done(in);
-                        return k;
-                }
-                in->pr[i] = (PlacementResource) { .name = json_string_value(json_object_get(o, "name")),
-                                                  .possible_owners = in->rc[i].possible_owners };
-        }
-        for (size_t i = 0; i < nn; i++) {
-                json_t *o = json_array_get(nodes, i);
-                const char *state = json_string_value(json_object_get(o, "state"));
-                in->pn[i] = (PlacementNode) { .id = (unsigned) json_integer_value(json_object_get(o, "id")),
-                                              .name = json_string_value(json_object_get(o, "name")),
-                                              .up = state && strcmp(state, "Down") != 0,
-                                              .paused = json_is_true(json_object_get(o, "paused")),
-                                              .n_groups = owned_counts ? owned_counts[i] : 0 };
-        }
-        in->nn = nn;
-        in->pg = (PlacementGroup) { .name = json_string_value(json_object_get(group, "name")),
-                                    .resources = in->pr,
-                                    .n_resources = nr,
-                                    .preferred_owners = in->gc.preferred_owners,
-                                    .classes = in->gc.anti_affinity_class_names,
-                                    .excluded = excluded,
-                                    .n_excluded = n_excluded };
-        return 0;
-}
-
-int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
-                     const unsigned *excluded, size_t n_excluded, Placement *ret) {
-        Inputs in;
-        int k = inputs_build(group, resources, nodes, owned_counts, excluded, n_excluded, &in, ret->reason,
-                             sizeof(ret->reason));
-        if (k < 0)
-                return k;
-        k = placement_choose(&in.pg, in.pn, in.nn, ret);
-        inputs_done(&in);
-        return k;
-}
-
-int decide_failback(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
-                    const unsigned *excluded, size_t n_excluded, unsigned current, Placement *ret) {
-        Inputs in;
-        int k = inputs_build(group, resources, nodes, owned_counts, excluded, n_excluded, &in, ret->reason,
-                             sizeof(ret->reason));
-        if (k < 0) {
-                ret->node = 0;
-                return k;
-        }
-        k = placement_failback_target(&in.pg, in.pn, in.nn, current, ret);
-        inputs_done(&in);
-        return k;
 }

@@ -359,6 +359,12 @@ class CorosyncCluster:
         for node in self.nodes:
             self.wait("%s sees every node, quorate" % node.name, lambda n=node: self.view(n) == (True, every), timeout)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def wait(self, what, check, timeout=30, interval=0.1):
         return wait_for(check, timeout, interval, name=what)
 
