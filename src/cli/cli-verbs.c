@@ -20,7 +20,7 @@ const CliVerb cli_verbs[] = {
         { "cluster", "init", "NAME",
           { { "node", "ID=NAME=ADDRESS", CLI_REPEATED }, { "this", "ID", false }, { "authkey", "FILE", false },
             { "output", "DIR", false }, { "token", "DURATION", false }, { "witness", "HOST", false },
-            { "qdevice", "HOST", false },
+            { "qdevice", "HOST", false }, { "certs", "DIR", false },
             { "force", NULL, false } },
           CLI_PROPS_NONE, false, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
           verb_cluster_init },
@@ -91,7 +91,10 @@ const CliHelp cli_help[] = {
           "the files are for (its id or name); without it wolfpackd.conf serves every node.\n"
           "--authkey reuses the key written on the first node: every node needs the same one.\n"
           "--token is corosync's token (default 3s). Two nodes need --witness HOST, a third host\n"
-          "running corosync-qnetd as the witness. Nothing is written when an argument is refused.\n" },
+          "running corosync-qnetd as the witness (--qdevice is the same): the first run makes\n"
+          "the witness's CA and the cluster's TLS certificate with corosync's certutil tools\n"
+          "(as root); the other nodes take that one with --certs DIR, the first run's --output\n"
+          "(or /etc/corosync). Nothing is written when an argument is refused.\n" },
         { "why", NULL,
           "NAME is a group, or else a resource. For each node of the cluster it shows the first\n"
           "rule that keeps the node from running the group (not_possible_owner, paused, down,\n"

@@ -338,6 +338,8 @@ class CorosyncCluster:
             args.append("--force")
         elif node.i != 1:
             args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey")]
+            if self.qnetd:
+                args += ["--certs", os.path.join(self.nodes[0].dir, "etc")]
         p = subprocess.run(args, capture_output=True, text=True, timeout=30)
         if p.returncode != 0:
             raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))

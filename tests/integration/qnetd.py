@@ -50,12 +50,20 @@ class Qnetd:
         return p
 
     def setup(self):
-        """Namespace, directories and certificates; before any corosync."""
+        """Namespace, directories and certificates; before any corosync.
+        With init, the certificates are those `wolfpack cluster init
+        --witness` made in node 1's output (the witness's database moved
+        here, the nodes' one taken by the others with --certs); else made
+        here as corosync-qdevice-net-certutil(8) says."""
         for sub in ("run/corosync-qnetd", "etc", "log", "xfer"):
             os.makedirs(os.path.join(self.dir, sub))
         os.makedirs(self.cgroup)
         self.cluster.link(self.ns, 0, self.addr)
         etc = os.path.join(self.dir, "etc")
+        if self.cluster.init:
+            made = os.path.join(self.cluster.nodes[0].dir, "etc", "qnetd")
+            shutil.move(made, os.path.join(etc, "qnetd"))
+            return
         name = self.cluster.tag
         # The witness's CA and server certificate; its CA to every node.
         self._in_mount_ns(etc, "corosync-qnetd-certutil -i")
