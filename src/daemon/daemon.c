@@ -254,7 +254,8 @@ static int start_corosync(Daemon *d, char *err, size_t errlen) {
         d->cfg.node_id = d->engine->node_id;
         d->multi = true;
         char warn[512];
-        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->cfg.lease_timeout_usec,
+        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->engine->verdict_usec,
+                           d->cfg.lease_timeout_usec,
                            d->cfg.lease_given, d->cfg.stop_budget_usec, d->cfg.takeover_delay_usec, &d->timing, err,
                            errlen, warn, sizeof(warn));
         if (k < 0)

@@ -432,6 +432,12 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
         char *model = NULL;
         c->quorum_device = k >= 0 && cmap_get_string(cmap, "quorum.device.model", &model) == CS_OK && model;
         free(model);
+        /* The device votes within its timeout (corosync-qdevice(8):
+         * default 10 s) after a membership change. */
+        uint32_t dt = 10000;
+        if (c->quorum_device)
+                (void) cmap_get_uint32(cmap, "quorum.device.timeout", &dt);
+        c->e.verdict_usec = c->quorum_device ? (uint64_t) dt * 1000 : 0;
         uint8_t two = 0;
         c->two_node = k >= 0 && cmap_get_uint8(cmap, "quorum.two_node", &two) == CS_OK && two;
         char *cluster = NULL;

@@ -56,6 +56,9 @@ struct Engine {
          * consensus timeouts as it runs them (0: no ring, as on the local
          * engine). The lease and the takeover delay are set from them. */
         uint64_t token_usec, consensus_usec;
+        /* How long a new ring's quorum verdict may take once the ring
+         * formed: a quorum device's vote (0: none to wait for). */
+        uint64_t verdict_usec;
         /* The cluster's name as the engine knows it (corosync's
          * totem.cluster_name); empty: the engine has none. */
         char cluster_name[64];

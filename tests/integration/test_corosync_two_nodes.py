@@ -50,6 +50,11 @@ def test_a_split_is_won_by_one_side_and_the_other_terminates_its_resources():
         cs.wait("n2 without quorum", lambda: cs.view(n2)[0] is False, timeout=60, interval=0.2)
         status, g = n2.api("GET", "/v1/resources/b-app")
         assert g["state"] != "Online" or g["owner"] != "n2", g
+        if owner_everywhere([n1], "a") != "n1":
+            print(n1.api("GET", "/v1/groups/a")[1])
+            for e in n1.cluster_log()[-40:]:
+                print("  ", e.get("time"), e.get("code"), e.get("name"), e.get("text"))
+            print(witness.check(os.path.join(cs.dir, "witness", "witness.log")).text())
         assert owner_everywhere([n1], "a") == "n1"
         q = n1.run("corosync-quorumtool", "-s").stdout
         assert re.search(r"Quorate:\s+Yes", q), q
