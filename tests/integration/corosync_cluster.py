@@ -44,7 +44,7 @@ def ensure_corosync():
                              "the corosync engine's tests need it (make deps installs it)")
 
 
-def corosync_conf(name, nodes, subnet, token, node_dir):
+def corosync_conf(name, nodes, subnet, token, node_dir, quorum=()):
     lines = ["totem {", "  version: 2", "  cluster_name: %s" % name, "  transport: knet",
              "  crypto_cipher: none", "  crypto_hash: none", "  token: %d" % token,
              # As `wolfpack cluster init` writes it: the token held after
@@ -52,7 +52,7 @@ def corosync_conf(name, nodes, subnet, token, node_dir):
              "  seqno_unchanged_const: 2", "}",
              "logging {", "  to_stderr: no", "  to_syslog: no", "  to_logfile: yes",
              "  logfile: %s/log/corosync.log" % node_dir, "  timestamp: hires", "  debug: off", "}",
-             "quorum {", "  provider: corosync_votequorum", "}", "nodelist {"]
+             "quorum {", "  provider: corosync_votequorum"] + ["  " + q for q in quorum] + ["}", "nodelist {"]
     for i in range(1, nodes + 1):
         lines += ["  node {", "    ring0_addr: %s.%d" % (subnet, i), "    nodeid: %d" % i, "    name: n%d" % i, "  }"]
     lines += ["}", ""]
@@ -231,9 +231,10 @@ class CorosyncCluster:
     on every node (qnetd.py), given to init as --witness. start: False
     leaves calling start() to the caller, who may show tag and dir first.
     wolfpackd: False starts corosync (and the witness) alone, for the caller
-    to start each wolfpackd (node.start_wolfpackd())."""
+    to start each wolfpackd (node.start_wolfpackd()). quorum: more lines of
+    the fixture's corosync.conf quorum { } section ("two_node: 1")."""
 
-    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True, wolfpackd=True):
+    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True, wolfpackd=True, quorum=()):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -249,6 +250,7 @@ class CorosyncCluster:
         self.qnetd = Qnetd(self) if qnetd else None
         self.effective = {}
         self.with_wolfpackd = wolfpackd
+        self.quorum = quorum
         if start:
             self.start()
 
@@ -295,7 +297,7 @@ class CorosyncCluster:
                 self.cluster_init(node)
                 continue
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
-                f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
+                f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir, self.quorum))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
                 f.write("engine = corosync\n" + self.config)
         if self.qnetd:

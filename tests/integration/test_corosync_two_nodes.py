@@ -8,12 +8,18 @@ import os
 import re
 import time
 
+import pytest
+
 import witness
 from corosync_cluster import CorosyncCluster, owner_everywhere, twice, witness_group
 
 
-def test_two_nodes_without_a_witness_are_refused_with_the_reason():
-    cs = CorosyncCluster(2, token=3000, wolfpackd=False)
+@pytest.mark.parametrize("quorum, says", [
+    ((), "neither half has a majority"),
+    (("two_node: 1",), "two_node keeps both halves quorate"),
+])
+def test_two_nodes_without_a_witness_are_refused_with_the_reason(quorum, says):
+    cs = CorosyncCluster(2, token=3000, wolfpackd=False, quorum=quorum)
     try:
         for node in cs.nodes:
             node.start_wolfpackd()
@@ -22,7 +28,7 @@ def test_two_nodes_without_a_witness_are_refused_with_the_reason():
             err = node.log_tail("wolfpackd.stderr")
             assert rc != 0, err
             assert "two nodes and no witness" in err and "--witness HOST" in err, err
-            assert "neither half has a majority" in err, err
+            assert says in err, err
         print(err)
     finally:
         cs.close()
