@@ -8,6 +8,8 @@
 
 int verb_status(Cli *cli, const CliArgs *a);
 int verb_cluster(Cli *cli, const CliArgs *a);
+int verb_cluster_set(Cli *cli, const CliArgs *a);
+int verb_cluster_get(Cli *cli, const CliArgs *a);
 int verb_cluster_init(Cli *cli, const CliArgs *a);
 
 int verb_node_list(Cli *cli, const CliArgs *a);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-commands.h"
 #include "cli-http.h"
 #include "cli-kv.h"
 #include "cli-object.h"
@@ -96,6 +97,14 @@ static int no_such_key(const json_t *obj, const char *kind, const char *name, co
         if (close)
                 return cli_fail(-ENOENT, "%s %s has no property \"%s\"; did you mean \"%s\"?", kind, name, key, close);
         return cli_fail(-ENOENT, "%s %s has no property \"%s\"", kind, name, key);
+}
+
+int verb_cluster_set(Cli *cli, const CliArgs *a) {
+        return object_set(cli, "cluster", "cluster", NULL, a->props);
+}
+
+int verb_cluster_get(Cli *cli, const CliArgs *a) {
+        return object_get(cli, "cluster", "cluster", NULL, a->n_pos > 0 ? a->pos[0] : NULL);
 }
 
 int object_get(Cli *cli, const char *collection, const char *kind, const char *name, const char *key) {

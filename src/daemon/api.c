@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "cluster-props.h"
 #include "api-body.h"
 #include "daemon.h"
 #include "decide.h"
@@ -84,9 +85,13 @@ static void pending_free(Pending *p) {
 
 static json_t *nodes_json(Daemon *d);
 
+static json_t *cluster_json(Daemon *d);
+
 static json_t *object_json(Daemon *d, const char *kind, const char *id) {
         if (!kind || !id)
                 return NULL;
+        if (strcmp(kind, "cluster") == 0)
+                return cluster_json(d);
         if (strcmp(kind, "node") == 0) {
                 json_t *a = nodes_json(d), *found = NULL;
                 size_t i;
@@ -326,8 +331,7 @@ static void failover_json(Daemon *d, json_t *o) {
                                      : json_null());
 }
 
-static void get_cluster(HttpRequest *req, void *userdata) {
-        Daemon *d = userdata;
+static json_t *cluster_json(Daemon *d) {
         /* Counted, not read: it is polled, and a cluster may hold thousands. */
         const char *name = d->engine->cluster_name[0] ? d->engine->cluster_name : "wolfpack";
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b}", "name", name, "node", d->cfg.node_name,
@@ -348,7 +352,71 @@ static void get_cluster(HttpRequest *req, void *userdata) {
         /* Whether this node's database is in sync with the members' (sync.h). */
         json_object_set_new(o, "sync", json_string(sync_state(d->sync)));
         json_object_set_new(o, "epoch", json_integer((json_int_t) db_version_get(d->db).epoch));
-        http_reply(req, 200, o);
+        /* The cluster's properties, each with its value or its default. */
+        json_t *props = json_object(), *set = db_cluster(d->db);
+        for (const wp_prop *p = cluster_props; props && p->name; p++) {
+                json_t *v = json_object_get(set, p->name);
+                json_object_set_new(props, p->name, v ? json_incref(v) : json_string(p->default_value ?: ""));
+        }
+        json_decref(set);
+        json_object_set_new(o, "properties", props);
+        return o;
+}
+
+static void get_cluster(HttpRequest *req, void *userdata) {
+        http_reply(req, 200, cluster_json(userdata));
+}
+
+/* PATCH /v1/cluster {"properties"}: each a cluster property (cluster-props.h),
+ * checked and spelled as the table has it. */
+static void patch_cluster(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("properties")))
+                return;
+        json_t *props = body_object(req, "properties", true);
+        if (!props)
+                return;
+        json_t *spelled = json_object();
+        ClusterProps c;
+        char err[512] = "";
+        const char *bad = NULL;
+        int k = spelled ? props_init(cluster_props, &c, err, sizeof(err)) : -ENOMEM;
+        const char *key;
+        json_t *v;
+        json_object_foreach(props, key, v) {
+                const wp_prop *p = k >= 0 ? props_find(cluster_props, key) : NULL;
+                if (k < 0)
+                        break;
+                if (!p) {
+                        snprintf(err, sizeof(err), "%s is not a cluster property; they are TimeZone", key);
+                        k = -EINVAL;
+                } else if (!json_is_string(v)) {
+                        snprintf(err, sizeof(err), "%s: values are text", p->name);
+                        k = -EINVAL;
+                } else
+                        k = props_set(cluster_props, &c, p->name, json_string_value(v), err, sizeof(err));
+                if (k < 0)
+                        bad = key;
+                else
+                        json_object_set(spelled, p->name, v);
+        }
+        if (spelled)
+                props_free(cluster_props, &c);
+        json_decref(props);
+        if (k < 0) {
+                json_decref(spelled);
+                if (k == -ENOMEM)
+                        refuse(req, REFUSED_INTERNAL, NULL, "out of memory");
+                else
+                        http_reply_error(req, 422, "invalid", bad, "%s", err);
+                return;
+        }
+        if (!quorate(d, req)) {
+                json_decref(spelled);
+                return;
+        }
+        send_and_reply(d, req, json_pack("{s:s, s:o}", "type", "cluster.set", "props", spelled), "cluster", "cluster",
+                       200, NULL);
 }
 
 static json_t *nodes_json(Daemon *d) {
@@ -1253,6 +1321,7 @@ static void get_log(HttpRequest *req, void *userdata) {
 
 static const HttpRoute routes[] = {
         { "GET", "/v1/cluster", get_cluster },
+        { "PATCH", "/v1/cluster", patch_cluster },
         { "GET", "/v1/status", get_status },
         { "GET", "/v1/nodes", get_nodes },
         { "GET", "/v1/nodes/{}", get_node },

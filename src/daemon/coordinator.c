@@ -39,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster-props.h"
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
@@ -95,7 +96,7 @@ static void arm(uint64_t at, uint64_t *next) {
 
 /* Failback: a group running where it should not stay, its most preferred
  * node up again, moves back once AutoFailbackType allows and the hour is
- * in its window (the coordinator's local time: the cluster's time zone);
+ * in its window (in the cluster's TimeZone, else the coordinator's local time);
  * outside the window, the coordinator looks again at the next hour. Not to
  * a node it failed over from within FailoverPeriod: that would bounce. */
 static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
@@ -104,13 +105,23 @@ static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *
             decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
                 return;
         bool allow = gc.failback_type == FAILBACK_ALLOW;
-        time_t t = time(NULL);
-        struct tm tm = {};
-        char why[256];
-        bool open = allow && localtime_r(&t, &tm) && policy_failback_allowed(&gc, tm.tm_hour, why, sizeof(why));
-        group_common_done(&gc);
-        if (!allow)
+        if (!allow) {
+                group_common_done(&gc);
                 return;
+        }
+        /* The hour in the cluster's time zone (TimeZone). */
+        ClusterProps cp;
+        json_t *cv = db_cluster(d->db);
+        struct tm tm = {};
+        int hour = -1;
+        if (cluster_props_load(cv, &cp) >= 0) {
+                (void) cluster_hour(cp.time_zone, time(NULL), &hour, &tm);
+                cluster_props_done(&cp);
+        }
+        json_decref(cv);
+        char why[256];
+        bool open = hour >= 0 && policy_failback_allowed(&gc, hour, why, sizeof(why));
+        group_common_done(&gc);
         json_t *res = db_resources(d->db, rg->id);
         PlacementInputs in;
         Placement p = {};

@@ -65,12 +65,15 @@ static const Column failure_columns[] = {
         { "seq", COL_INT }, { "object", COL_TEXT }, { "kind", COL_TEXT }, { "node", COL_INT }, { "time_ms", COL_INT },
 };
 
+static const Column cluster_columns[] = { { "key", COL_TEXT }, { "value", COL_TEXT } };
+
 /* Every replicated table (meta holds the version, set apart). */
 static const Table tables[] = {
         { "nodes", node_columns, ELEMENTSOF(node_columns), "id" },
         { "groups", group_columns, ELEMENTSOF(group_columns), "id" },
         { "resources", resource_columns, ELEMENTSOF(resource_columns), "id" },
         { "failures", failure_columns, ELEMENTSOF(failure_columns), "seq" },
+        { "cluster", cluster_columns, ELEMENTSOF(cluster_columns), "key" },
 };
 
 /* Tables whose keys count up (AUTOINCREMENT): where they stand goes with

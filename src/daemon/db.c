@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster-props.h"
 #include "db-internal.h"
 #include "depgraph.h"
 #include "macro.h"
@@ -42,6 +43,8 @@ static const char *const migrations[] = {
          * the epoch the rounds in which members compared databases. */
         ("UPDATE meta SET key = 'seq' WHERE key = 'version';"
          "INSERT INTO meta VALUES('epoch', '0');"),
+        /* 4: the cluster's own properties (cluster.set). */
+        "CREATE TABLE IF NOT EXISTS cluster(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
@@ -756,6 +759,39 @@ static int apply_node_delete(Db *db, const json_t *m, int64_t t, char *err, size
         return k;
 }
 
+/* The cluster's properties, checked as the API checks them: each a known
+ * name (spelled as the table has it) and a value it takes. */
+static int apply_cluster_set(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
+        json_t *props = json_object_get(m, "props");
+        if (!json_is_object(props)) {
+                snprintf(err, errlen, "cluster.set needs props, an object");
+                return -EINVAL;
+        }
+        ClusterProps c;
+        int k = props_init(cluster_props, &c, err, errlen);
+        const char *key;
+        json_t *v;
+        json_object_foreach(props, key, v) {
+                const wp_prop *p = k >= 0 ? props_find(cluster_props, key) : NULL;
+                if (k >= 0 && (!p || !json_is_string(v) || strcmp(p->name, key) != 0)) {
+                        snprintf(err, errlen, "cluster.set: %s is not a cluster property given as text", key);
+                        k = -EINVAL;
+                }
+                if (k >= 0)
+                        k = props_set(cluster_props, &c, key, json_string_value(v), err, errlen);
+        }
+        props_free(cluster_props, &c);
+        json_object_foreach(props, key, v) {
+                if (k < 0)
+                        break;
+                k = run(db,
+                        prepare(db, "INSERT INTO cluster(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                "ss", key, json_string_value(v)),
+                        err, errlen, "setting a cluster property");
+        }
+        return k;
+}
+
 /* ---- migration 2: one spelling per name ---- */
 
 /* A props text with one member per property ignoring case: of several
@@ -846,6 +882,7 @@ static const Applier appliers[] = {
         { "resource.delete", apply_resource_delete }, { "resource.desire", apply_resource_desire },
         { "resource.depend", apply_resource_depend }, { "failure.record", apply_failure_record },
         { "node.set", apply_node_set },               { "node.delete", apply_node_delete },
+        { "cluster.set", apply_cluster_set },
 };
 
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
@@ -1077,6 +1114,15 @@ json_t *db_nodes(Db *db) {
                                                    "name", sqlite3_column_text(st, 1), "paused",
                                                    sqlite3_column_int(st, 2)));
         return a;
+}
+
+json_t *db_cluster(Db *db) {
+        json_t *o = json_object();
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT key, value FROM cluster ORDER BY key", NULL);
+        while (o && st && sqlite3_step(st) == SQLITE_ROW)
+                json_object_set_new(o, (const char *) sqlite3_column_text(st, 0),
+                                    json_string((const char *) sqlite3_column_text(st, 1)));
+        return o;
 }
 
 json_t *db_failures(Db *db, const char *object, int64_t since_ms) {

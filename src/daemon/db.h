@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -54,6 +54,8 @@ DbVersion db_version_get(Db *db);
 int db_version_cmp(DbVersion a, DbVersion b);
 /* How many rows a table holds. */
 typedef enum DbTable { DB_NODES, DB_GROUPS, DB_RESOURCES } DbTable;
+/* The cluster's properties (cluster-props.h) as text, {name: value}. */
+json_t *db_cluster(Db *db);
 uint64_t db_count(Db *db, DbTable table);
 
 /* The seq alone: how many changes this database holds (the API's "version"). */

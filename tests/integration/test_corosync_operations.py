@@ -5,9 +5,11 @@ AutoFailbackType=prevent), drain and resume, moves that leave nothing
 behind, and FailoverThreshold across nodes. Every application is the
 witness application: no group ever runs on two nodes at once."""
 
+import datetime
 import os
 import re
 import time
+import zoneinfo
 
 import pytest
 
@@ -24,10 +26,14 @@ def cs():
         c.close()
 
 
+# The cluster's time zone in the failback test: five hours from UTC, so a
+# window around its hour is not around the machine's (UTC) hour.
+ZONE = "Etc/GMT-5"
+
+
 def window(offset_start, offset_end):
-    """FailbackWindowStart/End as hours from now, in the machine's local
-    time zone (the coordinator's)."""
-    h = time.localtime().tm_hour
+    """FailbackWindowStart/End as hours from now in ZONE."""
+    h = datetime.datetime.now(zoneinfo.ZoneInfo(ZONE)).hour
     return {"FailbackWindowStart": str((h + offset_start) % 24), "FailbackWindowEnd": str((h + offset_end) % 24)}
 
 
@@ -48,8 +54,27 @@ def all_entries(cs, code, name=None):
     return [e for n in cs.nodes for e in entries(n, code, name)]
 
 
+def test_the_cluster_time_zone_is_a_property_checked_when_set(cs):
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    assert n1.cli("cluster", "get", "TimeZone").stdout == "\n"
+    p = n1.cli("cluster", "set", "TimeZone=Mars/Olympus", check=False)
+    assert p.returncode != 0 and "not a time zone" in p.stderr, p.stderr
+    p = n1.cli("cluster", "set", "Colour=red", check=False)
+    assert p.returncode != 0 and "not a cluster property" in p.stderr, p.stderr
+    n1.cli("cluster", "set", "TimeZone=" + ZONE)
+    cs.wait("every node has the zone", lambda: all(
+        n.api("GET", "/v1/cluster")[1]["properties"]["TimeZone"] == ZONE for n in cs.nodes), timeout=10)
+    assert n2.cli("cluster", "get", "TimeZone").stdout == ZONE + "\n"
+    status, body = n2.api("PATCH", "/v1/cluster", {"properties": {"TimeZone": 5}})
+    assert status == 400 and "text" in body["error"]["message"], body
+
+
 def test_failback_moves_back_once_in_the_window_and_stays_outside_it_or_when_prevented(cs):
     n1, n2, n3 = cs.nodes
+    # Reckoned in the cluster's zone: fb-in's window is not around the
+    # machine's own hour.
+    assert n1.api("GET", "/v1/cluster")[1]["properties"]["TimeZone"] == ZONE
+    assert time.gmtime().tm_hour not in [(int(window(-1, 1)["FailbackWindowStart"]) + i) % 24 for i in range(3)]
     # An hour that is not now at either end of a window around now would
     # need the clock to pass an hour during the test: start an hour back.
     groups = {
