@@ -25,11 +25,11 @@ _wolfpack() {
     local globals="--socket --json --no-wait --timeout --help --version"
     local nouns="status cluster node group resource type events log why help"
     local -A verbs=(
-        [node]="list show pause resume drain"
+        [node]="list show pause resume drain evict"
         [group]="create list show online offline move set get delete"
         [resource]="create list show online offline fail set get depend undepend delete"
         [type]="list show"
-        [cluster]="init"
+        [cluster]="init set get"
     )
     local -A options=(
         [node list]="--quiet"
@@ -38,7 +38,7 @@ _wolfpack() {
         [resource depend]="--on" [resource undepend]="--on"
         [type list]="--quiet"
         [events]="--follow" [log]="--since"
-        [cluster init]="--node --this --authkey --output --token --qdevice --force"
+        [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --force"
     )
 
     _wolfpack_cmd=${words[0]}
@@ -58,7 +58,7 @@ _wolfpack() {
             --socket) skip=socket ;;
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
-            --node|--this|--authkey|--output|--token|--qdevice) skip=value ;;
+            --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -69,13 +69,13 @@ _wolfpack() {
         --socket|--authkey)
             _filedir
             return ;;
-        --output)
+        --output|--certs)
             _filedir -d
             return ;;
         --token)
             COMPREPLY=($(compgen -W "1s 3s 5s 10s" -- "$cur"))
             return ;;
-        --node|--this|--qdevice)
+        --node|--this|--witness|--qdevice)
             return ;;
         --timeout|--since)
             COMPREPLY=($(compgen -W "30s 1min 5min 10min 1h 1d" -- "$cur"))
@@ -120,7 +120,7 @@ _wolfpack() {
 
     [[ -z ${verbs[$noun]} ]] && return
     case $verb in
-        show|pause|resume|drain|online|offline|move|delete|fail|depend|undepend|get|set)
+        show|pause|resume|drain|evict|online|offline|move|delete|fail|depend|undepend|get|set)
             if ((${#args[@]} == 2)); then
                 COMPREPLY=($(compgen -W "$(_wolfpack_query "$noun")" -- "$cur"))
             elif [[ $verb == set ]]; then
