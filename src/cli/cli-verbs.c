@@ -72,7 +72,10 @@ const CliVerb cli_verbs[] = {
 
         { "events", NULL, "", { { "follow", NULL, false } }, CLI_PROPS_NONE, false,
           "print events as they happen (--follow: reconnect when wolfpackd restarts)", verb_events },
-        { "log", NULL, "", { { "since", "DURATION", false } }, CLI_PROPS_NONE, false, "print the cluster log",
+        { "log", NULL, "",
+          { { "since", "DURATION", false }, { "node", "NODE", false }, { "limit", "N", false }, { "follow", NULL, false } },
+          CLI_PROPS_NONE, false,
+          "print every node's cluster log in time order (--node: one node's; --follow: then new entries as they come)",
           verb_log },
         {},
 };
