@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""`wolfpack log` across three real corosync nodes, with no shared disk:
+the log on any node holds every node's entries in time order, each with
+its node; --node, --since, --limit and --json narrow and shape it;
+--follow prints what another node logs while it runs; a node that is not
+in the view, or does not answer, is named on stderr, never a silent gap."""
+
+import datetime
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+
+import pytest
+
+from corosync_cluster import WOLFPACK, CorosyncCluster, freeze_wolfpackd, thaw_wolfpackd
+from testapps import FLOCKAPP
+
+
+@pytest.fixture(scope="module")
+def cs():
+    c = CorosyncCluster(3, token=3000)
+    try:
+        c.wait_formed()
+        yield c
+    finally:
+        c.close()
+
+
+def make_group(cs, name, preferred, **props):
+    n1 = cs.nodes[0]
+    status, body = n1.api("POST", "/v1/groups", {"name": name, "properties": {"PreferredOwners": preferred}})
+    assert status == 201, body
+    lock = os.path.join(cs.dir, name + ".lock")
+    n1.cli("resource", "create", name + "-app", "--type", "genapp", "--group", name,
+           "CommandLine=%s %s" % (FLOCKAPP, lock), *["%s=%s" % kv for kv in props.items()])
+    n1.cli("group", "online", name)
+
+
+def logged(node, code, name):
+    """node's own file has an entry code about name."""
+    return lambda: any(e.get("code") == code and e.get("name") == name for e in node.cluster_log())
+
+
+def get_log(node, query=""):
+    status, body = node.api("GET", "/v1/log" + query)
+    assert status == 200, body
+    return body
+
+
+def utc(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def order_key(e):
+    return (e["time"], e["node"])
+
+
+def test_every_node_s_entries_on_any_node_in_time_order(cs):
+    n1, n2, n3 = cs.nodes
+    make_group(cs, "g2", "n2")
+    cs.wait("g2-app started on n2", logged(n2, "GENAPP_STARTED", "g2-app"), timeout=30)
+    # RestartAction 1: a failure restarts it where it is, on n3.
+    make_group(cs, "g3", "n3", RestartAction=1)
+    cs.wait("g3-app started on n3", logged(n3, "GENAPP_STARTED", "g3-app"), timeout=30)
+    n1.cli("resource", "fail", "g3-app")
+    cs.wait("g3-app restarting on n3", logged(n3, "RESOURCE_RESTARTING", "g3-app"), timeout=30)
+
+    files = {n.i: n.cluster_log() for n in cs.nodes}
+    t0 = time.monotonic()
+    body = get_log(n1)
+    print("GET /v1/log on 3 nodes: %.0f ms, %d entries" % ((time.monotonic() - t0) * 1000, len(body["entries"])))
+    assert body["missing"] == [] and body["truncated"] == [], body
+    entries = body["entries"]
+    assert entries == sorted(entries, key=order_key), "not in time order"
+    # Every entry each node had written before the request, from n1 alone.
+    for i, written in files.items():
+        got = [(e["time"], e["code"], e.get("text")) for e in entries if e["node"] == i]
+        for e in written:
+            assert (e["time"], e["code"], e.get("text")) in got, (i, e)
+        assert all(e["node_name"] == "n%d" % i for e in entries if e["node"] == i)
+    codes = {(e["node"], e["code"], e.get("name")) for e in entries}
+    assert (2, "GENAPP_STARTED", "g2-app") in codes and (3, "RESOURCE_RESTARTING", "g3-app") in codes
+    assert (1, "NODE_STARTED", None) in codes
+    assert (2, "GENAPP_STARTED", "g3-app") not in codes and (1, "GENAPP_STARTED", "g2-app") not in codes
+
+    # The CLI, on another node: a table with each node's name.
+    p = n3.cli("log")
+    assert p.stderr == "", p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split()[:2] == ["TIME", "NODE"]
+    assert any(line.split()[1] == "n2" and "GENAPP_STARTED" in line and "g2-app" in line for line in lines)
+    assert any(line.split()[1] == "n3" and "RESOURCE_RESTARTING" in line and "g3-app" in line for line in lines)
+    assert len(lines) - 1 >= len(entries)
+
+    # --json parses, and is the API's answer.
+    j = json.loads(n2.cli("--json", "log").stdout)
+    assert set(j) == {"entries", "missing", "truncated"} and len(j["entries"]) >= len(entries)
+
+    # One node: by name or by id.
+    only = json.loads(n1.cli("--json", "log", "--node", "n2").stdout)["entries"]
+    assert only and all(e["node"] == 2 for e in only)
+    assert any(e["code"] == "GENAPP_STARTED" and e.get("name") == "g2-app" for e in only)
+    only = json.loads(n1.cli("--json", "log", "--node", "3").stdout)["entries"]
+    assert only and all(e["node"] == 3 for e in only)
+    assert any(e["code"] == "RESOURCE_RESTARTING" and e.get("name") == "g3-app" for e in only)
+
+    # --limit: each node's newest, and the CLI says what was left out.
+    p = n1.cli("log", "--limit", "2")
+    rows = p.stdout.splitlines()[1:]
+    assert sorted(r.split()[1] for r in rows) == ["n1", "n1", "n2", "n2", "n3", "n3"], p.stdout
+    for n in ("n1", "n2", "n3"):
+        assert "older entries of node %s were left out" % n in p.stderr, p.stderr
+
+
+def test_since_narrows_to_the_last_seconds(cs):
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    everything = get_log(n1)["entries"]
+    first = utc(everything[0]["time"])
+    # Far enough from the start that the first entries fall outside.
+    while datetime.datetime.now(datetime.timezone.utc) - first < datetime.timedelta(seconds=8):
+        time.sleep(0.5)
+    n1.cli("group", "offline", "g2")
+    cs.wait("g2-app stopped on n2", logged(n2, "GENAPP_STOPPED", "g2-app"), timeout=30)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    recent = json.loads(n1.cli("--json", "log", "--since", "5s").stdout)["entries"]
+    assert any(e["node"] == 2 and e["code"] == "GENAPP_STOPPED" for e in recent), recent
+    assert all(utc(e["time"]) >= now - datetime.timedelta(seconds=7) for e in recent), recent
+    assert len(recent) < len(get_log(n1)["entries"])
+    assert not any(e["code"] == "NODE_STARTED" for e in recent)
+
+
+class Lines:
+    """A process's stdout, line by line, read on a thread."""
+
+    def __init__(self, proc):
+        self.q = queue.Queue()
+        self.proc = proc
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.q.put(line)
+
+    def wait(self, pred, timeout):
+        end = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < end:
+            try:
+                line = self.q.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
+                break
+            seen.append(line)
+            if pred(line):
+                return line
+        raise AssertionError("no such line within %ss; saw:\n%s" % (timeout, "".join(seen[-20:])))
+
+
+def test_follow_prints_an_entry_another_node_makes_while_it_runs(cs):
+    n1, n3 = cs.nodes[0], cs.nodes[2]
+    proc = subprocess.Popen([WOLFPACK, "--socket", n1.socket, "--json", "log", "--follow", "--since", "1h"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out = Lines(proc)
+        # The history first: once n3's last restart is printed, what comes
+        # is new.
+        out.wait(lambda l: json.loads(l).get("code") == "RESOURCE_RESTARTING", timeout=10)
+        time.sleep(0.5)
+        made = datetime.datetime.now(datetime.timezone.utc)
+        n1.cli("resource", "fail", "g3-app")
+        t0 = time.monotonic()
+        line = out.wait(lambda l: json.loads(l).get("code") == "RESOURCE_RESTARTING" and
+                        utc(json.loads(l)["time"]) >= made - datetime.timedelta(seconds=1), timeout=15)
+        print("an entry of n3 shown by --follow on n1 %.0f ms after `resource fail`" % ((time.monotonic() - t0) * 1000))
+        e = json.loads(line)
+        assert e["node"] == 3 and e["node_name"] == "n3" and e["name"] == "g3-app", e
+        assert proc.poll() is None, "--follow ended by itself"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    # The table form of --follow: one line per entry, node named.
+    proc = subprocess.Popen([WOLFPACK, "--socket", n1.socket, "log", "--follow", "--node", "n3", "--since", "1h"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out = Lines(proc)
+        line = out.wait(lambda l: "RESOURCE_RESTARTING" in l, timeout=10)
+        assert line.split()[1] == "n3", line
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_node_that_does_not_answer_is_named_as_missing(cs):
+    n1, n2, n3 = cs.nodes
+    freeze_wolfpackd(n2)
+    try:
+        t0 = time.monotonic()
+        p = n1.cli("log")
+        took = time.monotonic() - t0
+    finally:
+        thaw_wolfpackd(n2)
+    print("wolfpack log with n2's wolfpackd stopped: %.1f s" % took)
+    assert p.returncode == 0
+    assert "the entries of node n2 (id 2) are missing: did not answer within 2 s" in p.stderr, p.stderr
+    nodes = {line.split()[1] for line in p.stdout.splitlines()[1:]}
+    assert nodes == {"n1", "n3"}, p.stdout
+    assert 1.5 < took < 8, took
+
+
+def test_a_node_that_is_down_is_named_as_missing(cs):
+    n1, n2, n3 = cs.nodes
+    n3.stop_wolfpackd()
+    try:
+        cs.wait("n3 out of n1's view", lambda: cs.view(n1)[1] == [1, 2], timeout=30)
+        p = n1.cli("log")
+        assert p.returncode == 0
+        assert "the entries of node n3 (id 3) are missing: not a member of this view" in p.stderr, p.stderr
+        assert {line.split()[1] for line in p.stdout.splitlines()[1:]} == {"n1", "n2"}
+        body = get_log(n2, "?node=n3")
+        assert body["entries"] == [] and [m["node"] for m in body["missing"]] == ["n3"], body
+    finally:
+        n3.start_wolfpackd()
+        n3.wait_wolfpackd()
+        cs.wait_formed()
+    cs.wait("n3's entries again", lambda: get_log(n1)["missing"] == [], timeout=30)
+    # Its log from before the restart, read back from its file.
+    entries = get_log(n1, "?node=n3")["entries"]
+    assert any(e["code"] == "RESOURCE_RESTARTING" and e.get("name") == "g3-app" for e in entries)
+
+
+def test_a_node_that_does_not_exist_is_refused(cs):
+    n1 = cs.nodes[0]
+    p = n1.cli("log", "--node", "nosuch", check=False)
+    assert p.returncode != 0 and p.stdout == ""
+    assert 'no node "nosuch" in this cluster; its nodes are n1 (1), n2 (2), n3 (3)' in p.stderr, p.stderr
+    status, body = n1.api("GET", "/v1/log?node=9")
+    assert status == 404 and "no node \"9\"" in body["error"]["message"], body
+    for bad in ("limit=0", "limit=x", "limit=100001", "since=soon"):
+        status, body = n1.api("GET", "/v1/log?" + bad)
+        assert status == 400, (bad, body)
+    # wolfpackd still answers, everywhere.
+    for n in cs.nodes:
+        assert get_log(n)["missing"] == []
