@@ -48,6 +48,11 @@
  *                             a coordinator's decision, made in view_ring;
  *                             hb: the last heartbeat of from it had seen;
  *                             to 0 with a reason: no node can take it
+ *   rt.started {}             the coordinator ended a cluster start
+ *                             (coordinator.c)
+ *   rt.log.ask, rt.log.part, rt.log.new   the cluster log across nodes:
+ *                             formats in clusterlog-merge.h, handled by
+ *                             clusterlog-gather.c, never by these tables
  *
  * The rules:
  *   - a placement is applied by every member of a ring or by none: it must

@@ -18,6 +18,8 @@ import pytest
 from corosync_cluster import WOLFPACK, CorosyncCluster, freeze_wolfpackd, thaw_wolfpackd
 from testapps import FLOCKAPP
 
+FILLER = 4000
+
 
 @pytest.fixture(scope="module")
 def cs():
@@ -213,6 +215,17 @@ def test_a_node_that_does_not_answer_is_named_as_missing(cs):
 def test_a_node_that_is_down_is_named_as_missing(cs):
     n1, n2, n3 = cs.nodes
     n3.stop_wolfpackd()
+    # An older log than memory holds, as a node that ran a long time has:
+    # read back from the file after the restart, in many parts.
+    path = os.path.join(n3.dir, "wplog", "cluster.log")
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    filler = [json.dumps({"level": "info", "code": "TEST_FILLER", "text": "entry %d %s" % (i, "x" * 200),
+                          "time": (start + datetime.timedelta(milliseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                          "node": 3}) for i in range(FILLER)]
+    with open(path) as f:
+        before = f.read()
+    with open(path, "w") as f:
+        f.write("\n".join(filler) + "\n" + before)
     try:
         cs.wait("n3 out of n1's view", lambda: cs.view(n1)[1] == [1, 2], timeout=30)
         p = n1.cli("log")
@@ -227,8 +240,20 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
         cs.wait_formed()
     cs.wait("n3's entries again", lambda: get_log(n1)["missing"] == [], timeout=30)
     # Its log from before the restart, read back from its file.
-    entries = get_log(n1, "?node=n3")["entries"]
-    assert any(e["code"] == "RESOURCE_RESTARTING" and e.get("name") == "g3-app" for e in entries)
+    body = get_log(n1, "?node=n3")
+    assert [t["node"] for t in body["truncated"]] == ["n3"], body["truncated"]
+    assert any(e["code"] == "RESOURCE_RESTARTING" and e.get("name") == "g3-app" for e in body["entries"])
+    t0 = time.monotonic()
+    body = get_log(n1, "?limit=100000")
+    took = time.monotonic() - t0
+    size = len(json.dumps(body))
+    print("GET /v1/log with %d entries of n3 read back from its file: %.0f ms, %d bytes" % (
+        len(body["entries"]), took * 1000, size))
+    assert body["missing"] == [] and body["truncated"] == [], body
+    got = [e["text"] for e in body["entries"] if e["code"] == "TEST_FILLER"]
+    assert got == [json.loads(x)["text"] for x in filler]
+    assert body["entries"] == sorted(body["entries"], key=order_key)
+    assert size > 1024 * 1024  # more than one message could carry
 
 
 def test_a_node_that_does_not_exist_is_refused(cs):
