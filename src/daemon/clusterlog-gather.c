@@ -24,8 +24,9 @@
 #include "macro.h"
 #include "time-util.h"
 
-/* How long an answer may take: a member's wolfpackd answers in
- * milliseconds; a longer silence means it is stopped or stuck. */
+/* How long a member may stay silent while its answer is due: a
+ * wolfpackd answers in milliseconds; a longer silence means it is
+ * stopped or stuck. */
 #define GATHER_TIMEOUT_USEC (2 * 1000 * 1000)
 /* New entries wait this long for others to go with them. */
 #define RELAY_DELAY_USEC (50 * 1000)
@@ -147,8 +148,9 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         uint64_t late = g->asked & ~g->answered;
         for (uint32_t id = 1; id <= NODE_ID_MAX; id++)
                 if (late & BIT(id))
-                        missing(g, id, "did not answer within 2 s: its wolfpackd is stopped, stuck or starved, "
-                                       "or the view is changing; try again");
+                        missing(g, id, g->next_part[id] ? "its answer stopped for 2 s before its end"
+                                                        : "did not answer within 2 s: its wolfpackd is stopped, stuck "
+                                                          "or starved, or the view is changing; try again");
         finish(g);
         return 0;
 }
@@ -233,20 +235,34 @@ static void on_ask(Daemon *d, uint32_t sender, const json_t *msg) {
         }
         if (!(a.nodes & BIT(d->cfg.node_id)))
                 return;
-        json_t *own = NULL, *clean = json_array();
+        json_t *own = NULL, *clean = NULL;
         bool more = false;
-        int k = own_entries(d, a.since, a.limit, &own, &more);
+        /* Without its entries, no answer: the asker names this node as
+         * silent rather than show a gap. */
+        if (own_entries(d, a.since, a.limit, &own, &more) < 0 || !(clean = json_array())) {
+                json_decref(own);
+                return;
+        }
         size_t i;
         json_t *e;
-        /* What the asker would refuse is not sent (an entry a plug-in
-         * made oddly): the rest still gets there. */
-        json_array_foreach(k >= 0 ? own : NULL, i, e) {
-                char why[160];
-                json_t *c = clean ? clusterlog_entry_check(e, d->cfg.node_id, why, sizeof(why)) : NULL;
+        /* In the shape the asker accepts (an entry a plug-in made oddly
+         * is repaired, not dropped). */
+        json_array_foreach(own, i, e) {
+                json_t *c = clusterlog_entry_repair(e, d->cfg.node_id);
                 if (c)
                         json_array_append_new(clean, c);
         }
         json_decref(own);
+        /* The newest that fit: an answer must not fill the send queue. */
+        size_t drop = clean ? clusterlog_oldest_over(clean, CLUSTERLOG_ANSWER_BYTES) : 0;
+        if (drop > 0) {
+                json_t *kept = json_array();
+                for (size_t x = drop; kept && x < json_array_size(clean); x++)
+                        json_array_append(kept, json_array_get(clean, x));
+                json_decref(clean);
+                clean = kept;
+                more = true;
+        }
         json_t *parts = clean ? clusterlog_part_messages(clean, sender, (uint64_t) json_integer_value(
                                                                                 json_object_get(msg, "incarnation")),
                                                          a.req, more, CLUSTERLOG_PART_BYTES)
@@ -292,6 +308,9 @@ static void on_part(Daemon *d, uint32_t sender, const json_t *msg) {
                 return;
         }
         g->next_part[sender]++;
+        /* A large answer takes as long as it takes: the wait is for
+         * silence, not for the whole answer. */
+        (void) sd_event_source_set_time_relative(g->timer, GATHER_TIMEOUT_USEC);
         if (!g->got[sender])
                 g->got[sender] = json_array();
         if (!g->got[sender] || json_array_extend(g->got[sender], p.entries) < 0) {
@@ -385,8 +404,7 @@ void log_gather_relay(Daemon *d, const json_t *entry) {
         const char *code = jstr(entry, "code");
         if (code && (strcmp(code, "MESSAGES_UNSENT") == 0 || strcmp(code, "MESSAGE_TOO_LARGE") == 0))
                 return;
-        char err[160];
-        json_t *c = clusterlog_entry_check(entry, d->cfg.node_id, err, sizeof(err));
+        json_t *c = clusterlog_entry_repair(entry, d->cfg.node_id);
         if (!c)
                 return;
         size_t bytes = json_dumpb(c, NULL, 0, JSON_COMPACT) + 1;

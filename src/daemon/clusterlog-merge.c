@@ -83,6 +83,35 @@ json_t *clusterlog_entry_check(const json_t *e, uint32_t sender, char *err, size
         return NULL;
 }
 
+static const char *id_or_null(const json_t *v) {
+        return json_is_string(v) && json_string_length(v) <= ID_MAX ? json_string_value(v) : NULL;
+}
+
+json_t *clusterlog_entry_repair(const json_t *e, uint32_t self) {
+        char err[160];
+        json_t *c = clusterlog_entry_check(e, self, err, sizeof(err));
+        const char *time = json_string_value(json_object_get(e, "time"));
+        if (c || !json_is_object(e) || !clusterlog_time_valid(time, CLUSTERLOG_TIME_LEN))
+                return c;
+        const char *level = json_string_value(json_object_get(e, "level"));
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *text = json_string_value(json_object_get(e, "text"));
+        bool code_ok = word_valid(code, CODE_MAX, true);
+        char *t = NULL;
+        if (!code_ok && asprintf(&t, "%s (code %.64s)", text ? text : "", code ? code : "none") < 0)
+                return NULL;
+        c = json_pack("{s:s, s:I, s:s, s:s, s:s}", "time", time, "node", (json_int_t) self, "level",
+                      word_valid(level, LEVEL_MAX, false) ? level : "info", "code", code_ok ? code : "UNKNOWN_CODE",
+                      "text", t ? t : text ? text : "");
+        free(t);
+        const char *res = id_or_null(json_object_get(e, "resource")), *name = id_or_null(json_object_get(e, "name"));
+        if (c && res)
+                json_object_set_new(c, "resource", json_string(res));
+        if (c && name)
+                json_object_set_new(c, "name", json_string(name));
+        return c;
+}
+
 json_t *clusterlog_entries_check(const json_t *entries, uint32_t sender, char *err, size_t errlen) {
         if (!json_is_array(entries)) {
                 snprintf(err, errlen, "entries is not a list");
@@ -217,6 +246,16 @@ fail:
         json_decref(cur);
         json_decref(parts);
         return NULL;
+}
+
+size_t clusterlog_oldest_over(const json_t *entries, size_t max_bytes) {
+        size_t n = json_array_size(entries), bytes = 0;
+        for (size_t i = n; i > 0; i--) {
+                bytes += json_dumpb(json_array_get(entries, i - 1), NULL, 0, JSON_COMPACT) + 1;
+                if (bytes > max_bytes)
+                        return i;
+        }
+        return 0;
 }
 
 typedef struct Item {

@@ -35,6 +35,9 @@
  * engine's ENVELOPE_MAX: corosync blocks the sender while it fragments
  * large messages. */
 #define CLUSTERLOG_PART_BYTES (64u * 1024u)
+/* The most bytes of entries one node sends for one request (the newest
+ * that fit), well below the engine's send queue (64 MiB). */
+#define CLUSTERLOG_ANSWER_BYTES (16u * 1024u * 1024u)
 /* The most entries one node gives for one request. */
 #define CLUSTERLOG_LIMIT_MAX 100000u
 #define CLUSTERLOG_LIMIT_DEFAULT 2000u
@@ -48,6 +51,12 @@ bool clusterlog_time_valid(const char *s, size_t len);
 /* A copy of an entry that came from node `sender`, with only the members
  * an entry has, each checked; NULL with err when it is not one. */
 json_t *clusterlog_entry_check(const json_t *e, uint32_t sender, char *err, size_t errlen);
+/* A copy of one of this node's own entries that clusterlog_entry_check()
+ * accepts from it: a level, code, resource or name that would be refused
+ * (a plug-in's code of another shape) is replaced, the text then says
+ * what it was. NULL only for an entry without a time of that shape, which
+ * cannot be ordered, or out of memory. */
+json_t *clusterlog_entry_repair(const json_t *e, uint32_t self);
 /* Every element of entries checked as above: a new array, or NULL with
  * err (which names the element). */
 json_t *clusterlog_entries_check(const json_t *entries, uint32_t sender, char *err, size_t errlen);
@@ -80,6 +89,10 @@ int clusterlog_new_parse(const json_t *msg, uint32_t sender, json_t **ret_entrie
  * (an entry larger than that goes alone). NULL: out of memory. */
 json_t *clusterlog_part_messages(const json_t *entries, uint32_t to, uint64_t to_inc, uint64_t req,
                                  bool more, size_t max_bytes);
+
+/* How many of the oldest entries to leave out so that the rest take at
+ * most max_bytes (as compact JSON, a newline each). */
+size_t clusterlog_oldest_over(const json_t *entries, size_t max_bytes);
 
 /* Entries of several nodes as one list in time order; equal times in
  * node id order, then as the lists had them. A new array (references to

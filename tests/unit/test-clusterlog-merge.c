@@ -91,6 +91,34 @@ static void test_entry_check(void **state) {
         json_decref(list);
 }
 
+static void test_entry_repair(void **state) {
+        char err[256];
+        /* A plug-in's code of another shape: kept in the text. */
+        json_t *e = obj("{\"time\":\"2026-12-03T10:21:08.123456Z\",\"level\":\"LOUD\",\"code\":\"ocf start failed\","
+                        "\"text\":\"exit 1\",\"resource\":\"r-1\",\"name\":7}");
+        json_t *c = clusterlog_entry_repair(e, 4);
+        assert_non_null(c);
+        json_t *ok = clusterlog_entry_check(c, 4, err, sizeof(err));
+        assert_non_null(ok);
+        assert_string_equal(json_string_value(json_object_get(c, "code")), "UNKNOWN_CODE");
+        assert_string_equal(json_string_value(json_object_get(c, "level")), "info");
+        assert_string_equal(json_string_value(json_object_get(c, "text")), "exit 1 (code ocf start failed)");
+        assert_string_equal(json_string_value(json_object_get(c, "resource")), "r-1");
+        assert_null(json_object_get(c, "name"));
+        assert_int_equal(json_integer_value(json_object_get(c, "node")), 4);
+        json_decref(ok);
+        json_decref(c);
+        json_decref(e);
+        /* A good one as it is; one without a time cannot be ordered. */
+        e = entry("2026-12-03T10:21:08.123456Z", 4, "GOOD");
+        c = clusterlog_entry_repair(e, 4);
+        assert_true(json_equal(c, e));
+        json_decref(c);
+        json_object_set_new(e, "time", json_string("late"));
+        assert_null(clusterlog_entry_repair(e, 4));
+        json_decref(e);
+}
+
 static void test_ask(void **state) {
         json_t *m = clusterlog_ask_message(7, "2026-12-03T10:21:08", (1u << 2) | (1u << 3), 500);
         assert_non_null(m);
@@ -221,6 +249,17 @@ static void test_parts(void **state) {
         json_decref(n);
 }
 
+static void test_oldest_over(void **state) {
+        json_t *list = json_pack("[o, o, o]", entry("2026-12-03T10:00:01.000000Z", 1, "A"),
+                                 entry("2026-12-03T10:00:02.000000Z", 1, "B"), entry("2026-12-03T10:00:03.000000Z", 1, "C"));
+        size_t one = json_dumpb(json_array_get(list, 0), NULL, 0, JSON_COMPACT) + 1;
+        assert_int_equal(clusterlog_oldest_over(list, 3 * one), 0);
+        assert_int_equal(clusterlog_oldest_over(list, 3 * one - 1), 1);
+        assert_int_equal(clusterlog_oldest_over(list, one), 2);
+        assert_int_equal(clusterlog_oldest_over(list, 0), 3);
+        json_decref(list);
+}
+
 static void test_merge(void **state) {
         json_t *n1 = json_pack("[o, o, o]", entry("2026-12-03T10:00:01.000000Z", 1, "A1"),
                                entry("2026-12-03T10:00:03.000000Z", 1, "B1"), entry("2026-12-03T10:00:03.000000Z", 1, "C1"));
@@ -246,8 +285,10 @@ static void test_merge(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_time_shape), cmocka_unit_test(test_entry_check), cmocka_unit_test(test_ask),
-                cmocka_unit_test(test_parts),      cmocka_unit_test(test_merge),
+                cmocka_unit_test(test_time_shape), cmocka_unit_test(test_entry_check), cmocka_unit_test(test_entry_repair),
+                cmocka_unit_test(test_ask),
+                cmocka_unit_test(test_parts),      cmocka_unit_test(test_oldest_over),
+                cmocka_unit_test(test_merge),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
