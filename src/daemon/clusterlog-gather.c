@@ -398,7 +398,7 @@ static int on_relay(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 void log_gather_relay(Daemon *d, const json_t *entry) {
-        if (!d->multi || d->view.n_members < 2)
+        if (!d->multi || d->relay_closed || d->view.n_members < 2)
                 return;
         /* The engine's own trouble with sending: relaying it would feed it. */
         const char *code = jstr(entry, "code");
@@ -440,7 +440,9 @@ void log_gather_stop(Daemon *d) {
                 gather_free(g);
                 done(d, NULL, -ECANCELED, userdata);
         }
+        /* The last words of a node that stops (NODE_STOPPED) still go
+         * out: the engine sends what it was given before it closes. */
+        relay_flush(d);
+        d->relay_closed = true;
         d->relay_timer = sd_event_source_disable_unref(d->relay_timer);
-        json_decref(d->relay);
-        d->relay = NULL;
 }

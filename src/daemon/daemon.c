@@ -384,11 +384,11 @@ Daemon *daemon_free(Daemon *d) {
         d->http = http_server_free(d->http);
         share_stop(d);
         command_batch_free(d); /* what was applied reaches the disk */
+        log_gather_stop(d);    /* before the engine: the entries not relayed yet go out */
         engine_free(d->engine);
         monitors_free(d->monitors);
         /* No answer comes any more: what still waits for one ends here. */
         readonly_stop(d);
-        log_gather_stop(d);
         api_stop(d);
         fm_free(d);
         size_t it = 0;

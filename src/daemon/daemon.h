@@ -145,6 +145,7 @@ struct Daemon {
         json_t *relay;               /* this node's new log entries, waiting to go to the others */
         size_t relay_bytes;
         sd_event_source *relay_timer;
+        bool relay_closed;           /* the daemon ends: nothing more is relayed */
 };
 
 /* ---- wolfpackd.c / daemon.c ---- */
@@ -231,7 +232,8 @@ void log_gather_delivered(Daemon *d, const json_t *msg);
 void log_gather_view(Daemon *d);
 /* An entry this node added to its log: to the other members. */
 void log_gather_relay(Daemon *d, const json_t *entry);
-/* The daemon ends: every request waiting is told (-ECANCELED). */
+/* The daemon ends: every request waiting is told (-ECANCELED), and the
+ * entries waiting to be relayed are sent. Before the engine is freed. */
 void log_gather_stop(Daemon *d);
 
 /* ---- commands.c: changes, as messages ---- */

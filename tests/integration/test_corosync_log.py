@@ -214,7 +214,19 @@ def test_a_node_that_does_not_answer_is_named_as_missing(cs):
 
 def test_a_node_that_is_down_is_named_as_missing(cs):
     n1, n2, n3 = cs.nodes
-    n3.stop_wolfpackd()
+    follow = subprocess.Popen([WOLFPACK, "--socket", n1.socket, "--json", "log", "--follow", "--since", "1h"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out = Lines(follow)
+        out.wait(lambda l: True, timeout=10)
+        time.sleep(0.5)
+        n3.stop_wolfpackd()
+        # Its last words, logged as it exits, reach the others.
+        line = out.wait(lambda l: json.loads(l).get("code") == "NODE_STOPPED" and json.loads(l)["node"] == 3,
+                        timeout=15)
+    finally:
+        follow.terminate()
+        follow.wait(10)
     # An older log than memory holds, as a node that ran a long time has:
     # read back from the file after the restart, in many parts.
     path = os.path.join(n3.dir, "wplog", "cluster.log")
