@@ -150,7 +150,8 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
                 if (late & BIT(id))
                         missing(g, id, g->next_part[id] ? "its answer stopped for 2 s before its end"
                                                         : "did not answer within 2 s: its wolfpackd is stopped, stuck "
-                                                          "or starved, or the view is changing; try again");
+                                                          "or starved, or older than this one (no cluster log "
+                                                          "across nodes), or the view is changing; try again");
         finish(g);
         return 0;
 }
