@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from corosync_cluster import WOLFPACK, CorosyncCluster, freeze_wolfpackd, thaw_wolfpackd
+from corosync_cluster import (WOLFPACK, CorosyncCluster, freeze_wolfpackd, heal_partition, partition,
+                              thaw_wolfpackd)
 from testapps import FLOCKAPP
 
 FILLER = 4000
@@ -122,9 +123,9 @@ def test_every_node_s_entries_on_any_node_in_time_order(cs):
 def test_since_narrows_to_the_last_seconds(cs):
     n1, n2 = cs.nodes[0], cs.nodes[1]
     everything = get_log(n1)["entries"]
-    first = utc(everything[0]["time"])
-    # Far enough from the start that the first entries fall outside.
-    while datetime.datetime.now(datetime.timezone.utc) - first < datetime.timedelta(seconds=8):
+    started = max(utc(e["time"]) for e in everything if e["code"] == "NODE_STARTED")
+    # Far enough from the last node's start that its entries fall outside.
+    while datetime.datetime.now(datetime.timezone.utc) - started < datetime.timedelta(seconds=8):
         time.sleep(0.5)
     n1.cli("group", "offline", "g2")
     cs.wait("g2-app stopped on n2", logged(n2, "GENAPP_STOPPED", "g2-app"), timeout=30)
@@ -268,6 +269,28 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
     assert got == [json.loads(x)["text"] for x in filler]
     assert body["entries"] == sorted(body["entries"], key=order_key)
     assert size > 1024 * 1024  # more than one message could carry
+
+
+def test_each_side_of_a_partition_shows_the_log_of_the_nodes_it_reaches(cs):
+    """Runtime messages go whatever the quorum: the side without quorum
+    still shows its own log, and each side names the other's nodes."""
+    n1, n2, n3 = cs.nodes
+    partition(cs, [n3])
+    try:
+        cs.wait("n3 alone", lambda: cs.view(n3) == (False, [3]), timeout=30)
+        cs.wait("n1 with n2", lambda: cs.view(n1) == (True, [1, 2]), timeout=30)
+        p = n3.cli("log")
+        assert p.returncode == 0
+        for n in ("n1 (id 1)", "n2 (id 2)"):
+            assert "the entries of node %s are missing: not a member of this view" % n in p.stderr, p.stderr
+        assert {line.split()[1] for line in p.stdout.splitlines()[1:]} == {"n3"}
+        p = n2.cli("log")
+        assert "the entries of node n3 (id 3) are missing" in p.stderr, p.stderr
+        assert {line.split()[1] for line in p.stdout.splitlines()[1:]} == {"n1", "n2"}
+    finally:
+        heal_partition(cs)
+    cs.wait_formed()
+    cs.wait("every node's entries on n3 again", lambda: get_log(n3)["missing"] == [], timeout=30)
 
 
 def test_a_node_that_does_not_exist_is_refused(cs):
