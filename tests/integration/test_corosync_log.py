@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -213,6 +214,37 @@ def test_a_node_that_does_not_answer_is_named_as_missing(cs):
     nodes = {line.split()[1] for line in p.stdout.splitlines()[1:]}
     assert nodes == {"n1", "n3"}, p.stdout
     assert 1.5 < took < 8, took
+
+
+def test_a_member_that_leaves_the_view_before_it_answers_is_named_at_once(cs):
+    """n2's wolfpackd frozen, then killed while n1 waits for its answer:
+    CPG drops it from the view at once, and n1 answers then, naming it,
+    without waiting out the 2 s."""
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    freeze_wolfpackd(n2)
+    pid = n2.wolfpackd.pid
+    answer = {}
+
+    def ask():
+        t0 = time.monotonic()
+        answer["body"] = get_log(n1)
+        answer["took"] = time.monotonic() - t0
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGKILL)
+    n2.wolfpackd.wait(10)
+    asker.join(15)
+    try:
+        missing = answer["body"]["missing"]
+        assert [(m["node"], m["why"]) for m in missing] == [("n2", "left the view before it answered")], missing
+        assert answer["took"] < 1.9, answer["took"]
+        print("a member killed while its answer was due: answered in %.2f s" % answer["took"])
+    finally:
+        n2.start_wolfpackd()
+        n2.wait_wolfpackd()
+        cs.wait_formed()
 
 
 def test_a_node_that_is_down_is_named_as_missing(cs):
