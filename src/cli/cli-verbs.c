@@ -75,7 +75,7 @@ const CliVerb cli_verbs[] = {
         { "log", NULL, "",
           { { "since", "DURATION", false }, { "node", "NODE", false }, { "limit", "N", false }, { "follow", NULL, false } },
           CLI_PROPS_NONE, false,
-          "print every node's cluster log in time order (--node: one node's; --follow: then new entries as they come)",
+          "print every node's cluster log in time order (--follow: then new entries)",
           verb_log },
         {},
 };
