@@ -222,9 +222,22 @@ int log_gather_start(Daemon *d, const char *since, uint64_t nodes, unsigned limi
 
 /* ---- messages from the members ---- */
 
+/* A peer that keeps sending bad messages (another version, a bug) must
+ * not flood every node's log and push out what matters
+ * (clusterlog_limit). */
 static void invalid(Daemon *d, uint32_t sender, const char *err) {
-        clusterlog_printf(d->log, "warning", "LOG_MESSAGE_INVALID", NULL, NULL, "message from %s dropped: %s",
-                          node_name(d, sender) ?: "an unknown node", err);
+        unsigned before = 0;
+        ClusterLogSay say = clusterlog_limit(&d->log_invalid[sender], now_monotonic_usec(), &before);
+        if (say == CLUSTERLOG_SAY_NOTHING)
+                return;
+        char more[80] = "";
+        if (before)
+                snprintf(more, sizeof(more), " (and %u more from it before, not logged)", before);
+        clusterlog_printf(d->log, "warning", "LOG_MESSAGE_INVALID", NULL, NULL, "message from %s dropped: %s%s%s",
+                          node_name(d, sender) ?: "an unknown node", err, more,
+                          say == CLUSTERLOG_SAY_LAST ? "; its further bad messages are dropped without a line for "
+                                                       "a minute"
+                                                     : "");
 }
 
 static void on_ask(Daemon *d, uint32_t sender, const json_t *msg) {

@@ -309,3 +309,17 @@ json_t *clusterlog_merge(json_t *const *lists, size_t n) {
         free(items);
         return out;
 }
+
+ClusterLogSay clusterlog_limit(ClusterLogLimit *l, uint64_t now_usec, unsigned *ret_before) {
+        if (l->lines == 0 || now_usec - l->since_usec >= CLUSTERLOG_INVALID_WINDOW_USEC) {
+                l->since_usec = now_usec;
+                l->lines = 0;
+        }
+        if (l->lines >= CLUSTERLOG_INVALID_BURST) {
+                l->dropped++;
+                return CLUSTERLOG_SAY_NOTHING;
+        }
+        *ret_before = l->dropped;
+        l->dropped = 0;
+        return ++l->lines == CLUSTERLOG_INVALID_BURST ? CLUSTERLOG_SAY_LAST : CLUSTERLOG_SAY_LINE;
+}

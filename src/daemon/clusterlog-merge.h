@@ -98,3 +98,24 @@ size_t clusterlog_oldest_over(const json_t *entries, size_t max_bytes);
  * node id order, then as the lists had them. A new array (references to
  * the same entries), NULL: out of memory. */
 json_t *clusterlog_merge(json_t *const *lists, size_t n);
+
+/* How often a node says it dropped another node's bad messages: the first
+ * CLUSTERLOG_INVALID_BURST lines of each CLUSTERLOG_INVALID_WINDOW_USEC,
+ * then none until the window ends; the count of those not said goes with
+ * the next line. One per sender, zeroed to start. */
+#define CLUSTERLOG_INVALID_WINDOW_USEC (60u * 1000u * 1000u)
+#define CLUSTERLOG_INVALID_BURST 10u
+
+typedef struct ClusterLogLimit {
+        uint64_t since_usec;    /* the window's start */
+        unsigned lines;         /* lines said in it */
+        unsigned dropped;       /* not said since the last line */
+} ClusterLogLimit;
+
+typedef enum ClusterLogSay {
+        CLUSTERLOG_SAY_NOTHING, /* counted */
+        CLUSTERLOG_SAY_LINE,    /* a line, with *ret_before not said before it */
+        CLUSTERLOG_SAY_LAST,    /* the window's last line: say that the rest go unsaid */
+} ClusterLogSay;
+
+ClusterLogSay clusterlog_limit(ClusterLogLimit *l, uint64_t now_usec, unsigned *ret_before);

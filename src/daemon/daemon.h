@@ -14,6 +14,7 @@
 
 #include "cluster-timing.h"
 #include "clusterlog.h"
+#include "clusterlog-merge.h"
 #include "db.h"
 #include "engine.h"
 #include "hashmap.h"
@@ -146,6 +147,7 @@ struct Daemon {
         size_t relay_bytes;
         sd_event_source *relay_timer;
         bool relay_closed;           /* the daemon ends: nothing more is relayed */
+        ClusterLogLimit log_invalid[NODE_ID_MAX + 1]; /* lines about each node's bad rt.log.* messages */
 };
 
 /* ---- wolfpackd.c / daemon.c ---- */

@@ -361,10 +361,12 @@ def test_bad_log_messages_from_a_peer_are_logged_and_dropped(cs):
     ]
     to_n1 = ({"type": "rt.log.part", "to": 1, "to_inc": 1, "req": 1, "part": -5, "last": True, "more": False,
               "entries": []}, "rt.log.part: to, to_inc, req, part, last or more")
+    # Then a flood: logged up to a burst, then counted.
+    flood = [bad[0]] * 20
     good = {"type": "rt.log.new", "entries": [entry]}
     path = os.path.join(cs.dir, "peer-messages")
     with open(path, "w") as f:
-        f.write("\n".join(envelope(m) for m, _ in bad + [to_n1]) + "\n" + envelope(good) + "\n")
+        f.write("\n".join(envelope(m) for m, _ in bad + [to_n1] + flood) + "\n" + envelope(good) + "\n")
 
     follow = subprocess.Popen([WOLFPACK, "--socket", n1.socket, "--json", "log", "--follow", "--since", "1s"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -382,12 +384,17 @@ def test_bad_log_messages_from_a_peer_are_logged_and_dropped(cs):
     def dropped(node):
         return [e["text"] for e in node.cluster_log() if e["code"] == "LOG_MESSAGE_INVALID"]
 
-    cs.wait("n1 and n2 logged every bad message", lambda: len(dropped(n1)) == len(bad) + 1 and
-            len(dropped(n2)) == len(bad), timeout=15)
-    for node, expected in ((n1, bad + [to_n1]), (n2, bad)):
+    # Ten lines, the last saying that the rest are dropped without a line.
+    cs.wait("n1 and n2 logged the bad messages", lambda: len(dropped(n1)) == 10 and len(dropped(n2)) == 10,
+            timeout=15)
+    time.sleep(1)
+    for node, expected in ((n1, bad + [to_n1] + flood), (n2, bad + flood)):
         texts = dropped(node)
+        assert len(texts) == 10, (node.name, texts)
         for (_, why), text in zip(expected, texts):
             assert text.startswith("message from n3 dropped: ") and why in text, (node.name, text, why)
+        assert "its further bad messages are dropped without a line for a minute" in texts[-1], texts[-1]
+        assert all("further" not in t for t in texts[:-1])
     # Every wolfpackd still answers, and with every node's log.
     for n in cs.nodes:
         assert n.wolfpackd.poll() is None, n.name

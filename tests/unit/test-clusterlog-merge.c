@@ -283,12 +283,33 @@ static void test_merge(void **state) {
         json_decref(n3);
 }
 
+static void test_limit(void **state) {
+        ClusterLogLimit l = { 0 };
+        unsigned before = 99;
+        uint64_t t = 1000;
+        for (unsigned i = 1; i < CLUSTERLOG_INVALID_BURST; i++) {
+                assert_int_equal(clusterlog_limit(&l, t++, &before), CLUSTERLOG_SAY_LINE);
+                assert_int_equal(before, 0);
+        }
+        assert_int_equal(clusterlog_limit(&l, t++, &before), CLUSTERLOG_SAY_LAST);
+        for (unsigned i = 0; i < 25; i++)
+                assert_int_equal(clusterlog_limit(&l, t++, &before), CLUSTERLOG_SAY_NOTHING);
+        /* Still within the window, counted; past it, said with the count. */
+        assert_int_equal(clusterlog_limit(&l, 1000 + CLUSTERLOG_INVALID_WINDOW_USEC - 1, &before),
+                         CLUSTERLOG_SAY_NOTHING);
+        before = 99;
+        assert_int_equal(clusterlog_limit(&l, 1000 + CLUSTERLOG_INVALID_WINDOW_USEC, &before), CLUSTERLOG_SAY_LINE);
+        assert_int_equal(before, 26);
+        assert_int_equal(clusterlog_limit(&l, 1001 + CLUSTERLOG_INVALID_WINDOW_USEC, &before), CLUSTERLOG_SAY_LINE);
+        assert_int_equal(before, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_time_shape), cmocka_unit_test(test_entry_check), cmocka_unit_test(test_entry_repair),
                 cmocka_unit_test(test_ask),
                 cmocka_unit_test(test_parts),      cmocka_unit_test(test_oldest_over),
-                cmocka_unit_test(test_merge),
+                cmocka_unit_test(test_merge),      cmocka_unit_test(test_limit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
