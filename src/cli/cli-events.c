@@ -105,7 +105,51 @@ typedef struct Follow {
         const char *node;       /* --node: a name or an id, NULL: all */
         json_t *held;           /* NULL once the log is printed */
         json_t *newest;         /* node id → the newest time printed from the log */
+        char *self;             /* the name of the node asked */
+        json_t *members;        /* name → true: the members of its view, as last told */
+        bool view_changed;      /* it logged a new view since */
 } Follow;
+
+/* The members of the asked node's view, by name (a new object), or NULL. */
+static json_t *view_members(Cli *cli, char **ret_self) {
+        json_t *c = NULL;
+        if (cli_http_request(cli->http, "GET", "/v1/cluster", NULL, NULL, &c) < 0)
+                return NULL;
+        json_t *out = json_object();
+        size_t i;
+        json_t *m;
+        json_array_foreach(json_object_get(c, "members"), i, m) {
+                const char *name = json_string_value(json_object_get(m, "name"));
+                if (out && name)
+                        json_object_set_new(out, name, json_true());
+        }
+        const char *self = json_string_value(json_object_get(c, "node"));
+        if (ret_self && self && !*ret_self)
+                *ret_self = strdup(self);
+        json_decref(c);
+        return out;
+}
+
+/* Nodes that left or joined the asked node's view, on stderr: while a node
+ * is out of it, its entries cannot come. */
+static void tell_view(Follow *f, Cli *cli) {
+        f->view_changed = false;
+        json_t *now = view_members(cli, NULL);
+        if (!now)
+                return;
+        const char *name;
+        json_t *v;
+        json_object_foreach(f->members, name, v)
+                if (!json_object_get(now, name))
+                        fprintf(stderr, "wolfpack: node %s left the view of %s: its entries are missing from here on, "
+                                        "until it is back\n", name, f->self);
+        json_object_foreach(now, name, v)
+                if (!json_object_get(f->members, name))
+                        fprintf(stderr, "wolfpack: node %s is in the view of %s again; what it logged meanwhile: "
+                                        "wolfpack log --node %s\n", name, f->self, name);
+        json_decref(f->members);
+        f->members = now;
+}
 
 static bool log_of(const json_t *e, const char *node) {
         if (!node)
@@ -140,8 +184,11 @@ static int follow_event(const char *event, const char *data, void *userdata) {
         Follow *f = userdata;
         json_t *j = json_loads(data, 0, NULL);
         int r = 0;
-        if (json_is_object(j) && strcmp(json_string_value(json_object_get(j, "type")) ?: "", "log") == 0 &&
-            log_of(j, f->node)) {
+        bool log = json_is_object(j) && strcmp(json_string_value(json_object_get(j, "type")) ?: "", "log") == 0;
+        if (log && f->self && strcmp(json_string_value(json_object_get(j, "code")) ?: "", "NODE_VIEW") == 0 &&
+            strcmp(json_string_value(json_object_get(j, "node_name")) ?: "", f->self) == 0)
+                f->view_changed = true;
+        if (log && log_of(j, f->node)) {
                 json_object_del(j, "type");
                 if (f->held)
                         r = json_array_append(f->held, j) < 0 ? -ENOMEM : 0;
@@ -182,6 +229,8 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
         json_t *reply = NULL;
         if (r >= 0 && !cli_stream_established(s))
                 r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended at once", cli->socket_path);
+        if (r >= 0 && !(f.members = view_members(cli, &f.self)))
+                r = -EIO;
         if (r >= 0)
                 r = cli_http_request(cli->http, "GET", path, NULL, NULL, &reply);
         if (r >= 0 && !json_is_array(json_object_get(reply, "entries")))
@@ -202,12 +251,15 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
                 r = print_held(&f);
         /* Until interrupted, or until wolfpackd goes away. */
         while (r >= 0 && (r = cli_stream_run(s, 1000, false)) > 0)
-                ;
+                if (f.view_changed)
+                        tell_view(&f, cli);
         if (r == 0)
                 r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended", cli->socket_path);
         json_decref(reply);
         json_decref(f.held);
         json_decref(f.newest);
+        json_decref(f.members);
+        free(f.self);
         cli_stream_free(s);
         return r;
 }

@@ -136,8 +136,10 @@ def test_since_narrows_to_the_last_seconds(cs):
     # new entries are in, the starts are out.
     now = datetime.datetime.now(datetime.timezone.utc)
     back = int((now - started).total_seconds()) - 2
-    recent = json.loads(n1.cli("--json", "log", "--since", "%ds" % back).stdout)["entries"]
+    answer = json.loads(n1.cli("--json", "log", "--since", "%ds" % back).stdout)
     after = datetime.datetime.now(datetime.timezone.utc)
+    assert answer["missing"] == [], answer["missing"]
+    recent = answer["entries"]
     assert any(e["node"] == 2 and utc(e["time"]) > mark for e in recent), (back, recent)
     assert not any(e["code"] == "NODE_STARTED" for e in recent), (back, recent)
     # The server counts back from its now, in whole seconds.
@@ -150,15 +152,16 @@ def test_since_narrows_to_the_last_seconds(cs):
 
 
 class Lines:
-    """A process's stdout, line by line, read on a thread."""
+    """A process's stdout (or another of its pipes), line by line, read
+    on a thread."""
 
-    def __init__(self, proc):
+    def __init__(self, proc, pipe=None):
         self.q = queue.Queue()
-        self.proc = proc
+        self.pipe = pipe or proc.stdout
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        for line in self.proc.stdout:
+        for line in self.pipe:
             self.q.put(line)
 
     def wait(self, pred, timeout):
@@ -263,28 +266,26 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
     follow = subprocess.Popen([WOLFPACK, "--socket", n1.socket, "--json", "log", "--follow", "--since", "1h"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        out = Lines(follow)
+        out, notes = Lines(follow), Lines(follow, follow.stderr)
         out.wait(lambda l: True, timeout=10)
         time.sleep(0.5)
         n3.stop_wolfpackd()
         # Its last words, logged as it exits, reach the others.
-        line = out.wait(lambda l: json.loads(l).get("code") == "NODE_STOPPED" and json.loads(l)["node"] == 3,
-                        timeout=15)
-    finally:
-        follow.terminate()
-        follow.wait(10)
-    # An older log than memory holds, as a node that ran a long time has:
-    # read back from the file after the restart, in many parts.
-    path = os.path.join(n3.dir, "wplog", "cluster.log")
-    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-    filler = [json.dumps({"level": "info", "code": "TEST_FILLER", "text": "entry %d %s" % (i, "x" * 200),
-                          "time": (start + datetime.timedelta(milliseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                          "node": 3}) for i in range(FILLER)]
-    with open(path) as f:
-        before = f.read()
-    with open(path, "w") as f:
-        f.write("\n".join(filler) + "\n" + before)
-    try:
+        out.wait(lambda l: json.loads(l).get("code") == "NODE_STOPPED" and json.loads(l)["node"] == 3, timeout=15)
+        # And the follower is told that n3's entries cannot come now.
+        notes.wait(lambda l: "node n3 left the view of n1: its entries are missing from here on" in l, timeout=15)
+
+        # An older log than memory holds, as a node that ran a long time
+        # has: read back from the file after the restart, in many parts.
+        path = os.path.join(n3.dir, "wplog", "cluster.log")
+        start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+        filler = [json.dumps({"level": "info", "code": "TEST_FILLER", "text": "entry %d %s" % (i, "x" * 200),
+                              "time": (start + datetime.timedelta(milliseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                              "node": 3}) for i in range(FILLER)]
+        with open(path) as f:
+            before = f.read()
+        with open(path, "w") as f:
+            f.write("\n".join(filler) + "\n" + before)
         cs.wait("n3 out of n1's view", lambda: cs.view(n1)[1] == [1, 2], timeout=30)
         p = n1.cli("log")
         assert p.returncode == 0
@@ -292,10 +293,20 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
         assert {line.split()[1] for line in p.stdout.splitlines()[1:]} == {"n1", "n2"}
         body = get_log(n2, "?node=n3")
         assert body["entries"] == [] and [m["node"] for m in body["missing"]] == ["n3"], body
-    finally:
         n3.start_wolfpackd()
         n3.wait_wolfpackd()
         cs.wait_formed()
+        notes.wait(lambda l: "node n3 is in the view of n1 again" in l, timeout=15)
+        # What n3 logs now comes again (what it logged alone, before it
+        # joined, only wolfpack log shows).
+        out.wait(lambda l: json.loads(l).get("code") == "NODE_VIEW" and json.loads(l)["node"] == 3, timeout=15)
+    finally:
+        follow.terminate()
+        follow.wait(10)
+        if n3.wolfpackd.poll() is not None:  # the others' tests need it back
+            n3.start_wolfpackd()
+            n3.wait_wolfpackd()
+            cs.wait_formed()
     cs.wait("n3's entries again", lambda: get_log(n1)["missing"] == [], timeout=30)
     # Its log from before the restart, read back from its file.
     body = get_log(n1, "?node=n3")
