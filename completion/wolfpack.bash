@@ -23,7 +23,7 @@ _wolfpack() {
     _init_completion -n = || return
 
     local globals="--socket --json --no-wait --timeout --help --version"
-    local nouns="status cluster node group resource type events log help"
+    local nouns="status cluster node group resource type events log why help"
     local -A verbs=(
         [node]="list show pause resume drain"
         [group]="create list show online offline move set get delete"
@@ -113,6 +113,8 @@ _wolfpack() {
         1)
             if [[ $noun == help ]]; then
                 COMPREPLY=($(compgen -W "$nouns" -- "$cur"))
+            elif [[ $noun == why ]]; then
+                COMPREPLY=($(compgen -W "$(_wolfpack_query group) $(_wolfpack_query resource)" -- "$cur"))
             elif [[ -n ${verbs[$noun]} ]]; then
                 COMPREPLY=($(compgen -W "${verbs[$noun]}" -- "$cur"))
             fi

@@ -185,7 +185,7 @@ int cluster_spec_set_qdevice(ClusterSpec *s, const char *text, char *err, size_t
         else if (strspn(text, "0123456789.") != strlen(text) && !strchr(text, ':') && host_name_valid(text))
                 snprintf(s->qdevice, sizeof s->qdevice, "%s", text);
         else
-                return fail(err, errlen, "--qdevice %s: give the address or the DNS name of the host that runs "
+                return fail(err, errlen, "--witness %s: give the address or the DNS name of the host that runs "
                             "corosync-qnetd", text_quote(text).s);
         return 0;
 }
@@ -204,15 +204,15 @@ int cluster_spec_check(const ClusterSpec *s, char *err, size_t errlen) {
         if (s->n_nodes == 2 && !*s->qdevice)
                 return fail(err, errlen,
                             "two nodes need a witness: when they lose each other, each half alone is no majority, and "
-                            "votequorum's two_node would keep both quorate (split brain). Give --qdevice HOST, a third "
+                            "votequorum's two_node would keep both quorate (split brain). Give --witness HOST, a third "
                             "host running corosync-qnetd, or add a third node");
         if (*s->qdevice) {
                 if (s->n_nodes % 2 != 0)
-                        return fail(err, errlen, "--qdevice %s: %zu nodes have no tie to break; a quorum device "
+                        return fail(err, errlen, "--witness %s: %zu nodes have no tie to break; a quorum device "
                                     "(ffsplit) is for an even number of nodes", s->qdevice, s->n_nodes);
                 for (size_t i = 0; i < s->n_nodes; i++)
                         if (strcasecmp(s->qdevice, s->nodes[i].addr) == 0 || strcasecmp(s->qdevice, s->nodes[i].name) == 0)
-                                return fail(err, errlen, "--qdevice %s is node %u (%s): the witness must be a host "
+                                return fail(err, errlen, "--witness %s is node %u (%s): the witness must be a host "
                                             "outside the cluster", s->qdevice, s->nodes[i].id, s->nodes[i].name);
         }
         return 0;

@@ -21,8 +21,7 @@
 #include "macro.h"
 #include "text-quote.h"
 
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...) _printf_(4, 5);
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...) {
+int cluster_fail(int r, char *err, size_t errlen, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(err, errlen, fmt, ap);
@@ -38,7 +37,7 @@ int cluster_authkey_new(uint8_t key[static CLUSTER_AUTHKEY_SIZE], char *err, siz
                         if (errno == EINTR)
                                 continue;
                         int r = negative_errno();
-                        return fail(r, err, errlen, "cannot make a key: getrandom: %s", strerror(-r));
+                        return cluster_fail(r, err, errlen, "cannot make a key: getrandom: %s", strerror(-r));
                 }
                 got += (size_t) k;
         }
@@ -65,11 +64,11 @@ int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 int r = negative_errno();
-                return fail(r, err, errlen, "--authkey %s: %s", text_quote(path).s, strerror(-r));
+                return cluster_fail(r, err, errlen, "--authkey %s: %s", text_quote(path).s, strerror(-r));
         }
         struct stat st;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return fail(-EINVAL, err, errlen, "--authkey %s: not a regular file; give the authkey written on "
+                return cluster_fail(-EINVAL, err, errlen, "--authkey %s: not a regular file; give the authkey written on "
                             "the first node", text_quote(path).s);
 
         /* One byte more than the largest key, to see a file too long. */
@@ -79,9 +78,9 @@ int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char
         size_t n;
         int r = read_all(fd, key, CLUSTER_AUTHKEY_MAX + 1, &n);
         if (r < 0)
-                return fail(r, err, errlen, "--authkey %s: %s", text_quote(path).s, strerror(-r));
+                return cluster_fail(r, err, errlen, "--authkey %s: %s", text_quote(path).s, strerror(-r));
         if (n < CLUSTER_AUTHKEY_MIN || n > CLUSTER_AUTHKEY_MAX)
-                return fail(-EINVAL, err, errlen, "--authkey %s: %s bytes; corosync takes a key of %d to %d bytes "
+                return cluster_fail(-EINVAL, err, errlen, "--authkey %s: %s bytes; corosync takes a key of %d to %d bytes "
                             "(the authkey `wolfpack cluster init` or corosync-keygen wrote)", text_quote(path).s,
                             n > CLUSTER_AUTHKEY_MAX ? "more than 4096" : n == 0 ? "0" : "fewer than 128",
                             CLUSTER_AUTHKEY_MIN, CLUSTER_AUTHKEY_MAX);
@@ -120,7 +119,7 @@ static int mkdir_parents(const char *dir, char *err, size_t errlen) {
                         *s = 0;
                         if (mkdir(p, 0755) < 0 && errno != EEXIST) {
                                 int r = negative_errno();
-                                return fail(r, err, errlen, "cannot make the directory %s: %s", p, strerror(-r));
+                                return cluster_fail(r, err, errlen, "cannot make the directory %s: %s", p, strerror(-r));
                         }
                         *s = c;
                 }
@@ -129,7 +128,7 @@ static int mkdir_parents(const char *dir, char *err, size_t errlen) {
         }
         struct stat st;
         if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-                return fail(-ENOTDIR, err, errlen, "%s is not a directory", dir);
+                return cluster_fail(-ENOTDIR, err, errlen, "%s is not a directory", dir);
         return 0;
 }
 
@@ -146,7 +145,7 @@ static int write_temp(const ClusterFile *f, char **ret_temp, char *err, size_t e
         _cleanup_close_ int fd = mkostemp(temp, O_CLOEXEC);
         if (fd < 0) {
                 r = negative_errno();
-                return fail(r, err, errlen, "cannot write %s: %s", f->path, strerror(-r));
+                return cluster_fail(r, err, errlen, "cannot write %s: %s", f->path, strerror(-r));
         }
         const uint8_t *p = f->content;
         size_t left = f->size;
@@ -166,7 +165,7 @@ static int write_temp(const ClusterFile *f, char **ret_temp, char *err, size_t e
                 r = negative_errno();
         if (r < 0) {
                 (void) unlink(temp);
-                return fail(r, err, errlen, "cannot write %s: %s", f->path, strerror(-r));
+                return cluster_fail(r, err, errlen, "cannot write %s: %s", f->path, strerror(-r));
         }
         *ret_temp = TAKE_PTR(temp);
         return 0;
@@ -189,7 +188,7 @@ int cluster_files_write(const ClusterFile *files, size_t n, bool force, char *er
                                                          files[i].path);
                 }
                 if (conflicts)
-                        return fail(-EEXIST, err, errlen, "%s %s already; nothing was written (--force overwrites %s, "
+                        return cluster_fail(-EEXIST, err, errlen, "%s %s already; nothing was written (--force overwrites %s, "
                                     "--output DIR writes elsewhere)", list, conflicts > 1 ? "exist" : "exists",
                                     conflicts > 1 ? "them" : "it");
         }
@@ -206,7 +205,7 @@ int cluster_files_write(const ClusterFile *files, size_t n, bool force, char *er
         for (size_t i = 0; r == 0 && i < n; i++)
                 if (rename(temps[i], files[i].path) < 0) {
                         r = negative_errno();
-                        fail(r, err, errlen, "cannot write %s: %s", files[i].path, strerror(-r));
+                        cluster_fail(r, err, errlen, "cannot write %s: %s", files[i].path, strerror(-r));
                 } else {
                         free(temps[i]);
                         temps[i] = NULL;

@@ -23,6 +23,9 @@ typedef struct ClusterFile {
         mode_t mode;
 } ClusterFile;
 
+/* fmt into err; returns r (a negative errno). */
+int cluster_fail(int r, char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* CLUSTER_AUTHKEY_SIZE random bytes into key. */
 int cluster_authkey_new(uint8_t key[static CLUSTER_AUTHKEY_SIZE], char *err, size_t errlen);
 /* The key in path: a regular file of CLUSTER_AUTHKEY_MIN to _MAX bytes;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli-cluster-certs.h"
 #include "cli-cluster-conf.h"
 #include "cli-cluster-files.h"
 #include "cli-cluster.h"
@@ -29,7 +30,7 @@ int cluster_paths_make(const char *dir, ClusterPaths *ret) {
                 p.dir = strndup(dir, n);
                 if (!p.dir || asprintf(&p.corosync_conf, "%s/corosync.conf", p.dir) < 0 ||
                     asprintf(&p.authkey, "%s/authkey", p.dir) < 0 ||
-                    asprintf(&p.wolfpackd_conf, "%s/wolfpackd.conf", p.dir) < 0) {
+                    asprintf(&p.wolfpackd_conf, "%s/wolfpackd.conf", p.dir) < 0 || !(p.certs = strdup(p.dir))) {
                         cluster_paths_done(&p);
                         return -ENOMEM;
                 }
@@ -37,7 +38,8 @@ int cluster_paths_make(const char *dir, ClusterPaths *ret) {
                 p.corosync_conf = strdup(CLUSTER_COROSYNC_DIR "/corosync.conf");
                 p.authkey = strdup(CLUSTER_COROSYNC_DIR "/authkey");
                 p.wolfpackd_conf = strdup(CLUSTER_WOLFPACK_DIR "/wolfpackd.conf");
-                if (!p.corosync_conf || !p.authkey || !p.wolfpackd_conf) {
+                p.certs = strdup(CLUSTER_COROSYNC_DIR);
+                if (!p.corosync_conf || !p.authkey || !p.wolfpackd_conf || !p.certs) {
                         cluster_paths_done(&p);
                         return -ENOMEM;
                 }
@@ -51,6 +53,7 @@ void cluster_paths_done(ClusterPaths *p) {
         free(p->corosync_conf);
         free(p->authkey);
         free(p->wolfpackd_conf);
+        free(p->certs);
         *p = (ClusterPaths) {};
 }
 
@@ -62,8 +65,10 @@ static void print_init_command(FILE *f, const ClusterSpec *s, const char *authke
         if (s->token_ms != CLUSTER_TOKEN_DEFAULT_MS)
                 fprintf(f, " --token %ums", s->token_ms);
         if (*s->qdevice)
-                fprintf(f, " --qdevice %s", s->qdevice);
+                fprintf(f, " --witness %s", s->qdevice);
         fprintf(f, " \\\n         --authkey %s", authkey);
+        if (*s->qdevice)
+                fputs(" --certs " CLUSTER_COROSYNC_DIR, f);
 }
 
 /* "1 for alpha, 3 for gamma": the nodes other than this one. */
@@ -107,6 +112,13 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
         else
                 fputs("node id and name from corosync", f);
         fputs("; failover timings from corosync's\n", f);
+        if (*s->qdevice) {
+                fprintf(f, "  %s/" CLUSTER_CERTS_NODE "/\n    the cluster's TLS certificate for corosync-qdevice, %s\n", p->certs,
+                        p->certs_from ? "the one --certs gave" : "signed by the witness's CA made here");
+                if (!p->certs_from)
+                        fprintf(f, "  %s/" CLUSTER_CERTS_QNETD "/\n    the witness's CA (with its key) and server certificate, "
+                                   "for corosync-qnetd on %s\n", p->certs, s->qdevice);
+        }
 
         fputs("\nNext:\n", f);
         int step = 1;
@@ -118,6 +130,9 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                 fprintf(f, "       install -D -m 0644 %s " CLUSTER_COROSYNC_DIR "/corosync.conf\n", p->corosync_conf);
                 fprintf(f, "       install -D -m 0400 %s " CLUSTER_COROSYNC_DIR "/authkey\n", p->authkey);
                 fprintf(f, "       install -D -m 0644 %s " CLUSTER_WOLFPACK_DIR "/wolfpackd.conf\n", p->wolfpackd_conf);
+                if (*s->qdevice)
+                        fprintf(f, "       mkdir -p " CLUSTER_COROSYNC_DIR "/qdevice/net && cp -a %s/" CLUSTER_CERTS_NODE
+                                   " " CLUSTER_COROSYNC_DIR "/qdevice/net/\n", p->certs);
         }
         if (authkey_given)
                 fprintf(f, "  %d. Every node runs with this same key; the nodes still without these files\n"
@@ -138,16 +153,15 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                 print_init_command(f, s, CLUSTER_COROSYNC_DIR "/authkey");
                 fputc('\n', f);
         }
-        if (*s->qdevice) {
-                fprintf(f, "  %d. The witness: install and start corosync-qnetd on %s, install corosync-qdevice\n"
-                           "     on every node, and set up their TLS certificates once, from one node with ssh\n"
-                           "     to all the others and to the witness:\n"
-                           "       corosync-qdevice-net-certutil -Q -n %s %s",
-                        step++, s->qdevice, s->name, s->qdevice);
-                for (size_t i = 0; i < s->n_nodes; i++)
-                        fprintf(f, " %s", s->nodes[i].name);
-                fputc('\n', f);
-        }
+        if (*s->qdevice && !p->certs_from)
+                fprintf(f, "  %d. The witness: install corosync-qnetd on %s, move the witness's database there\n"
+                           "     (it holds the CA's key: keep no copy on the nodes), and start it:\n"
+                           "       scp -r %s/" CLUSTER_CERTS_QNETD " root@%s:" CLUSTER_COROSYNC_DIR "/qnetd/ && rm -r %s/qnetd\n"
+                           "       chown -R coroqnetd:coroqnetd " CLUSTER_COROSYNC_DIR "/qnetd/nssdb    (on %s)\n"
+                           "       systemctl start corosync-qnetd                     (on %s)\n"
+                           "     The other nodes take the cluster's certificate from %s/qdevice,\n"
+                           "     copied to " CLUSTER_COROSYNC_DIR "/qdevice there, with --certs " CLUSTER_COROSYNC_DIR ".\n",
+                        step++, s->qdevice, p->certs, s->qdevice, p->certs, s->qdevice, s->qdevice, p->certs);
         fprintf(f, "  %d. On every node, start corosync%s, then wolfpackd:\n"
                    "       systemctl start corosync         (or: corosync -f, in the foreground)\n",
                 step++, *s->qdevice ? " and corosync-qdevice" : "");
@@ -186,7 +200,12 @@ static int spec_from_args(const CliArgs *a, ClusterSpec *s) {
                 return cli_fail(-EINVAL, "%s", err);
         if ((v = cli_args_opt(a, "token")) && cluster_spec_set_token(s, v, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);
-        if ((v = cli_args_opt(a, "qdevice")) && cluster_spec_set_qdevice(s, v, err, sizeof err) < 0)
+        /* --qdevice: the name corosync gives it, the same option. */
+        const char *w = cli_args_opt(a, "witness"), *q = cli_args_opt(a, "qdevice");
+        if (w && q && strcmp(w, q) != 0)
+                return cli_fail(-EINVAL, "--witness %s and --qdevice %s: one witness; --qdevice is another name of "
+                                "--witness", w, q);
+        if ((v = w ? w : q) && cluster_spec_set_qdevice(s, v, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);
         if (cluster_spec_check(s, err, sizeof err) < 0)
                 return cli_fail(-EINVAL, "%s", err);
@@ -239,24 +258,52 @@ int verb_cluster_init(Cli *cli, const CliArgs *a) {
         ClusterPaths p;
         if (cluster_paths_make(cli_args_opt(a, "output"), &p) < 0)
                 return cli_fail(-ENOMEM, "out of memory");
-        const ClusterFile files[] = {
-                { p.corosync_conf, corosync_conf, strlen(corosync_conf), 0644 },
-                { p.authkey, key, key_size, 0400 },
-                { p.wolfpackd_conf, wolfpackd_conf, strlen(wolfpackd_conf), 0644 },
-        };
-        r = cluster_files_write(files, ELEMENTSOF(files), cli_args_opt(a, "force") != NULL, err, sizeof err);
+        /* The witness's certificates: made here, or the nodes' one taken
+         * from the run that made them. */
+        const char *certs = cli_args_opt(a, "certs");
+        ClusterCerts cc = {};
+        if (certs && !*s.qdevice) {
+                cluster_paths_done(&p);
+                return cli_fail(-EINVAL, "--certs %s: there is no witness to present them to; give --witness HOST",
+                                certs);
+        }
+        if (*s.qdevice) {
+                p.certs_from = certs;
+                r = certs ? cluster_certs_take(certs, p.certs, &cc, err, sizeof err)
+                          : cluster_certs_make(s.name, p.certs, &cc, err, sizeof err);
+                if (r < 0) {
+                        cluster_paths_done(&p);
+                        return cli_fail(r, "%s", err);
+                }
+        }
+        ClusterFile *files = calloc(3 + cc.n_files, sizeof(ClusterFile));
+        if (!files) {
+                cluster_certs_done(&cc);
+                cluster_paths_done(&p);
+                return cli_fail(-ENOMEM, "out of memory");
+        }
+        files[0] = (ClusterFile) { p.corosync_conf, corosync_conf, strlen(corosync_conf), 0644 };
+        files[1] = (ClusterFile) { p.authkey, key, key_size, 0400 };
+        files[2] = (ClusterFile) { p.wolfpackd_conf, wolfpackd_conf, strlen(wolfpackd_conf), 0644 };
+        memcpy(files + 3, cc.files, cc.n_files * sizeof(ClusterFile));
+        r = cluster_files_write(files, 3 + cc.n_files, cli_args_opt(a, "force") != NULL, err, sizeof err);
+        free(files);
+        cluster_certs_done(&cc);
         if (r < 0) {
                 /* Run again on a node that has its key: keep that key. */
                 bool key_there = r == -EEXIST && !authkey && access(p.authkey, F_OK) == 0;
                 /* The first run on a node: the corosync package left its
                  * example there. */
                 bool example = r == -EEXIST && !p.dir && !written_by_us(p.corosync_conf);
-                r = cli_fail(r, "%s%s%s%s%s", err,
+                bool certs_there = r == -EEXIST && *s.qdevice && !certs && strstr(err, CLUSTER_CERTS_NODE);
+                r = cli_fail(r, "%s%s%s%s%s%s%s", err,
                              r == -EACCES || r == -EPERM || r == -EROFS ? " (root may write there; --output DIR "
                                                                            "writes elsewhere)" : "",
                              key_there ? "; to keep this node's key, give --authkey " : "", key_there ? p.authkey : "",
                              example ? "; the corosync.conf there is not one cluster init wrote (the corosync "
-                                       "package installs an example): --force replaces it" : "");
+                                       "package installs an example): --force replaces it" : "",
+                             certs_there ? "; to keep the witness's certificates, give --certs " : "",
+                             certs_there ? p.certs : "");
                 cluster_paths_done(&p);
                 return r;
         }

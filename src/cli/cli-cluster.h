@@ -15,6 +15,8 @@ typedef struct ClusterPaths {
         char *corosync_conf;
         char *authkey;
         char *wolfpackd_conf;
+        char *certs;            /* the witness's certificate databases go under it (qnetd/, qdevice/) */
+        const char *certs_from; /* ... the nodes' one taken from there (--certs); NULL: made by this run */
 } ClusterPaths;
 
 /* The three paths under dir, or at their system places for NULL. */

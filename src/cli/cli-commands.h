@@ -15,6 +15,7 @@ int verb_node_show(Cli *cli, const CliArgs *a);
 int verb_node_pause(Cli *cli, const CliArgs *a);
 int verb_node_resume(Cli *cli, const CliArgs *a);
 int verb_node_drain(Cli *cli, const CliArgs *a);
+int verb_node_evict(Cli *cli, const CliArgs *a);
 
 int verb_group_create(Cli *cli, const CliArgs *a);
 int verb_group_list(Cli *cli, const CliArgs *a);
@@ -43,3 +44,5 @@ int verb_type_show(Cli *cli, const CliArgs *a);
 
 int verb_events(Cli *cli, const CliArgs *a);
 int verb_log(Cli *cli, const CliArgs *a);
+
+int verb_why(Cli *cli, const CliArgs *a);

@@ -202,8 +202,10 @@ static void free_slist(struct curl_slist **l) {
         curl_slist_free_all(*l);
 }
 
-int cli_http_request(CliHttp *h, const char *method, const char *path, const json_t *body, long *ret_status,
-                     json_t **ret_json) {
+/* ret_error NULL: an error status is printed; else its message is
+ * handed over there, unprinted. */
+static int request(CliHttp *h, const char *method, const char *path, const json_t *body, long *ret_status,
+                   json_t **ret_json, char **ret_error) {
         CURL *c = h->curl;
         _cleanup_free_ char *url = NULL;
         _cleanup_free_ char *payload = NULL;
@@ -261,6 +263,11 @@ int cli_http_request(CliHttp *h, const char *method, const char *path, const jso
 
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 400 && ret_error) {
+                r = cli_error_message(status, b.data, b.len, ret_error) < 0 ? -ENOMEM : cli_errno_from_status(status);
+                free(b.data);
+                return r;
+        }
         if (status >= 400) {
                 r = status_error(status, b.data, b.len);
                 free(b.data);
@@ -286,6 +293,17 @@ int cli_http_request(CliHttp *h, const char *method, const char *path, const jso
         else
                 json_decref(j);
         return 0;
+}
+
+int cli_http_request(CliHttp *h, const char *method, const char *path, const json_t *body, long *ret_status,
+                     json_t **ret_json) {
+        return request(h, method, path, body, ret_status, ret_json, NULL);
+}
+
+int cli_http_try(CliHttp *h, const char *method, const char *path, const json_t *body, json_t **ret_json,
+                 char **ret_error) {
+        *ret_error = NULL;
+        return request(h, method, path, body, NULL, ret_json, ret_error);
 }
 
 /* ---- the event stream ---- */

@@ -31,6 +31,12 @@ CliHttp *cli_http_free(CliHttp *h);
 int cli_http_request(CliHttp *h, const char *method, const char *path, const json_t *body, long *ret_status,
                      json_t **ret_json);
 
+/* The same, but an error status is not printed: its errno is returned
+ * and the API's message put in *ret_error (malloc'ed; NULL for any other
+ * failure, which is printed as ever). */
+int cli_http_try(CliHttp *h, const char *method, const char *path, const json_t *body, json_t **ret_json,
+                 char **ret_error);
+
 typedef struct CliStream CliStream;
 
 /* Open GET path as an event stream; events go to fn. Nothing is sent

@@ -759,3 +759,57 @@ int render_kv_lines(const json_t *const *objects, char **ret) {
         }
         return out_close(&o, 0, ret);
 }
+
+/* ---- why ---- */
+
+static TableColor rule_color(const char *rule) {
+        static const char *const good[] = { "chosen", "owner", "online" };
+        static const char *const bad[] = { "down", "no_quorum", "failover_threshold", "dependency_failed", "failed" };
+        for (size_t i = 0; rule && i < ELEMENTSOF(good); i++)
+                if (strcmp(rule, good[i]) == 0)
+                        return TABLE_GREEN;
+        for (size_t i = 0; rule && i < ELEMENTSOF(bad); i++)
+                if (strcmp(rule, bad[i]) == 0)
+                        return TABLE_RED;
+        return TABLE_PLAIN;
+}
+
+int render_why(const json_t *why, bool color, char **ret) {
+        Out o;
+        int r = out_open(&o);
+        if (r < 0)
+                return r;
+        const char *group = jstr(why, "group"), *state = jstr(why, "state"), *owner = jstr(why, "owner");
+        fprintf(o.f, "Group %s: %s%s%s\n", group ? group : "-", state ? state : "-", owner ? " on " : "",
+                owner ? owner : "");
+        const char *summary = jstr(why, "summary");
+        if (summary)
+                fprintf(o.f, "%s\n", summary);
+        const char *state_reason = jstr(why, "state_reason");
+        if (state_reason && *state_reason)
+                fprintf(o.f, "Reason: %s\n", state_reason);
+        const json_t *res = json_object_get(why, "resource");
+        if (json_is_object(res)) {
+                const char *rs = jstr(res, "state"), *rule = jstr(res, "rule"), *text = jstr(res, "text");
+                fprintf(o.f, "Resource %s: %s (%s)\n%s\n", jstr(res, "resource") ? jstr(res, "resource") : "-",
+                        rs ? rs : "-", rule ? rule : "-", text ? text : "");
+        }
+        fputc('\n', o.f);
+        static const char *const headers[] = { "NODE", "VERDICT", "DETAIL" };
+        _cleanup_table_ Table *t = table_new(3, headers);
+        if (!t)
+                r = -ENOMEM;
+        size_t i;
+        json_t *n;
+        json_array_foreach(json_object_get(why, "nodes"), i, n) {
+                if (r < 0)
+                        break;
+                const char *rule = jstr(n, "rule");
+                if ((r = add_member(t, n, "name")) < 0 || (r = table_add(t, rule, color ? rule_color(rule) : TABLE_PLAIN)) < 0)
+                        break;
+                r = add_member(t, n, "text");
+        }
+        if (r >= 0)
+                r = put_table(o.f, t, color, "");
+        return out_close(&o, r, ret);
+}

@@ -26,6 +26,9 @@ int render_resources(const json_t *resources, bool color, char **ret);
 int render_resource(const json_t *resource, bool color, char **ret);
 int render_types(const json_t *types, bool color, char **ret);
 int render_type(const json_t *type, bool color, char **ret);
+/* GET /v1/groups/{}/why (or /v1/resources/{}/why): the summary, then one
+ * row per node: NODE, VERDICT (the rule code), DETAIL. */
+int render_why(const json_t *why, bool color, char **ret);
 int render_log(const json_t *entries, bool color, char **ret);
 /* One event of GET /v1/events, one line with its '\n'. */
 int render_event(const json_t *event, char **ret);

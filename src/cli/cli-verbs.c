@@ -19,7 +19,8 @@ const CliVerb cli_verbs[] = {
         { "cluster", NULL, "", {}, CLI_PROPS_NONE, false, "the cluster: name, quorum, counts", verb_cluster },
         { "cluster", "init", "NAME",
           { { "node", "ID=NAME=ADDRESS", CLI_REPEATED }, { "this", "ID", false }, { "authkey", "FILE", false },
-            { "output", "DIR", false }, { "token", "DURATION", false }, { "qdevice", "HOST", false },
+            { "output", "DIR", false }, { "token", "DURATION", false }, { "witness", "HOST", false },
+            { "qdevice", "HOST", false }, { "certs", "DIR", false },
             { "force", NULL, false } },
           CLI_PROPS_NONE, false, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
           verb_cluster_init },
@@ -30,6 +31,8 @@ const CliVerb cli_verbs[] = {
         { "node", "resume", "N", {}, CLI_PROPS_NONE, false, "let a paused node take groups again", verb_node_resume },
         { "node", "drain", "N", {}, CLI_PROPS_NONE, true, "move every group off a node, then pause it",
           verb_node_drain },
+        { "node", "evict", "N", {}, CLI_PROPS_NONE, false,
+          "take a node that is down out of the cluster and out of corosync's nodelist", verb_node_evict },
 
         { "group", "create", "G", { { "preferred", "N1,N2", false } }, CLI_PROPS_OPTIONAL, false,
           "create a group (a virtual server)", verb_group_create },
@@ -77,6 +80,8 @@ const CliVerb cli_verbs[] = {
           CLI_PROPS_NONE, false,
           "print every node's cluster log in time order (--follow: then new entries)",
           verb_log },
+        { "why", NULL, "NAME", {}, CLI_PROPS_NONE, false,
+          "why a group (or a resource) is where it is, or not running: every node's verdict", verb_why },
         {},
 };
 
@@ -88,7 +93,17 @@ const CliHelp cli_help[] = {
           "a file that holds something else is left alone unless --force. --this names the node\n"
           "the files are for (its id or name); without it wolfpackd.conf serves every node.\n"
           "--authkey reuses the key written on the first node: every node needs the same one.\n"
-          "--token is corosync's token (default 3s). Two nodes need --qdevice HOST, a third host\n"
-          "running corosync-qnetd as the witness. Nothing is written when an argument is refused.\n" },
+          "--token is corosync's token (default 3s). Two nodes need --witness HOST, a third host\n"
+          "running corosync-qnetd as the witness (--qdevice is the same): the first run makes\n"
+          "the witness's CA and the cluster's TLS certificate with corosync's certutil tools\n"
+          "(as root); the other nodes take that one with --certs DIR, the first run's --output\n"
+          "(or /etc/corosync). Nothing is written when an argument is refused.\n" },
+        { "why", NULL,
+          "NAME is a group, or else a resource. For each node of the cluster it shows the first\n"
+          "rule that keeps the node from running the group (not_possible_owner, paused, down,\n"
+          "no_quorum, leaving, failover_threshold, failed_recently, anti_affinity, less_preferred,\n"
+          "more_groups) or why it runs it (chosen, owner; available: next in line). For a resource\n"
+          "it says its own state too: online, pending, offline_desired, dependency_failed, failed,\n"
+          "group. --json gives the same with these codes for scripts.\n" },
         {},
 };

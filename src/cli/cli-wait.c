@@ -161,6 +161,11 @@ out:
 
 int cli_change(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const char *path, const json_t *body,
                const char *to) {
+        return cli_change_reported(cli, kind, op, typed, path, body, to, NULL);
+}
+
+int cli_change_reported(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const char *path,
+                        const json_t *body, const char *to, cli_change_report_fn report) {
         static const char *const op_word[] = {
                 [WATCH_ONLINE] = "online", [WATCH_OFFLINE] = "offline", [WATCH_MOVE] = "move",
                 [WATCH_FAIL] = "failure", [WATCH_DRAIN] = "drain",
@@ -171,6 +176,8 @@ int cli_change(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const ch
         _cleanup_(json_decrefp) json_t *accepted = NULL;
         int r = cli_http_request(cli->http, "POST", path, body, NULL, &accepted);
         if (r < 0)
+                return r;
+        if (report && !cli->json && (r = report(cli, accepted, false)) < 0)
                 return r;
 
         if (cli->no_wait) {
@@ -187,5 +194,7 @@ int cli_change(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const ch
                 return r;
         r = wait_for_end(cli, &w);
         watch_done(&w);
+        if (r >= 0 && report && !cli->json)
+                r = report(cli, accepted, true);
         return r;
 }

@@ -20,3 +20,9 @@
  * stdout, a failure on stderr; with --json the object as it ended. */
 int cli_change(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const char *path, const json_t *body,
                const char *to);
+/* The same, calling report (when not NULL, and without --json) with the
+ * API's answer once it is accepted (done false) and again once the change
+ * has ended well (done true): to say what a change of many parts does. */
+typedef int (*cli_change_report_fn)(Cli *cli, const json_t *accepted, bool done);
+int cli_change_reported(Cli *cli, WatchKind kind, WatchOp op, const char *typed, const char *path,
+                        const json_t *body, const char *to, cli_change_report_fn report);

@@ -52,7 +52,7 @@ typedef struct CliOption {
 } CliOption;
 #define CLI_REPEATED 2
 
-#define CLI_MAX_OPTIONS 8
+#define CLI_MAX_OPTIONS 10
 #define CLI_MAX_POSITIONAL 4
 
 typedef struct CliVerb CliVerb;

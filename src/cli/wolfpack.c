@@ -41,7 +41,8 @@ static int help(int n, char **args) {
                 cli_usage_line(v, stdout);
                 printf("\n%s\n", v->summary);
                 for (const CliHelp *h = cli_help; h->noun; h++)
-                        if (strcmp(h->noun, v->noun) == 0 && v->verb && strcmp(h->verb, v->verb) == 0)
+                        if (strcmp(h->noun, v->noun) == 0 &&
+                            (v->verb ? h->verb && strcmp(h->verb, v->verb) == 0 : !h->verb))
                                 printf("\n%s", h->text);
         }
         return 0;

@@ -24,6 +24,7 @@
 #include "props.h"
 #include "strv.h"
 #include "time-util.h"
+#include "why.h"
 
 static const char *jstr(const json_t *o, const char *k) {
         return json_string_value(json_object_get(o, k));
@@ -432,23 +433,80 @@ static void get_node(HttpRequest *req, void *userdata) {
                 http_reply(req, 200, n);
 }
 
-static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
-        if (!body_members(req, NULL))
-                return;
-        json_t *n = find_node(d, req);
-        if (!n || !quorate(d, req)) {
-                json_decref(n);
-                return;
+/* Where each group node owns goes when it drains: *ret [{id, group, from,
+ * to, to_id}], spread over the other nodes. -ENODEV (answered) when one
+ * of them has nowhere to go: nothing is changed then. */
+static int drain_moves(HttpRequest *req, Daemon *d, uint32_t node, json_t **ret) {
+        unsigned extra[NODE_ID_MAX + 1] = {};
+        json_t *moves = json_array(), *groups = db_groups(d->db);
+        _cleanup_free_ char *stuck = NULL;
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+                RtGroup *rg = hashmap_get(d->groups, jstr(g, "id"));
+                if (!rg || rg->owner != node || strcmp(jstr(g, "desired"), "online") != 0)
+                        continue;
+                char why[512] = "";
+                json_t *res = db_resources(d->db, rg->id);
+                uint32_t to = coordinator_choose_spread(d, g, res, node, extra, why, sizeof(why));
+                json_decref(res);
+                if (!to) {
+                        char *s = NULL;
+                        if (asprintf(&s, "%s%s%s: %s", stuck ? stuck : "", stuck ? "; " : "", jstr(g, "name"), why) >= 0) {
+                                free(stuck);
+                                stuck = s;
+                        }
+                        continue;
+                }
+                if (to <= NODE_ID_MAX)
+                        extra[to]++;
+                json_array_append_new(moves, json_pack("{s:s, s:s, s:s?, s:s?, s:i}", "id", rg->id, "group",
+                                                       jstr(g, "name"), "from", node_name(d, node), "to",
+                                                       node_name(d, to), "to_id", (int) to));
         }
+        json_decref(groups);
+        if (stuck) {
+                json_decref(moves);
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "nothing was changed: a group of %s has nowhere to go (%s); pause keeps them running here",
+                                 node_name(d, node), stuck);
+                return -ENODEV;
+        }
+        *ret = moves;
+        return 0;
+}
+
+/* The node a change of a node is for (the body empty, the cluster
+ * quorate), or NULL, answered. */
+static json_t *node_to_change(HttpRequest *req, Daemon *d) {
+        if (!body_members(req, NULL))
+                return NULL;
+        json_t *n = find_node(d, req);
+        if (n && !quorate(d, req)) {
+                json_decref(n);
+                return NULL;
+        }
+        return n;
+}
+
+static size_t groups_owned(Daemon *d, uint32_t node) {
+        size_t it = 0, owned = 0;
+        RtGroup *g;
+        while ((g = hashmap_next(d->groups, &it, NULL)))
+                owned += g->owner == node;
+        return owned;
+}
+
+static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
+        json_t *n = node_to_change(req, d);
+        if (!n)
+                return;
         json_int_t id = json_integer_value(json_object_get(n, "id"));
         json_decref(n);
         if (drain) {
                 /* Draining moves every group elsewhere first: refuse when
                  * there is nowhere to go rather than stop them. */
-                size_t it = 0, owned = 0;
-                RtGroup *g;
-                while ((g = hashmap_next(d->groups, &it, NULL)))
-                        owned += g->owner == (uint32_t) id;
+                size_t owned = groups_owned(d, (uint32_t) id);
                 if (owned > 0 && d->view.n_members < 2) {
                         http_reply_error(req, 409, "conflict", NULL,
                                          "no other node is up to take this node's %zu group(s); drain needs another node (pause keeps them running here)",
@@ -456,16 +514,81 @@ static void node_pause(HttpRequest *req, Daemon *d, bool paused, bool drain) {
                         return;
                 }
         }
+        json_t *moves = NULL;
+        if (drain && d->multi && drain_moves(req, d, (uint32_t) id, &moves) < 0)
+                return;
         json_t *msg = json_pack("{s:s, s:I, s:b}", "type", "node.set", "id", id, "paused", paused);
+        if (moves && json_array_size(moves) > 0) {
+                /* Paused first, so that nothing new comes to it, then each
+                 * group moved: one ordered stream, applied alike everywhere. */
+                int k = command_send(d, msg, NULL, NULL);
+                size_t i;
+                json_t *mv;
+                json_array_foreach(moves, i, mv) {
+                        if (k < 0)
+                                break;
+                        json_t *m = json_pack("{s:s, s:O, s:s, s:O, s:s}", "type", "group.desire", "id",
+                                              json_object_get(mv, "id"), "state", "online", "node",
+                                              json_object_get(mv, "to_id"), "kind", "drain");
+                        json_object_del(mv, "to_id");
+                        if (i + 1 < json_array_size(moves))
+                                k = command_send(d, m, NULL, NULL);
+                        else
+                                msg = m;
+                }
+                if (k < 0) {
+                        json_decref(moves);
+                        json_decref(msg);
+                        refuse_unsent(d, req, k);
+                        return;
+                }
+        }
         char nid[24];
         snprintf(nid, sizeof(nid), "%lld", (long long) id);
-        Pending *p = pending_new(d, req, "node", nid, 200);
+        Pending *p = pending_new(d, req, "node", nid, json_array_size(moves) > 0 ? 202 : 200);
+        if (p && moves)
+                p->extra = json_pack("{s:o}", "moves", moves);
+        else
+                json_decref(moves);
         int k = p ? command_send(d, msg, on_applied, p) : (json_decref(msg), -ENOMEM);
         if (k < 0) {
                 if (p)
                         pending_free(p);
                 refuse_unsent(d, req, k);
         }
+}
+
+/* Evict: a node that is down leaves the cluster (evict.c does the rest on
+ * every node). Not one that runs wolfpackd, nor while it still owns
+ * groups: those are taken over first. */
+static void post_node_evict(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        json_t *n = node_to_change(req, d);
+        if (!n)
+                return;
+        uint32_t id = (uint32_t) json_integer_value(json_object_get(n, "id"));
+        _cleanup_free_ char *name = strdup(jstr(n, "name") ? jstr(n, "name") : "");
+        json_decref(n);
+        size_t owned = groups_owned(d, id);
+        bool member = false;
+        for (unsigned i = 0; i < d->view.n_members; i++)
+                member = member || d->view.members[i] == id;
+        if (id == d->cfg.node_id || member) {
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "%s runs the cluster service; stop it there first (wolfpackd, then corosync), and "
+                                 "evict it from another node",
+                                 name);
+                return;
+        }
+        if (owned > 0) {
+                http_reply_error(req, 409, "conflict", NULL,
+                                 "%s still owns %zu group(s): they are taken over once its takeover delay has passed "
+                                 "(`wolfpack cluster` shows it); evict it after that",
+                                 name, owned);
+                return;
+        }
+        json_t *msg = json_pack("{s:s, s:i, s:s}", "type", "node.delete", "id", (int) id, "name", name);
+        send_and_reply(d, req, msg, NULL, NULL, 204, NULL);
 }
 
 static void post_node_pause(HttpRequest *req, void *userdata) {
@@ -660,6 +783,25 @@ static void post_group_move(HttpRequest *req, void *userdata) {
         desire(req, d, "group", "online");
 }
 
+/* `wolfpack why`: the answer is read from what this node holds now, with
+ * or without quorum (why.h). */
+static void reply_why(HttpRequest *req, Daemon *d, const char *kind,
+                      json_t *(*why)(Daemon *d, const char *id, char *err, size_t errlen)) {
+        _cleanup_free_ char *id = find(d, req, kind);
+        if (!id)
+                return;
+        char err[512];
+        json_t *o = why(d, id, err, sizeof(err));
+        if (o)
+                http_reply(req, 200, o);
+        else
+                refuse(req, REFUSED_INTERNAL, NULL, "explaining the %s failed: %s", kind, err);
+}
+
+static void get_group_why(HttpRequest *req, void *userdata) {
+        reply_why(req, userdata, "group", why_group);
+}
+
 /* ---- resources ---- */
 
 static void get_resources(HttpRequest *req, void *userdata) {
@@ -677,6 +819,10 @@ static void get_resources(HttpRequest *req, void *userdata) {
         json_array_foreach(a, i, o)
                 rt_resource_json(d, json_incref(o)), json_decref(o);
         http_reply(req, 200, a);
+}
+
+static void get_resource_why(HttpRequest *req, void *userdata) {
+        reply_why(req, userdata, "resource", why_resource);
 }
 
 static void on_readonly_read(Daemon *d, const char *id, void *userdata) {
@@ -1174,6 +1320,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/nodes/{}/pause", post_node_pause },
         { "POST", "/v1/nodes/{}/resume", post_node_resume },
         { "POST", "/v1/nodes/{}/drain", post_node_drain },
+        { "POST", "/v1/nodes/{}/evict", post_node_evict },
         { "GET", "/v1/groups", get_groups },
         { "POST", "/v1/groups", post_groups },
         { "GET", "/v1/groups/{}", get_group },
@@ -1182,6 +1329,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/groups/{}/online", post_group_online },
         { "POST", "/v1/groups/{}/offline", post_group_offline },
         { "POST", "/v1/groups/{}/move", post_group_move },
+        { "GET", "/v1/groups/{}/why", get_group_why },
         { "GET", "/v1/resources", get_resources },
         { "POST", "/v1/resources", post_resources },
         { "GET", "/v1/resources/{}", get_resource },
@@ -1192,6 +1340,7 @@ static const HttpRoute routes[] = {
         { "POST", "/v1/resources/{}/fail", post_resource_fail },
         { "POST", "/v1/resources/{}/depend", post_resource_depend },
         { "POST", "/v1/resources/{}/undepend", post_resource_undepend },
+        { "GET", "/v1/resources/{}/why", get_resource_why },
         { "GET", "/v1/types", get_types },
         { "GET", "/v1/types/{}", get_type },
         { "GET", "/v1/events", get_events },

@@ -31,11 +31,17 @@ typedef struct ClusterTiming {
 
 #define CLUSTER_STOP_BUDGET_DEFAULT_USEC (1000u * 1000u)
 
-/* token, consensus: the engine's (Engine.token_usec, consensus_usec).
- * lease 0 with lease_given: the lease turned off, refused. stop, takeover:
- * 0 for the defaults. 0 and *ret; -EINVAL with err saying which setting
- * breaks the rule and what to set. warn (may be NULL) gets a warning for a
- * person when the lease is shorter than a ring may stay silent (a healthy
- * node would then stop its resources when the ring re-forms), else "". */
-int cluster_timing(uint64_t token, uint64_t consensus, uint64_t lease, bool lease_given, uint64_t stop,
-                   uint64_t takeover, ClusterTiming *ret, char *err, size_t errlen, char *warn, size_t warnlen);
+/* token, consensus: the engine's (Engine.token_usec, consensus_usec);
+ * verdict: how long a new ring's quorum verdict may take once it formed
+ * (Engine.verdict_usec: a quorum device's vote, 0 without one). The
+ * default lease outlasts the time the ring may stay silent while it
+ * re-forms after a failure, so that the nodes that keep quorum keep their
+ * resources. lease 0 with lease_given: the lease turned off, refused.
+ * stop, takeover: 0 for the defaults. 0 and *ret; -EINVAL with err saying
+ * which setting breaks the rule and what to set. warn (may be NULL) gets
+ * a warning for a person when a lease given is shorter than that (a
+ * healthy node would then stop its resources when the ring re-forms),
+ * else "". */
+int cluster_timing(uint64_t token, uint64_t consensus, uint64_t verdict, uint64_t lease, bool lease_given,
+                   uint64_t stop, uint64_t takeover, ClusterTiming *ret, char *err, size_t errlen, char *warn,
+                   size_t warnlen);

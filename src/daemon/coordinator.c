@@ -16,7 +16,12 @@
  *                                         the best up node (or on none, when
  *                                         not wanted), as a takeover
  *   owner up, a move asked to an up node  placed there; the owner stops it,
- *                                         the new one starts it after
+ *                                         the new one starts it after (a
+ *                                         drain asks one for each group)
+ *   owner up, Online, AutoFailbackType    moved back to its most preferred
+ *   allow, a more preferred node can      node, when the hour is in its
+ *   take it, not put there by a move      failback window; else looked at
+ *                                         again at the next hour
  *
  * When the cluster starts as a whole (sync_cold_start), groups with
  * PersistentState=0 that nobody runs are taken offline before anything
@@ -32,10 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
+#include "placement-inputs.h"
 #include "time-util.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -52,34 +59,84 @@ uint32_t coordinator_of(const Daemon *d) {
 }
 
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen) {
-        json_t *nodes = db_nodes(d->db);
-        size_t n = json_array_size(nodes);
-        unsigned *owned = calloc(n + 1, sizeof(unsigned));
-        for (size_t i = 0; i < n; i++) {
-                json_t *o = json_array_get(nodes, i);
-                rt_node_json(d, json_incref(o));
-                json_decref(o);
-                if (owned)
-                        owned[i] = (unsigned) json_integer_value(json_object_get(o, "groups"));
-        }
-        unsigned excluded[1] = { not };
+        return coordinator_choose_spread(d, g, res, not, NULL, why, whylen);
+}
+
+uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t not, const unsigned *extra, char *why,
+                                   size_t whylen) {
+        PlacementInputs in;
         Placement p = {};
-        int k = decide_placement(g, res, nodes, owned, excluded, not ? 1 : 0, &p);
-        free(owned);
-        json_decref(nodes);
+        int k = placement_inputs_build(d, g, res, not, &in, p.reason, sizeof(p.reason));
+        for (size_t i = 0; k >= 0 && extra && i < in.n_nodes; i++)
+                if (in.nodes[i].id >= 1 && in.nodes[i].id <= NODE_ID_MAX)
+                        in.nodes[i].n_groups += extra[in.nodes[i].id];
+        if (k >= 0)
+                k = placement_choose(&in.group, in.nodes, in.n_nodes, &p);
+        else if (!p.reason[0])
+                snprintf(p.reason, sizeof(p.reason), "reading what placement needs failed: %s", strerror(-k));
+        placement_inputs_done(&in);
         snprintf(why, whylen, "%s", p.reason);
         return k >= 0 ? p.node : 0;
 }
 
-static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason) {
+static void decide(Daemon *d, RtGroup *rg, uint32_t from, uint32_t to, bool takeover, const char *reason,
+                   const char *kind) {
         json_t *m = owners_place_message(d->owners, &rg->own, from, to, takeover, reason, db_version(d->db));
+        if (m && kind)
+                json_object_set_new(m, "kind", json_string(kind));
         if (m && command_send(d, m, NULL, NULL) >= 0)
                 rg->placing = true;
 }
 
-static void arm(Daemon *d, uint64_t at, uint64_t *next) {
+static void arm(uint64_t at, uint64_t *next) {
         if (at < *next)
                 *next = at;
+}
+
+/* Failback: a group running where it should not stay, its most preferred
+ * node up again, moves back once AutoFailbackType allows and the hour is
+ * in its window (the coordinator's local time: the cluster's time zone);
+ * outside the window, the coordinator looks again at the next hour. Not to
+ * a node it failed over from within FailoverPeriod: that would bounce. */
+static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
+        GroupCommon gc;
+        if (!share_node_up(d, rg->owner) || rg->move_to || rg->failed || rg->asked_here ||
+            decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
+                return;
+        bool allow = gc.failback_type == FAILBACK_ALLOW;
+        time_t t = time(NULL);
+        struct tm tm = {};
+        char why[256];
+        bool open = allow && localtime_r(&t, &tm) && policy_failback_allowed(&gc, tm.tm_hour, why, sizeof(why));
+        group_common_done(&gc);
+        if (!allow)
+                return;
+        json_t *res = db_resources(d->db, rg->id);
+        PlacementInputs in;
+        Placement p = {};
+        if (strcmp(rt_group_state(d, rg->id, res), "Online") != 0) {
+                json_decref(res);
+                return;
+        }
+        if (placement_inputs_build(d, g, res, 0, &in, p.reason, sizeof(p.reason)) < 0)
+                placement_inputs_done(&in);
+        else {
+                /* Where it failed within FailoverPeriod is no place to go
+                 * back to: it would bounce. */
+                unsigned excluded[NODE_ID_MAX + 1];
+                size_t n = 0;
+                for (size_t i = 0; i < in.group.n_recent && n < ELEMENTSOF(excluded); i++)
+                        excluded[n++] = in.group.recent[i].node;
+                in.group.excluded = excluded;
+                in.group.n_excluded = n;
+                (void) placement_failback_target(&in.group, in.nodes, in.n_nodes, rg->owner, &p);
+                placement_inputs_done(&in);
+                if (p.node && open)
+                        decide(d, rg, rg->owner, p.node, false, p.reason, "failback");
+                else if (p.node)
+                        arm(now + (uint64_t) (3600 - tm.tm_min * 60 - tm.tm_sec) * 1000000 + 1000000, next);
+        }
+        json_decref(res);
 }
 
 static int on_takeover_time(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -144,29 +201,31 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 uint32_t to;
                 switch (dec.action) {
                 case OWNERS_KEEP:
+                        if (want && rg->owner)
+                                failback(d, rg, g, now, &next);
                         break;
                 case OWNERS_WAIT:
-                        arm(d, dec.at_usec, &next);
+                        arm(dec.at_usec, &next);
                         break;
                 case OWNERS_TAKE_OVER:
                         res = db_resources(d->db, gid);
                         to = want ? coordinator_choose(d, g, res, dec.avoid, why, sizeof(why)) : 0;
                         json_decref(res);
-                        decide(d, rg, dec.from, to, true, want && !to ? why : NULL);
+                        decide(d, rg, dec.from, to, true, want && !to ? why : NULL, NULL);
                         break;
                 case OWNERS_PLACE:
                         res = db_resources(d->db, gid);
                         to = coordinator_choose(d, g, res, dec.avoid, why, sizeof(why));
                         json_decref(res);
                         if (to)
-                                decide(d, rg, 0, to, false, NULL);
+                                decide(d, rg, 0, to, false, NULL, NULL);
                         else if (!rg->no_node) {
                                 clusterlog_printf(d->log, "error", "GROUP_NO_NODE", gid, jstr(g, "name"), "%s", why);
-                                decide(d, rg, 0, 0, false, why);
+                                decide(d, rg, 0, 0, false, why, NULL);
                         }
                         break;
                 case OWNERS_MOVE:
-                        decide(d, rg, dec.from, dec.to, false, NULL);
+                        decide(d, rg, dec.from, dec.to, false, NULL, rg->move_kind ? rg->move_kind : "move");
                         break;
                 }
         }

@@ -78,7 +78,8 @@ int config_finish(DaemonConfig *c) {
         bool def = is_default_state_dir(c->state_dir);
         if (set_default(&c->runtime_dir, def ? WOLFPACK_RUNTIME_DIR : NULL, c->state_dir, "/run") < 0 ||
             set_default(&c->log_dir, def ? WOLFPACK_LOG_DIR : NULL, c->state_dir, "/log") < 0 ||
-            set_default(&c->socket_path, NULL, c->runtime_dir, "/wolfpack.sock") < 0)
+            set_default(&c->socket_path, NULL, c->runtime_dir, "/wolfpack.sock") < 0 ||
+            set_default(&c->corosync_conf, "/etc/corosync/corosync.conf", NULL, NULL) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -91,13 +92,15 @@ void config_done(DaemonConfig *c) {
         free(c->node_name);
         free(c->plugin_path);
         free(c->monitor_path);
+        free(c->corosync_conf);
 }
 
 /* One setting, from any source; where says where it came from. */
 int config_set(DaemonConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen) {
         char e[256];
         if (strcmp(key, "state-dir") == 0 || strcmp(key, "runtime-dir") == 0 || strcmp(key, "socket") == 0 ||
-            strcmp(key, "log-dir") == 0 || strcmp(key, "plugin-dir") == 0 || strcmp(key, "monitor") == 0) {
+            strcmp(key, "log-dir") == 0 || strcmp(key, "plugin-dir") == 0 || strcmp(key, "monitor") == 0 ||
+            strcmp(key, "corosync-conf") == 0) {
                 if (value[0] != '/') {
                         snprintf(err, errlen, "%s: %s = %s: an absolute path is needed", where, key, text_quote(value).s);
                         return -EINVAL;
@@ -120,6 +123,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                              : strcmp(key, "socket") == 0      ? &c->socket_path
                              : strcmp(key, "log-dir") == 0     ? &c->log_dir
                              : strcmp(key, "plugin-dir") == 0  ? &c->plugin_path
+                             : strcmp(key, "corosync-conf") == 0 ? &c->corosync_conf
                                                                : &c->monitor_path;
                 return set_str(dst, value);
         }
@@ -199,7 +203,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory",
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory",
                  where, text_quote(key).s);
         return -EINVAL;
 }

@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "daemon.h"
 #include "decide.h"
+#include "evict.h"
 #include "http.h"
 #include "macro.h"
 #include "monitors.h"
@@ -257,7 +258,8 @@ static int start_corosync(Daemon *d, char *err, size_t errlen) {
         d->cfg.node_id = d->engine->node_id;
         d->multi = true;
         char warn[512];
-        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->cfg.lease_timeout_usec,
+        k = cluster_timing(d->engine->token_usec, d->engine->consensus_usec, d->engine->verdict_usec,
+                           d->cfg.lease_timeout_usec,
                            d->cfg.lease_given, d->cfg.stop_budget_usec, d->cfg.takeover_delay_usec, &d->timing, err,
                            errlen, warn, sizeof(warn));
         if (k < 0)
@@ -391,6 +393,7 @@ Daemon *daemon_free(Daemon *d) {
         readonly_stop(d);
         api_stop(d);
         fm_free(d);
+        evict_free(d);
         size_t it = 0;
         RtResource *r;
         while ((it = 0, r = hashmap_next(d->resources, &it, NULL)))

@@ -70,6 +70,17 @@ typedef struct RtGroup {
         char *reason;          /* while failed: why, when it is tried again and what to do */
         bool failing_over;     /* being taken down to move elsewhere */
         bool cold_held;        /* PersistentState=0 at a cluster start: taken offline, not placed */
+        /* Placed on this node (CLOCK_MONOTONIC; 0: not since it was last
+         * Online here) by a placement of kind placed_kind (NULL: placed or
+         * taken over): its time to Online is logged. */
+        uint64_t placed_usec;
+        const char *placed_kind;
+        uint32_t placed_from;
+        /* An administrator's move put it on its owner: failback leaves it
+         * there until it is placed anew (a failover, a takeover). */
+        bool asked_here;
+        /* The move asked (move_to) drains a node: "drain", else NULL. */
+        const char *move_kind;
         sd_event_source *retry_timer;
 } RtGroup;
 
@@ -86,6 +97,7 @@ typedef struct DaemonConfig {
         bool engine_corosync;  /* engine = corosync; node id and name then come from corosync */
         char *plugin_path;     /* NULL: the default */
         char *monitor_path;    /* wolfpack-resmon */
+        char *corosync_conf;   /* the corosync.conf corosync reads here: an evicted node leaves its nodelist */
         uint64_t lease_timeout_usec;  /* 0: no lease (the default on the local engine) */
         bool lease_given;             /* lease-timeout was set (on corosync the default follows its timings) */
         /* On corosync (0: the default, see cluster-timing.c): how long a node
@@ -139,6 +151,7 @@ struct Daemon {
         size_t n_streams;
         struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
         struct FmCall *calls;        /* the failover manager's requests to the monitors (fm.c) */
+        struct EvictReload *evict_reloads; /* corosync-cfgtool -R running after an eviction (evict.c) */
         struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
         CommandBatch *batch;         /* changes applied, waiting for their commit (commands.c) */
         struct LogGather *gathers;   /* GET /v1/log requests waiting for members' answers (clusterlog-gather.c) */
@@ -330,6 +343,10 @@ void coordinator_started(Daemon *d);
 /* The best up node for group g (database view, with its resources res)
  * other than not (0: any); 0 and why for a person when there is none. */
 uint32_t coordinator_choose(Daemon *d, json_t *g, json_t *res, uint32_t not, char *why, size_t whylen);
+/* The same, counting extra[id] (NODE_ID_MAX + 1 of them) more groups on
+ * node id: groups being sent there, so that several placed at once spread. */
+uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t not, const unsigned *extra, char *why,
+                                   size_t whylen);
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);

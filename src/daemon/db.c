@@ -739,6 +739,23 @@ static int apply_node_set(Db *db, const json_t *m, int64_t t, char *err, size_t 
         return k;
 }
 
+/* An evicted node leaves the node list; its failure history stays, as
+ * the history of what happened. */
+static int apply_node_delete(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
+        json_t *id = json_object_get(m, "id");
+        if (!json_is_integer(id) || json_integer_value(id) < 1) {
+                snprintf(err, errlen, "node.delete needs id, a positive integer");
+                return -EINVAL;
+        }
+        int k = run(db, prepare(db, "DELETE FROM nodes WHERE id = ?", "i", (int64_t) json_integer_value(id)), err,
+                    errlen, "evicting a node");
+        if (k >= 0 && sqlite3_changes(db->sql) == 0) {
+                snprintf(err, errlen, "no node has id %" JSON_INTEGER_FORMAT, json_integer_value(id));
+                return -ENOENT;
+        }
+        return k;
+}
+
 /* ---- migration 2: one spelling per name ---- */
 
 /* A props text with one member per property ignoring case: of several
@@ -828,7 +845,7 @@ static const Applier appliers[] = {
         { "resource.create", apply_resource_create }, { "resource.set", apply_resource_set },
         { "resource.delete", apply_resource_delete }, { "resource.desire", apply_resource_desire },
         { "resource.depend", apply_resource_depend }, { "failure.record", apply_failure_record },
-        { "node.set", apply_node_set },
+        { "node.set", apply_node_set },               { "node.delete", apply_node_delete },
 };
 
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {

@@ -3,8 +3,7 @@
  * The glue between the database's JSON view and the pure decision code in
  * policy/: common properties loaded into their structs (and validated as an
  * administrator types them), a group's dependency graph checked after a
- * change, placement inputs built from the database and runtime state, the
- * failure history as policy events. No decision is taken here.
+ * change, the failure history as policy events. No decision is taken here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,6 +174,15 @@ int decide_check_depends(const json_t *group_resources, const char *name, const 
         return k;
 }
 
+json_t *decide_resource_named(const json_t *resources, const char *name) {
+        size_t i;
+        json_t *o;
+        json_array_foreach((json_t *) resources, i, o)
+                if (name && strcasecmp(json_string_value(json_object_get(o, "name")), name) == 0)
+                        return o;
+        return NULL;
+}
+
 /* ---- failure history ---- */
 
 size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret) {
@@ -193,58 +201,4 @@ size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret
         }
         *ret = e;
         return m;
-}
-
-/* ---- placement ---- */
-
-int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
-                     const unsigned *excluded, size_t n_excluded, Placement *ret) {
-        GroupCommon gc;
-        int k = decide_group_common(json_object_get(group, "properties"), &gc, NULL, ret->reason, sizeof(ret->reason));
-        if (k < 0)
-                return k;
-        size_t nr = json_array_size(resources), nn = json_array_size(nodes);
-        ResourceCommon *rc = calloc(nr + 1, sizeof(ResourceCommon));
-        PlacementResource *pr = calloc(nr + 1, sizeof(PlacementResource));
-        PlacementNode *pn = calloc(nn + 1, sizeof(PlacementNode));
-        if (!rc || !pr || !pn)
-                k = -ENOMEM;
-        size_t loaded = 0;
-        for (size_t i = 0; k >= 0 && i < nr; i++, loaded++) {
-                json_t *o = json_array_get(resources, i);
-                k = decide_resource_common(json_object_get(o, "common"), &rc[i], NULL, NULL, 0);
-                if (k < 0) {
-                        k = resource_common_init(&rc[i], NULL, 0);
-                        if (k < 0)
-                                break;
-                }
-                pr[i] = (PlacementResource) { .name = json_string_value(json_object_get(o, "name")),
-                                              .possible_owners = rc[i].possible_owners };
-        }
-        for (size_t i = 0; k >= 0 && i < nn; i++) {
-                json_t *o = json_array_get(nodes, i);
-                const char *state = json_string_value(json_object_get(o, "state"));
-                pn[i] = (PlacementNode) { .id = (unsigned) json_integer_value(json_object_get(o, "id")),
-                                          .name = json_string_value(json_object_get(o, "name")),
-                                          .up = state && strcmp(state, "Down") != 0,
-                                          .paused = json_is_true(json_object_get(o, "paused")),
-                                          .n_groups = owned_counts ? owned_counts[i] : 0 };
-        }
-        if (k >= 0) {
-                PlacementGroup pg = { .name = json_string_value(json_object_get(group, "name")),
-                                      .resources = pr,
-                                      .n_resources = nr,
-                                      .preferred_owners = gc.preferred_owners,
-                                      .classes = gc.anti_affinity_class_names,
-                                      .excluded = excluded,
-                                      .n_excluded = n_excluded };
-                k = placement_choose(&pg, pn, nn, ret);
-        }
-        for (size_t i = 0; rc && i < loaded; i++)
-                resource_common_done(&rc[i]);
-        free(rc);
-        free(pr);
-        free(pn);
-        group_common_done(&gc);
-        return k;
 }

@@ -34,10 +34,9 @@ void decide_respell_owners(json_t *props, const json_t *nodes);
 int decide_check_depends(const json_t *group_resources, const char *name, const DepExpr *next, char *err,
                          size_t errlen);
 
+/* The resource of resources (db_resources) with this name, ignoring
+ * case as names compare; NULL when none. Borrowed. */
+json_t *decide_resource_named(const json_t *resources, const char *name);
+
 /* The failures of one kind as policy events; *ret malloc'ed. */
 size_t decide_events(const json_t *failures, const char *kind, PolicyEvent **ret);
-
-/* Where the group goes: nodes as the API shows them (with "state");
- * owned_counts[i] groups owned by nodes[i]. */
-int decide_placement(const json_t *group, const json_t *resources, const json_t *nodes, const unsigned *owned_counts,
-                     const unsigned *excluded, size_t n_excluded, Placement *ret);

@@ -77,6 +77,7 @@ typedef struct CorosyncEngine {
         SendQueue out;
         NodeName names[64];
         unsigned n_names;
+        bool quorum_device, two_node; /* quorum { device { } } and two_node: 1 in corosync.conf */
 } CorosyncEngine;
 
 #define elog(c, ...) engine_logf(&(c)->e, __VA_ARGS__)
@@ -139,10 +140,38 @@ static void on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id
         ring_view_verdict(&c->view, quorate != 0, ring.nodeid, ring.seq);
 }
 
+static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen);
+
+/* corosync.conf was reloaded (corosync-cfgtool -R) with another nodelist:
+ * the names and the node count follow; on a nodelist that cannot be read,
+ * what was known stays. */
+static void corosync_reload_nodes(Engine *e) {
+        CorosyncEngine *c = (CorosyncEngine *) e;
+        NodeName old[ELEMENTSOF(c->names)];
+        unsigned n_old = c->n_names;
+        memcpy(old, c->names, sizeof(old));
+        c->n_names = 0;
+        char err[256];
+        if (read_nodelist(c, err, sizeof(err)) < 0) {
+                memcpy(c->names, old, sizeof(old));
+                c->n_names = n_old;
+                elog(c, "warning", "NODELIST_UNREADABLE", "the nodelist corosync reloaded cannot be read (%s); "
+                     "keeping the %u node(s) known", err, n_old);
+                return;
+        }
+        if (c->n_names != n_old)
+                elog(c, "notice", "NODELIST_CHANGED", "corosync's nodelist has %u node(s) now (%u before)", c->n_names,
+                     n_old);
+        ring_view_nodes(&c->view, c->n_names);
+}
+
 static void on_expected_votes(votequorum_handle_t h, uint64_t context, uint32_t expected) {
         CorosyncEngine *c = (CorosyncEngine *) (uintptr_t) context;
-        if (c)
-                c->expected_votes = expected;
+        if (!c)
+                return;
+        c->expected_votes = expected;
+        /* A reload that adds or removes a node changes the expected votes. */
+        corosync_reload_nodes(&c->e);
 }
 
 /* ---- the loop ---- */
@@ -344,7 +373,8 @@ static void corosync_free(Engine *e) {
 }
 
 static const EngineOps corosync_ops = {
-        .name = "corosync", .send = corosync_send, .free = corosync_free, .node_name = corosync_node_name
+        .name = "corosync", .send = corosync_send, .free = corosync_free, .node_name = corosync_node_name,
+        .reload_nodes = corosync_reload_nodes,
 };
 
 /* ---- start ---- */
@@ -399,6 +429,17 @@ static int read_nodelist(CorosyncEngine *c, char *err, size_t errlen) {
                 c->e.token_usec = (uint64_t) ms * 1000;
         if (k >= 0 && cmap_get_uint32(cmap, "runtime.config.totem.consensus", &ms) == CS_OK)
                 c->e.consensus_usec = (uint64_t) ms * 1000;
+        char *model = NULL;
+        c->quorum_device = k >= 0 && cmap_get_string(cmap, "quorum.device.model", &model) == CS_OK && model;
+        free(model);
+        /* The device votes within its timeout (corosync-qdevice(8):
+         * default 10 s) after a membership change. */
+        uint32_t dt = 10000;
+        if (c->quorum_device)
+                (void) cmap_get_uint32(cmap, "quorum.device.timeout", &dt);
+        c->e.verdict_usec = c->quorum_device ? (uint64_t) dt * 1000 : 0;
+        uint8_t two = 0;
+        c->two_node = k >= 0 && cmap_get_uint8(cmap, "quorum.two_node", &two) == CS_OK && two;
         char *cluster = NULL;
         if (k >= 0 && cmap_get_string(cmap, "totem.cluster_name", &cluster) == CS_OK && cluster)
                 snprintf(c->e.cluster_name, sizeof(c->e.cluster_name), "%s", cluster);
@@ -423,6 +464,19 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
         int k = read_nodelist(c, err, errlen);
         if (k < 0)
                 return k;
+        if (c->n_names == 2 && !c->quorum_device) {
+                /* Two votes: a split leaves each half one, no majority —
+                 * unless two_node keeps both quorate, and both run
+                 * everything. Neither is a cluster to trust. */
+                snprintf(err, errlen,
+                         "corosync.conf lists two nodes and no witness: when they lose each other, %s. Add a "
+                         "witness, corosync-qnetd on a third host and corosync-qdevice on both nodes (`wolfpack "
+                         "cluster init NAME --node ... --witness HOST` writes it, certificates included), or a "
+                         "third node",
+                         c->two_node ? "two_node keeps both halves quorate and each runs every group (split brain)"
+                                     : "neither half has a majority and every group stops");
+                return -EINVAL;
+        }
 
         cpg_model_v1_data_t model = { .model = CPG_MODEL_V1, .cpg_deliver_fn = on_deliver,
                                       .cpg_confchg_fn = on_cpg_confchg, .cpg_totem_confchg_fn = on_totem_confchg,
@@ -445,7 +499,7 @@ static int start(CorosyncEngine *c, char *err, size_t errlen) {
                 return -ERANGE;
         }
         c->e.node_id = id;
-        c->view.n_nodes = c->n_names;
+        ring_view_nodes(&c->view, c->n_names);
         if (!corosync_node_name(&c->e, id)) {
                 snprintf(err, errlen, "this node (id %u) is not in corosync.conf's nodelist; list every node there "
                          "with its nodeid and name", id);

@@ -41,6 +41,9 @@ typedef struct EngineOps {
         void (*free)(Engine *e);
         /* Optional: the name of a node the engine knows, or NULL. */
         const char *(*node_name)(Engine *e, uint32_t id);
+        /* Optional: read the node list again (it was reloaded); a view
+         * follows when the node count changed. */
+        void (*reload_nodes)(Engine *e);
 } EngineOps;
 
 struct Engine {
@@ -53,6 +56,9 @@ struct Engine {
          * consensus timeouts as it runs them (0: no ring, as on the local
          * engine). The lease and the takeover delay are set from them. */
         uint64_t token_usec, consensus_usec;
+        /* How long a new ring's quorum verdict may take once the ring
+         * formed: a quorum device's vote (0: none to wait for). */
+        uint64_t verdict_usec;
         /* The cluster's name as the engine knows it (corosync's
          * totem.cluster_name); empty: the engine has none. */
         char cluster_name[64];
@@ -90,6 +96,10 @@ static inline void engine_logf(Engine *e, const char *level, const char *code, c
         va_start(ap, fmt);
         engine_vlog(e->cb.log, e->userdata, level, code, fmt, ap);
         va_end(ap);
+}
+static inline void engine_reload_nodes(Engine *e) {
+        if (e && e->ops->reload_nodes)
+                e->ops->reload_nodes(e);
 }
 static inline int engine_send(Engine *e, const json_t *msg) {
         return e->ops->send(e, msg);

@@ -24,6 +24,7 @@
  * have ended.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 
 #include "daemon.h"
 #include "decide.h"
+#include "evict.h"
 #include "macro.h"
 #include "strv.h"
 #include "monitors.h"
@@ -629,6 +631,9 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         return;
                 }
                 rg->owner = node;
+                rg->placed_usec = now_monotonic_usec();
+                rg->placed_kind = NULL;
+                rg->placed_from = 0;
                 clusterlog_printf(d->log, "info", "GROUP_PLACED", gid, jstr(g, "name"), "placed on %s",
                                   node_name(d, node));
         }
@@ -707,6 +712,18 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
         }
         if (!d->multi && !want && !anything)
                 rg->owner = 0;
+        if (rg->placed_usec && (rg->owner != d->cfg.node_id || !want))
+                rg->placed_usec = 0;
+        else if (rg->placed_usec && strcmp(rt_group_state(d, gid, res), "Online") == 0) {
+                /* How long it took, as the administrator waits for it. */
+                uint64_t ms = (now_monotonic_usec() - rg->placed_usec) / 1000;
+                const char *k = rg->placed_kind;
+                clusterlog_printf(d->log, "info", "GROUP_ONLINE", gid, jstr(g, "name"), "online on %s %" PRIu64 " ms after %s%s",
+                                  node_name(d, d->cfg.node_id), ms,
+                                  !k ? "it was placed here" : is(k, "failback") ? "its failback from " : "its move from ",
+                                  k ? node_name(d, rg->placed_from) : "");
+                rg->placed_usec = 0;
+        }
         if (d->multi && mine && rg->lost && !rg->releasing && !anything) {
                 /* Everything of it has stopped since the lease ran out:
                  * let it go, for the coordinator to place again; here
@@ -887,8 +904,10 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 }
                 /* A move: the coordinator takes it there (coordinator.c). */
                 json_t *to = json_object_get(msg, "node");
-                if (g)
+                if (g) {
                         g->move_to = is(jstr(msg, "state"), "online") && json_is_integer(to) ? (uint32_t) json_integer_value(to) : 0;
+                        g->move_kind = g->move_to && is(jstr(msg, "kind"), "drain") ? "drain" : NULL;
+                }
                 if (!is(jstr(msg, "state"), "online")) {
                         fm_kick(d);
                         return;
@@ -921,6 +940,8 @@ void fm_applied(Daemon *d, const json_t *msg) {
                 rt_forget_resource(d, id);
         } else if (is(type, "group.delete"))
                 rt_forget_group(d, id);
+        else if (is(type, "node.delete"))
+                evict_applied(d, msg);
         if (is(type, "node.set") || is(type, "group.set") || is(type, "resource.set"))
                 retry_placement(d);
         if (is(type, "resource.set")) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "owners.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -477,7 +478,11 @@ static void apply_place(Owners *o, uint32_t sender, const json_t *m, OwnersChang
         g->lost = false;
         g->moved = true;
         c->placed = true;
-        c->reason = to ? NULL : jstr(m, "reason");
+        c->reason = jstr(m, "reason");
+        static const char *const kinds[] = { "move", "failback", "drain" };
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (is(jstr(m, "kind"), kinds[i]))
+                        c->kind = kinds[i];
 }
 
 int owners_deliver(Owners *o, const json_t *msg, uint64_t now_usec, OwnersChange *ret) {

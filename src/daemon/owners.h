@@ -44,10 +44,13 @@
  *                             is the lowest member that is not down
  *   rt.fail   {id, node}      `wolfpack resource fail` on another node:
  *                             node, its owner, fails it (not applied here)
- *   rt.place  {group, from, to, takeover, hb, view_ring, version, reason}
+ *   rt.place  {group, from, to, takeover, hb, view_ring, version, reason, kind}
  *                             a coordinator's decision, made in view_ring;
  *                             hb: the last heartbeat of from it had seen;
- *                             to 0 with a reason: no node can take it
+ *                             to 0 with a reason: no node can take it;
+ *                             kind (since this version, optional): what
+ *                             moves it from a node that runs it, "move"
+ *                             (asked), "failback" or "drain"
  *   rt.started {}             the coordinator ended a cluster start
  *                             (coordinator.c)
  *   rt.log.ask, rt.log.part, rt.log.new   the cluster log across nodes:
@@ -212,7 +215,9 @@ typedef struct OwnersChange {
         bool placed;            /* rt.place applied: the group is on to (0: none, see reason) */
         bool takeover;
         uint32_t from, to;
-        const char *reason;     /* placed on no node: why no node can take it */
+        const char *reason;     /* placed on no node: why no node can take it; else why there */
+        const char *kind;       /* what moved it, from a node that runs it: "move", "failback", "drain"
+                                 * (a static string); NULL: a placement or a takeover */
         const char *dropped;    /* rt.place not applied: why, for a person */
         bool released;          /* rt.release applied: the group has no owner */
         const char *failed;     /* ... and is Failed everywhere for this reason */

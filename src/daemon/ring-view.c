@@ -63,6 +63,12 @@ static void show(RingView *v) {
 
 static void set_members(RingView *v, const uint32_t *ids, size_t n);
 
+void ring_view_nodes(RingView *v, unsigned n_nodes) {
+        v->n_nodes = n_nodes;
+        if (v->have_shown)
+                show(v);
+}
+
 static void release_held(RingView *v) {
         if (v->n_held > 0 && !ring_view_quorate(v) && v->cb.log) {
                 char text[160];

@@ -58,6 +58,9 @@ typedef struct RingView {
 void ring_view_init(RingView *v, const EngineCallbacks *cb, void *userdata, unsigned n_nodes);
 /* Drops what is still held. */
 void ring_view_done(RingView *v);
+/* The node list changed: n_nodes nodes now; the view shows it, when one
+ * was shown. */
+void ring_view_nodes(RingView *v, unsigned n_nodes);
 
 void ring_view_members(RingView *v, const uint32_t *ids, size_t n);
 /* A node left (not only a process): a new ring follows, so the verdict

@@ -193,6 +193,19 @@ static void placed(Daemon *d, const OwnersChange *c) {
                 rt_group_fail(d, g, reason ? reason : c->reason, true);
                 return;
         }
+        g->asked_here = c->kind && strcmp(c->kind, "move") == 0;
+        if (c->to == d->cfg.node_id) {
+                g->placed_usec = now_monotonic_usec();
+                g->placed_kind = c->kind;
+                g->placed_from = c->from;
+        }
+        if (c->kind && c->from) {
+                bool failback = strcmp(c->kind, "failback") == 0, drain = strcmp(c->kind, "drain") == 0;
+                clusterlog_printf(d->log, "info", failback ? "GROUP_FAILBACK" : "GROUP_MOVED", g->id, name,
+                                  "%s from %s to %s%s%s", failback ? "failing back" : drain ? "moving off a drained node," : "moving",
+                                  node_name(d, c->from), node_name(d, c->to), c->reason ? ": " : "", c->reason ? c->reason : "");
+                return;
+        }
         clusterlog_printf(d->log, "info", c->takeover ? "GROUP_TAKEN_OVER" : "GROUP_PLACED", g->id, name, "%s%s%s on %s",
                           c->takeover ? "taken over from " : "placed", c->takeover ? node_name(d, c->from) : "",
                           c->takeover ? "," : "", c->to ? node_name(d, c->to) : "no node");

@@ -44,7 +44,7 @@ def ensure_corosync():
                              "the corosync engine's tests need it (make deps installs it)")
 
 
-def corosync_conf(name, nodes, subnet, token, node_dir):
+def corosync_conf(name, nodes, subnet, token, node_dir, quorum=()):
     lines = ["totem {", "  version: 2", "  cluster_name: %s" % name, "  transport: knet",
              "  crypto_cipher: none", "  crypto_hash: none", "  token: %d" % token,
              # As `wolfpack cluster init` writes it: the token held after
@@ -52,7 +52,7 @@ def corosync_conf(name, nodes, subnet, token, node_dir):
              "  seqno_unchanged_const: 2", "}",
              "logging {", "  to_stderr: no", "  to_syslog: no", "  to_logfile: yes",
              "  logfile: %s/log/corosync.log" % node_dir, "  timestamp: hires", "  debug: off", "}",
-             "quorum {", "  provider: corosync_votequorum", "}", "nodelist {"]
+             "quorum {", "  provider: corosync_votequorum"] + ["  " + q for q in quorum] + ["}", "nodelist {"]
     for i in range(1, nodes + 1):
         lines += ["  node {", "    ring0_addr: %s.%d" % (subnet, i), "    nodeid: %d" % i, "    name: n%d" % i, "  }"]
     lines += ["}", ""]
@@ -228,10 +228,13 @@ class CorosyncCluster:
     of the fixture's own (crypto off), config added to wolfpackd.conf;
     init_output keeps what it printed, by node. qnetd (with init): a
     quorum device, corosync-qnetd on a host of its own and corosync-qdevice
-    on every node (qnetd.py), given to init as --qdevice. start: False
-    leaves calling start() to the caller, who may show tag and dir first."""
+    on every node (qnetd.py), given to init as --witness. start: False
+    leaves calling start() to the caller, who may show tag and dir first.
+    wolfpackd: False starts corosync (and the witness) alone, for the caller
+    to start each wolfpackd (node.start_wolfpackd()). quorum: more lines of
+    the fixture's corosync.conf quorum { } section ("two_node: 1")."""
 
-    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True):
+    def __init__(self, n=3, token=3000, config="", init=False, qnetd=False, start=True, wolfpackd=True, quorum=()):
         ensure_corosync()
         self.tag = "wpc" + uuid.uuid4().hex[:6]
         self.dir = tempfile.mkdtemp(prefix="wp-cs-")
@@ -246,6 +249,8 @@ class CorosyncCluster:
         self.init_output = {}
         self.qnetd = Qnetd(self) if qnetd else None
         self.effective = {}
+        self.with_wolfpackd = wolfpackd
+        self.quorum = quorum
         if start:
             self.start()
 
@@ -292,7 +297,7 @@ class CorosyncCluster:
                 self.cluster_init(node)
                 continue
             with open(os.path.join(node.dir, "etc", "corosync.conf"), "w") as f:
-                f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir))
+                f.write(corosync_conf(self.tag, len(self.nodes), self.subnet, self.token, node.dir, self.quorum))
             with open(os.path.join(node.dir, "wolfpackd.conf"), "w") as f:
                 f.write("engine = corosync\n" + self.config)
         if self.qnetd:
@@ -308,6 +313,8 @@ class CorosyncCluster:
         q = self.nodes[0].run("corosync-cmapctl", "-g", "runtime.config.totem.consensus")
         self.effective = {"token_ms": int(p.stdout.split()[-1]), "consensus_ms": int(q.stdout.split()[-1])}
         print("corosync effective timings:", self.effective)
+        if not self.with_wolfpackd:
+            return
         for node in self.nodes:
             node.start_wolfpackd()
         for node in self.nodes:
@@ -321,7 +328,7 @@ class CorosyncCluster:
         for n in self.nodes:
             args += ["--node", "%d=%s=%s.%d" % (n.i, n.name, self.subnet, n.i)]
         if self.qnetd:
-            args += ["--qdevice", self.qnetd.addr]
+            args += ["--witness", self.qnetd.addr]
         return args
 
     def cluster_init(self, node, fresh_key=False):
@@ -333,6 +340,8 @@ class CorosyncCluster:
             args.append("--force")
         elif node.i != 1:
             args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey")]
+            if self.qnetd:
+                args += ["--certs", os.path.join(self.nodes[0].dir, "etc")]
         p = subprocess.run(args, capture_output=True, text=True, timeout=30)
         if p.returncode != 0:
             raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
@@ -353,6 +362,12 @@ class CorosyncCluster:
         every = list(range(1, len(self.nodes) + 1))
         for node in self.nodes:
             self.wait("%s sees every node, quorate" % node.name, lambda n=node: self.view(n) == (True, every), timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def wait(self, what, check, timeout=30, interval=0.1):
         return wait_for(check, timeout, interval, name=what)

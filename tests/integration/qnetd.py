@@ -2,7 +2,7 @@
 """The quorum device of a corosync_cluster.py cluster, the witness of two
 nodes: corosync-qnetd in a namespace of its own on the cluster's bridge,
 corosync-qdevice on every node, TLS between them with client certificates
-(what `wolfpack cluster init --qdevice` writes: tls: required), made the
+(what `wolfpack cluster init --witness` writes: tls: required), made the
 way corosync-qdevice-net-certutil(8) and corosync-qnetd-certutil(8) say,
 each host with a private /etc/corosync. Every process runs in the cgroup
 <cluster>/q or in its node's, so the cluster's close() removes it with the
@@ -50,12 +50,20 @@ class Qnetd:
         return p
 
     def setup(self):
-        """Namespace, directories and certificates; before any corosync."""
+        """Namespace, directories and certificates; before any corosync.
+        With init, the certificates are those `wolfpack cluster init
+        --witness` made in node 1's output (the witness's database moved
+        here, the nodes' one taken by the others with --certs); else made
+        here as corosync-qdevice-net-certutil(8) says."""
         for sub in ("run/corosync-qnetd", "etc", "log", "xfer"):
             os.makedirs(os.path.join(self.dir, sub))
         os.makedirs(self.cgroup)
         self.cluster.link(self.ns, 0, self.addr)
         etc = os.path.join(self.dir, "etc")
+        if self.cluster.init:
+            made = os.path.join(self.cluster.nodes[0].dir, "etc", "qnetd")
+            shutil.move(made, os.path.join(etc, "qnetd"))
+            return
         name = self.cluster.tag
         # The witness's CA and server certificate; its CA to every node.
         self._in_mount_ns(etc, "corosync-qnetd-certutil -i")

@@ -20,6 +20,7 @@ import pytest
 
 from cluster import WOLFPACK
 from corosync_cluster import CorosyncCluster, ensure_corosync
+from qnetd import ensure_qdevice
 
 
 @pytest.fixture(scope="module")
@@ -193,9 +194,37 @@ def test_two_nodes_with_a_witness_is_a_configuration_corosync_takes():
     """corosync -t reads the two-node corosync.conf with its quorum device
     and the authkey, from /etc/corosync in a mount namespace of its own."""
     ensure_corosync()
+    ensure_qdevice()
     with tempfile.TemporaryDirectory() as d:
         p = init("pair", "--node", "1=a=10.9.0.1", "--node", "2=b=10.9.0.2", "--qdevice", "10.9.0.9", "--output", d)
-        assert "corosync-qdevice-net-certutil -Q -n pair 10.9.0.9 a b" in p.stdout, p.stdout
+        assert "scp -r %s/qnetd/nssdb root@10.9.0.9:/etc/corosync/qnetd/" % d in p.stdout, p.stdout
+        # The witness's CA and the cluster's certificate it signed; the
+        # nodes' database holds that certificate with its key.
+        certs = subprocess.run(["certutil", "-L", "-d", os.path.join(d, "qnetd", "nssdb")], capture_output=True,
+                               text=True).stdout
+        assert "QNet CA" in certs and "QNetd Cert" in certs, certs
+        node = os.path.join(d, "qdevice", "net", "nssdb")
+        certs = subprocess.run(["certutil", "-L", "-d", node], capture_output=True, text=True).stdout
+        assert "Cluster Cert" in certs and "QNet CA" in certs, certs
+        keys = subprocess.run(["certutil", "-K", "-d", node, "-f", os.path.join(node, "pwdfile.txt")],
+                              capture_output=True, text=True).stdout
+        assert "Cluster Cert" in keys, keys
+        # Nothing of it went to this machine's /etc/corosync.
+        assert not os.path.exists("/etc/corosync/qnetd/nssdb/cluster-pair.crt")
+        # A second node takes it; --certs without a witness is refused.
+        with tempfile.TemporaryDirectory() as d2:
+            init("pair", "--node", "1=a=10.9.0.1", "--node", "2=b=10.9.0.2", "--witness", "10.9.0.9", "--this", "2",
+                 "--authkey", os.path.join(d, "authkey"), "--certs", d, "--output", d2)
+            with open(os.path.join(d2, "qdevice", "net", "nssdb", "cert9.db"), "rb") as a, \
+                    open(os.path.join(node, "cert9.db"), "rb") as b:
+                assert a.read() == b.read()
+            assert not os.path.exists(os.path.join(d2, "qnetd"))
+            p = init("pair", "--node", "1=a=10.9.0.1", "--node", "2=b=10.9.0.2", "--witness", "10.9.0.9",
+                     "--certs", d2 + "/nowhere", "--output", d2 + "/x", check=False)
+            assert p.returncode != 0 and "--certs" in p.stderr and "nowhere" in p.stderr, p.stderr
+            p = init("trio", "--node", "1=a=10.9.0.1", "--node", "2=b=10.9.0.2", "--node", "3=c=10.9.0.3",
+                     "--certs", d, "--output", d2 + "/y", check=False)
+            assert p.returncode != 0 and "no witness" in p.stderr, p.stderr
         with open(os.path.join(d, "corosync.conf")) as f:
             conf = f.read()
         assert "two_node" not in conf and "algorithm: ffsplit" in conf and "host: 10.9.0.9" in conf
@@ -256,7 +285,7 @@ grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wo
 
 
 def test_two_nodes_and_a_witness_from_cluster_init():
-    """Two nodes whose files came from `wolfpack cluster init --qdevice`,
+    """Two nodes whose files came from `wolfpack cluster init --witness`,
     with corosync-qnetd on a third host and TLS required: both quorate with
     three votes; a node cut off from both loses quorum, the other keeps it
     with the witness's vote."""

@@ -384,7 +384,7 @@ static void test_usage_lines(void **state) {
                 { "log", NULL, "wolfpack log [--since DURATION] [--node NODE] [--limit N] [--follow]\n" },
                 { "status", NULL, "wolfpack status\n" },
                 { "cluster", "init", "wolfpack cluster init NAME --node ID=NAME=ADDRESS ... [--this ID] [--authkey FILE] "
-                                     "[--output DIR] [--token DURATION] [--qdevice HOST] [--force]\n" },
+                                     "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--force]\n" },
         };
         for (size_t i = 0; i < ELEMENTSOF(expect); i++) {
                 char *u = usage_of(verb_of(expect[i][0], expect[i][1]));

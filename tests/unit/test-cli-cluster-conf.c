@@ -166,7 +166,7 @@ static void test_check(void **state) {
         assert_int_equal(cluster_spec_check(&s, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "two nodes need a witness"));
         assert_non_null(strstr(err, "split brain"));
-        assert_non_null(strstr(err, "--qdevice HOST"));
+        assert_non_null(strstr(err, "--witness HOST"));
         assert_int_equal(cluster_spec_set_qdevice(&s, "qnetd.example.com", err, sizeof err), 0);
         assert_int_equal(cluster_spec_check(&s, err, sizeof err), 0);
         assert_int_equal(cluster_spec_set_qdevice(&s, "10.0.0.0003", err, sizeof err), -EINVAL);
@@ -402,9 +402,14 @@ static void test_report(void **state) {
         assert_int_equal(cluster_spec_set_qdevice(&s, "10.0.0.9", err, sizeof err), 0);
         _cleanup_free_ char *t4 = report(&s, NULL, false);
         assert_non_null(strstr(t4, "quorum: 2 of 3 votes (one is the witness's)"));
-        assert_non_null(strstr(t4, "corosync-qdevice-net-certutil -Q -n pair 10.0.0.9 a b\n"));
+        /* Its certificates made here: the witness's database goes there,
+         * the other node takes the cluster's with --certs. */
+        assert_non_null(strstr(t4, "  /etc/corosync/qdevice/net/nssdb/\n    the cluster's TLS certificate"));
+        assert_non_null(strstr(t4, "  /etc/corosync/qnetd/nssdb/\n    the witness's CA"));
+        assert_non_null(strstr(t4, "scp -r /etc/corosync/qnetd/nssdb root@10.0.0.9:/etc/corosync/qnetd/"));
         assert_non_null(strstr(t4, "systemctl start corosync-qdevice\n"));
-        assert_non_null(strstr(t4, " --qdevice 10.0.0.9 \\\n"));
+        assert_non_null(strstr(t4, " --witness 10.0.0.9 \\\n"));
+        assert_non_null(strstr(t4, "--authkey /etc/corosync/authkey --certs /etc/corosync"));
 }
 
 int main(void) {

@@ -247,6 +247,28 @@ static void test_type_show(void **state) {
                "  Mode         enum      a        a, b     read-only  -\n");
 }
 
+/* wolfpack why: the summary, the resource's verdict, a row per node. */
+static void test_why(void **state) {
+        expect(render_why,
+               "{\"group\":\"web\",\"state\":\"Failed\",\"owner\":null,\"summary\":\"no node can take web\","
+               "\"state_reason\":\"it failed\","
+               "\"resource\":{\"resource\":\"app\",\"state\":\"Offline\",\"rule\":\"dependency_failed\","
+               "\"text\":\"app needs db\"},"
+               "\"nodes\":[{\"id\":1,\"name\":\"n1\",\"rule\":\"down\",\"text\":\"n1 is down\"},"
+               "{\"id\":2,\"name\":\"node-2\",\"rule\":\"not_possible_owner\",\"text\":\"node-2 is not a possible owner of db\"}]}",
+               "Group web: Failed\n"
+               "no node can take web\n"
+               "Reason: it failed\n"
+               "Resource app: Offline (dependency_failed)\n"
+               "app needs db\n"
+               "\n"
+               "NODE    VERDICT             DETAIL\n"
+               "n1      down                n1 is down\n"
+               "node-2  not_possible_owner  node-2 is not a possible owner of db\n");
+        expect(render_why, "{\"group\":\"web\",\"state\":\"Online\",\"owner\":\"n1\",\"nodes\":[]}",
+               "Group web: Online on n1\n\nNODE  VERDICT  DETAIL\n");
+}
+
 static void test_log(void **state) {
         expect(render_log,
                "[{\"time\":\"2026-01-02T03:04:05.678Z\",\"node\":\"n1\",\"level\":\"info\",\"code\":\"WP1\","
@@ -324,7 +346,8 @@ int main(void) {
                 cmocka_unit_test(test_resource_show),
                 cmocka_unit_test(test_resource_show_readonly_age),
                 cmocka_unit_test(test_resource_show_restart_scheduled), cmocka_unit_test(test_group_and_node_show),
-                cmocka_unit_test(test_type_show), cmocka_unit_test(test_log),
+                cmocka_unit_test(test_type_show), cmocka_unit_test(test_why),
+                cmocka_unit_test(test_log),
                 cmocka_unit_test(test_events),    cmocka_unit_test(test_names_and_kv),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,8 @@ static void test_settings(void **state) {
                                    "stop-budget = 1500ms\n"
                                    "takeover-delay = 20s\n"
                                    "reattach-timeout = 1min\n"
-                                   "event-stream-memory = 16M";
+                                   "event-stream-memory = 16M\n"
+                                   "corosync-conf = /srv/corosync.conf";
         DaemonConfig c;
         char err[256];
         assert_int_equal(parse(&c, text, sizeof text - 1, err, sizeof err), 0);
@@ -45,6 +46,8 @@ static void test_settings(void **state) {
         assert_int_equal(c.takeover_delay_usec, 20 * 1000000ull);
         assert_int_equal(c.reattach_timeout_usec, 60 * 1000000ull);
         assert_int_equal(c.event_stream_memory, 16 * 1024 * 1024);
+        assert_int_equal(config_finish(&c), 0);
+        assert_string_equal(c.corosync_conf, "/srv/corosync.conf");
         assert_true(c.node_name_given && c.node_id_given);
         assert_false(c.engine_corosync);
         config_done(&c);
@@ -53,6 +56,8 @@ static void test_settings(void **state) {
         assert_int_equal(parse(&c, "", 0, err, sizeof err), 0);
         assert_int_equal(c.event_stream_memory, 64 * 1024 * 1024);
         assert_false(c.engine_corosync || c.node_name_given || c.node_id_given);
+        assert_int_equal(config_finish(&c), 0);
+        assert_string_equal(c.corosync_conf, "/etc/corosync/corosync.conf");
         config_done(&c);
         assert_int_equal(parse(&c, "engine = corosync\n", 18, err, sizeof err), 0);
         assert_true(c.engine_corosync);
@@ -76,7 +81,7 @@ static void test_errors(void **state) {
                   "conf:1: monitor = \"/nonexistent/wolf\\xbdpack-resmon\": No such file or directory; give the "
                   "path of wolfpack-resmon" },
                 { "colour = red\n", "conf:1: unknown setting \"colour\"; settings are state-dir, runtime-dir, "
-                                    "socket, log-dir, plugin-dir, monitor, node-name, node-id, engine, "
+                                    "socket, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, "
                                     "lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory" },
                 { "event-stream-memory = 1K\n",
                   "conf:1: event-stream-memory = \"1K\": a size of at least 64K is needed, such as 64M" },

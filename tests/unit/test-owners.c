@@ -431,7 +431,7 @@ static World *world_new(unsigned n) {
         /* corosync's defaults at token 3000 ms: lease 6.6 s, heartbeat
          * 1.65 s, stop budget 1 s, takeover delay 10 s. */
         char err[512], warn[512];
-        assert_int_equal(cluster_timing(3000 * MS, 3600 * MS, 0, false, 0, 0, &w->t, err, sizeof(err), warn, sizeof(warn)),
+        assert_int_equal(cluster_timing(3000 * MS, 3600 * MS, 0, 0, false, 0, 0, &w->t, err, sizeof(err), warn, sizeof(warn)),
                          0);
         assert_int_equal(sim_new(n, &w->sim), 0);
         for (size_t g = 0; g < N_GROUPS; g++)
@@ -639,7 +639,8 @@ static void test_older_ring(void **state) {
 static void script_alive_after_all(World *w, unsigned n) {
         run_for(w, 2 * SEC);
         assert_int_equal(sim_freeze(w->sim, 3), 0);
-        run_until(w, 9500 * MS);
+        /* A lease and two heartbeats: every member said it silent. */
+        run_for(w, w->t.lease_usec + 2 * w->t.heartbeat_usec);
         all_saw(w, all_of(w) & ~SIM_NODE(3), ":down:3 ");
         uint64_t at = w->m[1].o->live[3].last_usec + w->t.takeover_delay_usec;
         run_until(w, at - 1 * MS);
@@ -706,7 +707,7 @@ static void script_only_slow(World *w, unsigned n) {
         uint32_t others = all_of(w) & ~SIM_NODE(3);
         run_for(w, 2 * SEC);
         assert_int_equal(sim_freeze(w->sim, 3), 0);
-        run_for(w, 8 * SEC);
+        run_for(w, w->t.lease_usec + w->t.heartbeat_usec);
         all_saw(w, others, ":down:3 ");
         assert_int_equal(sim_thaw(w->sim, 3), 0);
         run_for(w, 1 * SEC);

@@ -513,6 +513,39 @@ static void test_failover_threshold(void **state) {
         assert_int_equal(policy_failover_threshold(NULL, 4), 3);
 }
 
+/* When the failovers within FailoverPeriod fall below the threshold. */
+static void test_failover_until(void **state) {
+        static const struct {
+                const char *settings;
+                size_t nodes;
+                uint64_t ago_min[4]; /* 0 ends */
+                uint64_t want_in_min; /* from NOW; 0: not reached */
+        } rows[] = {
+                { "FailoverPeriod=1h", 3, { 0 }, 0 },
+                { "FailoverPeriod=1h", 3, { 10, 0 }, 0 },             /* 1 of 2 */
+                { "FailoverPeriod=1h", 3, { 10, 20, 0 }, 40 },        /* the older leaves at 60 */
+                { "FailoverPeriod=1h", 3, { 20, 10, 0 }, 40 },        /* in any order */
+                { "FailoverPeriod=1h", 3, { 5, 10, 30, 0 }, 50 },     /* 3 of 2: the second newest leaves */
+                { "FailoverPeriod=1h", 3, { 10, 90, 20, 0 }, 40 },    /* one outside the window */
+                { "FailoverPeriod=1h FailoverThreshold=1", 3, { 15, 0 }, 45 },
+                { "FailoverPeriod=1h FailoverThreshold=0", 3, { 15, 0 }, 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                GroupCommon c;
+                group_with(&c, rows[i].settings);
+                PolicyEvent ev[4];
+                size_t n = 0;
+                for (; n < 4 && rows[i].ago_min[n]; n++)
+                        ev[n] = (PolicyEvent) { NOW - rows[i].ago_min[n] * 60000, 1 };
+                uint64_t got = policy_failover_until_ms(&c, rows[i].nodes, ev, n, NOW);
+                uint64_t want = rows[i].want_in_min ? NOW + rows[i].want_in_min * 60000 : 0;
+                if (got != want)
+                        fail_msg("row %zu: got %" PRIu64 ", want %" PRIu64, i, got, want);
+                group_common_done(&c);
+        }
+        assert_int_equal(policy_failover_until_ms(NULL, 3, NULL, 0, NOW), 0);
+}
+
 static void test_group_failure(void **state) {
         static const struct {
                 const char *title;
@@ -693,6 +726,7 @@ int main(void) {
                 cmocka_unit_test(test_resource_failure_timeline),
                 cmocka_unit_test(test_restart_backoff),
                 cmocka_unit_test(test_failover_threshold),
+                cmocka_unit_test(test_failover_until),
                 cmocka_unit_test(test_group_failure),
                 cmocka_unit_test(test_retry_period),
                 cmocka_unit_test(test_failback_window),

@@ -31,23 +31,17 @@ static uint64_t usec_to_ms(wp_usec_t u) {
         return u / WP_USEC_PER_MSEC;
 }
 
-/* A length of time for a message, as the property text forms write it:
- * "500ms", "15min", "1h 30min". */
-typedef struct Span {
-        char s[64];
-} Span;
-
-static Span span(uint64_t ms) {
+PolicySpan policy_span(uint64_t ms) {
         static const struct {
                 const char *unit;
                 uint64_t ms;
         } units[] = {
                 { "d", 86400000 }, { "h", 3600000 }, { "min", 60000 }, { "s", 1000 }, { "ms", 1 },
         };
-        Span t = { "" };
+        PolicySpan t = { "" };
         size_t o = 0;
         if (ms == 0)
-                return (Span) { "0s" };
+                return (PolicySpan) { "0s" };
         for (size_t i = 0; i < ELEMENTSOF(units) && o < sizeof t.s; i++) {
                 uint64_t k = ms / units[i].ms;
                 if (k == 0)
@@ -127,9 +121,9 @@ uint64_t policy_restart_delay_ms(const ResourceCommon *c, const PolicyEvent *res
 static void restart_in(char *buf, size_t len, const ResourceDecision *d, uint64_t base) {
         if (d->delay_ms > base)
                 snprintf(buf, len, "restarting in %s (backing off: failure %u in a row within %s of a start)",
-                         span(d->delay_ms).s, d->streak + 1, span(POLICY_RESTART_STABLE_MS).s);
+                         policy_span(d->delay_ms).s, d->streak + 1, policy_span(POLICY_RESTART_STABLE_MS).s);
         else
-                snprintf(buf, len, "restarting in %s", span(d->delay_ms).s);
+                snprintf(buf, len, "restarting in %s", policy_span(d->delay_ms).s);
 }
 
 int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts, size_t n, unsigned node,
@@ -166,13 +160,13 @@ int policy_resource_failure(const ResourceCommon *c, const PolicyEvent *restarts
                         d.delay_ms = backoff;
                         restart_in(in, sizeof in, &d, delay);
                         set_reason(d.reason, sizeof d.reason, "restart %zu of %" PRId64 " within RestartPeriod %s: %s",
-                                   count + 1, c->restart_threshold, span(period).s, in);
+                                   count + 1, c->restart_threshold, policy_span(period).s, in);
                 } else {
                         d.action = RESOURCE_FAIL_GROUP;
                         set_reason(d.reason, sizeof d.reason,
                                    "%zu restart%s within RestartPeriod %s reached RestartThreshold %" PRId64
                                    ": failing the group over",
-                                   count, count == 1 ? "" : "s", span(period).s, c->restart_threshold);
+                                   count, count == 1 ? "" : "s", policy_span(period).s, c->restart_threshold);
                 }
                 break;
         }
@@ -203,7 +197,7 @@ int policy_group_failure(const GroupCommon *c, size_t n_nodes, const PolicyEvent
 
         char retry[96];
         if (retry_period_ms > 0)
-                snprintf(retry, sizeof retry, "trying again in %s (RetryPeriodOnFailure)", span(retry_period_ms).s);
+                snprintf(retry, sizeof retry, "trying again in %s (RetryPeriodOnFailure)", policy_span(retry_period_ms).s);
         else
                 snprintf(retry, sizeof retry, "no retry (RetryPeriodOnFailure is 0)");
 
@@ -218,16 +212,45 @@ int policy_group_failure(const GroupCommon *c, size_t n_nodes, const PolicyEvent
         } else if (count < d.threshold) {
                 d.action = GROUP_FAILOVER;
                 set_reason(d.reason, sizeof d.reason, "failover %zu of %u within FailoverPeriod %s", count + 1,
-                           d.threshold, span(period).s);
+                           d.threshold, policy_span(period).s);
         } else {
                 d.action = GROUP_STAY_FAILED;
                 set_reason(d.reason, sizeof d.reason,
                            "%zu failover%s within FailoverPeriod %s reached FailoverThreshold %u: the group stays "
                            "Failed; %s",
-                           count, count == 1 ? "" : "s", span(period).s, d.threshold, retry);
+                           count, count == 1 ? "" : "s", policy_span(period).s, d.threshold, retry);
         }
         *ret = d;
         return 0;
+}
+
+static int by_time_desc(const void *a, const void *b) {
+        return by_time(b, a);
+}
+
+uint64_t policy_failover_until_ms(const GroupCommon *c, size_t n_nodes, const PolicyEvent *failovers, size_t n,
+                                  uint64_t now_ms) {
+        if (!c || !failovers || n == 0)
+                return 0;
+        uint64_t period = usec_to_ms(c->failover_period);
+        unsigned threshold = policy_failover_threshold(c, n_nodes);
+        PolicyEvent *in = malloc(n * sizeof(PolicyEvent));
+        if (!in)
+                return 0;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (policy_count_recent(&failovers[i], 1, 0, period, now_ms) == 1)
+                        in[k++] = failovers[i];
+        uint64_t until = 0;
+        if (threshold > 0 && k >= threshold) {
+                /* Newest first: once the threshold-th newest has left the
+                 * window, fewer than threshold remain. */
+                qsort(in, k, sizeof(PolicyEvent), by_time_desc);
+                uint64_t t = in[threshold - 1].time_ms > now_ms ? now_ms : in[threshold - 1].time_ms;
+                until = period > UINT64_MAX - t ? UINT64_MAX : t + period;
+        }
+        free(in);
+        return until;
 }
 
 uint64_t policy_retry_period_ms(const ResourceCommon *const *resources, size_t n) {

@@ -109,6 +109,19 @@ unsigned policy_failover_threshold(const GroupCommon *c, size_t n_nodes);
 int policy_group_failure(const GroupCommon *c, size_t n_nodes, const PolicyEvent *failovers, size_t n,
                          uint64_t retry_period_ms, uint64_t now_ms, GroupDecision *ret);
 
+/* When the failovers within FailoverPeriod at now_ms fall below the
+ * threshold in effect, as the window slides past the older ones (UTC ms);
+ * 0 when they are below it now, or never will be (threshold 0). */
+uint64_t policy_failover_until_ms(const GroupCommon *c, size_t n_nodes, const PolicyEvent *failovers, size_t n,
+                                  uint64_t now_ms);
+
+/* A length of time for a message, as the property text forms write it:
+ * "500ms", "15min", "1h 30min". */
+typedef struct PolicySpan {
+        char s[64];
+} PolicySpan;
+PolicySpan policy_span(uint64_t ms);
+
 /* The retry period of a group: the shortest non-zero RetryPeriodOnFailure
  * of its resources, in ms; 0 (never) when each of them says never or there
  * are none. */
