@@ -323,6 +323,10 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
     assert got == [json.loads(x)["text"] for x in filler]
     assert body["entries"] == sorted(body["entries"], key=order_key)
     assert size > 1024 * 1024  # more than one message could carry
+    t0 = time.monotonic()
+    p = n2.cli("log", "--limit", "100000")
+    print("wolfpack log of %d lines on n2: %.0f ms" % (len(p.stdout.splitlines()) - 1, (time.monotonic() - t0) * 1000))
+    assert len(p.stdout.splitlines()) - 1 >= len(body["entries"]) and p.stderr == ""
 
 
 def test_each_side_of_a_partition_shows_the_log_of_the_nodes_it_reaches(cs):
