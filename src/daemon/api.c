@@ -1303,8 +1303,13 @@ static void get_log(HttpRequest *req, void *userdata) {
         }
         Pending *p = pending_new(d, req, NULL, NULL, 200);
         int k = p ? log_gather_start(d, from, nodes, limit, on_log_gathered, p) : -ENOMEM;
-        if (k < 0) {
+        if (k == -EBUSY)
+                http_reply_error(req, 503, "busy", NULL,
+                                 "%d cluster log requests wait for the other nodes' answers already; try again in a "
+                                 "moment", LOG_GATHERS_MAX);
+        else if (k < 0)
                 refuse(req, REFUSED_INTERNAL, NULL, "cannot gather the cluster log: %s", strerror(-k));
+        if (k < 0) {
                 if (p) {
                         p->req = NULL;
                         pending_free(p);

@@ -163,6 +163,13 @@ static int own_entries(Daemon *d, const char *since, unsigned limit, json_t **re
 
 int log_gather_start(Daemon *d, const char *since, uint64_t nodes, unsigned limit, log_gather_fn done,
                      void *userdata) {
+        /* Each request has every member send its share over the ring:
+         * many at once would fill the engine's send queues. */
+        size_t n = 0;
+        for (LogGather *o = d->gathers; o; o = o->next)
+                n++;
+        if (n >= LOG_GATHERS_MAX)
+                return -EBUSY;
         LogGather *g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;

@@ -237,8 +237,9 @@ uint64_t log_known_nodes(Daemon *d);
 /* Ask nodes (bit id) for their newest limit entries at or after since
  * ("YYYY-MM-DDTHH:MM:SS" UTC, NULL: all): done follows once every member
  * asked answered, left the view, or the wait is over; at once (before
- * this returns) when no other member is asked. 0 or -ENOMEM (done is then
- * not called). */
+ * this returns) when no other member is asked. 0, -ENOMEM, or -EBUSY when
+ * LOG_GATHERS_MAX requests wait already (done is then not called). */
+#define LOG_GATHERS_MAX 16
 int log_gather_start(Daemon *d, const char *since, uint64_t nodes, unsigned limit, log_gather_fn done,
                      void *userdata);
 /* A delivered rt.log.* message. */

@@ -220,8 +220,20 @@ def test_a_node_that_does_not_answer_is_named_as_missing(cs):
         t0 = time.monotonic()
         p = n1.cli("log")
         took = time.monotonic() - t0
+        # Requests waiting for answers are bounded: one past 16 is told to
+        # come back, the others are answered.
+        answers = []
+        waiting = [threading.Thread(target=lambda: answers.append(n1.api("GET", "/v1/log"))) for _ in range(16)]
+        for t in waiting:
+            t.start()
+        time.sleep(0.5)
+        status, body = n1.api("GET", "/v1/log")
+        for t in waiting:
+            t.join(15)
     finally:
         thaw_wolfpackd(n2)
+    assert status == 503 and body["error"]["code"] == "busy" and "try again" in body["error"]["message"], body
+    assert len(answers) == 16 and all(s == 200 and [m["node"] for m in b["missing"]] == ["n2"] for s, b in answers)
     print("wolfpack log with n2's wolfpackd stopped: %.1f s" % took)
     assert p.returncode == 0
     assert "the entries of node n2 (id 2) are missing: did not answer within 2 s" in p.stderr, p.stderr
