@@ -12,6 +12,21 @@
  * relayed. Must never trust another node's message (clusterlog-merge.c
  * checks each; a bad one is logged and dropped) and never leave a gap
  * unsaid: a node that did not answer is named in the answer.
+ *
+ * Each node of a request, as the request sees it (the request is answered
+ * once no node is asked and unanswered):
+ *
+ *   state      event                               action, next state
+ *   -          this node                           its entries now; answered
+ *   -          not in the view                     missing "not a member"
+ *   -          a member                            asked (one rt.log.ask for all)
+ *   asked      part n, n as due                    entries kept; asked, n + 1 due
+ *   asked      last part, as due                   answered (truncated if more)
+ *   asked      a part out of order                 missing "came with part ..."
+ *   asked      a view without it                   missing "left the view"
+ *   asked      2 s without a part from any member  missing "did not answer" or
+ *                                                  "stopped ... before its end"
+ *   answered   anything                            nothing
  */
 #include <errno.h>
 #include <inttypes.h>
