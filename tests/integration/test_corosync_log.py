@@ -158,10 +158,12 @@ class Lines:
     def __init__(self, proc, pipe=None):
         self.q = queue.Queue()
         self.pipe = pipe or proc.stdout
+        self.all = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for line in self.pipe:
+            self.all.append(line)
             self.q.put(line)
 
     def wait(self, pred, timeout):
@@ -197,6 +199,12 @@ def test_follow_prints_an_entry_another_node_makes_while_it_runs(cs):
         e = json.loads(line)
         assert e["node"] == 3 and e["node_name"] == "n3" and e["name"] == "g3-app", e
         assert proc.poll() is None, "--follow ended by itself"
+        # The log, then what came: nothing twice, and the log as GET has it.
+        keys = [(x["node"], x["time"], x["code"], x.get("text")) for x in map(json.loads, out.all)]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+        logged_before = {(x["node"], x["time"], x["code"], x.get("text")) for x in get_log(n1, "?since=1h")["entries"]
+                         if utc(x["time"]) < made - datetime.timedelta(seconds=2)}
+        assert logged_before <= set(keys)
     finally:
         proc.terminate()
         proc.wait(10)
