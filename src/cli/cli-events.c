@@ -98,13 +98,13 @@ static void print_gaps(const json_t *reply, unsigned limit) {
 }
 
 /* --follow: entries of every node as the event stream brings them.
- * Those that came before the log was read wait in held; one already in
- * the log (its node's newest time there or older) is not shown twice. */
+ * Those that came before the log was read wait in held; one that the log
+ * had is not shown twice. */
 typedef struct Follow {
         const Cli *cli;
         const char *node;       /* --node: a name or an id, NULL: all */
         json_t *held;           /* NULL once the log is printed */
-        json_t *newest;         /* node id → the newest time printed from the log */
+        json_t *shown;          /* entry_key() → true: the entries printed from the log */
         char *self;             /* the name of the node asked */
         json_t *members;        /* name → true: the members of its view, as last told */
         bool view_changed;      /* it logged a new view since */
@@ -180,6 +180,22 @@ static int print_entry(const Cli *cli, json_t *e) {
         return r;
 }
 
+/* What tells one entry from another: its node, time, code and text. */
+static char *entry_key(const json_t *e) {
+        char *k = NULL;
+        if (asprintf(&k, "%lld|%s|%s|%s", (long long) json_integer_value(json_object_get(e, "node")),
+                     json_string_value(json_object_get(e, "time")) ?: "",
+                     json_string_value(json_object_get(e, "code")) ?: "",
+                     json_string_value(json_object_get(e, "text")) ?: "") < 0)
+                return NULL;
+        return k;
+}
+
+static bool shown_before(const Follow *f, const json_t *e) {
+        _cleanup_free_ char *k = entry_key(e);
+        return k && json_object_get(f->shown, k);
+}
+
 static int follow_event(const char *event, const char *data, void *userdata) {
         Follow *f = userdata;
         json_t *j = json_loads(data, 0, NULL);
@@ -192,7 +208,7 @@ static int follow_event(const char *event, const char *data, void *userdata) {
                 json_object_del(j, "type");
                 if (f->held)
                         r = json_array_append(f->held, j) < 0 ? -ENOMEM : 0;
-                else
+                else if (!shown_before(f, j))
                         r = print_entry(f->cli, j);
         }
         json_decref(j);
@@ -205,11 +221,7 @@ static int print_held(Follow *f) {
         json_t *e;
         int r = 0;
         json_array_foreach(held, i, e) {
-                char id[24];
-                snprintf(id, sizeof id, "%lld", (long long) json_integer_value(json_object_get(e, "node")));
-                const char *seen = json_string_value(json_object_get(f->newest, id));
-                const char *t = json_string_value(json_object_get(e, "time"));
-                if (seen && t && strcmp(t, seen) <= 0)
+                if (shown_before(f, e))
                         continue;
                 if ((r = print_entry(f->cli, e)) < 0)
                         break;
@@ -219,9 +231,9 @@ static int print_held(Follow *f) {
 }
 
 static int log_follow(Cli *cli, const char *path, const char *node, unsigned limit) {
-        Follow f = { .cli = cli, .node = node, .held = json_array(), .newest = json_object() };
+        Follow f = { .cli = cli, .node = node, .held = json_array(), .shown = json_object() };
         CliStream *s = NULL;
-        int r = f.held && f.newest ? cli_stream_open(cli->http, "/v1/events", follow_event, &f, &s) : -ENOMEM;
+        int r = f.held && f.shown ? cli_stream_open(cli->http, "/v1/events", follow_event, &f, &s) : -ENOMEM;
         /* Subscribed first, so that nothing made while the log is read is
          * lost. */
         while (r >= 0 && !cli_stream_established(s) && (r = cli_stream_run(s, 100, false)) > 0)
@@ -240,10 +252,10 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
                 size_t i;
                 json_t *e;
                 json_array_foreach(json_object_get(reply, "entries"), i, e) {
-                        char id[24];
-                        snprintf(id, sizeof id, "%lld", (long long) json_integer_value(json_object_get(e, "node")));
-                        json_object_set(f.newest, id, json_object_get(e, "time"));
-                        if ((r = print_entry(cli, e)) < 0)
+                        _cleanup_free_ char *k = entry_key(e);
+                        if (!k || json_object_set_new(f.shown, k, json_true()) < 0)
+                                r = -ENOMEM;
+                        if (r < 0 || (r = print_entry(cli, e)) < 0)
                                 break;
                 }
         }
@@ -257,7 +269,7 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
                 r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended", cli->socket_path);
         json_decref(reply);
         json_decref(f.held);
-        json_decref(f.newest);
+        json_decref(f.shown);
         json_decref(f.members);
         free(f.self);
         cli_stream_free(s);

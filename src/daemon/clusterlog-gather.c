@@ -262,6 +262,8 @@ static void invalid(Daemon *d, uint32_t sender, const char *err) {
                                                      : "");
 }
 
+static void relay_flush(Daemon *d);
+
 static void on_ask(Daemon *d, uint32_t sender, const json_t *msg) {
         ClusterLogAsk a;
         char err[256];
@@ -271,6 +273,10 @@ static void on_ask(Daemon *d, uint32_t sender, const json_t *msg) {
         }
         if (!(a.nodes & BIT(d->cfg.node_id)))
                 return;
+        /* The entries waiting to be relayed go first: the asker's event
+         * stream then has them before the answer that holds them too, as
+         * `wolfpack log --follow` expects (it subscribes, then asks). */
+        relay_flush(d);
         json_t *own = NULL, *clean = NULL;
         bool more = false;
         /* Without its entries, no answer: the asker names this node as
