@@ -327,6 +327,11 @@ int verb_log(Cli *cli, const CliArgs *a) {
         else {
                 print_gaps(reply, limit);
                 r = cli_print(cli, cli->json ? reply : entries, render_log);
+                /* The one node asked for could not be asked: nothing to
+                 * show, which a script must not take for a quiet node (the
+                 * reason is on stderr). Of all nodes, this one answers. */
+                if (r >= 0 && node && json_array_size(json_object_get(reply, "missing")) > 0)
+                        r = -EHOSTUNREACH;
         }
         json_decref(reply);
         return r;

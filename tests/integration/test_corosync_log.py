@@ -313,6 +313,9 @@ def test_a_node_that_is_down_is_named_as_missing(cs):
         assert {line.split()[1] for line in p.stdout.splitlines()[1:]} == {"n1", "n2"}
         body = get_log(n2, "?node=n3")
         assert body["entries"] == [] and [m["node"] for m in body["missing"]] == ["n3"], body
+        # Only n3 asked for, and n3 cannot answer: nothing to show is a failure.
+        p = n2.cli("log", "--node", "n3", check=False)
+        assert p.returncode == 1 and "the entries of node n3 (id 3) are missing" in p.stderr, p
         n3.start_wolfpackd()
         n3.wait_wolfpackd()
         cs.wait_formed()
