@@ -37,7 +37,7 @@ _wolfpack() {
         [resource create]="--type --group" [resource list]="--group --quiet"
         [resource depend]="--on" [resource undepend]="--on"
         [type list]="--quiet"
-        [events]="--follow" [log]="--since"
+        [events]="--follow" [log]="--since --node --limit --follow"
         [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --force"
     )
 
@@ -58,7 +58,7 @@ _wolfpack() {
             --socket) skip=socket ;;
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
-            --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs) skip=value ;;
+            --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs|--limit) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -75,7 +75,10 @@ _wolfpack() {
         --token)
             COMPREPLY=($(compgen -W "1s 3s 5s 10s" -- "$cur"))
             return ;;
-        --node|--this|--witness|--qdevice)
+        --node)
+            [[ ${args[0]} == log ]] && COMPREPLY=($(compgen -W "$(_wolfpack_query node)" -- "$cur"))
+            return ;;
+        --this|--witness|--qdevice|--limit)
             return ;;
         --timeout|--since)
             COMPREPLY=($(compgen -W "30s 1min 5min 10min 1h 1d" -- "$cur"))

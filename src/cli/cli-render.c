@@ -651,6 +651,13 @@ static const char *first_str(const json_t *o, const char *const *keys) {
 }
 
 static const char *const text_keys[] = { "text", "message", "msg", NULL };
+/* A log entry's node: its name when wolfpackd gave it, else its id. */
+static const char *const node_keys[] = { "node_name", "node", NULL };
+
+static int add_node(Table *t, const json_t *e) {
+        const char *name = first_str(e, node_keys);
+        return name ? table_add(t, name, TABLE_PLAIN) : add_member(t, e, "node");
+}
 static const char *const object_keys[] = { "name", "resource", "group", "object_name", NULL };
 
 int render_log(const json_t *entries, bool color, char **ret) {
@@ -663,7 +670,7 @@ int render_log(const json_t *entries, bool color, char **ret) {
         int r;
         json_array_foreach(entries, i, e) {
                 _cleanup_free_ char *time = time_text(e);
-                if ((r = table_add(t, time, TABLE_PLAIN)) < 0 || (r = add_member(t, e, "node")) < 0 ||
+                if ((r = table_add(t, time, TABLE_PLAIN)) < 0 || (r = add_node(t, e)) < 0 ||
                     (r = add_member(t, e, "level")) < 0 || (r = add_member(t, e, "code")) < 0 ||
                     (r = table_add(t, first_str(e, object_keys), TABLE_PLAIN)) < 0 ||
                     (r = table_add(t, first_str(e, text_keys), TABLE_PLAIN)) < 0)
@@ -695,7 +702,13 @@ int render_event(const json_t *event, char **ret) {
                              kind ? " " : "", name, jstr(event, "state"), owner ? " on " : "", owner ? owner : "",
                              reason ? ": " : "", reason ? reason : "");
         } else if (type && strcmp(type, "log") == 0 && first_str(event, text_keys)) {
-                const char *level = jstr(event, "level"), *code = jstr(event, "code"), *node = jstr(event, "node");
+                const char *level = jstr(event, "level"), *code = jstr(event, "code");
+                char id[24];
+                const char *node = first_str(event, node_keys);
+                if (!node && json_is_integer(json_object_get(event, "node"))) {
+                        snprintf(id, sizeof id, "%lld", (long long) json_integer_value(json_object_get(event, "node")));
+                        node = id;
+                }
                 r = asprintf(&line, "%s%s%s%s%s%s%s%s%s%s%s\n", time ? time : "", time ? " " : "", node ? node : "",
                              node ? " " : "", level ? level : "", level ? " " : "", code ? code : "", code ? " " : "",
                              name ? name : "", name ? ": " : "", first_str(event, text_keys));

@@ -78,7 +78,10 @@ const CliVerb cli_verbs[] = {
 
         { "events", NULL, "", { { "follow", NULL, false } }, CLI_PROPS_NONE, false,
           "print events as they happen (--follow: reconnect when wolfpackd restarts)", verb_events },
-        { "log", NULL, "", { { "since", "DURATION", false } }, CLI_PROPS_NONE, false, "print the cluster log",
+        { "log", NULL, "",
+          { { "since", "DURATION", false }, { "node", "NODE", false }, { "limit", "N", false }, { "follow", NULL, false } },
+          CLI_PROPS_NONE, false,
+          "print every node's cluster log in time order (--follow: then new entries)",
           verb_log },
         { "why", NULL, "NAME", {}, CLI_PROPS_NONE, false,
           "why a group (or a resource) is where it is, or not running: every node's verdict", verb_why },

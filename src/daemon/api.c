@@ -16,6 +16,7 @@
 
 #include "cluster-props.h"
 #include "api-body.h"
+#include "clusterlog-merge.h"
 #include "daemon.h"
 #include "decide.h"
 #include "http.h"
@@ -1297,9 +1298,23 @@ static void get_events(HttpRequest *req, void *userdata) {
                 events_subscribe(d, s);
 }
 
+static void on_log_gathered(Daemon *d, json_t *reply, int error, void *userdata) {
+        Pending *p = userdata;
+        if (p->req && reply)
+                http_reply(p->req, 200, json_incref(reply));
+        else if (p->req)
+                refuse(p->req, REFUSED_INTERNAL, NULL, "cannot gather the cluster log: %s", strerror(-error));
+        p->req = NULL;
+        json_decref(reply);
+        pending_free(p);
+}
+
+/* Every node's log (clusterlog-gather.c), or one node's: ?node= (id or
+ * name), ?since= (a duration back from now), ?limit= (per node). */
 static void get_log(HttpRequest *req, void *userdata) {
         Daemon *d = userdata;
-        const char *since = http_request_query(req, "since");
+        const char *since = http_request_query(req, "since"), *node = http_request_query(req, "node"),
+                   *limit_text = http_request_query(req, "limit");
         char buf[40];
         const char *from = NULL;
         if (since) {
@@ -1316,7 +1331,58 @@ static void get_log(HttpRequest *req, void *userdata) {
                 strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
                 from = buf;
         }
-        http_reply(req, 200, clusterlog_recent(d->log, from));
+        unsigned limit = CLUSTERLOG_LIMIT_DEFAULT;
+        if (limit_text) {
+                char *end = NULL;
+                errno = 0;
+                unsigned long v = strtoul(limit_text, &end, 10);
+                if (errno || !end || *end || end == limit_text || limit_text[0] == '-' || v < 1 ||
+                    v > CLUSTERLOG_LIMIT_MAX) {
+                        http_reply_error(req, 400, "bad_request", "limit",
+                                         "limit: \"%s\" is not a number of entries from 1 to %u", limit_text,
+                                         CLUSTERLOG_LIMIT_MAX);
+                        return;
+                }
+                limit = (unsigned) v;
+        }
+        uint64_t known = log_known_nodes(d), nodes = known;
+        if (node) {
+                uint32_t id = 0;
+                for (uint32_t i = 1; i <= NODE_ID_MAX && !id; i++) {
+                        char num[12];
+                        snprintf(num, sizeof(num), "%u", i);
+                        const char *name = node_name(d, i);
+                        if ((known & (UINT64_C(1) << i)) &&
+                            (strcmp(num, node) == 0 || (name && strcasecmp(name, node) == 0)))
+                                id = i;
+                }
+                if (!id) {
+                        char names[512] = "";
+                        size_t n = 0;
+                        for (uint32_t i = 1; i <= NODE_ID_MAX && n < sizeof(names); i++)
+                                if (known & (UINT64_C(1) << i))
+                                        n += (size_t) snprintf(names + n, sizeof(names) - n, "%s%s (%u)",
+                                                               n ? ", " : "", node_name(d, i) ?: "unknown", i);
+                        http_reply_error(req, 404, "not_found", "node",
+                                         "no node \"%s\" in this cluster; its nodes are %s (name or id)", node, names);
+                        return;
+                }
+                nodes = UINT64_C(1) << id;
+        }
+        Pending *p = pending_new(d, req, NULL, NULL, 200);
+        int k = p ? log_gather_start(d, from, nodes, limit, on_log_gathered, p) : -ENOMEM;
+        if (k == -EBUSY)
+                http_reply_error(req, 503, "busy", NULL,
+                                 "%d cluster log requests wait for the other nodes' answers already; try again in a "
+                                 "moment", LOG_GATHERS_MAX);
+        else if (k < 0)
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot gather the cluster log: %s", strerror(-k));
+        if (k < 0) {
+                if (p) {
+                        p->req = NULL;
+                        pending_free(p);
+                }
+        }
 }
 
 static const HttpRoute routes[] = {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ struct ClusterLog {
         uint32_t node;
         json_t *recent;      /* ring of the last entries */
         size_t next;
+        bool complete;       /* recent holds every entry of the files: they were empty at the start and
+                              * the ring never dropped one */
         clusterlog_fn listener;
         void *listener_data;
 };
@@ -54,6 +57,7 @@ int clusterlog_new(const char *dir, uint32_t node, ClusterLog **ret) {
         struct stat st;
         if (fstat(l->fd, &st) == 0)
                 l->size = st.st_size;
+        l->complete = l->size == 0 && access(l->rotated, F_OK) < 0;
         *ret = l;
         return 0;
 }
@@ -109,6 +113,7 @@ void clusterlog_add(ClusterLog *l, json_t *entry) {
         if (json_array_size(l->recent) < KEEP_IN_MEMORY)
                 json_array_append(l->recent, entry);
         else {
+                l->complete = false;
                 json_array_set(l->recent, l->next, entry);
                 l->next = (l->next + 1) % KEEP_IN_MEMORY;
         }
@@ -146,4 +151,81 @@ json_t *clusterlog_recent(ClusterLog *l, const char *since_utc) {
                         json_array_append(out, e);
         }
         return out;
+}
+
+static bool matches(const json_t *e, const char *since) {
+        const char *t = json_string_value(json_object_get(e, "time"));
+        return !since || (t && strcmp(t, since) >= 0);
+}
+
+/* Entries of one file, newest first, appended to newest until it holds
+ * want; *ret_older: an entry before since was met (nothing older needs
+ * reading). Lines that are not entries are skipped. */
+static void read_back(const char *path, const char *since, size_t want, json_t *newest, bool *ret_older) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0)
+                return;
+        size_t size = (size_t) st.st_size;
+        char *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED)
+                return;
+        size_t end = size;
+        while (end > 0 && json_array_size(newest) < want && !*ret_older) {
+                size_t start = end;
+                if (map[start - 1] == '\n')
+                        start--;
+                size_t line_end = start;
+                while (start > 0 && map[start - 1] != '\n')
+                        start--;
+                json_t *e = line_end > start ? json_loadb(map + start, line_end - start, 0, NULL) : NULL;
+                if (json_is_object(e)) {
+                        if (matches(e, since))
+                                json_array_append(newest, e);
+                        else
+                                *ret_older = true;
+                }
+                json_decref(e);
+                end = start;
+        }
+        munmap(map, size);
+}
+
+int clusterlog_query(ClusterLog *l, const char *since, unsigned limit, json_t **ret, bool *ret_more) {
+        json_t *mem = clusterlog_recent(l, since);
+        if (!mem)
+                return -ENOMEM;
+        size_t n = json_array_size(mem);
+        bool before = false;
+        if (since && n < json_array_size(l->recent))
+                before = true; /* memory reaches back past since */
+        if (n > limit || l->complete || before) {
+                json_t *out = json_array();
+                for (size_t i = n > limit ? n - limit : 0; out && i < n; i++)
+                        json_array_append(out, json_array_get(mem, i));
+                json_decref(mem);
+                if (!out)
+                        return -ENOMEM;
+                *ret = out;
+                *ret_more = n > limit;
+                return 0;
+        }
+        json_decref(mem);
+        /* Memory does not reach back so far: the files, newest first. */
+        json_t *newest = json_array();
+        if (!newest)
+                return -ENOMEM;
+        bool older = false;
+        read_back(l->path, since, (size_t) limit + 1, newest, &older);
+        read_back(l->rotated, since, (size_t) limit + 1, newest, &older);
+        size_t m = json_array_size(newest);
+        json_t *out = json_array();
+        for (size_t i = m > limit ? limit : m; out && i > 0; i--)
+                json_array_append(out, json_array_get(newest, i - 1));
+        json_decref(newest);
+        if (!out)
+                return -ENOMEM;
+        *ret = out;
+        *ret_more = m > limit;
+        return 0;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct ClusterLog ClusterLog;
@@ -20,3 +21,8 @@ void clusterlog_printf(ClusterLog *l, const char *level, const char *code, const
 /* Entries kept in memory, oldest first, at or after since_utc (RFC 3339
  * text; NULL: all). */
 json_t *clusterlog_recent(ClusterLog *l, const char *since_utc);
+/* The newest limit entries at or after since (as above), oldest first:
+ * from memory, or from the log files when memory does not reach back so
+ * far (after a restart, or past what memory keeps). *ret_more: older
+ * entries were left out by the limit. 0 or -ENOMEM. */
+int clusterlog_query(ClusterLog *l, const char *since, unsigned limit, json_t **ret, bool *ret_more);

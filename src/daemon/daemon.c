@@ -37,6 +37,7 @@ static void on_view(const EngineView *v, void *userdata) {
         if (!d->multi)
                 monitors_set_lease(d->monitors, v->quorate);
         share_view(d);
+        log_gather_view(d);
         /* The members compare their databases first: what acts on this
          * node's database waits until it is in sync (daemon_synced). */
         sync_view(d->sync, v);
@@ -160,8 +161,11 @@ static void on_log_entry(const json_t *entry, void *userdata) {
         json_t *ev = json_deep_copy(entry);
         if (ev) {
                 json_object_set_new(ev, "type", json_string("log"));
+                if (d->cfg.node_name)
+                        json_object_set_new(ev, "node_name", json_string(d->cfg.node_name));
                 events_emit(d, ev);
         }
+        log_gather_relay(d, entry);
 }
 
 /* ---- life cycle ---- */
@@ -382,6 +386,7 @@ Daemon *daemon_free(Daemon *d) {
         d->http = http_server_free(d->http);
         share_stop(d);
         command_batch_free(d); /* what was applied reaches the disk */
+        log_gather_stop(d);    /* before the engine: the entries not relayed yet go out */
         engine_free(d->engine);
         monitors_free(d->monitors);
         /* No answer comes any more: what still waits for one ends here. */

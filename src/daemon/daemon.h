@@ -14,6 +14,7 @@
 
 #include "cluster-timing.h"
 #include "clusterlog.h"
+#include "clusterlog-merge.h"
 #include "db.h"
 #include "engine.h"
 #include "hashmap.h"
@@ -153,6 +154,13 @@ struct Daemon {
         struct EvictReload *evict_reloads; /* corosync-cfgtool -R running after an eviction (evict.c) */
         struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
         CommandBatch *batch;         /* changes applied, waiting for their commit (commands.c) */
+        struct LogGather *gathers;   /* GET /v1/log requests waiting for members' answers (clusterlog-gather.c) */
+        uint64_t gather_seq;
+        json_t *relay;               /* this node's new log entries, waiting to go to the others */
+        size_t relay_bytes;
+        sd_event_source *relay_timer;
+        bool relay_closed;           /* the daemon ends: nothing more is relayed */
+        ClusterLogLimit log_invalid[NODE_ID_MAX + 1]; /* lines about each node's bad rt.log.* messages */
 };
 
 /* ---- wolfpackd.c / daemon.c ---- */
@@ -217,6 +225,32 @@ void readonly_stop(Daemon *d);
 void events_emit(Daemon *d, json_t *event);   /* takes the reference */
 void events_subscribe(Daemon *d, HttpStream *s);
 void events_unsubscribe(Daemon *d, HttpStream *s);
+
+/* ---- clusterlog-gather.c: every node's cluster log, on any node ---- */
+typedef struct LogGather LogGather;
+/* reply: {entries, missing, truncated} (a reference to take; NULL with
+ * error -ENOMEM, or -ECANCELED when the daemon ends first). */
+typedef void (*log_gather_fn)(Daemon *d, json_t *reply, int error, void *userdata);
+/* The nodes of the cluster (bit id): this one, those in the database,
+ * those corosync lists and the view's members. */
+uint64_t log_known_nodes(Daemon *d);
+/* Ask nodes (bit id) for their newest limit entries at or after since
+ * ("YYYY-MM-DDTHH:MM:SS" UTC, NULL: all): done follows once every member
+ * asked answered, left the view, or the wait is over; at once (before
+ * this returns) when no other member is asked. 0, -ENOMEM, or -EBUSY when
+ * LOG_GATHERS_MAX requests wait already (done is then not called). */
+#define LOG_GATHERS_MAX 16
+int log_gather_start(Daemon *d, const char *since, uint64_t nodes, unsigned limit, log_gather_fn done,
+                     void *userdata);
+/* A delivered rt.log.* message. */
+void log_gather_delivered(Daemon *d, const json_t *msg);
+/* A new view: members asked that left it are missing. */
+void log_gather_view(Daemon *d);
+/* An entry this node added to its log: to the other members. */
+void log_gather_relay(Daemon *d, const json_t *entry);
+/* The daemon ends: every request waiting is told (-ECANCELED), and the
+ * entries waiting to be relayed are sent. Before the engine is freed. */
+void log_gather_stop(Daemon *d);
 
 /* ---- commands.c: changes, as messages ---- */
 typedef void (*command_done_fn)(Daemon *d, int error, const char *message, void *userdata);
@@ -295,6 +329,8 @@ bool share_may_run(Daemon *d);
 /* Whether node id is up: a member not said to be silent. The same answer
  * on every member at the same point of the stream. */
 bool share_node_up(const Daemon *d, uint32_t id);
+/* Whether node id is a member of the current view. */
+bool share_in_view(const Daemon *d, uint32_t id);
 
 /* ---- coordinator.c: placement across nodes ---- */
 /* The coordinator of the current view (lowest member id), 0 when none. */

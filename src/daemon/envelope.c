@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "json-int.h"
 
 static bool typed(const json_t *msg) {
         return json_is_object(msg) && json_is_string(json_object_get(msg, "type"));
@@ -101,23 +102,12 @@ int envelope_encode_outgoing(const EnvelopeHeader *h, const json_t *msg, char **
         return k;
 }
 
-/* A JSON integer in [min, max]. */
-static bool int_in(const json_t *v, json_int_t min, json_int_t max, json_int_t *ret) {
-        if (!json_is_integer(v))
-                return false;
-        json_int_t x = json_integer_value(v);
-        if (x < min || x > max)
-                return false;
-        *ret = x;
-        return true;
-}
-
 /* A message in an envelope from node, incarnation: typed, and its own
  * origin and incarnation the envelope's. */
 static bool own(const json_t *msg, json_int_t node, json_int_t incarnation) {
         json_int_t origin, inc;
-        return typed(msg) && int_in(json_object_get(msg, "origin"), 0, UINT32_MAX, &origin) && origin == node &&
-               int_in(json_object_get(msg, "incarnation"), 0, INT64_MAX, &inc) && inc == incarnation;
+        return typed(msg) && json_int_in(json_object_get(msg, "origin"), 0, UINT32_MAX, &origin) && origin == node &&
+               json_int_in(json_object_get(msg, "incarnation"), 0, INT64_MAX, &inc) && inc == incarnation;
 }
 
 int envelope_decode_all(const void *data, size_t len, uint32_t sender, EnvelopeHeader *ret_header, json_t **ret_msgs,
@@ -140,16 +130,16 @@ int envelope_decode_all(const void *data, size_t len, uint32_t sender, EnvelopeH
         bool batch = json_is_array(msgs) && json_array_size(msgs) > 0 && !msg;
         size_t i;
         json_t *m;
-        if (!json_is_object(o) || !int_in(json_object_get(o, "wolfpack"), 0, INT64_MAX, &version))
+        if (!json_is_object(o) || !json_int_in(json_object_get(o, "wolfpack"), 0, INT64_MAX, &version))
                 snprintf(err, errlen, "a message from node %u is not a Wolfpack envelope", sender);
         else if (version != ENVELOPE_VERSION) {
                 snprintf(err, errlen, "a message from node %u has format version %lld; this node reads version %d",
                          sender, (long long) version, ENVELOPE_VERSION);
                 k = -EPROTO;
-        } else if (!int_in(json_object_get(o, "node"), 1, UINT32_MAX, &node) ||
-                   !int_in(json_object_get(o, "incarnation"), 0, INT64_MAX, &incarnation) || !json_is_array(ring) ||
-                   json_array_size(ring) != 2 || !int_in(json_array_get(ring, 0), 0, UINT32_MAX, &ring_node) ||
-                   !int_in(json_array_get(ring, 1), 0, INT64_MAX, &ring_seq))
+        } else if (!json_int_in(json_object_get(o, "node"), 1, UINT32_MAX, &node) ||
+                   !json_int_in(json_object_get(o, "incarnation"), 0, INT64_MAX, &incarnation) || !json_is_array(ring) ||
+                   json_array_size(ring) != 2 || !json_int_in(json_array_get(ring, 0), 0, UINT32_MAX, &ring_node) ||
+                   !json_int_in(json_array_get(ring, 1), 0, INT64_MAX, &ring_seq))
                 snprintf(err, errlen, "a message from node %u lacks a valid node, incarnation or ring", sender);
         else if ((uint32_t) node != sender)
                 snprintf(err, errlen, "a message from node %u claims to come from node %lld", sender, (long long) node);

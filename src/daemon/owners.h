@@ -51,6 +51,11 @@
  *                             kind (since this version, optional): what
  *                             moves it from a node that runs it, "move"
  *                             (asked), "failback" or "drain"
+ *   rt.started {}             the coordinator ended a cluster start
+ *                             (coordinator.c)
+ *   rt.log.ask, rt.log.part, rt.log.new   the cluster log across nodes:
+ *                             formats in clusterlog-merge.h, handled by
+ *                             clusterlog-gather.c, never by these tables
  *
  * The rules:
  *   - a placement is applied by every member of a ring or by none: it must

@@ -28,7 +28,7 @@ static const char *jstr(const json_t *o, const char *k) {
         return json_string_value(json_object_get(o, k));
 }
 
-static bool member(const Daemon *d, uint32_t id) {
+bool share_in_view(const Daemon *d, uint32_t id) {
         for (unsigned i = 0; i < d->view.n_members; i++)
                 if (d->view.members[i] == id)
                         return true;
@@ -38,7 +38,7 @@ static bool member(const Daemon *d, uint32_t id) {
 bool share_node_up(const Daemon *d, uint32_t id) {
         if (d->owners)
                 return owners_node_up(d->owners, id);
-        return id >= 1 && id <= NODE_ID_MAX && member(d, id);
+        return id >= 1 && id <= NODE_ID_MAX && share_in_view(d, id);
 }
 
 bool share_may_run(Daemon *d) {
@@ -219,6 +219,10 @@ void share_local_stopped(Daemon *d, RtResource *r) {
 void share_delivered(Daemon *d, const json_t *msg) {
         if (strcmp(jstr(msg, "type") ?: "", "rt.started") == 0) {
                 coordinator_started(d);
+                return;
+        }
+        if (strncmp(jstr(msg, "type") ?: "", "rt.log.", 7) == 0) {
+                log_gather_delivered(d, msg);
                 return;
         }
         OwnersChange c;

@@ -355,3 +355,23 @@ def test_lease_the_monitors_cannot_take_is_refused_at_start(tmp_path, lease):
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 2, p
     assert "lease-timeout" in p.stderr and lease in p.stderr and "1ms to 1d" in p.stderr, p.stderr
+
+
+def test_the_log_on_one_node_is_its_own_with_its_name(c):
+    status, cluster = c.api("GET", "/v1/cluster")
+    assert status == 200, cluster
+    name = cluster["node"]
+    status, body = c.api("GET", "/v1/log")
+    assert status == 200, body
+    assert body["missing"] == [] and body["truncated"] == [] and body["entries"], body
+    assert all(e["node"] == 1 and e["node_name"] == name for e in body["entries"]), body
+    assert any(e["code"] == "NODE_STARTED" for e in body["entries"])
+    p = c.cli("log")
+    assert p.stderr == "" and p.stdout.splitlines()[0].split()[:2] == ["TIME", "NODE"], p
+    assert all(line.split()[1] == name for line in p.stdout.splitlines()[1:]), p.stdout
+    assert c.cli("log", "--node", name).stdout == p.stdout
+    assert c.cli("log", "--node", "1").stdout == p.stdout
+    p = c.cli("log", "--node", "nosuch", check=False)
+    assert p.returncode != 0 and 'no node "nosuch" in this cluster; its nodes are %s (1)' % name in p.stderr, p
+    p = c.cli("log", "--limit", "1")
+    assert len(p.stdout.splitlines()) == 2 and "older entries of node %s were left out" % name in p.stderr, p

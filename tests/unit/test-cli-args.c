@@ -381,7 +381,7 @@ static void test_usage_lines(void **state) {
                 { "resource", "depend", "wolfpack resource depend R --on EXPR\n" },
                 { "resource", "fail", "wolfpack resource fail R [--no-wait] [--timeout DURATION]\n" },
                 { "events", NULL, "wolfpack events [--follow]\n" },
-                { "log", NULL, "wolfpack log [--since DURATION]\n" },
+                { "log", NULL, "wolfpack log [--since DURATION] [--node NODE] [--limit N] [--follow]\n" },
                 { "status", NULL, "wolfpack status\n" },
                 { "cluster", "init", "wolfpack cluster init NAME --node ID=NAME=ADDRESS ... [--this ID] [--authkey FILE] "
                                      "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--force]\n" },

@@ -277,6 +277,13 @@ static void test_log(void **state) {
                "TIME                      NODE  LEVEL  CODE  OBJECT  MESSAGE\n"
                "2026-01-02T03:04:05.678Z  n1    info   WP1   httpd   online\n"
                "1970-01-01T00:00:01.000Z  -     error  -     -       boom\n");
+        /* As wolfpackd gives them: the node's id, and its name to show. */
+        expect(render_log,
+               "[{\"time\":\"T1\",\"node\":2,\"node_name\":\"web-2\",\"level\":\"info\",\"code\":\"C\",\"text\":\"x\"},"
+               "{\"time\":\"T2\",\"node\":3,\"level\":\"info\",\"code\":\"C\",\"text\":\"y\"}]",
+               "TIME  NODE   LEVEL  CODE  OBJECT  MESSAGE\n"
+               "T1    web-2  info   C     -       x\n"
+               "T2    3      info   C     -       y\n");
 }
 
 static void event_is(const char *json, const char *want) {
@@ -297,6 +304,9 @@ static void test_events(void **state) {
         event_is("{\"type\":\"log\",\"node\":\"n2\",\"level\":\"warning\",\"code\":\"WP42\",\"name\":\"job\","
                  "\"text\":\"cpuset narrowed\"}",
                  "n2 warning WP42 job: cpuset narrowed\n");
+        event_is("{\"type\":\"log\",\"node\":3,\"node_name\":\"n3\",\"level\":\"info\",\"code\":\"C\",\"text\":\"t\"}",
+                 "n3 info C t\n");
+        event_is("{\"type\":\"log\",\"node\":3,\"level\":\"info\",\"code\":\"C\",\"text\":\"t\"}", "3 info C t\n");
         event_is("{\"type\":\"object\",\"kind\":\"group\",\"name\":\"web\",\"action\":\"created\"}",
                  "group web created\n");
         /* As wolfpackd sends them: the resource's id as "resource". */
