@@ -364,6 +364,11 @@ static json_t *cluster_json(Daemon *d) {
         return o;
 }
 
+/* GET /metrics: Prometheus's text format (metrics.c, docs/metrics.md). */
+static void get_metrics(HttpRequest *req, void *userdata) {
+        http_reply_text(req, metrics_text(userdata), "text/plain; version=0.0.4; charset=utf-8");
+}
+
 static void get_cluster(HttpRequest *req, void *userdata) {
         http_reply(req, 200, cluster_json(userdata));
 }
@@ -1419,6 +1424,7 @@ static const HttpRoute routes[] = {
         { "GET", "/v1/types/{}", get_type },
         { "GET", "/v1/events", get_events },
         { "GET", "/v1/log", get_log },
+        { "GET", "/metrics", get_metrics },
         {},
 };
 

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "engine.h"
 #include "hashmap.h"
+#include "metrics.h"
 #include "sync.h"
 #include "owners.h"
 
@@ -51,6 +52,7 @@ typedef struct RtResource {
          * restart_of (0: no limit) at restart_at_usec (CLOCK_MONOTONIC). */
         unsigned restart_attempt, restart_of;
         uint64_t restart_at_usec;
+        uint64_t restarts;     /* restarts by its policy on this node since wolfpackd started (metrics) */
 } RtResource;
 
 /* A group as this node sees it now. */
@@ -82,6 +84,7 @@ typedef struct RtGroup {
         /* The move asked (move_to) drains a node: "drain", else NULL. */
         const char *move_kind;
         sd_event_source *retry_timer;
+        uint64_t failovers;    /* failures of it on this node since wolfpackd started (metrics) */
 } RtGroup;
 
 #define NODE_ID_MAX OWNERS_NODE_MAX
@@ -152,6 +155,7 @@ struct Daemon {
         struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
         struct FmCall *calls;        /* the failover manager's requests to the monitors (fm.c) */
         struct EvictReload *evict_reloads; /* corosync-cfgtool -R running after an eviction (evict.c) */
+        Metrics metrics;             /* what GET /metrics adds up (metrics.c) */
         struct Pending *pendings;    /* API requests waiting for a message or a monitor (api.c) */
         CommandBatch *batch;         /* changes applied, waiting for their commit (commands.c) */
         struct LogGather *gathers;   /* GET /v1/log requests waiting for members' answers (clusterlog-gather.c) */

@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "evict.h"
+#include "metrics.h"
 #include "macro.h"
 #include "strv.h"
 #include "monitors.h"
@@ -65,6 +66,7 @@ typedef struct FmCall {
         Daemon *d;
         char *id;
         char *what;
+        uint64_t sent_usec;
         struct FmCall *next, **prevp;
 } Call;
 
@@ -74,6 +76,7 @@ static Call *call_new(Daemon *d, const char *id, const char *what) {
                 c->d = d;
                 c->id = strdup(id);
                 c->what = strdup(what);
+                c->sent_usec = now_monotonic_usec();
                 c->next = d->calls;
                 if (c->next)
                         c->next->prevp = &c->next;
@@ -102,6 +105,7 @@ static void request(Daemon *d, RtResource *r, const char *type);
 static void on_reply(Monitors *m, const char *resource, const MonitorsReply *reply, void *userdata) {
         Call *c = userdata;
         Daemon *d = c->d;
+        metrics_request_done(d, c->what, now_monotonic_usec() - c->sent_usec);
         RtResource *r = hashmap_get(d->resources, c->id);
         if (r) {
                 r->in_flight = false;
@@ -412,6 +416,7 @@ static void fail_group(Daemon *d, const char *group_id, const char *why) {
                                      (uint64_t) now, &dec);
         free(ev);
         group_common_done(&gc);
+        rg->failovers++;
         record_failure(d, group_id, "failover");
         clusterlog_printf(d->log, "warning", "GROUP_FAILED", group_id, jstr(g, "name"), "%s; %s", why,
                           k >= 0 ? dec.reason : "no decision");
@@ -531,6 +536,7 @@ static void failure_act(Daemon *d, RtResource *r, const ResourceDecision *dec) {
                 return;
         switch (dec->action) {
         case RESOURCE_RESTART:
+                r->restarts++;
                 record_failure(d, r->id, "restart");
                 clusterlog_printf(d->log, "notice", "RESOURCE_RESTARTING", r->id, jstr(res, "name"), "%s", dec->reason);
                 r->restart_timer = sd_event_source_disable_unref(r->restart_timer);

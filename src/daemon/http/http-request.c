@@ -230,6 +230,29 @@ void http_reply(HttpRequest *r, int status, json_t *body) {
         http_request_release(r);
 }
 
+void http_reply_text(HttpRequest *r, char *text, const char *content_type) {
+        if (!r || !r->handler_owns || r->gone || !r->connection) {
+                free(text);
+                if (r && r->handler_owns)
+                        http_request_release(r);
+                return;
+        }
+        struct MHD_Response *resp =
+                text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES) {
+                MHD_destroy_response(resp); /* frees text */
+                resp = NULL;
+        } else if (!resp)
+                free(text);
+        unsigned status = 200;
+        if (!resp) {
+                resp = oom_response();
+                status = 500;
+        }
+        http_request_set_response(r, status, resp);
+        http_request_release(r);
+}
+
 void http_reply_error(HttpRequest *r, int status, const char *code, const char *property, const char *fmt, ...) {
         if (!r || !r->handler_owns)
                 return;

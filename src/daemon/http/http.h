@@ -67,6 +67,9 @@ void http_request_on_gone(HttpRequest *r, void (*fn)(HttpRequest *r, void *userd
  * sent compact with Content-Type: application/json. req must not be used
  * after. */
 void http_reply(HttpRequest *r, int status, json_t *body);
+/* Answer 200 with text (taken: freed after it is sent) of Content-Type
+ * content_type. NULL text: 500. req must not be used after. */
+void http_reply_text(HttpRequest *r, char *text, const char *content_type);
 /* {"error":{"status","code","message"}} plus "property" when given (see
  * docs/api.md for the codes). req must not be used after. */
 void http_reply_error(HttpRequest *r, int status, const char *code, const char *property, const char *fmt, ...)
