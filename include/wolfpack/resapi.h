@@ -53,6 +53,7 @@
 #ifndef WOLFPACK_RESAPI_H
 #define WOLFPACK_RESAPI_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -385,6 +386,17 @@ typedef struct wp_type {
 typedef int (*wp_startup_fn)(const wp_host *host, const wp_type **ret);
 
 int wp_resapi_startup(const wp_host *host, const wp_type **ret);
+
+/* What every startup checks first: its arguments, and that the monitor
+ * supports the version this header describes. 0, -EINVAL or
+ * -EPROTONOSUPPORT, for startup to return. */
+static inline int wp_resapi_check(const wp_host *host, const wp_type **ret) {
+        if (!host || !ret)
+                return -EINVAL;
+        if (WP_RESAPI_VERSION < host->api_min || WP_RESAPI_VERSION > host->api_max)
+                return -EPROTONOSUPPORT;
+        return 0;
+}
 
 #ifdef __cplusplus
 }

@@ -60,10 +60,9 @@ static const wp_type genapp_type = {
 };
 
 int wp_resapi_startup(const wp_host *h, const wp_type **ret) {
-        if (!h || !ret)
-                return -EINVAL;
-        if (WP_RESAPI_VERSION < h->api_min || WP_RESAPI_VERSION > h->api_max)
-                return -EPROTONOSUPPORT;
+        int k = wp_resapi_check(h, ret);
+        if (k < 0)
+                return k;
         host = h;
         *ret = &genapp_type;
         return 0;

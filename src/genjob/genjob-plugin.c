@@ -180,10 +180,9 @@ static const wp_type genjob_type = {
 };
 
 int wp_resapi_startup(const wp_host *h, const wp_type **ret) {
-        if (!h || !ret)
-                return -EINVAL;
-        if (WP_RESAPI_VERSION < h->api_min || WP_RESAPI_VERSION > h->api_max)
-                return -EPROTONOSUPPORT;
+        int k = wp_resapi_check(h, ret);
+        if (k < 0)
+                return k;
         host = h;
         if (layout.n_hier == 0 && layout_error == 0)
                 layout_error = job_layout_detect(NULL, &layout);

@@ -24,6 +24,8 @@ import tempfile
 import time
 import uuid
 
+import pytest
+
 import testapps
 import witness
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
@@ -595,3 +597,16 @@ def twice(cluster):
     markers): each is a second copy that found the first running."""
     locks = os.path.join(cluster.dir, "witness", "locks")
     return sorted(f for f in os.listdir(locks) if f.endswith(".twice")) if os.path.isdir(locks) else []
+
+
+def module_cluster(n=3, **kwargs):
+    """A module's one cluster, as a pytest fixture named cs:
+    cs = module_cluster(3, token=3000)."""
+    @pytest.fixture(scope="module")
+    def cs():
+        c = CorosyncCluster(n, **kwargs)
+        try:
+            yield c
+        finally:
+            c.close()
+    return cs

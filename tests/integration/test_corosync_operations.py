@@ -14,16 +14,10 @@ import zoneinfo
 import pytest
 
 import witness
-from corosync_cluster import CorosyncCluster, kill_node, owner_everywhere, twice, witness_group
+from corosync_cluster import kill_node, module_cluster, owner_everywhere, twice, witness_group
 
 
-@pytest.fixture(scope="module")
-def cs():
-    c = CorosyncCluster(3, token=3000)
-    try:
-        yield c
-    finally:
-        c.close()
+cs = module_cluster(3, token=3000)
 
 
 # The cluster's time zone in the failback test: five hours from UTC, so a
