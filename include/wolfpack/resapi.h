@@ -69,9 +69,11 @@ extern "C" {
  * added only from a plug-in that speaks it.
  *
  *   1  the entry points up to control
- *   2  resume_online (a pending online that outlived its monitor) */
-#define WP_RESAPI_VERSION 2
+ *   2  resume_online (a pending online that outlived its monitor)
+ *   3  type classes: wp_resapi_startup_class (type names class:subtype) */
+#define WP_RESAPI_VERSION 3
 #define WP_RESAPI_STARTUP_SYMBOL "wp_resapi_startup"
+#define WP_RESAPI_STARTUP_CLASS_SYMBOL "wp_resapi_startup_class"
 
 /* Resource states, as reported to the cluster. */
 typedef enum wp_state {
@@ -385,6 +387,21 @@ typedef struct wp_type {
 typedef int (*wp_startup_fn)(const wp_host *host, const wp_type **ret);
 
 int wp_resapi_startup(const wp_host *host, const wp_type **ret);
+
+/* Type classes (version 3). A type name with a colon, "ocf:heartbeat:Dummy",
+ * names a type of a class: the class is what comes before the first colon
+ * ("ocf", the plug-in ocf.so), the subtype the rest ("heartbeat:Dummy").
+ * A class plug-in exports WP_RESAPI_STARTUP_CLASS_SYMBOL instead of (or
+ * besides) wp_resapi_startup; the monitor calls it once per subtype and per
+ * monitor, with the subtype, and the type it returns is named by the whole
+ * type name. It returns -ENOENT (with a message in err) for a subtype that
+ * does not exist, and another negative errno with a message for one that
+ * cannot be used. Types a class returns are never freed. */
+typedef int (*wp_startup_class_fn)(const wp_host *host, const char *subtype, const wp_type **ret, char *err,
+                                   size_t errlen);
+
+int wp_resapi_startup_class(const wp_host *host, const char *subtype, const wp_type **ret, char *err,
+                            size_t errlen);
 
 #ifdef __cplusplus
 }
