@@ -70,7 +70,8 @@ extern "C" {
  *
  *   1  the entry points up to control
  *   2  resume_online (a pending online that outlived its monitor)
- *   3  type classes: wp_resapi_startup_class (type names class:subtype) */
+ *   3  type classes: wp_resapi_startup_class (type names class:subtype),
+ *      host->type_name */
 #define WP_RESAPI_VERSION 3
 #define WP_RESAPI_STARTUP_SYMBOL "wp_resapi_startup"
 #define WP_RESAPI_STARTUP_CLASS_SYMBOL "wp_resapi_startup_class"
@@ -284,6 +285,11 @@ typedef struct wp_host {
         /* Create the resource's cgroup now (spawn does it on demand), for a
          * plug-in that sets limits before the first process starts. */
         int (*cgroup_create)(wp_resource *r);
+
+        /* Version 3. The resource's type name ("ocf:heartbeat:Dummy"): how
+         * a class plug-in, whose subtypes share entry points, tells them
+         * apart. */
+        const char *(*type_name)(wp_resource *r);
 } wp_host;
 
 /* ------------------------------------------------------------------------

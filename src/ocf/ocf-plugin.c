@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ocf resource type: any OCF resource agent as a Wolfpack resource,
+ * with no Pacemaker installed. The type ocf:<provider>:<agent> is the class
+ * startup's subtype provider:agent; its property table is made from the
+ * agent's meta-data. Entry points run the agent's actions as Pacemaker
+ * does (ocf-action.c):
+ *
+ *   online       start (StartTimeout)            0 → Online, else Failed
+ *   offline      stop (StopTimeout)              0 → Offline, else Failed
+ *   probe        monitor, depth 0, within 250 ms  0 → running, 7 → not running
+ *   looks_alive  monitor, depth 0 (MonitorTimeout), started now and answered
+ *                as it ends: an error or 7 while Online is a failure
+ *   is_alive     monitor at the agent's deepest depth (10 where it offers one)
+ *   terminate    kill the resource's cgroup: the running action and whatever
+ *                the agent started
+ *
+ * Owns the types (never freed: a monitor keeps its types) and the
+ * instances. Must never run agent code in the monitor beyond fork/exec, nor
+ * wait for an agent on the loop, except meta-data once per type (bounded)
+ * and probe (250 ms).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfpack/resapi.h>
+
+#include "macro.h"
+#include "ocf-agent.h"
+#include "ocf.h"
+#include "strv.h"
+
+#define PROBE_BUDGET (250 * WP_USEC_PER_MSEC)
+/* Pacemaker tells an agent a recurring monitor from a probe by its
+ * interval (ocf_is_probe: interval 0). The polls' own intervals belong to
+ * the monitor; these are their defaults. */
+#define LOOKS_ALIVE_INTERVAL (5 * WP_USEC_PER_SEC)
+#define IS_ALIVE_INTERVAL (60 * WP_USEC_PER_SEC)
+
+static const wp_host *host;
+static const wp_entry_points ocf_entry_points;
+
+/* Every type started in this monitor; never freed. */
+static OcfType **types;
+static size_t n_types;
+
+static const OcfType *type_of(wp_resource *r) {
+        const char *name = host->type_name ? host->type_name(r) : NULL;
+        for (size_t i = 0; name && i < n_types; i++)
+                if (strcmp(types[i]->name, name) == 0)
+                        return types[i];
+        return NULL;
+}
+
+static int ocf_open(wp_resource *r, const void *params, wp_instance *ret) {
+        const OcfType *t = type_of(r);
+        if (!t)
+                return host->error(r, -ENOENT, "resource type %s was not started by the ocf class",
+                                   host->type_name ? host->type_name(r) : "?");
+        Ocf *o = calloc(1, sizeof(*o));
+        if (!o)
+                return host->error(r, -ENOMEM, "out of memory");
+        o->host = host;
+        o->r = r;
+        o->t = t;
+        o->timeouts = ocf_table_timeouts(t->table, params);
+        o->reskeys = calloc(1, sizeof(char *));
+        int k = o->reskeys ? ocf_table_env(t->meta, t->table, params, &o->reskeys) : -ENOMEM;
+        if (k < 0) {
+                strv_free(o->reskeys);
+                free(o);
+                return host->error(r, k, "cannot pass the parameters to the agent: %s", strerror(-k));
+        }
+        *ret = o;
+        return 0;
+}
+
+static void ocf_close(wp_instance inst) {
+        Ocf *o = inst;
+        ocf_action_cancel(o);
+        strv_free(o->reskeys);
+        free(o);
+}
+
+/* A start or stop ended: the final state of the pending online or offline. */
+static void finish(Ocf *o, bool ok, wp_state ok_state, const char *code, const char *text) {
+        if (ok) {
+                host->set_status(o->r, ok_state, "%s", text);
+                return;
+        }
+        host->log(o->r, WP_LOG_ERROR, code, "%s %s", o->t->name, text);
+        host->set_status(o->r, WP_STATE_FAILED, "%s", text);
+}
+
+static void on_started(Ocf *o, OcfOutcome outcome, const char *text) {
+        finish(o, outcome == OCF_OUTCOME_SUCCESS, WP_STATE_ONLINE, "OCF_START_FAILED", text);
+}
+
+static int ocf_online(wp_instance inst) {
+        Ocf *o = inst;
+        ocf_action_cancel(o);
+        int k = ocf_action_start(o, "start", 0, o->timeouts.start, 0, on_started);
+        return k < 0 ? k : -EINPROGRESS;
+}
+
+static void on_stopped(Ocf *o, OcfOutcome outcome, const char *text) {
+        bool ok = outcome == OCF_OUTCOME_SUCCESS || outcome == OCF_OUTCOME_NOT_RUNNING;
+        /* What the agent left behind in the cgroup does not outlive it. */
+        if (ok)
+                host->cgroup_kill(o->r);
+        finish(o, ok, WP_STATE_OFFLINE, "OCF_STOP_FAILED", text);
+}
+
+static int ocf_offline(wp_instance inst) {
+        Ocf *o = inst;
+        ocf_action_cancel(o);
+        int k = ocf_action_start(o, "stop", 0, o->timeouts.stop, 0, on_stopped);
+        return k < 0 ? k : -EINPROGRESS;
+}
+
+static void ocf_terminate(wp_instance inst) {
+        Ocf *o = inst;
+        ocf_action_cancel(o);
+        if (host->cgroup_kill(o->r) < 0)
+                host->log(o->r, WP_LOG_WARNING, "OCF_TERMINATE", "cannot kill the resource's cgroup");
+}
+
+static int ocf_probe(wp_instance inst) {
+        Ocf *o = inst;
+        return ocf_action_probe(o, o->timeouts.monitor < PROBE_BUDGET ? o->timeouts.monitor : PROBE_BUDGET);
+}
+
+/* A monitor ended: an is_alive waiting for it gets the answer; otherwise
+ * (LooksAlive's) a resource found not running or in error has failed. */
+static void on_monitored(Ocf *o, OcfOutcome outcome, const char *text) {
+        bool wanted = o->act.alive_wanted;
+        bool alive = outcome == OCF_OUTCOME_SUCCESS;
+        if (!alive)
+                host->log(o->r, outcome == OCF_OUTCOME_NOT_RUNNING ? WP_LOG_WARNING : WP_LOG_ERROR,
+                          "OCF_MONITOR_FAILED", "%s %s", o->t->name, text);
+        if (wanted)
+                host->alive_result(o->r, alive, "%s", text);
+        else if (!alive)
+                host->set_status(o->r, WP_STATE_FAILED, "%s", text);
+}
+
+static int ocf_looks_alive(wp_instance inst) {
+        Ocf *o = inst;
+        if (o->act.name)
+                return 1; /* a monitor runs: its end answers */
+        int k = ocf_action_start(o, "monitor", 0, o->timeouts.monitor, LOOKS_ALIVE_INTERVAL, on_monitored);
+        return k < 0 ? k : 1;
+}
+
+static int ocf_is_alive(wp_instance inst) {
+        Ocf *o = inst;
+        if (!o->act.name) {
+                int k = ocf_action_start(o, "monitor", o->t->meta->monitor_depth, o->timeouts.monitor,
+                                         IS_ALIVE_INTERVAL, on_monitored);
+                if (k < 0)
+                        return k;
+        } else if (strcmp(o->act.name, "monitor") != 0)
+                return 1; /* start or stop runs; they report for themselves */
+        o->act.alive_wanted = true;
+        return -EINPROGRESS;
+}
+
+static const wp_entry_points ocf_entry_points = {
+        .open = ocf_open,
+        .close = ocf_close,
+        .probe = ocf_probe,
+        .online = ocf_online,
+        .offline = ocf_offline,
+        .terminate = ocf_terminate,
+        .looks_alive = ocf_looks_alive,
+        .is_alive = ocf_is_alive,
+};
+
+static OcfType *type_free(OcfType *t) {
+        if (!t)
+                return NULL;
+        free(t->name);
+        free(t->provider);
+        free(t->agent);
+        free(t->path);
+        ocf_meta_free(t->meta);
+        ocf_table_free(t->table);
+        free(t);
+        return NULL;
+}
+
+static int type_new(const char *subtype, OcfType **ret, char *err, size_t errlen) {
+        OcfType *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        int k = asprintf(&t->name, "ocf:%s", subtype) < 0 ? -ENOMEM : 0;
+        if (k >= 0)
+                k = ocf_agent_find(subtype, &t->provider, &t->agent, &t->path, err, errlen);
+        _cleanup_free_ char *xml = NULL;
+        size_t len = 0;
+        if (k >= 0)
+                k = ocf_agent_meta_data(t->path, &xml, &len, err, errlen);
+        if (k >= 0) {
+                char merr[400] = "";
+                k = ocf_meta_parse(xml, len, &t->meta, merr, sizeof(merr));
+                if (k >= 0)
+                        k = ocf_table_new(t->meta, &t->table, merr, sizeof(merr));
+                if (k < 0)
+                        snprintf(err, errlen, "%s: %s", t->path, merr);
+        }
+        if (k < 0) {
+                type_free(t);
+                return k;
+        }
+        t->type = (wp_type) {
+                .api_version = WP_RESAPI_VERSION,
+                .name = t->name,
+                .description = t->meta->shortdesc ? t->meta->shortdesc : "an OCF resource agent",
+                .props = t->table->props,
+                .params_size = t->table->params_size,
+                .ep = &ocf_entry_points,
+        };
+        *ret = t;
+        return 0;
+}
+
+int wp_resapi_startup_class(const wp_host *h, const char *subtype, const wp_type **ret, char *err, size_t errlen) {
+        if (!h || !subtype || !ret)
+                return -EINVAL;
+        if (WP_RESAPI_VERSION < h->api_min || WP_RESAPI_VERSION > h->api_max)
+                return -EPROTONOSUPPORT;
+        host = h;
+        OcfType **grown = realloc(types, (n_types + 1) * sizeof(*grown));
+        if (!grown)
+                return -ENOMEM;
+        types = grown;
+        OcfType *t = NULL;
+        int k = type_new(subtype, &t, err, errlen);
+        if (k < 0)
+                return k;
+        types[n_types++] = t;
+        *ret = &t->type;
+        return 0;
+}
