@@ -89,8 +89,9 @@ static void on_action_exit(wp_source *s, pid_t pid, const wp_exit *how, void *us
         else
                 snprintf(full, sizeof(full), "%s: %s", o->act.name, text);
         ocf_done_fn done = o->act.done;
+        bool alive_wanted = o->act.alive_wanted;
         action_clear(o); /* releasing the child from its own callback is allowed */
-        done(o, outcome, full);
+        done(o, outcome, full, alive_wanted);
 }
 
 static int on_timeout(wp_source *s, void *userdata) {
@@ -163,6 +164,25 @@ void ocf_action_cancel(Ocf *o) {
                 return;
         kill(-o->act.pid, SIGKILL);
         action_clear(o);
+}
+
+int ocf_cgroup_clear(Ocf *o, wp_usec_t limit) {
+        int p = o->host->cgroup_populated(o->r);
+        if (p > 0) {
+                (void) o->host->cgroup_kill(o->r);
+                uint64_t until = now_monotonic_usec() + limit;
+                while ((p = o->host->cgroup_populated(o->r)) > 0 && now_monotonic_usec() < until)
+                        usleep(5000);
+        }
+        if (p != 0)
+                return 0;
+        /* A cgroup once killed can kill what is cloned into it later: the
+         * next action gets a fresh one. */
+        int k = o->host->cgroup_remove(o->r);
+        if (k < 0)
+                o->host->log(o->r, WP_LOG_WARNING, "OCF_CGROUP_REMOVE", "cannot remove the cgroup %s: %s",
+                             o->host->cgroup_path(o->r) ?: "?", strerror(-k));
+        return k >= 0;
 }
 
 int ocf_action_probe(Ocf *o, wp_usec_t budget) {

@@ -6,14 +6,14 @@
  * agent's meta-data. Entry points run the agent's actions as Pacemaker
  * does (ocf-action.c):
  *
- *   online       start (StartTimeout)            0 → Online, else Failed
- *   offline      stop (StopTimeout)              0 → Offline, else Failed
+ *   online       start (StartActionTimeout)       0 → Online, else Failed
+ *   offline      stop (StopActionTimeout)         0 → Offline, else Failed
  *   probe        monitor, depth 0, within 250 ms  0 → running, 7 → not running
- *   looks_alive  monitor, depth 0 (MonitorTimeout), started now and answered
- *                as it ends: an error or 7 while Online is a failure
+ *   looks_alive  monitor, depth 0 (MonitorActionTimeout), started now and
+ *                answered as it ends: an error or 7 while Online is a failure
  *   is_alive     monitor at the agent's deepest depth (10 where it offers one)
  *   terminate    kill the resource's cgroup: the running action and whatever
- *                the agent started
+ *                the agent started; the cgroup is removed once empty
  *
  * Owns the types (never freed: a monitor keeps its types) and the
  * instances. Must never run agent code in the monitor beyond fork/exec, nor
@@ -34,6 +34,8 @@
 #include "strv.h"
 
 #define PROBE_BUDGET (250 * WP_USEC_PER_MSEC)
+/* How long terminate waits for killed processes to leave the cgroup. */
+#define CLEAR_LIMIT (200 * WP_USEC_PER_MSEC)
 /* Pacemaker tells an agent a recurring monitor from a probe by its
  * interval (ocf_is_probe: interval 0). The polls' own intervals belong to
  * the monitor; these are their defaults. */
@@ -95,22 +97,25 @@ static void finish(Ocf *o, bool ok, wp_state ok_state, const char *code, const c
         host->set_status(o->r, WP_STATE_FAILED, "%s", text);
 }
 
-static void on_started(Ocf *o, OcfOutcome outcome, const char *text) {
+static void on_started(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted) {
         finish(o, outcome == OCF_OUTCOME_SUCCESS, WP_STATE_ONLINE, "OCF_START_FAILED", text);
 }
 
 static int ocf_online(wp_instance inst) {
         Ocf *o = inst;
         ocf_action_cancel(o);
+        if (!ocf_cgroup_clear(o, CLEAR_LIMIT))
+                return host->error(o->r, -EBUSY, "processes of an earlier run are left in the cgroup %s",
+                                   host->cgroup_path(o->r) ?: "?");
         int k = ocf_action_start(o, "start", 0, o->timeouts.start, 0, on_started);
         return k < 0 ? k : -EINPROGRESS;
 }
 
-static void on_stopped(Ocf *o, OcfOutcome outcome, const char *text) {
+static void on_stopped(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted) {
         bool ok = outcome == OCF_OUTCOME_SUCCESS || outcome == OCF_OUTCOME_NOT_RUNNING;
         /* What the agent left behind in the cgroup does not outlive it. */
         if (ok)
-                host->cgroup_kill(o->r);
+                (void) ocf_cgroup_clear(o, CLEAR_LIMIT);
         finish(o, ok, WP_STATE_OFFLINE, "OCF_STOP_FAILED", text);
 }
 
@@ -124,8 +129,10 @@ static int ocf_offline(wp_instance inst) {
 static void ocf_terminate(wp_instance inst) {
         Ocf *o = inst;
         ocf_action_cancel(o);
-        if (host->cgroup_kill(o->r) < 0)
-                host->log(o->r, WP_LOG_WARNING, "OCF_TERMINATE", "cannot kill the resource's cgroup");
+        if (!ocf_cgroup_clear(o, CLEAR_LIMIT))
+                host->log(o->r, WP_LOG_WARNING, "OCF_TERMINATE",
+                          "processes are left in the resource's cgroup %llu ms after it was killed",
+                          (unsigned long long) (CLEAR_LIMIT / WP_USEC_PER_MSEC));
 }
 
 static int ocf_probe(wp_instance inst) {
@@ -135,8 +142,7 @@ static int ocf_probe(wp_instance inst) {
 
 /* A monitor ended: an is_alive waiting for it gets the answer; otherwise
  * (LooksAlive's) a resource found not running or in error has failed. */
-static void on_monitored(Ocf *o, OcfOutcome outcome, const char *text) {
-        bool wanted = o->act.alive_wanted;
+static void on_monitored(Ocf *o, OcfOutcome outcome, const char *text, bool wanted) {
         bool alive = outcome == OCF_OUTCOME_SUCCESS;
         if (!alive)
                 host->log(o->r, outcome == OCF_OUTCOME_NOT_RUNNING ? WP_LOG_WARNING : WP_LOG_ERROR,

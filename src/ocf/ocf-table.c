@@ -15,7 +15,11 @@
 
 #define SLOT 8
 
-static const char *const timeout_names[] = { "StartTimeout", "StopTimeout", "MonitorTimeout" };
+static const char *const timeout_names[] = {
+        "StartActionTimeout",
+        "StopActionTimeout",
+        "MonitorActionTimeout",
+};
 static const char *const timeout_descriptions[] = {
         "how long the agent's start may take before it is killed and the resource fails",
         "how long the agent's stop may take before the resource's processes are killed",

@@ -3,8 +3,10 @@
  * An OCF agent's parameters as a Wolfpack property table (resapi.h): one
  * property per parameter, typed (string, integer, boolean) with the agent's
  * default, required where the agent says so, described by its shortdesc;
- * then StartTimeout, StopTimeout and MonitorTimeout, whose defaults are the
- * timeouts the agent advises for those actions (20s where it advises none).
+ * then StartActionTimeout, StopActionTimeout and MonitorActionTimeout,
+ * whose defaults are the timeouts the agent advises for those actions (20s
+ * where it advises none). Not StartTimeout: agents have parameters of that
+ * name (anything's stop_timeout).
  *
  * Each parameter has an 8-byte slot in the parameter struct (char *,
  * int64_t or bool), the timeouts follow. An integer or boolean parameter
@@ -26,7 +28,7 @@
 typedef struct OcfTable {
         wp_prop *props;          /* terminated by a NULL name */
         size_t params_size;
-        size_t timeouts_offset;  /* StartTimeout; StopTimeout and MonitorTimeout follow */
+        size_t timeouts_offset;  /* StartActionTimeout; the other two follow */
         char **strings;          /* descriptions and defaults the table points at */
 } OcfTable;
 

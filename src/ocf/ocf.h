@@ -27,8 +27,8 @@ typedef struct OcfType {
 
 typedef struct Ocf Ocf;
 /* An action ended: outcome and how, in text ("exit code 7 (OCF_NOT_RUNNING:
- * not running)"). */
-typedef void (*ocf_done_fn)(Ocf *o, OcfOutcome outcome, const char *text);
+ * not running)"); alive_wanted: an is_alive waits for its answer. */
+typedef void (*ocf_done_fn)(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted);
 
 struct Ocf {
         const wp_host *host;
@@ -58,6 +58,9 @@ int ocf_action_start(Ocf *o, const char *action, int depth, wp_usec_t timeout, w
                      ocf_done_fn done);
 /* Stop waiting for the running action and kill it (its session); no done. */
 void ocf_action_cancel(Ocf *o);
+/* Kill whatever runs in the resource's cgroup, wait for it to empty (at
+ * most limit) and remove it. 1 when it is gone, 0 when processes are left. */
+int ocf_cgroup_clear(Ocf *o, wp_usec_t limit);
 /* Run a monitor at depth 0 and wait for it, at most budget: 1 running, 0 not
  * running, negative errno (message set) when it failed or took longer (it is
  * then killed). */

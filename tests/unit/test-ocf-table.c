@@ -68,10 +68,10 @@ static void test_table(void **state) {
         assert_int_equal(props_find(f->t->props, "Debug")->type, WP_PROP_BOOL);
         /* No default: a string, so that "not given" stays not given. */
         assert_int_equal(props_find(f->t->props, "Port")->type, WP_PROP_STRING);
-        p = props_find(f->t->props, "StartTimeout");
+        p = props_find(f->t->props, "StartActionTimeout");
         assert_int_equal(p->type, WP_PROP_DURATION);
         assert_string_equal(p->default_value, "40s");
-        assert_string_equal(props_find(f->t->props, "StopTimeout")->default_value, "20s");
+        assert_string_equal(props_find(f->t->props, "StopActionTimeout")->default_value, "20s");
         OcfTimeouts t = ocf_table_timeouts(f->t, f->params);
         assert_int_equal(t.start, 40 * WP_USEC_PER_SEC);
         assert_int_equal(t.monitor, OCF_DEFAULT_TIMEOUT);
@@ -103,7 +103,7 @@ static void test_env(void **state) {
 }
 
 static void test_reserved_name(void **state) {
-        static const char bad[] = "<resource-agent><parameters><parameter name=\"start_timeout\"/>"
+        static const char bad[] = "<resource-agent><parameters><parameter name=\"start_action_timeout\"/>"
                                   "</parameters></resource-agent>";
         OcfMeta *m = NULL;
         OcfTable *t = NULL;
@@ -111,7 +111,7 @@ static void test_reserved_name(void **state) {
         assert_int_equal(ocf_meta_parse(bad, strlen(bad), &m, err, sizeof(err)), 0);
         assert_int_equal(ocf_table_new(m, &t, err, sizeof(err)), -EINVAL);
         assert_null(t);
-        assert_non_null(strstr(err, "would be property StartTimeout"));
+        assert_non_null(strstr(err, "would be property StartActionTimeout"));
         ocf_meta_free(m);
 }
 

@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The ocf resource type (ocf.so) through wolfpackd and the CLI: Debian's
+OCF agents (resource-agents) as Wolfpack resources, with no Pacemaker. The
+agent's meta-data is the type's property table; start, stop and monitor run
+as children in the resource's cgroup; a failure the monitor action finds is
+restarted by the policy; a missing required parameter is refused at create;
+an agent that hangs is killed at its timeout and the resource fails."""
+
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+from cluster import Cluster
+
+OCF_ROOT = "/usr/lib/ocf"
+DUMMY = os.path.join(OCF_ROOT, "resource.d", "heartbeat", "Dummy")
+
+
+def install_resource_agents():
+    """Debian's resource-agents, installed when missing; a test that needs
+    it fails (never skips) with the reason when it cannot be."""
+    if os.access(DUMMY, os.X_OK):
+        return
+    if os.geteuid() != 0:
+        pytest.fail("%s is missing and installing resource-agents needs root "
+                    "(apt-get install -y --no-install-recommends resource-agents)" % DUMMY)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "resource-agents"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, text=True)
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if not os.access(DUMMY, os.X_OK):
+        pytest.fail("cannot install resource-agents (exit %d): %s" % (p.returncode, (p.stdout + p.stderr)[-2000:]))
+
+
+# An agent that starts and stops like Dummy (a state file) and whose monitor
+# hangs, with a child of its own, while the resource runs.
+HANGING_AGENT = """\
+#!/bin/sh
+case "$1" in
+meta-data)
+    cat <<'XML'
+<?xml version="1.0"?>
+<resource-agent name="Hang" version="1.0">
+<shortdesc lang="en">Monitor hangs while started</shortdesc>
+<parameters>
+<parameter name="state" required="1"><shortdesc lang="en">State file</shortdesc><content type="string"/></parameter>
+</parameters>
+<actions>
+<action name="start" timeout="5s"/>
+<action name="stop" timeout="5s"/>
+<action name="monitor" timeout="2s" interval="10s" depth="0"/>
+<action name="meta-data" timeout="5s"/>
+</actions>
+</resource-agent>
+XML
+    exit 0;;
+start) : > "$OCF_RESKEY_state"; exit 0;;
+stop) rm -f "$OCF_RESKEY_state"; exit 0;;
+monitor)
+    [ -e "$OCF_RESKEY_state" ] || exit 7
+    sleep 1000 &
+    echo "$$ $!" > "$OCF_RESKEY_state.hung"
+    wait
+    exit 0;;
+*) exit 3;;
+esac
+"""
+
+
+@pytest.fixture
+def providers():
+    """A provider directory of the test's own, searched before the system's
+    (OCF_RA_PATH); readable and searchable by everyone, whatever the mode of
+    the directory the tests run from."""
+    install_resource_agents()
+    base = os.path.join("/tmp", "wp-ocf-%d" % os.getpid())
+    os.makedirs(os.path.join(base, "wptest"), exist_ok=True)
+    os.chmod(base, 0o755)
+    os.chmod(os.path.join(base, "wptest"), 0o755)
+    agent = os.path.join(base, "wptest", "Hang")
+    with open(agent, "w") as f:
+        f.write(HANGING_AGENT)
+    os.chmod(agent, 0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def oc(providers):
+    cl = Cluster(env={"OCF_RA_PATH": "%s:%s/resource.d" % (providers, OCF_ROOT)})
+    yield cl
+    left = cl.close()
+    assert not left, "processes left behind: %s" % left
+
+
+def create_online(oc, name, rtype, *props):
+    """A resource of rtype in a group of its own, brought Online."""
+    oc.cli("group", "create", "g-" + name)
+    oc.cli("resource", "create", name, "--type", rtype, "--group", "g-" + name, *props)
+    oc.cli("resource", "online", name)
+    return oc.wait_state("resource", name, "Online")
+
+
+def test_dummy_type_show_lists_its_parameters(oc):
+    show = oc.cli_json("type", "show", "ocf:heartbeat:Dummy")
+    assert show["name"] == "ocf:heartbeat:Dummy"
+    props = {p["name"]: p for p in show["properties"]}
+    for name in ("State", "Fake", "StartActionTimeout", "StopActionTimeout", "MonitorActionTimeout"):
+        assert name in props, f"no property {name}: {sorted(props)}"
+    assert props["State"]["type"] == "string"
+    assert props["State"]["description"].startswith("State file")
+    assert props["Fake"]["default"] == "dummy"
+    # Dummy advises 20s for start, stop and monitor.
+    assert props["StartActionTimeout"]["default"] == "20s"
+    assert props["MonitorActionTimeout"]["default"] == "20s"
+    text = oc.cli("type", "show", "ocf:heartbeat:Dummy").stdout
+    assert "State" in text and "StartActionTimeout" in text, text
+    # The class alone and an agent that does not exist are refused by name.
+    p = oc.cli("type", "show", "ocf:heartbeat:NoSuchAgent", check=False)
+    assert p.returncode != 0 and "NoSuchAgent" in p.stderr, p.stderr
+    p = oc.cli("type", "show", "ocf", check=False)
+    assert p.returncode != 0 and "class of types" in p.stderr, p.stderr
+
+
+def test_dummy_online_failure_restart_offline(oc):
+    state = os.path.join(oc.dir, "dummy.state")
+    create_online(oc, "d", "ocf:heartbeat:Dummy", "state=" + state, "LooksAlivePollInterval=1s", "RestartAction=1",
+                  "RestartDelay=0")
+    assert os.path.exists(state)
+    before = oc.resource("d").get("restart_count", 0)
+
+    # The agent's monitor finds it not running; the policy restarts it.
+    os.unlink(state)
+    assert oc.wait_for(lambda: oc.resource("d").get("restart_count", 0) > before, timeout=20), oc.resource("d")
+    assert oc.wait_for(lambda: oc.resource("d")["state"] == "Online" and os.path.exists(state), timeout=20)
+    codes = [e.get("code") for e in oc.log()]
+    assert "OCF_MONITOR_FAILED" in codes, codes
+
+    oc.cli("resource", "offline", "d")
+    oc.wait_state("resource", "d", "Offline")
+    assert not os.path.exists(state)
+
+
+def test_missing_required_parameter_refused(oc):
+    oc.cli("group", "create", "g")
+    p = oc.cli("resource", "create", "a", "--type", "ocf:heartbeat:anything", "--group", "g", check=False)
+    assert p.returncode != 0
+    assert "Binfile is required" in p.stderr, p.stderr
+    p = oc.cli("resource", "show", "a", check=False)
+    assert p.returncode != 0, "the refused resource was created"
+
+
+def test_hanging_monitor_is_killed_and_the_resource_fails(oc):
+    state = os.path.join(oc.dir, "hang.state")
+    show = oc.cli_json("type", "show", "ocf:wptest:Hang")
+    props = {p["name"]: p for p in show["properties"]}
+    assert props["State"]["required"] is True
+    assert props["MonitorActionTimeout"]["default"] == "2s"
+    create_online(oc, "h", "ocf:wptest:Hang", "state=" + state, "LooksAlivePollInterval=1s", "RestartAction=0")
+    hung = state + ".hung"
+    assert oc.wait_for(lambda: os.path.exists(hung) and os.path.getsize(hung) > 0, timeout=10)
+    pids = [int(x) for x in open(hung).read().split()]
+    res = oc.wait_state("resource", "h", "Failed", timeout=15)
+    assert res, oc.resource("h")
+    # The agent and its child were killed with the cgroup.
+    for pid in pids:
+        assert oc.wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                           open("/proc/%d/stat" % pid).read().split()[2] == "Z", timeout=5), pid
+    timeouts = [e for e in oc.log() if e.get("code") == "OCF_ACTION_TIMEOUT"]
+    assert timeouts and "monitor" in timeouts[0]["text"], [e.get("code") for e in oc.log()]
+
+
+def test_dummy_is_alive_finds_the_failure(oc):
+    """With LooksAlive polls off, IsAlive's monitor (OCF_CHECK_LEVEL of the
+    agent's deepest depth) finds the failure."""
+    state = os.path.join(oc.dir, "deep.state")
+    create_online(oc, "d", "ocf:heartbeat:Dummy", "state=" + state, "LooksAlivePollInterval=1h",
+                  "IsAlivePollInterval=1s", "RestartAction=0")
+    os.unlink(state)
+    res = oc.wait_state("resource", "d", "Failed", timeout=15)
+    assert "OCF_NOT_RUNNING" in res.get("state_reason", ""), res
