@@ -120,6 +120,13 @@ static int read_until(int fd, uint64_t deadline, char **buf, size_t *len) {
         }
 }
 
+/* In the child: standard error apart from the meta-data on standard output
+ * (agents log warnings there). Async-signal-safe. */
+static int stderr_apart(void *userdata) {
+        int fd = *(const int *) userdata;
+        return dup2(fd, STDERR_FILENO) < 0 ? -errno : 0;
+}
+
 int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err, size_t errlen) {
         _cleanup_(strv_freep) char **env = NULL;
         int k = ocf_env_base(&env);
@@ -129,6 +136,11 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
         _cleanup_close_ int rfd = pipefd[0];
+        _cleanup_close_ int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null_fd < 0) {
+                close(pipefd[1]);
+                return -errno;
+        }
         char *argv[] = { (char *) path, (char *) "meta-data", NULL };
         wp_spawn spec = {
                 .argv = argv,
@@ -137,6 +149,8 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
                 .gid = (gid_t) -1,
                 .stdout_fd = pipefd[1],
                 .new_session = true,
+                .child_setup = stderr_apart,
+                .child_setup_userdata = &null_fd,
         };
         pid_t pid;
         int pidfd;

@@ -26,10 +26,11 @@ static const char *const timeout_descriptions[] = {
         "how long the agent's monitor may take before it is killed and the resource fails",
 };
 
+/* Empty text is no value: as not given. */
 static int check_integer(const void *member, char *err, size_t errlen) {
         const char *v = *(char *const *) member;
         int64_t i;
-        if (v && parse_int64(v, &i) < 0) {
+        if (v && *v && parse_int64(v, &i) < 0) {
                 snprintf(err, errlen, "%s is not an integer", text_quote(v).s);
                 return -EINVAL;
         }
@@ -39,7 +40,7 @@ static int check_integer(const void *member, char *err, size_t errlen) {
 static int check_boolean(const void *member, char *err, size_t errlen) {
         const char *v = *(char *const *) member;
         bool b;
-        if (v && parse_bool(v, &b) < 0) {
+        if (v && *v && parse_bool(v, &b) < 0) {
                 snprintf(err, errlen, "%s is not a boolean: use 1/0, yes/no, true/false or on/off", text_quote(v).s);
                 return -EINVAL;
         }
@@ -88,10 +89,19 @@ static int add_param(OcfTable *t, const OcfParam *p, size_t i, wp_prop *q) {
                 q->check = check_integer;
         else if (q->type == WP_PROP_STRING && p->type == OCF_PARAM_BOOLEAN)
                 q->check = check_boolean;
+        /* A default not of its own type ("1s" for an integer) is the
+         * agent's to apply: the property has none, the description says it. */
+        char scratch[8];
+        const char *odd = NULL;
+        if (q->check && p->default_value && q->check(&p->default_value, scratch, sizeof(scratch)) < 0) {
+                odd = p->default_value;
+                q->default_value = NULL;
+        }
         char *d = NULL;
         bool renamed = strcmp(p->name, p->prop_name) != 0 && strcasecmp(p->name, p->prop_name) != 0;
-        if (asprintf(&d, "%s%s(OCF %s%s%s)", p->shortdesc ? p->shortdesc : "", p->shortdesc ? " " : "",
-                     ocf_param_type_name(p->type), renamed ? " " : "", renamed ? p->name : "") < 0)
+        if (asprintf(&d, "%s%s(OCF %s%s%s%s%s%s)", p->shortdesc ? p->shortdesc : "", p->shortdesc ? " " : "",
+                     ocf_param_type_name(p->type), renamed ? " " : "", renamed ? p->name : "",
+                     odd ? "; the agent's default: \"" : "", odd ? odd : "", odd ? "\"" : "") < 0)
                 return -ENOMEM;
         q->description = keep(t, d);
         return q->description ? 0 : -ENOMEM;

@@ -38,7 +38,8 @@ def install_resource_agents():
 
 
 # An agent that starts and stops like Dummy (a state file) and whose monitor
-# hangs, with a child of its own, while the resource runs.
+# hangs, with a child of its own, while the resource runs; its start exits
+# with start_rc when that is given.
 HANGING_AGENT = """\
 #!/bin/sh
 case "$1" in
@@ -49,6 +50,7 @@ meta-data)
 <shortdesc lang="en">Monitor hangs while started</shortdesc>
 <parameters>
 <parameter name="state" required="1"><shortdesc lang="en">State file</shortdesc><content type="string"/></parameter>
+<parameter name="start_rc"><shortdesc lang="en">Exit code of start</shortdesc><content type="integer" default="0"/></parameter>
 </parameters>
 <actions>
 <action name="start" timeout="5s"/>
@@ -59,7 +61,9 @@ meta-data)
 </resource-agent>
 XML
     exit 0;;
-start) : > "$OCF_RESKEY_state"; exit 0;;
+start)
+    [ "${OCF_RESKEY_start_rc:-0}" = 0 ] || exit "$OCF_RESKEY_start_rc"
+    : > "$OCF_RESKEY_state"; exit 0;;
 stop) rm -f "$OCF_RESKEY_state"; exit 0;;
 monitor)
     [ -e "$OCF_RESKEY_state" ] || exit 7
@@ -184,3 +188,34 @@ def test_dummy_is_alive_finds_the_failure(oc):
     os.unlink(state)
     res = oc.wait_state("resource", "d", "Failed", timeout=15)
     assert "OCF_NOT_RUNNING" in res.get("state_reason", ""), res
+
+
+def test_start_failure_named_by_its_ocf_meaning(oc):
+    state = os.path.join(oc.dir, "broken.state")
+    oc.cli("group", "create", "g")
+    p = oc.cli("resource", "create", "b", "--type", "ocf:wptest:Hang", "--group", "g", "state=" + state,
+               "StartRc=five", check=False)
+    assert p.returncode != 0 and "StartRc" in p.stderr and "five" in p.stderr, p.stderr
+    oc.cli("resource", "create", "b", "--type", "ocf:wptest:Hang", "--group", "g", "state=" + state, "StartRc=5",
+           "RestartAction=0")
+    oc.cli("resource", "online", "b", check=False)
+    res = oc.wait_state("resource", "b", "Failed")
+    assert "exit code 5 (OCF_ERR_INSTALLED: not installed)" in res.get("state_reason", ""), res
+    assert any(e.get("code") == "OCF_START_FAILED" for e in oc.log())
+    assert not os.path.exists(state)
+
+
+def test_every_installed_agent_is_a_type(oc):
+    """The meta-data of every agent resource-agents installs parses into a
+    property table."""
+    root = os.path.join(OCF_ROOT, "resource.d")
+    names = ["ocf:%s:%s" % (prov, a) for prov in sorted(os.listdir(root))
+             for a in sorted(os.listdir(os.path.join(root, prov)))
+             if os.path.isfile(os.path.join(root, prov, a)) and os.access(os.path.join(root, prov, a), os.X_OK)]
+    assert len(names) > 50, names
+    refused = {}
+    for n in names:
+        status, body = oc.api("GET", "/v1/types/" + n)
+        if status != 200 or body.get("name") != n:
+            refused[n] = body
+    assert not refused, refused

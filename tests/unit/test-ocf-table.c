@@ -24,6 +24,8 @@ static const char xml[] =
         "<parameter name=\"debug\"><content type=\"boolean\" default=\"false\"/></parameter>"
         "<parameter name=\"port\"><content type=\"integer\"/></parameter>"
         "<parameter name=\"state\"><content type=\"string\" default=\"/run/x-RESOURCE_ID\"/></parameter>"
+        "<parameter name=\"dampen\"><content type=\"integer\" default=\"1s\"/></parameter>"
+        "<parameter name=\"retries\"><content type=\"integer\" default=\"\"/></parameter>"
         "</parameters><actions><action name=\"start\" timeout=\"40s\"/></actions></resource-agent>";
 
 typedef struct Fixture {
@@ -68,6 +70,14 @@ static void test_table(void **state) {
         assert_int_equal(props_find(f->t->props, "Debug")->type, WP_PROP_BOOL);
         /* No default: a string, so that "not given" stays not given. */
         assert_int_equal(props_find(f->t->props, "Port")->type, WP_PROP_STRING);
+        /* Defaults not of their type are the agent's: none in the table. */
+        p = props_find(f->t->props, "Dampen");
+        assert_int_equal(p->type, WP_PROP_STRING);
+        assert_null(p->default_value);
+        assert_string_equal(p->description, "(OCF integer; the agent's default: \"1s\")");
+        p = props_find(f->t->props, "Retries");
+        assert_int_equal(p->type, WP_PROP_STRING);
+        assert_string_equal(p->default_value, "");
         p = props_find(f->t->props, "StartActionTimeout");
         assert_int_equal(p->type, WP_PROP_DURATION);
         assert_string_equal(p->default_value, "40s");
