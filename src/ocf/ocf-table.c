@@ -131,14 +131,14 @@ int ocf_table_new(const OcfMeta *m, OcfTable **ret, char *err, size_t errlen) {
         for (size_t j = 0; k >= 0 && j < ELEMENTSOF(timeout_names); j++) {
                 wp_prop *q = &t->props[m->n_params + j];
                 char *text = NULL;
-                k = format_duration(advised[j] ? advised[j] : OCF_DEFAULT_TIMEOUT, &text);
+                k = format_duration(advised[j] >= WP_USEC_PER_MSEC ? advised[j] : OCF_DEFAULT_TIMEOUT, &text);
                 if (k < 0)
                         break;
                 q->name = timeout_names[j];
                 q->type = WP_PROP_DURATION;
                 q->offset = t->timeouts_offset + j * sizeof(wp_usec_t);
                 q->default_value = keep(t, text);
-                q->min = (int64_t) WP_USEC_PER_SEC;
+                q->min = (int64_t) WP_USEC_PER_MSEC; /* whatever the agent advises, but never 0 */
                 q->description = timeout_descriptions[j];
                 if (!q->default_value)
                         k = -ENOMEM;
