@@ -7,6 +7,9 @@ restarted by the policy; a missing required parameter is refused at create;
 an agent that hangs is killed at its timeout and the resource fails."""
 
 import os
+import re
+import signal
+import time
 import shutil
 import stat
 import subprocess
@@ -63,6 +66,8 @@ XML
     exit 0;;
 start)
     [ "${OCF_RESKEY_start_rc:-0}" = 0 ] || exit "$OCF_RESKEY_start_rc"
+    env > "$OCF_RESKEY_state.env"
+    cat /proc/self/cgroup > "$OCF_RESKEY_state.cgroup"
     : > "$OCF_RESKEY_state"; exit 0;;
 stop) rm -f "$OCF_RESKEY_state"; exit 0;;
 monitor)
@@ -169,6 +174,16 @@ def test_hanging_monitor_is_killed_and_the_resource_fails(oc):
     hung = state + ".hung"
     assert oc.wait_for(lambda: os.path.exists(hung) and os.path.getsize(hung) > 0, timeout=10)
     pids = [int(x) for x in open(hung).read().split()]
+    # start ran in the resource's own cgroup, with the OCF environment.
+    rid = oc.resource("h")["id"]
+    cgroup = open(state + ".cgroup").read()
+    assert re.search(r"^0::.*/res/%s$" % re.escape(rid), cgroup, re.M), cgroup
+    env = dict(line.split("=", 1) for line in open(state + ".env").read().splitlines() if "=" in line)
+    expect = {"OCF_ROOT": OCF_ROOT, "OCF_RESOURCE_INSTANCE": rid, "OCF_RESOURCE_TYPE": "Hang",
+              "OCF_RESOURCE_PROVIDER": "wptest", "OCF_RESKEY_state": state, "OCF_RESKEY_CRM_meta_timeout": "5000",
+              "OCF_RESKEY_CRM_meta_interval": "0", "OCF_RA_VERSION_MAJOR": "1"}
+    assert {k: env.get(k) for k in expect} == expect, env
+    assert "OCF_RESKEY_start_rc" not in env, "a parameter not given was passed"
     res = oc.wait_state("resource", "h", "Failed", timeout=15)
     assert res, oc.resource("h")
     # The agent and its child were killed with the cgroup.
@@ -219,3 +234,24 @@ def test_every_installed_agent_is_a_type(oc):
         if status != 200 or body.get("name") != n:
             refused[n] = body
     assert not refused, refused
+
+
+def test_new_monitor_probes_and_keeps_a_running_resource(oc):
+    """A monitor killed under an Online Dummy: the new monitor's probe (the
+    agent's monitor) finds it running, and it is not started again."""
+    state = os.path.join(oc.dir, "probe.state")
+    create_online(oc, "d", "ocf:heartbeat:Dummy", "state=" + state, "RestartAction=1")
+    before = oc.resource("d").get("restart_count", 0)
+    mtime = os.stat(state).st_mtime_ns
+    from test_cluster_monitors import monitor_pids
+    monitors = monitor_pids(oc)
+    assert monitors
+    for m in monitors:
+        os.kill(m, signal.SIGKILL)
+    assert oc.wait_for(lambda: monitor_pids(oc) and not set(monitor_pids(oc)) & set(monitors), timeout=15)
+    time.sleep(2)
+    r = oc.resource("d")
+    assert r["state"] == "Online", r
+    assert r.get("restart_count", 0) == before, r
+    assert os.stat(state).st_mtime_ns == mtime, "Dummy was started again"
+    assert "still running after" in (r.get("state_reason") or ""), r  # the probe said so
