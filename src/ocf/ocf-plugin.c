@@ -17,8 +17,9 @@
  *
  * Owns the types (never freed: a monitor keeps its types) and the
  * instances. Must never run agent code in the monitor beyond fork/exec, nor
- * wait for an agent on the loop, except meta-data once per type (bounded)
- * and probe (250 ms).
+ * wait for an agent on the loop longer than the 300 ms rule allows: probe
+ * and the class startup (meta-data, read on a thread of its own) wait 250 ms
+ * at most.
  */
 #include <errno.h>
 #include <signal.h>
@@ -30,10 +31,14 @@
 
 #include "macro.h"
 #include "ocf-agent.h"
+#include "ocf-meta-read.h"
 #include "ocf.h"
 #include "strv.h"
 
 #define PROBE_BUDGET (250 * WP_USEC_PER_MSEC)
+/* How long the class startup waits for an agent's meta-data; a slower one
+ * is read on, and the type is there at a later try. */
+#define META_DATA_BUDGET (250 * WP_USEC_PER_MSEC)
 /* How long terminate waits for killed processes to leave the cgroup. */
 #define CLEAR_LIMIT (200 * WP_USEC_PER_MSEC)
 /* Pacemaker tells an agent a recurring monitor from a probe by its
@@ -208,7 +213,7 @@ static int type_new(const char *subtype, OcfType **ret, char *err, size_t errlen
         _cleanup_free_ char *xml = NULL;
         size_t len = 0;
         if (k >= 0)
-                k = ocf_agent_meta_data(t->path, &xml, &len, err, errlen);
+                k = ocf_meta_read(t->path, META_DATA_BUDGET, &xml, &len, err, errlen);
         if (k >= 0) {
                 char merr[400] = "";
                 k = ocf_meta_parse(xml, len, &t->meta, merr, sizeof(merr));

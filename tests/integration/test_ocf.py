@@ -6,6 +6,7 @@ as children in the resource's cgroup; a failure the monitor action finds is
 restarted by the policy; a missing required parameter is refused at create;
 an agent that hangs is killed at its timeout and the resource fails."""
 
+import json
 import os
 import re
 import signal
@@ -81,6 +82,21 @@ esac
 """
 
 
+# An agent whose meta-data never ends (its child writes its pid first).
+HANGING_META_DATA = """\
+#!/bin/sh
+sleep 1000 &
+echo $! > "${0%/*}/HangMetaData.pid"
+wait
+"""
+
+NOT_XML = """\
+#!/bin/sh
+echo "usage: $0 {start|stop|monitor|meta-data}"
+exit 0
+"""
+
+
 @pytest.fixture
 def providers():
     """A provider directory of the test's own, searched before the system's
@@ -91,10 +107,11 @@ def providers():
     os.makedirs(os.path.join(base, "wptest"), exist_ok=True)
     os.chmod(base, 0o755)
     os.chmod(os.path.join(base, "wptest"), 0o755)
-    agent = os.path.join(base, "wptest", "Hang")
-    with open(agent, "w") as f:
-        f.write(HANGING_AGENT)
-    os.chmod(agent, 0o755)
+    for name, text in (("Hang", HANGING_AGENT), ("HangMetaData", HANGING_META_DATA), ("NotXml", NOT_XML)):
+        agent = os.path.join(base, "wptest", name)
+        with open(agent, "w") as f:
+            f.write(text)
+        os.chmod(agent, 0o755)
     yield base
     shutil.rmtree(base, ignore_errors=True)
 
@@ -107,8 +124,20 @@ def oc(providers):
     assert not left, "processes left behind: %s" % left
 
 
+def type_show(oc, rtype):
+    """wolfpack type show, again while the monitor says the agent's
+    meta-data is still running (it waits 250 ms at most for it)."""
+    def show():
+        p = oc.cli("--json", "type", "show", rtype, check=False)
+        return None if "meta-data is still running" in p.stderr else p
+    p = oc.wait_for(show, timeout=10, interval=0.2)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
 def create_online(oc, name, rtype, *props):
     """A resource of rtype in a group of its own, brought Online."""
+    type_show(oc, rtype)
     oc.cli("group", "create", "g-" + name)
     oc.cli("resource", "create", name, "--type", rtype, "--group", "g-" + name, *props)
     oc.cli("resource", "online", name)
@@ -116,7 +145,7 @@ def create_online(oc, name, rtype, *props):
 
 
 def test_dummy_type_show_lists_its_parameters(oc):
-    show = oc.cli_json("type", "show", "ocf:heartbeat:Dummy")
+    show = type_show(oc, "ocf:heartbeat:Dummy")
     assert show["name"] == "ocf:heartbeat:Dummy"
     props = {p["name"]: p for p in show["properties"]}
     for name in ("State", "Fake", "StartActionTimeout", "StopActionTimeout", "MonitorActionTimeout"):
@@ -156,6 +185,7 @@ def test_dummy_online_failure_restart_offline(oc):
 
 
 def test_missing_required_parameter_refused(oc):
+    type_show(oc, "ocf:heartbeat:anything")
     oc.cli("group", "create", "g")
     p = oc.cli("resource", "create", "a", "--type", "ocf:heartbeat:anything", "--group", "g", check=False)
     assert p.returncode != 0
@@ -166,7 +196,7 @@ def test_missing_required_parameter_refused(oc):
 
 def test_hanging_monitor_is_killed_and_the_resource_fails(oc):
     state = os.path.join(oc.dir, "hang.state")
-    show = oc.cli_json("type", "show", "ocf:wptest:Hang")
+    show = type_show(oc, "ocf:wptest:Hang")
     props = {p["name"]: p for p in show["properties"]}
     assert props["State"]["required"] is True
     assert props["MonitorActionTimeout"]["default"] == "2s"
@@ -207,6 +237,7 @@ def test_dummy_is_alive_finds_the_failure(oc):
 
 def test_start_failure_named_by_its_ocf_meaning(oc):
     state = os.path.join(oc.dir, "broken.state")
+    type_show(oc, "ocf:wptest:Hang")
     oc.cli("group", "create", "g")
     p = oc.cli("resource", "create", "b", "--type", "ocf:wptest:Hang", "--group", "g", "state=" + state,
                "StartRc=five", check=False)
@@ -230,7 +261,8 @@ def test_every_installed_agent_is_a_type(oc):
     assert len(names) > 50, names
     refused = {}
     for n in names:
-        status, body = oc.api("GET", "/v1/types/" + n)
+        status, body = oc.wait_for(lambda: (lambda a: "still running" not in json.dumps(a[1]) and a)(
+            oc.api("GET", "/v1/types/" + n)), timeout=10, interval=0.2)
         if status != 200 or body.get("name") != n:
             refused[n] = body
     assert not refused, refused
@@ -255,3 +287,24 @@ def test_new_monitor_probes_and_keeps_a_running_resource(oc):
     assert r.get("restart_count", 0) == before, r
     assert os.stat(state).st_mtime_ns == mtime, "Dummy was started again"
     assert "still running after" in (r.get("state_reason") or ""), r  # the probe said so
+
+
+def test_meta_data_refused_with_the_reason(oc, providers):
+    p = oc.cli("type", "show", "ocf:wptest:NotXml", check=False)
+    assert p.returncode != 0 and "meta-data is not XML" in p.stderr, p.stderr
+    # Hung: the monitor does not wait for it (250 ms at most) but says
+    # so; it is killed (its session, children too) after 5s, and the type
+    # is refused with that reason.
+    start = time.monotonic()
+    p = oc.cli("type", "show", "ocf:wptest:HangMetaData", check=False)
+    assert time.monotonic() - start < 2
+    assert p.returncode != 0 and "meta-data is still running after 250 ms" in p.stderr, p.stderr
+    assert type_show(oc, "ocf:heartbeat:Dummy")["name"] == "ocf:heartbeat:Dummy"
+    p = oc.wait_for(lambda: (lambda q: "still running" not in q.stderr and q)(
+        oc.cli("type", "show", "ocf:wptest:HangMetaData", check=False)), timeout=10, interval=0.5)
+    assert time.monotonic() - start > 4.5
+    assert p.returncode != 0 and "did not finish within 5 s; killed" in p.stderr, p.stderr
+    child = int(open(os.path.join(providers, "wptest", "HangMetaData.pid")).read())
+    assert oc.wait_for(lambda: not os.path.exists("/proc/%d" % child), timeout=5), child
+    # The monitor went on serving.
+    assert type_show(oc, "ocf:heartbeat:Dummy")["name"] == "ocf:heartbeat:Dummy"
