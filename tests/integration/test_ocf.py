@@ -183,6 +183,16 @@ def test_dummy_online_failure_restart_offline(oc):
     oc.wait_state("resource", "d", "Offline")
     assert not os.path.exists(state)
 
+    # A parameter changed while Offline is the agent's at the next start.
+    moved = os.path.join(oc.dir, "moved.state")
+    oc.cli("resource", "set", "d", "State=" + moved)
+    oc.cli("resource", "online", "d")
+    oc.wait_state("resource", "d", "Online")
+    assert os.path.exists(moved) and not os.path.exists(state)
+    oc.cli("resource", "offline", "d")
+    oc.wait_state("resource", "d", "Offline")
+    assert not os.path.exists(moved)
+
 
 def test_missing_required_parameter_refused(oc):
     type_show(oc, "ocf:heartbeat:anything")
