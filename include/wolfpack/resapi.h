@@ -397,12 +397,16 @@ int wp_resapi_startup(const wp_host *host, const wp_type **ret);
 /* Type classes (version 3). A type name with a colon, "ocf:heartbeat:Dummy",
  * names a type of a class: the class is what comes before the first colon
  * ("ocf", the plug-in ocf.so), the subtype the rest ("heartbeat:Dummy").
- * A class plug-in exports WP_RESAPI_STARTUP_CLASS_SYMBOL instead of (or
- * besides) wp_resapi_startup; the monitor calls it once per subtype and per
- * monitor, with the subtype, and the type it returns is named by the whole
- * type name. It returns -ENOENT (with a message in err) for a subtype that
- * does not exist, and another negative errno with a message for one that
- * cannot be used. Types a class returns are never freed. */
+ * A class plug-in exports WP_RESAPI_STARTUP_CLASS_SYMBOL instead of
+ * wp_resapi_startup; the monitor calls it once per subtype and per monitor,
+ * with the subtype, and the type it returns is named by the whole type
+ * name. It returns -ENOENT (with a message in err) for a subtype that does
+ * not exist, and another negative errno with a message for one that cannot
+ * be used. Called with the subtype "", it returns the class itself, named
+ * by the class ("ocf"): a type that is listed and shown like any other, to
+ * say what the class is and how its types are named, and that refuses
+ * resources (its control(WP_CONTROL_VALIDATE) and open say how to name a
+ * type of the class). Types a class returns are never freed. */
 typedef int (*wp_startup_class_fn)(const wp_host *host, const char *subtype, const wp_type **ret, char *err,
                                    size_t errlen);
 

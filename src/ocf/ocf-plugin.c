@@ -9,6 +9,7 @@
  *   online       start (StartActionTimeout)       0 → Online, else Failed
  *   offline      stop (StopActionTimeout)         0 → Offline, else Failed
  *   probe        monitor, depth 0, within 250 ms  0 → running, 7 → not running
+ *   resume_online  the same as probe: 0 from the agent's monitor is ready
  *   looks_alive  monitor, depth 0 (MonitorActionTimeout), started now and
  *                answered as it ends: an error or 7 while Online is a failure
  *   is_alive     monitor at the agent's deepest depth (10 where it offers one)
@@ -62,27 +63,62 @@ static const OcfType *type_of(wp_resource *r) {
         return NULL;
 }
 
+#define CLASS_DESCRIPTION \
+        "OCF resource agents, each a type of its own: ocf:<provider>:<agent> (ocf:heartbeat:Dummy)"
+
+/* The class itself takes no resources. */
+static int refuse_class(wp_resource *r) {
+        return host->error(r, -EINVAL,
+                           "resource type ocf is the class of OCF agents, not an agent: name one as "
+                           "ocf:<provider>:<agent> (ocf:heartbeat:Dummy)");
+}
+
+/* What an instance takes from its parameters: the agent's OCF_RESKEY_
+ * environment and the actions' timeouts. */
+static int take_params(Ocf *o, const void *params) {
+        char **reskeys = calloc(1, sizeof(char *));
+        int k = reskeys ? ocf_table_env(o->t->meta, o->t->table, params, &reskeys) : -ENOMEM;
+        if (k < 0) {
+                strv_free(reskeys);
+                return host->error(o->r, k, "cannot pass the parameters to the agent: %s", strerror(-k));
+        }
+        strv_free(o->reskeys);
+        o->reskeys = reskeys;
+        o->timeouts = ocf_table_timeouts(o->t->table, params);
+        return 0;
+}
+
 static int ocf_open(wp_resource *r, const void *params, wp_instance *ret) {
         const OcfType *t = type_of(r);
         if (!t)
-                return host->error(r, -ENOENT, "resource type %s was not started by the ocf class",
-                                   host->type_name ? host->type_name(r) : "?");
+                return refuse_class(r);
         Ocf *o = calloc(1, sizeof(*o));
         if (!o)
                 return host->error(r, -ENOMEM, "out of memory");
         o->host = host;
         o->r = r;
         o->t = t;
-        o->timeouts = ocf_table_timeouts(t->table, params);
-        o->reskeys = calloc(1, sizeof(char *));
-        int k = o->reskeys ? ocf_table_env(t->meta, t->table, params, &o->reskeys) : -ENOMEM;
+        int k = take_params(o, params);
         if (k < 0) {
-                strv_free(o->reskeys);
                 free(o);
-                return host->error(r, k, "cannot pass the parameters to the agent: %s", strerror(-k));
+                return k;
         }
         *ret = o;
         return 0;
+}
+
+/* No property is live (an agent's reload is not run): new values come
+ * while the resource does not run. */
+static int ocf_control(wp_instance inst, wp_resource *r, wp_control_code code, void *params,
+                       const char *const *changed) {
+        switch (code) {
+        case WP_CONTROL_VALIDATE:
+                return type_of(r) ? 0 : refuse_class(r);
+        case WP_CONTROL_SET_PROPERTIES:
+                return inst ? take_params(inst, params) : 0;
+        default:
+                return 0;
+        }
 }
 
 static void ocf_close(wp_instance inst) {
@@ -188,6 +224,17 @@ static const wp_entry_points ocf_entry_points = {
         .terminate = ocf_terminate,
         .looks_alive = ocf_looks_alive,
         .is_alive = ocf_is_alive,
+        /* The agent's monitor is the judge of readiness in OCF: a resource
+         * whose start outlived its monitor is ready when it says running. */
+        .resume_online = ocf_probe,
+        .control = ocf_control,
+};
+
+static const wp_type class_type = {
+        .api_version = WP_RESAPI_VERSION,
+        .name = "ocf",
+        .description = CLASS_DESCRIPTION,
+        .ep = &ocf_entry_points,
 };
 
 static OcfType *type_free(OcfType *t) {
@@ -244,6 +291,10 @@ int wp_resapi_startup_class(const wp_host *h, const char *subtype, const wp_type
         if (WP_RESAPI_VERSION < h->api_min || WP_RESAPI_VERSION > h->api_max)
                 return -EPROTONOSUPPORT;
         host = h;
+        if (!*subtype) {
+                *ret = &class_type;
+                return 0;
+        }
         OcfType **grown = realloc(types, (n_types + 1) * sizeof(*grown));
         if (!grown)
                 return -ENOMEM;

@@ -106,24 +106,18 @@ static int load(Manager *m, const char *name, const char *path, const char *subt
         }
         const wp_type *t = NULL;
         int k;
-        if (subtype) {
-                k = start_subtype(m, dl, name, path, subtype, &t, err, errlen);
+        wp_startup_fn startup = (wp_startup_fn) dlsym(dl, WP_RESAPI_STARTUP_SYMBOL);
+        if (subtype || (!startup && dlsym(dl, WP_RESAPI_STARTUP_CLASS_SYMBOL))) {
+                /* A type of a class, or the class itself (subtype ""). */
+                k = start_subtype(m, dl, name, path, subtype ? subtype : "", &t, err, errlen);
                 if (k < 0 && k != -EPROTONOSUPPORT)
                         return k;
         } else {
-                wp_startup_fn startup = (wp_startup_fn) dlsym(dl, WP_RESAPI_STARTUP_SYMBOL);
                 if (!startup) {
-                        bool is_class = dlsym(dl, WP_RESAPI_STARTUP_CLASS_SYMBOL) != NULL;
-                        if (is_class)
-                                snprintf(err, errlen,
-                                         "resource type %s is a class of types: name one of them as %s:<subtype>",
-                                         name, name);
-                        else
-                                snprintf(err, errlen,
-                                         "resource type %s: %s does not export %s; it is not a Wolfpack plug-in",
-                                         name, path, WP_RESAPI_STARTUP_SYMBOL);
+                        snprintf(err, errlen, "resource type %s: %s does not export %s; it is not a Wolfpack plug-in",
+                                 name, path, WP_RESAPI_STARTUP_SYMBOL);
                         dlclose(dl);
-                        return is_class ? -ENOENT : -ELIBBAD;
+                        return -ELIBBAD;
                 }
                 k = startup(&m->host, &t);
         }

@@ -55,6 +55,8 @@ meta-data)
 <parameters>
 <parameter name="state" required="1"><shortdesc lang="en">State file</shortdesc><content type="string"/></parameter>
 <parameter name="start_rc"><shortdesc lang="en">Exit code of start</shortdesc><content type="integer" default="0"/></parameter>
+<parameter name="start_sleep"><shortdesc lang="en">Seconds start sleeps once the state is there</shortdesc><content type="integer" default="0"/></parameter>
+<parameter name="monitor_hangs"><content type="boolean" default="true"/></parameter>
 </parameters>
 <actions>
 <action name="start" timeout="5s"/>
@@ -69,10 +71,14 @@ start)
     [ "${OCF_RESKEY_start_rc:-0}" = 0 ] || exit "$OCF_RESKEY_start_rc"
     env > "$OCF_RESKEY_state.env"
     cat /proc/self/cgroup > "$OCF_RESKEY_state.cgroup"
-    : > "$OCF_RESKEY_state"; exit 0;;
+    echo start >> "$OCF_RESKEY_state.starts"
+    : > "$OCF_RESKEY_state"
+    sleep "${OCF_RESKEY_start_sleep:-0}"
+    exit 0;;
 stop) rm -f "$OCF_RESKEY_state"; exit 0;;
 monitor)
     [ -e "$OCF_RESKEY_state" ] || exit 7
+    [ "${OCF_RESKEY_monitor_hangs:-true}" = true ] || exit 0
     sleep 1000 &
     echo "$$ $!" > "$OCF_RESKEY_state.hung"
     wait
@@ -161,8 +167,13 @@ def test_dummy_type_show_lists_its_parameters(oc):
     # The class alone and an agent that does not exist are refused by name.
     p = oc.cli("type", "show", "ocf:heartbeat:NoSuchAgent", check=False)
     assert p.returncode != 0 and "NoSuchAgent" in p.stderr, p.stderr
-    p = oc.cli("type", "show", "ocf", check=False)
-    assert p.returncode != 0 and "class of types" in p.stderr, p.stderr
+    # The class itself is listed and shown, and says how its types are named.
+    cls = oc.cli_json("type", "show", "ocf")
+    assert "ocf:<provider>:<agent>" in cls["description"], cls
+    assert "ocf" in oc.cli("type", "list").stdout
+    oc.cli("group", "create", "g")
+    p = oc.cli("resource", "create", "x", "--type", "ocf", "--group", "g", check=False)
+    assert p.returncode != 0 and "name one as ocf:<provider>:<agent>" in p.stderr, p.stderr
 
 
 def test_dummy_online_failure_restart_offline(oc):
@@ -318,3 +329,26 @@ def test_meta_data_refused_with_the_reason(oc, providers):
     assert oc.wait_for(lambda: not os.path.exists("/proc/%d" % child), timeout=5), child
     # The monitor went on serving.
     assert type_show(oc, "ocf:heartbeat:Dummy")["name"] == "ocf:heartbeat:Dummy"
+
+
+def test_start_that_outlives_its_monitor_is_resumed(oc):
+    """The monitor dies while start runs (OnlinePending): the new monitor
+    asks the agent's monitor, which says running, and the resource is Online
+    without a second start."""
+    state = os.path.join(oc.dir, "slow.state")
+    type_show(oc, "ocf:wptest:Hang")
+    oc.cli("group", "create", "g")
+    oc.cli("resource", "create", "s", "--type", "ocf:wptest:Hang", "--group", "g", "state=" + state,
+           "StartSleep=30", "MonitorHangs=false", "RestartAction=0")
+    oc.cli("--no-wait", "resource", "online", "s")
+    assert oc.wait_for(lambda: os.path.exists(state) and oc.resource("s")["state"] == "OnlinePending", timeout=10)
+    from test_cluster_monitors import monitor_pids
+    for m in monitor_pids(oc):
+        os.kill(m, signal.SIGKILL)
+    r = oc.wait_state("resource", "s", "Online", timeout=15)
+    assert "still running after" in (r.get("state_reason") or ""), r
+    assert open(state + ".starts").read().count("start") == 1
+    # Offline: stop, and the start still sleeping is killed with the cgroup.
+    oc.cli("resource", "offline", "s")
+    oc.wait_state("resource", "s", "Offline")
+    assert not os.path.exists(state)
