@@ -70,9 +70,12 @@ extern "C" {
  * added only from a plug-in that speaks it.
  *
  *   1  the entry points up to control
- *   2  resume_online (a pending online that outlived its monitor) */
-#define WP_RESAPI_VERSION 2
+ *   2  resume_online (a pending online that outlived its monitor)
+ *   3  type classes: wp_resapi_startup_class (type names class:subtype),
+ *      host->type_name */
+#define WP_RESAPI_VERSION 3
 #define WP_RESAPI_STARTUP_SYMBOL "wp_resapi_startup"
+#define WP_RESAPI_STARTUP_CLASS_SYMBOL "wp_resapi_startup_class"
 
 /* Resource states, as reported to the cluster. */
 typedef enum wp_state {
@@ -283,6 +286,11 @@ typedef struct wp_host {
         /* Create the resource's cgroup now (spawn does it on demand), for a
          * plug-in that sets limits before the first process starts. */
         int (*cgroup_create)(wp_resource *r);
+
+        /* Version 3. The resource's type name ("ocf:heartbeat:Dummy"): how
+         * a class plug-in, whose subtypes share entry points, tells them
+         * apart. */
+        const char *(*type_name)(wp_resource *r);
 } wp_host;
 
 /* ------------------------------------------------------------------------
@@ -397,6 +405,25 @@ static inline int wp_resapi_check(const wp_host *host, const wp_type **ret) {
                 return -EPROTONOSUPPORT;
         return 0;
 }
+
+/* Type classes (version 3). A type name with a colon, "ocf:heartbeat:Dummy",
+ * names a type of a class: the class is what comes before the first colon
+ * ("ocf", the plug-in ocf.so), the subtype the rest ("heartbeat:Dummy").
+ * A class plug-in exports WP_RESAPI_STARTUP_CLASS_SYMBOL instead of
+ * wp_resapi_startup; the monitor calls it once per subtype and per monitor,
+ * with the subtype, and the type it returns is named by the whole type
+ * name. It returns -ENOENT (with a message in err) for a subtype that does
+ * not exist, and another negative errno with a message for one that cannot
+ * be used. Called with the subtype "", it returns the class itself, named
+ * by the class ("ocf"): a type that is listed and shown like any other, to
+ * say what the class is and how its types are named, and that refuses
+ * resources (its control(WP_CONTROL_VALIDATE) and open say how to name a
+ * type of the class). Types a class returns are never freed. */
+typedef int (*wp_startup_class_fn)(const wp_host *host, const char *subtype, const wp_type **ret, char *err,
+                                   size_t errlen);
+
+int wp_resapi_startup_class(const wp_host *host, const char *subtype, const wp_type **ret, char *err,
+                            size_t errlen);
 
 #ifdef __cplusplus
 }

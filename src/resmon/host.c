@@ -405,6 +405,10 @@ static int host_watch_cgroup(wp_resource *wr, wp_timer_fn fn, void *userdata, wp
         return 0;
 }
 
+static const char *host_type_name(wp_resource *wr) {
+        return ((Resource *) wr)->type->name;
+}
+
 static int host_cgroup_create(wp_resource *wr) {
         Resource *r = (Resource *) wr;
         int k = cg_create(r->cgroup);
@@ -441,5 +445,6 @@ void host_init(wp_host *h) {
                 .watch_cgroup = host_watch_cgroup,
                 .queue_work = host_queue_work,
                 .cgroup_create = host_cgroup_create,
+                .type_name = host_type_name,
         };
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Plug-in loading. A type named T is the file T.so in the first directory
- * of the plug-in path that has one. It is loaded once per monitor, on first
+ * of the plug-in path that has one; a type of a class, C:S, is the subtype
+ * S of the class plug-in C.so, started with its class startup. It is loaded once per monitor, on first
  * use, and checked before anything calls it: the startup symbol, the API
  * version, the type's name, the entry points the monitor needs, and a
  * property table whose names are unique, whose members fit the parameter
@@ -21,16 +22,7 @@
 #include "plugin.h"
 #include "props.h"
 #include "text-quote.h"
-
-static bool type_name_ok(const char *n) {
-        size_t l = strlen(n);
-        if (l == 0 || l > 63)
-                return false;
-        for (const char *c = n; *c; c++)
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
-                        return false;
-        return true;
-}
+#include "type-name.h"
 
 PluginType *plugin_free(PluginType *p) {
         if (!p)
@@ -87,21 +79,48 @@ static int check_table(const wp_type *t, char *err, size_t errlen) {
         return 0;
 }
 
-static int load(Manager *m, const char *name, const char *path, PluginType **ret, char *err, size_t errlen) {
+/* The startup of a class plug-in for one subtype. */
+static int start_subtype(Manager *m, void *dl, const char *name, const char *path, const char *subtype,
+                         const wp_type **ret, char *err, size_t errlen) {
+        wp_startup_class_fn startup = (wp_startup_class_fn) dlsym(dl, WP_RESAPI_STARTUP_CLASS_SYMBOL);
+        if (!startup) {
+                snprintf(err, errlen, "resource type %s: %s does not export %s; it is not a class of types", name,
+                         path, WP_RESAPI_STARTUP_CLASS_SYMBOL);
+                return -ENOENT;
+        }
+        char serr[400] = "";
+        int k = startup(&m->host, subtype, ret, serr, sizeof(serr));
+        if (k < 0 && k != -EPROTONOSUPPORT) {
+                snprintf(err, errlen, "resource type %s: %s", name, serr[0] ? serr : strerror(-k));
+                return k;
+        }
+        return k;
+}
+
+static int load(Manager *m, const char *name, const char *path, const char *subtype, PluginType **ret, char *err,
+                size_t errlen) {
         void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!dl) {
                 snprintf(err, errlen, "resource type %s: cannot load %s: %s", name, path, dlerror());
                 return -ELIBBAD;
         }
-        wp_startup_fn startup = (wp_startup_fn) dlsym(dl, WP_RESAPI_STARTUP_SYMBOL);
-        if (!startup) {
-                snprintf(err, errlen, "resource type %s: %s does not export %s; it is not a Wolfpack plug-in", name,
-                         path, WP_RESAPI_STARTUP_SYMBOL);
-                dlclose(dl);
-                return -ELIBBAD;
-        }
         const wp_type *t = NULL;
-        int k = startup(&m->host, &t);
+        int k;
+        wp_startup_fn startup = (wp_startup_fn) dlsym(dl, WP_RESAPI_STARTUP_SYMBOL);
+        if (subtype || (!startup && dlsym(dl, WP_RESAPI_STARTUP_CLASS_SYMBOL))) {
+                /* A type of a class, or the class itself (subtype ""). */
+                k = start_subtype(m, dl, name, path, subtype ? subtype : "", &t, err, errlen);
+                if (k < 0 && k != -EPROTONOSUPPORT)
+                        return k;
+        } else {
+                if (!startup) {
+                        snprintf(err, errlen, "resource type %s: %s does not export %s; it is not a Wolfpack plug-in",
+                                 name, path, WP_RESAPI_STARTUP_SYMBOL);
+                        dlclose(dl);
+                        return -ELIBBAD;
+                }
+                k = startup(&m->host, &t);
+        }
         if (k < 0 || !t) {
                 if (k == -EPROTONOSUPPORT || k >= 0)
                         snprintf(err, errlen,
@@ -149,17 +168,17 @@ int plugin_get(Manager *m, const char *name, PluginType **ret, char *err, size_t
                 *ret = p;
                 return 0;
         }
-        if (!type_name_ok(name)) {
-                snprintf(err, errlen, "resource type %s is invalid: type names are 1 to 63 characters of a-z 0-9 _ -",
-                         text_quote(name).s);
-                return -EINVAL;
-        }
+        size_t class_len;
+        const char *subtype;
+        int k = type_name_split(name, &class_len, &subtype, err, errlen);
+        if (k < 0)
+                return k;
         for (char **d = m->plugin_dirs; d && *d; d++) {
                 _cleanup_free_ char *path = NULL;
-                if (asprintf(&path, "%s/%s.so", *d, name) < 0)
+                if (asprintf(&path, "%s/%.*s.so", *d, (int) class_len, name) < 0)
                         return -ENOMEM;
                 if (access(path, F_OK) == 0)
-                        return load(m, name, path, ret, err, errlen);
+                        return load(m, name, path, subtype, ret, err, errlen);
         }
         _cleanup_free_ char *dirs = NULL;
         size_t len = 0;
@@ -168,8 +187,8 @@ int plugin_get(Manager *m, const char *name, PluginType **ret, char *err, size_t
                 fprintf(f, "%s%s", d == m->plugin_dirs ? "" : ":", *d);
         if (f)
                 fclose(f);
-        snprintf(err, errlen, "no resource type \"%s\": there is no %s.so in the plug-in path %s", name, name,
-                 dirs ? dirs : "");
+        snprintf(err, errlen, "no resource type \"%s\": there is no %.*s.so in the plug-in path %s", name,
+                 (int) class_len, name, dirs ? dirs : "");
         return -ENOENT;
 }
 

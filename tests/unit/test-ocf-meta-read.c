@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Agents' meta-data read on a thread: at once, after a wait the caller does
- * not make, and the ways a read fails (exit code, not executable). */
+ * not make, and the ways a read fails (exit code, no such program). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Where OCF agents live and what every action of theirs runs with. An agent
+ * provider:agent is the executable <dir>/<provider>/<agent> in the first
+ * directory of OCF_RA_PATH (colon-separated, as Pacemaker names it) that
+ * has one; without OCF_RA_PATH, $OCF_ROOT/resource.d. OCF_ROOT is the
+ * monitor's own, or /usr/lib/ocf. Owns the lookup, the base environment and
+ * the one synchronous run, meta-data, bounded by its timeout.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include <wolfpack/resapi.h>
+
+#define OCF_ROOT_DEFAULT "/usr/lib/ocf"
+#define OCF_META_DATA_TIMEOUT (5 * WP_USEC_PER_SEC)
+#define OCF_META_DATA_MAX (1024 * 1024)
+
+const char *ocf_root(void);
+
+/* subtype: "provider:agent". -ENOENT with err naming where it looked, or
+ * -EINVAL when subtype is not two parts. Outputs malloc'ed. */
+int ocf_agent_find(const char *subtype, char **ret_provider, char **ret_agent, char **ret_path, char *err,
+                   size_t errlen);
+
+/* The environment every action starts from: the monitor's own without any
+ * OCF_ variable, then OCF_ROOT and OCF_RA_VERSION_MAJOR/MINOR. */
+int ocf_env_base(char ***ret);
+
+/* Run "<path> meta-data" and return what it printed (NUL-terminated). It
+ * runs outside any resource's cgroup, in its own session, and is killed
+ * (its session) past OCF_META_DATA_TIMEOUT; this blocks the caller for at
+ * most that long. Errors: the agent cannot run, timed out, failed (with its
+ * exit code's OCF meaning), printed more than OCF_META_DATA_MAX bytes. */
+int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err, size_t errlen);
