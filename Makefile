@@ -62,6 +62,7 @@ bench: build
 	$(PYTHON) bench/cluster --build $(abspath $(BUILD))
 	$(PYTHON) bench/genjob --build $(abspath $(BUILD))
 	$(PYTHON) bench/failover --build $(abspath $(BUILD))
+	$(PYTHON) bench/resources --build $(abspath $(BUILD))
 
 install: build
 	ninja -C $(BUILD) install

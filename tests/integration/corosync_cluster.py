@@ -24,8 +24,6 @@ import tempfile
 import time
 import uuid
 
-import pytest
-
 import testapps
 import witness
 from cluster import WOLFPACK, WOLFPACKD, UnixHTTP, cgroup_pids, own_cgroup, wait_answering, wait_for
@@ -602,6 +600,8 @@ def twice(cluster):
 def module_cluster(n=3, **kwargs):
     """A module's one cluster, as a pytest fixture named cs:
     cs = module_cluster(3, token=3000)."""
+    import pytest  # the benchmarks use this module without pytest
+
     @pytest.fixture(scope="module")
     def cs():
         c = CorosyncCluster(n, **kwargs)
