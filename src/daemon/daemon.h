@@ -53,6 +53,7 @@ typedef struct RtResource {
         unsigned restart_attempt, restart_of;
         uint64_t restart_at_usec;
         uint64_t restarts;     /* restarts by its policy on this node since wolfpackd started (metrics) */
+        struct CheckpointWatch *checkpoint; /* its CheckpointPaths watched while Online here (checkpoint.c) */
 } RtResource;
 
 /* A group as this node sees it now. */

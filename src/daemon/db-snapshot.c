@@ -66,6 +66,9 @@ static const Column failure_columns[] = {
 };
 
 static const Column cluster_columns[] = { { "key", COL_TEXT }, { "value", COL_TEXT } };
+static const Column checkpoint_columns[] = {
+        { "resource", COL_TEXT }, { "data", COL_TEXT }, { "hash", COL_TEXT }, { "time_ms", COL_INT }
+};
 
 /* Every replicated table (meta holds the version, set apart). */
 static const Table tables[] = {
@@ -74,6 +77,7 @@ static const Table tables[] = {
         { "resources", resource_columns, ELEMENTSOF(resource_columns), "id" },
         { "failures", failure_columns, ELEMENTSOF(failure_columns), "seq" },
         { "cluster", cluster_columns, ELEMENTSOF(cluster_columns), "key" },
+        { "checkpoints", checkpoint_columns, ELEMENTSOF(checkpoint_columns), "resource" },
 };
 
 /* Tables whose keys count up (AUTOINCREMENT): where they stand goes with

@@ -45,6 +45,9 @@ static const char *const migrations[] = {
          "INSERT INTO meta VALUES('epoch', '0');"),
         /* 4: the cluster's own properties (cluster.set). */
         "CREATE TABLE IF NOT EXISTS cluster(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        /* 5: what a resource's CheckpointPaths held when last copied. */
+        "CREATE TABLE IF NOT EXISTS checkpoints(resource TEXT PRIMARY KEY, data TEXT NOT NULL, hash TEXT NOT NULL,"
+        "  time_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
@@ -600,6 +603,10 @@ static int apply_resource_delete(Db *db, const json_t *m, int64_t t, char *err, 
                                  g.name[i], name, g.name[i], name);
                         return -EBUSY;
                 }
+        k = run(db, prepare(db, "DELETE FROM checkpoints WHERE resource = ?", "s", id), err, errlen,
+                "deleting a resource's checkpoint");
+        if (k < 0)
+                return k;
         return run(db, prepare(db, "DELETE FROM resources WHERE id = ?", "s", id), err, errlen, "deleting a resource");
 }
 
@@ -759,6 +766,26 @@ static int apply_node_delete(Db *db, const json_t *m, int64_t t, char *err, size
         return k;
 }
 
+/* A resource's checkpoint: what its CheckpointPaths held, from its owner. */
+static int apply_checkpoint_set(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
+        const char *id = str(m, "resource"), *data = str(m, "data"), *hash = str(m, "hash");
+        if (!id || !data || !hash) {
+                snprintf(err, errlen, "checkpoint.set needs resource, data and hash, as text");
+                return -EINVAL;
+        }
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT 1 FROM resources WHERE id = ?", "s", id);
+        if (!st || sqlite3_step(st) != SQLITE_ROW) {
+                snprintf(err, errlen, "no resource %s", id);
+                return -ENOENT;
+        }
+        return run(db,
+                   prepare(db,
+                           "INSERT INTO checkpoints(resource, data, hash, time_ms) VALUES(?, ?, ?, ?) ON CONFLICT(resource) "
+                           "DO UPDATE SET data = excluded.data, hash = excluded.hash, time_ms = excluded.time_ms",
+                           "sssi", id, data, hash, t),
+                   err, errlen, "storing a checkpoint");
+}
+
 /* The cluster's properties, checked as the API checks them: each a known
  * name (spelled as the table has it) and a value it takes. */
 static int apply_cluster_set(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
@@ -882,7 +909,7 @@ static const Applier appliers[] = {
         { "resource.delete", apply_resource_delete }, { "resource.desire", apply_resource_desire },
         { "resource.depend", apply_resource_depend }, { "failure.record", apply_failure_record },
         { "node.set", apply_node_set },               { "node.delete", apply_node_delete },
-        { "cluster.set", apply_cluster_set },
+        { "cluster.set", apply_cluster_set },          { "checkpoint.set", apply_checkpoint_set },
 };
 
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
@@ -1123,6 +1150,15 @@ json_t *db_cluster(Db *db) {
                 json_object_set_new(o, (const char *) sqlite3_column_text(st, 0),
                                     json_string((const char *) sqlite3_column_text(st, 1)));
         return o;
+}
+
+json_t *db_checkpoint(Db *db, const char *resource_id) {
+        _cleanup_stmt_ sqlite3_stmt *st =
+                prepare(db, "SELECT data, hash, time_ms FROM checkpoints WHERE resource = ?", "s", resource_id);
+        if (!st || sqlite3_step(st) != SQLITE_ROW)
+                return NULL;
+        return json_pack("{s:s, s:s, s:I}", "data", sqlite3_column_text(st, 0), "hash", sqlite3_column_text(st, 1),
+                         "time_ms", (json_int_t) sqlite3_column_int64(st, 2));
 }
 
 json_t *db_failures(Db *db, const char *object, int64_t since_ms) {

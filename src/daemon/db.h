@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -56,6 +56,8 @@ int db_version_cmp(DbVersion a, DbVersion b);
 typedef enum DbTable { DB_NODES, DB_GROUPS, DB_RESOURCES } DbTable;
 /* The cluster's properties (cluster-props.h) as text, {name: value}. */
 json_t *db_cluster(Db *db);
+/* A resource's checkpoint (checkpoint.c): {data, hash, time_ms}, or NULL. */
+json_t *db_checkpoint(Db *db, const char *resource_id);
 uint64_t db_count(Db *db, DbTable table);
 
 /* The seq alone: how many changes this database holds (the API's "version"). */

@@ -32,6 +32,7 @@
 
 #include "daemon.h"
 #include "decide.h"
+#include "checkpoint.h"
 #include "evict.h"
 #include "metrics.h"
 #include "macro.h"
@@ -690,6 +691,15 @@ static void evaluate_group(Daemon *d, json_t *g, bool *ret_busy) {
                         }
                         if (!deps_online(d, o, res))
                                 continue;
+                        /* What its CheckpointPaths held where it ran last. */
+                        char err[512];
+                        if (checkpoint_restore(d, o, err, sizeof(err)) < 0) {
+                                clusterlog_printf(d->log, "error", "CHECKPOINT_RESTORE_FAILED", r->id, jstr(o, "name"),
+                                                  "%s", err);
+                                rt_set_state(d, r, "Failed", err);
+                                r->held_failed = true;
+                                continue;
+                        }
                         r->stopping = false;
                         r->owner = d->cfg.node_id;
                         request(d, r, "online");
@@ -833,6 +843,11 @@ void fm_resource_state(Daemon *d, const char *id, const char *state, const char 
                 r->owner = d->cfg.node_id;
         else if (is(state, "Offline"))
                 r->owner = 0;
+        /* Its CheckpointPaths copied while it is Online here. */
+        if (is(state, "Online"))
+                checkpoint_watch(d, r);
+        else if (!running(state))
+                checkpoint_unwatch(d, r);
         if (r->fail_requested && (is(state, "Offline") || is(state, "Failed"))) {
                 r->fail_requested = false;
                 state = "Failed";

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "checkpoint.h"
 #include "daemon.h"
 #include "decide.h"
 #include "macro.h"
@@ -53,6 +54,7 @@ void rt_forget_resource(Daemon *d, const char *id) {
         if (!r)
                 return;
         sd_event_source_disable_unref(r->restart_timer);
+        checkpoint_forget(r);
         json_decref(r->readonly);
         free(r->shadow_state);
         free(r->shadow_reason);

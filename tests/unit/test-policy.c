@@ -79,6 +79,8 @@ static void test_resource_defaults(void **state) {
         assert_false(c.separate_monitor);
         assert_int_equal(strv_length(c.possible_owners), 0);
         assert_true(resource_common_allows(&c, "n1"));
+        assert_int_equal(strv_length(c.checkpoint_paths), 0);
+        assert_int_equal(c.checkpoint_max_size, 1024 * 1024);
         resource_common_done(&c);
 
         /* Every property has a description and formats back. */
@@ -86,7 +88,7 @@ static void test_resource_defaults(void **state) {
                 assert_non_null(p->description);
         json_t *d = props_describe(resource_common_props);
         assert_non_null(d);
-        assert_int_equal(json_array_size(d), 11);
+        assert_int_equal(json_array_size(d), 13);
         json_decref(d);
 }
 

@@ -6,6 +6,7 @@
  * other file may hard-code one. Never does I/O, never logs.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,23 @@ static int check_name_list(const char *what, const void *member, char *err, size
 
 static int check_nodes(const void *member, char *err, size_t errlen) {
         return check_name_list("node", member, err, errlen);
+}
+
+/* Absolute paths, none of whose parts is "." or "..". */
+static int check_paths(const void *member, char *err, size_t errlen) {
+        char *const *l = *(char *const *const *) member;
+        for (size_t i = 0; l && l[i]; i++) {
+                const char *p = l[i];
+                bool ok = p[0] == '/' && strlen(p) < 4096;
+                for (const char *q = p; ok && (q = strstr(q, "/.")); q++)
+                        ok = !(q[2] == 0 || q[2] == '/' || (q[2] == '.' && (q[3] == 0 || q[3] == '/')));
+                if (!ok) {
+                        snprintf(err, errlen, "CheckpointPaths: \"%.200s\" is not an absolute path without . or .. "
+                                 "parts; give files or directories such as /etc/myapp/app.conf", p);
+                        return -EINVAL;
+                }
+        }
+        return 0;
 }
 
 static int check_classes(const void *member, char *err, size_t errlen) {
@@ -80,6 +98,13 @@ const wp_prop resource_common_props[] = {
         { .name = "SeparateMonitor", .type = WP_PROP_BOOL,
           .offset = offsetof(ResourceCommon, separate_monitor), .default_value = "no",
           .description = "Run the resource in a resource monitor of its own" },
+        { .name = "CheckpointPaths", .type = WP_PROP_LIST, .flags = WP_PROP_LIVE,
+          .offset = offsetof(ResourceCommon, checkpoint_paths), .check = check_paths,
+          .description = "Files or directories copied into the cluster while the resource is online, and put "
+                         "back before it comes online on another node" },
+        { .name = "CheckpointMaxSize", .type = WP_PROP_SIZE, .flags = WP_PROP_LIVE,
+          .offset = offsetof(ResourceCommon, checkpoint_max_size), .default_value = "1M", .min = 0,
+          .max = 64 * 1024 * 1024, .description = "The most the CheckpointPaths together may hold" },
         { .name = "PossibleOwners", .type = WP_PROP_LIST, .flags = WP_PROP_LIVE,
           .offset = offsetof(ResourceCommon, possible_owners), .check = check_nodes,
           .description = "Nodes the resource may run on; empty: every node" },

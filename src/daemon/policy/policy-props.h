@@ -23,6 +23,8 @@
  *                          killed                                       (5min)
  *   SeparateMonitor        run in a monitor of its own                    (no)
  *   PossibleOwners         node names; empty: every node                   ()
+ *   CheckpointPaths        files or directories that move with it          ()
+ *   CheckpointMaxSize      the most they may hold together                (1M)
  * Groups (GroupCommon, group_common_props):
  *   PreferredOwners        node names, most preferred first                ()
  *   FailoverThreshold      failovers within FailoverPeriod; -1: one fewer
@@ -69,6 +71,8 @@ typedef struct ResourceCommon {
         wp_usec_t deadlock_timeout;
         bool separate_monitor;
         char **possible_owners; /* NULL or empty: every node */
+        char **checkpoint_paths; /* copied into the cluster while online (checkpoint.c) */
+        uint64_t checkpoint_max_size;
 } ResourceCommon;
 
 typedef struct GroupCommon {
