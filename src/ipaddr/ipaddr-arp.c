@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -76,4 +78,40 @@ bool arp_claimed(Arp *a, const uint8_t ip[4], uint8_t mac[6]) {
                 }
         }
         return claimed;
+}
+
+int ndp_advertise(unsigned ifindex, const uint8_t ip[16]) {
+        Arp a;
+        int k = arp_open(ifindex, &a); /* for the interface's hardware address */
+        if (k < 0)
+                return k;
+        uint8_t mac[6];
+        memcpy(mac, a.mac, 6);
+        arp_close(&a);
+        int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+        if (fd < 0)
+                return -errno;
+        int hops = 255;
+        struct sockaddr_in6 from = { .sin6_family = AF_INET6, .sin6_scope_id = ifindex };
+        memcpy(&from.sin6_addr, ip, 16);
+        struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_scope_id = ifindex };
+        inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+        struct {
+                struct nd_neighbor_advert na;
+                struct nd_opt_hdr opt;
+                uint8_t mac[6];
+        } __attribute__((packed)) p = {};
+        p.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+        p.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
+        memcpy(&p.na.nd_na_target, ip, 16);
+        p.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
+        p.opt.nd_opt_len = 1;
+        memcpy(p.mac, mac, 6);
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+            setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex)) < 0 ||
+            bind(fd, (struct sockaddr *) &from, sizeof(from)) < 0 ||
+            sendto(fd, &p, sizeof(p), 0, (struct sockaddr *) &to, sizeof(to)) < 0)
+                k = -errno;
+        close(fd);
+        return k;
 }

@@ -23,3 +23,8 @@ int arp_send(Arp *a, const uint8_t ip[4], bool probe);
 /* Read what came: true when an ARP packet from another host claims ip as
  * its sender address (its hardware address into mac). */
 bool arp_claimed(Arp *a, const uint8_t ip[4], uint8_t mac[6]);
+
+/* IPv6's counterpart of a gratuitous ARP: an unsolicited neighbour
+ * advertisement (RFC 4861 7.2.6, Override set) for ip to all nodes, from
+ * ip, with the interface's link-layer address. */
+int ndp_advertise(unsigned ifindex, const uint8_t ip[16]);

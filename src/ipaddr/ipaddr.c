@@ -64,10 +64,10 @@ static const wp_prop ipaddr_props[] = {
           .description = "The interface it goes on; empty: the one whose subnet holds the address" },
         { .name = "ArpCount", .type = WP_PROP_INT, .flags = WP_PROP_LIVE, .offset = offsetof(IpaddrParams, arp_count),
           .default_value = "3", .min = 0, .max = 100,
-          .description = "Gratuitous ARPs sent when it comes online (IPv4)" },
+          .description = "Gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) sent when it comes online" },
         { .name = "ArpInterval", .type = WP_PROP_DURATION, .flags = WP_PROP_LIVE,
           .offset = offsetof(IpaddrParams, arp_interval), .default_value = "200ms", .min = 10 * WP_USEC_PER_MSEC,
-          .max = 10 * WP_USEC_PER_SEC, .description = "Time between those ARPs" },
+          .max = 10 * WP_USEC_PER_SEC, .description = "Time between those announcements" },
         { .name = "ProbeTime", .type = WP_PROP_DURATION, .offset = offsetof(IpaddrParams, probe_time),
           .default_value = "200ms", .min = 0, .max = 10 * WP_USEC_PER_SEC,
           .description = "How long an ARP probe waits for another host holding the address (IPv4; 0: no probe)" },
@@ -179,7 +179,13 @@ static int on_arp_timer(wp_source *s, void *userdata) {
         Ipaddr *ip = userdata;
         host->release(ip->timer);
         ip->timer = NULL;
-        if (ip->arps_left > 0 && ip->arp.fd >= 0) {
+        if (ip->arps_left > 0 && ip->addr.family == AF_INET6) {
+                int k = ndp_advertise(ip->ifindex, ip->addr.bytes);
+                if (k < 0)
+                        host->log(ip->r, WP_LOG_WARNING, "IPADDR_ADVERTISE_FAILED",
+                                  "cannot send the neighbour advertisement: %s", strerror(-k));
+                ip->arps_left--;
+        } else if (ip->arps_left > 0 && ip->arp.fd >= 0) {
                 (void) arp_send(&ip->arp, ip->addr.bytes, false);
                 ip->arps_left--;
         }
@@ -194,7 +200,11 @@ static int on_arp_timer(wp_source *s, void *userdata) {
 static void now_online(Ipaddr *ip) {
         char a[64];
         watch_failures(ip);
-        if (ip->addr.family == AF_INET && ip->arp_count > 0 && (ip->arp.fd >= 0 || arp_open(ip->ifindex, &ip->arp) >= 0)) {
+        if (ip->addr.family == AF_INET6 && ip->arp_count > 0) {
+                ip->arps_left = (int) ip->arp_count;
+                on_arp_timer(NULL, ip);
+        } else if (ip->addr.family == AF_INET && ip->arp_count > 0 &&
+                   (ip->arp.fd >= 0 || arp_open(ip->ifindex, &ip->arp) >= 0)) {
                 host->release(ip->arp_src);
                 ip->arp_src = NULL;
                 ip->arps_left = (int) ip->arp_count;

@@ -151,3 +151,60 @@ def test_bad_addresses_are_refused_at_create(cs):
         status, body = cs.nodes[0].api("POST", "/v1/resources", {
             "name": "bad-ip", "type": "ipaddr", "group": "vip", "properties": {"Address": bad}})
         assert status == 422 and says in body["error"]["message"], (bad, body)
+
+
+NA_SNIFFER = r"""
+import json, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+s.bind(("e0", 0))
+s.settimeout(0.2)
+end = time.monotonic() + float(sys.argv[1])
+print("ready", flush=True)
+while time.monotonic() < end:
+    try:
+        frame = s.recv(256)
+    except socket.timeout:
+        continue
+    ip6 = frame[14:]
+    if len(ip6) < 40 + 24 or ip6[6] != 58 or ip6[40] != 136:
+        continue
+    print(json.dumps({"t": time.monotonic(), "src": socket.inet_ntop(socket.AF_INET6, ip6[8:24]),
+                      "dst": socket.inet_ntop(socket.AF_INET6, ip6[24:40]), "flags": ip6[44],
+                      "target": socket.inet_ntop(socket.AF_INET6, ip6[48:64])}), flush=True)
+"""
+
+
+def test_ipv6_after_duplicate_address_detection_with_unsolicited_advertisements(cs):
+    n1, n2 = cs.nodes[0], cs.nodes[1]
+    addr = "fd00:77::50"
+    status, body = group_with_address(cs, "vip6", addr + "/64", Interface="e0", ArpCount="2", ArpInterval="100ms")
+    assert status == 201, body
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, dir=cs.dir) as f:
+        f.write(NA_SNIFFER)
+    os.chmod(f.name, 0o644)
+    p = subprocess.Popen(n2.enter() + [sys.executable, f.name, "8"], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    t0 = time.monotonic()
+    n1.cli("group", "online", "vip6")
+    print("IPv6 online (after duplicate address detection) in %.0f ms" % ((time.monotonic() - t0) * 1000))
+    assert addr in addresses(n1)
+    out, _ = p.communicate(timeout=20)
+    nas = [json.loads(x) for x in out.splitlines() if x.strip()]
+    ours = [a for a in nas if a["target"] == addr and a["src"] == addr and a["dst"] == "ff02::1"]
+    assert len(ours) >= 2 and all(a["flags"] & 0x20 for a in ours), nas  # Override
+    n1.cli("group", "offline", "vip6")
+    assert addr not in addresses(n1)
+
+    # Held by another host: duplicate address detection fails it.
+    dup = "fd00:77::52"
+    n2.run("ip", "addr", "add", dup + "/64", "dev", "e0", "nodad")
+    try:
+        status, body = group_with_address(cs, "vip6d", dup + "/64", Interface="e0", RestartAction="0")
+        assert status == 201, body
+        p = n1.cli("group", "online", "vip6d", check=False)
+        r = resource(n1, "vip6d-ip")
+        assert p.returncode != 0 and r["state"] == "Failed" and "in use" in (r["state_reason"] or ""), r
+        assert dup not in addresses(n1)
+    finally:
+        n2.run("ip", "addr", "del", dup + "/64", "dev", "e0")
+        n1.cli("group", "offline", "vip6d", check=False)
