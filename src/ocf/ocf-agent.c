@@ -127,11 +127,11 @@ static int stderr_apart(void *userdata) {
         return dup2(fd, STDERR_FILENO) < 0 ? -errno : 0;
 }
 
-int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err, size_t errlen) {
-        _cleanup_(strv_freep) char **env = NULL;
-        int k = ocf_env_base(&env);
-        if (k < 0)
-                return k;
+/* Run path action with env, its standard output (and its standard error
+ * too, with_stderr) read into *ret, for at most budget: past it the agent
+ * is killed (-ETIME). *how says how it ended. */
+static int run_capture(const char *path, const char *action, char **env, bool with_stderr, wp_usec_t budget,
+                       char **ret, size_t *ret_len, wp_exit *how, char *err, size_t errlen) {
         int pipefd[2];
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
@@ -141,7 +141,7 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
                 close(pipefd[1]);
                 return -errno;
         }
-        char *argv[] = { (char *) path, (char *) "meta-data", NULL };
+        char *argv[] = { (char *) path, (char *) action, NULL };
         wp_spawn spec = {
                 .argv = argv,
                 .env = env,
@@ -149,22 +149,22 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
                 .gid = (gid_t) -1,
                 .stdout_fd = pipefd[1],
                 .new_session = true,
-                .child_setup = stderr_apart,
+                .child_setup = with_stderr ? NULL : stderr_apart,
                 .child_setup_userdata = &null_fd,
         };
         pid_t pid;
         int pidfd;
         char serr[256] = "";
-        k = spawn_process(&spec, -1, &pid, &pidfd, serr, sizeof(serr));
+        int k = spawn_process(&spec, -1, &pid, &pidfd, serr, sizeof(serr));
         close(pipefd[1]);
         if (k < 0) {
-                snprintf(err, errlen, "cannot run %s meta-data: %s", path, serr[0] ? serr : strerror(-k));
+                snprintf(err, errlen, "cannot run %s %s: %s", path, action, serr[0] ? serr : strerror(-k));
                 return k;
         }
         _cleanup_close_ int pfd = pidfd;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
-        uint64_t deadline = now_monotonic_usec() + OCF_META_DATA_TIMEOUT;
+        uint64_t deadline = now_monotonic_usec() + budget;
         int r = read_until(rfd, deadline, &buf, &len);
         if (r < 0)
                 kill(-pid, SIGKILL);
@@ -188,24 +188,20 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
         if (waitid((idtype_t) P_PIDFD, (id_t) pfd, &si, WEXITED) < 0 && r >= 0)
                 r = -errno;
         if (r == -ETIME) {
-                snprintf(err, errlen, "%s meta-data did not finish within %llu s; killed", path,
-                         (unsigned long long) (OCF_META_DATA_TIMEOUT / WP_USEC_PER_SEC));
+                bool secs = budget % WP_USEC_PER_SEC == 0;
+                snprintf(err, errlen, "%s %s did not finish within %llu %s; killed", path, action,
+                         (unsigned long long) (budget / (secs ? WP_USEC_PER_SEC : WP_USEC_PER_MSEC)), secs ? "s" : "ms");
                 return -ETIME;
         }
         if (r == -EFBIG) {
-                snprintf(err, errlen, "%s meta-data printed more than %d bytes", path, OCF_META_DATA_MAX);
+                snprintf(err, errlen, "%s %s printed more than %d bytes", path, action, OCF_META_DATA_MAX);
                 return -EFBIG;
         }
         if (r < 0) {
-                snprintf(err, errlen, "cannot read %s meta-data: %s", path, strerror(-r));
+                snprintf(err, errlen, "cannot read what %s %s printed: %s", path, action, strerror(-r));
                 return r;
         }
-        wp_exit how = { .code = si.si_code, .status = si.si_status };
-        char text[160];
-        if (ocf_outcome(&how, false, text, sizeof(text)) != OCF_OUTCOME_SUCCESS) {
-                snprintf(err, errlen, "%s meta-data failed: %s", path, text);
-                return -EIO;
-        }
+        *how = (wp_exit) { .code = si.si_code, .status = si.si_status };
         buf = buf ? buf : strdup("");
         if (!buf)
                 return -ENOMEM;
@@ -213,4 +209,55 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
+}
+
+int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err, size_t errlen) {
+        _cleanup_(strv_freep) char **env = NULL;
+        int k = ocf_env_base(&env);
+        if (k < 0)
+                return k;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        wp_exit how;
+        k = run_capture(path, "meta-data", env, false, OCF_META_DATA_TIMEOUT, &buf, &len, &how, err, errlen);
+        if (k < 0)
+                return k;
+        char text[160];
+        if (ocf_outcome(&how, false, text, sizeof(text)) != OCF_OUTCOME_SUCCESS) {
+                snprintf(err, errlen, "%s meta-data failed: %s", path, text);
+                return -EIO;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+int ocf_agent_validate(const char *path, char **env, wp_usec_t budget, char *err, size_t errlen) {
+        _cleanup_free_ char *out = NULL;
+        size_t len = 0;
+        wp_exit how;
+        int k = run_capture(path, "validate-all", env, true, budget, &out, &len, &how, err, errlen);
+        if (k < 0)
+                return k == -ETIME ? 0 : k; /* slow to answer: not a refusal */
+        if (how.code != CLD_EXITED || how.status == 0)
+                return 0;
+        /* Only what is wrong with the values themselves: whatever this
+         * node lacks (not installed, no permission) may be there on the
+         * node the resource runs on, which checks again at its open. */
+        if (how.status != 2 && how.status != 6)
+                return 0;
+        char text[160];
+        (void) ocf_outcome(&how, false, text, sizeof(text));
+        /* The agent's own reason: its ocf-exit-reason line, else its last. */
+        const char *why = strstr(out, "ocf-exit-reason:");
+        why = why ? why + strlen("ocf-exit-reason:") : NULL;
+        if (!why) {
+                while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+                        out[--len] = 0;
+                why = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
+        }
+        size_t n = strcspn(why, "\n");
+        snprintf(err, errlen, "the agent's validate-all refuses these values: %s%s%.*s", text, n ? ": " : "", (int) n,
+                 why);
+        return -EINVAL;
 }

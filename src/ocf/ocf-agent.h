@@ -34,3 +34,10 @@ int ocf_env_base(char ***ret);
  * most that long. Errors: the agent cannot run, timed out, failed (with its
  * exit code's OCF meaning), printed more than OCF_META_DATA_MAX bytes. */
 int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err, size_t errlen);
+
+/* path validate-all with env (the resource's OCF_RESKEY_ values), for at
+ * most budget. -EINVAL, with the agent's reason in err, when it says the
+ * values are wrong (OCF_ERR_ARGS, OCF_ERR_CONFIGURED); 0 otherwise, also
+ * when it did not answer in time or refused for something this node lacks
+ * (the node it runs on checks again when it opens it). */
+int ocf_agent_validate(const char *path, char **env, wp_usec_t budget, char *err, size_t errlen);

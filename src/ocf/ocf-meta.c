@@ -194,7 +194,9 @@ static void parse_action(xmlNode *n, OcfMeta *m) {
                 t = 0;
         if (name) {
                 const char *a = (const char *) name;
-                if (strcmp(a, "start") == 0)
+                if (strcmp(a, "validate-all") == 0)
+                        m->validate = true;
+                else if (strcmp(a, "start") == 0)
                         m->start_timeout = t;
                 else if (strcmp(a, "stop") == 0)
                         m->stop_timeout = t;

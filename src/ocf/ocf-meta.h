@@ -37,6 +37,7 @@ typedef struct OcfMeta {
         /* The deepest OCF_CHECK_LEVEL among its monitor actions (0, or 10
          * for an agent that offers a thorough check). */
         int monitor_depth;
+        bool validate;        /* it has a validate-all action */
 } OcfMeta;
 
 /* Parse meta-data text. -EINVAL with err saying what is wrong: not XML (with

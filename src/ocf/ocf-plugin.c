@@ -37,6 +37,8 @@
 #include "strv.h"
 
 #define PROBE_BUDGET (250 * WP_USEC_PER_MSEC)
+/* How long validate-all may take before the values are taken unchecked. */
+#define VALIDATE_BUDGET (250 * WP_USEC_PER_MSEC)
 /* How long the class startup waits for an agent's meta-data; a slower one
  * is read on, and the type is there at a later try. */
 #define META_DATA_BUDGET (250 * WP_USEC_PER_MSEC)
@@ -107,13 +109,33 @@ static int ocf_open(wp_resource *r, const void *params, wp_instance *ret) {
         return 0;
 }
 
+/* The agent's validate-all on the values, where it has one, within the
+ * 300 ms rule: the values are refused only when it says they are wrong. */
+static int validate(wp_resource *r, const OcfType *t, const void *params) {
+        if (!t->meta->validate)
+                return 0;
+        Ocf scratch = { .host = host, .r = r, .t = t };
+        char **reskeys = calloc(1, sizeof(char *));
+        int k = reskeys ? ocf_table_env(t->meta, t->table, params, &reskeys) : -ENOMEM;
+        scratch.reskeys = reskeys;
+        _cleanup_(strv_freep) char **env = NULL;
+        if (k >= 0)
+                k = ocf_action_env(&scratch, "validate-all", 0, VALIDATE_BUDGET, 0, &env);
+        strv_free(reskeys);
+        if (k < 0)
+                return host->error(r, k, "cannot pass the parameters to the agent: %s", strerror(-k));
+        char err[512];
+        k = ocf_agent_validate(t->path, env, VALIDATE_BUDGET, err, sizeof(err));
+        return k < 0 ? host->error(r, k, "%s", err) : 0;
+}
+
 /* No property is live (an agent's reload is not run): new values come
  * while the resource does not run. */
 static int ocf_control(wp_instance inst, wp_resource *r, wp_control_code code, void *params,
                        const char *const *changed) {
         switch (code) {
         case WP_CONTROL_VALIDATE:
-                return type_of(r) ? 0 : refuse_class(r);
+                return type_of(r) ? validate(r, type_of(r), params) : refuse_class(r);
         case WP_CONTROL_SET_PROPERTIES:
                 return inst ? take_params(inst, params) : 0;
         default:

@@ -91,6 +91,15 @@ def test_ipaddr2_adds_its_address_in_the_node_namespace(cs):
     assert addr not in addresses(cs.nodes[1])
     n1.cli("group", "offline", "ip2", timeout=60)
     assert addr not in addresses(n1)
+    # A value the agent's validate-all says is wrong is refused at create,
+    # with its reason; nothing is created.
+    t = time.monotonic()
+    status, body = n1.api("POST", "/v1/resources", {"name": "ip2-bad", "type": "ocf:heartbeat:IPaddr2", "group": "ip2",
+                                                     "properties": {"Ip": "999.1.1.1", "CidrNetmask": "24",
+                                                                    "Nic": "e0"}})
+    print("validate-all refused in %.0f ms: %s" % ((time.monotonic() - t) * 1000, body))
+    assert status == 422 and "validate-all" in body["error"]["message"] and "OCF_ERR_CONFIGURED" in body["error"]["message"], body
+    assert n1.api("GET", "/v1/resources/ip2-bad")[0] == 404
 
 
 NGINX_CONF = """\
