@@ -92,6 +92,8 @@ static void on_action_exit(wp_source *s, pid_t pid, const wp_exit *how, void *us
         bool alive_wanted = o->act.alive_wanted;
         action_clear(o); /* releasing the child from its own callback is allowed */
         done(o, outcome, full, alive_wanted);
+        if (!o->act.name && o->idle)
+                o->idle(o);
 }
 
 static int on_timeout(wp_source *s, void *userdata) {

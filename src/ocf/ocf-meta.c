@@ -168,6 +168,12 @@ static int parse_param(xmlNode *n, OcfParam *p, char *err, size_t errlen) {
                 return k;
         _cleanup_free_ char *required = attr(n, "required", &oom);
         p->required = required && (strcmp(required, "1") == 0 || strcasecmp(required, "true") == 0);
+        _cleanup_free_ char *reloadable = attr(n, "reloadable", &oom), *unique = attr(n, "unique", &oom);
+        p->reloadable = reloadable && (strcmp(reloadable, "1") == 0 || strcasecmp(reloadable, "true") == 0);
+        /* The older rule (an agent with "reload" and no reloadable
+         * attributes): what is not unique reloads; settled once the
+         * actions are read. */
+        p->unique_zero = unique && strcmp(unique, "0") == 0;
         p->shortdesc = shortdesc_of(n, &oom);
         for (xmlNode *c = n->children; c; c = c->next) {
                 if (!is_element(c, "content"))
@@ -196,6 +202,10 @@ static void parse_action(xmlNode *n, OcfMeta *m) {
                 const char *a = (const char *) name;
                 if (strcmp(a, "validate-all") == 0)
                         m->validate = true;
+                else if (strcmp(a, "reload-agent") == 0)
+                        m->reload_action = "reload-agent";
+                else if (strcmp(a, "reload") == 0 && !m->reload_action)
+                        m->reload_action = "reload";
                 else if (strcmp(a, "start") == 0)
                         m->start_timeout = t;
                 else if (strcmp(a, "stop") == 0)
@@ -296,6 +306,16 @@ int ocf_meta_parse(const char *xml, size_t len, OcfMeta **ret, char *err, size_t
                 ocf_meta_free(m);
                 return k;
         }
+        /* No parameter says reloadable, and the agent has the older
+         * reload: Pacemaker's older rule, what is not unique reloads. */
+        bool marked = false;
+        for (size_t i = 0; i < m->n_params; i++)
+                marked = marked || m->params[i].reloadable;
+        for (size_t i = 0; !marked && m->reload_action && i < m->n_params; i++)
+                m->params[i].reloadable = m->params[i].unique_zero;
+        if (!m->reload_action)
+                for (size_t i = 0; i < m->n_params; i++)
+                        m->params[i].reloadable = false;
         *ret = m;
         return 0;
 }

@@ -25,6 +25,8 @@ typedef struct OcfParam {
         OcfParamType type;
         char *default_value;  /* NULL: none */
         bool required;
+        bool reloadable;      /* reloadable="1" (OCF 1.1), or unique="0" for an agent with the older reload */
+        bool unique_zero;     /* unique="0" */
         char *shortdesc;      /* one line; NULL: none */
 } OcfParam;
 
@@ -38,6 +40,9 @@ typedef struct OcfMeta {
          * for an agent that offers a thorough check). */
         int monitor_depth;
         bool validate;        /* it has a validate-all action */
+        /* The action that applies reloadable parameters: "reload-agent"
+         * (OCF 1.1), else "reload"; NULL: none. */
+        const char *reload_action;
 } OcfMeta;
 
 /* Parse meta-data text. -EINVAL with err saying what is wrong: not XML (with

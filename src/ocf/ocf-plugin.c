@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <wolfpack/resapi.h>
 
@@ -90,6 +91,8 @@ static int take_params(Ocf *o, const void *params) {
         return 0;
 }
 
+static void reload_if_pending(Ocf *o);
+
 static int ocf_open(wp_resource *r, const void *params, wp_instance *ret) {
         const OcfType *t = type_of(r);
         if (!t)
@@ -100,6 +103,7 @@ static int ocf_open(wp_resource *r, const void *params, wp_instance *ret) {
         o->host = host;
         o->r = r;
         o->t = t;
+        o->idle = reload_if_pending;
         int k = take_params(o, params);
         if (k < 0) {
                 free(o);
@@ -129,15 +133,50 @@ static int validate(wp_resource *r, const OcfType *t, const void *params) {
         return k < 0 ? host->error(r, k, "%s", err) : 0;
 }
 
-/* No property is live (an agent's reload is not run): new values come
- * while the resource does not run. */
+/* Reloadable values changed while it runs: the agent's reload action
+ * (reload-agent, or the older reload) applies them, once no other action
+ * runs; a reload that fails fails the resource, as Pacemaker has it. */
+static void on_reloaded(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted) {
+        if (outcome == OCF_OUTCOME_SUCCESS) {
+                host->log(o->r, WP_LOG_INFO, "OCF_RELOADED", "%s %s", o->t->name, text);
+                return;
+        }
+        host->log(o->r, WP_LOG_ERROR, "OCF_RELOAD_FAILED", "%s %s", o->t->name, text);
+        host->set_status(o->r, WP_STATE_FAILED, "%s", text);
+}
+
+static void reload_if_pending(Ocf *o) {
+        if (!o->reload_pending || o->act.name || !o->running)
+                return;
+        o->reload_pending = false;
+        if (ocf_action_start(o, o->t->meta->reload_action, 0, o->timeouts.start, 0, on_reloaded) < 0)
+                host->set_status(o->r, WP_STATE_FAILED, "cannot run %s: the new values are not applied",
+                                 o->t->meta->reload_action);
+}
+
+/* Live are the parameters the agent reloads; the others come while the
+ * resource does not run. */
 static int ocf_control(wp_instance inst, wp_resource *r, wp_control_code code, void *params,
                        const char *const *changed) {
+        Ocf *o = inst;
         switch (code) {
         case WP_CONTROL_VALIDATE:
                 return type_of(r) ? validate(r, type_of(r), params) : refuse_class(r);
-        case WP_CONTROL_SET_PROPERTIES:
-                return inst ? take_params(inst, params) : 0;
+        case WP_CONTROL_SET_PROPERTIES: {
+                if (!o)
+                        return 0;
+                int k = take_params(o, params);
+                if (k < 0 || !o->running || !o->t->meta->reload_action)
+                        return k;
+                bool reload = false;
+                for (size_t i = 0; changed && changed[i]; i++)
+                        for (size_t j = 0; j < o->t->meta->n_params; j++)
+                                reload = reload || (o->t->meta->params[j].reloadable &&
+                                                    strcasecmp(changed[i], o->t->meta->params[j].prop_name) == 0);
+                o->reload_pending = o->reload_pending || reload;
+                reload_if_pending(o);
+                return 0;
+        }
         default:
                 return 0;
         }
@@ -161,6 +200,7 @@ static void finish(Ocf *o, bool ok, wp_state ok_state, const char *code, const c
 }
 
 static void on_started(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted) {
+        o->running = outcome == OCF_OUTCOME_SUCCESS;
         finish(o, outcome == OCF_OUTCOME_SUCCESS, WP_STATE_ONLINE, "OCF_START_FAILED", text);
 }
 
@@ -176,6 +216,8 @@ static int ocf_online(wp_instance inst) {
 
 static void on_stopped(Ocf *o, OcfOutcome outcome, const char *text, bool alive_wanted) {
         bool ok = outcome == OCF_OUTCOME_SUCCESS || outcome == OCF_OUTCOME_NOT_RUNNING;
+        o->running = false;
+        o->reload_pending = false;
         /* What the agent left behind in the cgroup does not outlive it. */
         if (ok)
                 (void) ocf_cgroup_clear(o, CLEAR_LIMIT);
@@ -192,6 +234,8 @@ static int ocf_offline(wp_instance inst) {
 static void ocf_terminate(wp_instance inst) {
         Ocf *o = inst;
         ocf_action_cancel(o);
+        o->running = false;
+        o->reload_pending = false;
         if (!ocf_cgroup_clear(o, CLEAR_LIMIT))
                 host->log(o->r, WP_LOG_WARNING, "OCF_TERMINATE",
                           "processes are left in the resource's cgroup %llu ms after it was killed",
@@ -200,7 +244,9 @@ static void ocf_terminate(wp_instance inst) {
 
 static int ocf_probe(wp_instance inst) {
         Ocf *o = inst;
-        return ocf_action_probe(o, o->timeouts.monitor < PROBE_BUDGET ? o->timeouts.monitor : PROBE_BUDGET);
+        int k = ocf_action_probe(o, o->timeouts.monitor < PROBE_BUDGET ? o->timeouts.monitor : PROBE_BUDGET);
+        o->running = k > 0;
+        return k;
 }
 
 /* A monitor ended: an is_alive waiting for it gets the answer; otherwise

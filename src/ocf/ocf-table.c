@@ -83,7 +83,7 @@ static int add_param(OcfTable *t, const OcfParam *p, size_t i, wp_prop *q) {
         q->name = p->prop_name;
         q->type = prop_type(p);
         q->offset = i * SLOT;
-        q->flags = p->required ? WP_PROP_REQUIRED : 0;
+        q->flags = (p->required ? WP_PROP_REQUIRED : 0) | (p->reloadable ? WP_PROP_LIVE : 0);
         q->default_value = p->default_value;
         if (q->type == WP_PROP_STRING && p->type == OCF_PARAM_INTEGER)
                 q->check = check_integer;

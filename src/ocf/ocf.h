@@ -45,6 +45,9 @@ struct Ocf {
                 bool alive_wanted;   /* an is_alive waits for this monitor */
                 ocf_done_fn done;
         } act;
+        bool running;            /* started here (or found running), not stopped since */
+        bool reload_pending;     /* reloadable values changed while an action ran: reload once it ends */
+        void (*idle)(Ocf *o);    /* called when an action ended and none runs */
 };
 
 /* The whole environment of action (monitor: at depth) with timeout and

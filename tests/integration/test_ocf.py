@@ -352,3 +352,21 @@ def test_start_that_outlives_its_monitor_is_resumed(oc):
     oc.cli("resource", "offline", "s")
     oc.wait_state("resource", "s", "Offline")
     assert not os.path.exists(state)
+
+
+def test_a_reloadable_parameter_changes_while_online_through_the_agents_reload(oc):
+    """Dummy has the older reload: its non-unique fake reloads; state does
+    not (it waits for the next online)."""
+    show = type_show(oc, "ocf:heartbeat:Dummy")
+    props = {p["name"]: p for p in show["properties"]}
+    assert props["Fake"]["live"] is True and props["State"]["live"] is False, props
+    state = os.path.join(oc.dir, "reload.state")
+    create_online(oc, "rl", "ocf:heartbeat:Dummy", "state=" + state)
+    status, body = oc.api("PATCH", "/v1/resources/rl", {"properties": {"Fake": "changed"}})
+    assert status == 200 and "Fake" not in (body.get("next_online") or []), body
+    assert oc.wait_for(lambda: [e for e in oc.log() if e.get("code") == "OCF_RELOADED" and e.get("name") == "rl"],
+                       timeout=10), [e.get("code") for e in oc.log()]
+    assert oc.resource("rl")["state"] == "Online"
+    status, body = oc.api("PATCH", "/v1/resources/rl", {"properties": {"State": state + ".2"}})
+    assert status == 200 and "State" in (body.get("next_online") or []), body
+    oc.cli("resource", "offline", "rl")

@@ -120,6 +120,42 @@ static void test_refused(void **state) {
                       "would both be property OpSleep");
 }
 
+/* Reloadable: the attribute (OCF 1.1), else Pacemaker's older rule for
+ * an agent with reload: what is not unique; never without a reload. */
+static void test_reloadable(void **state) {
+        static const char *const marked =
+                "<resource-agent name=\"a\"><parameters>"
+                "<parameter name=\"x\" reloadable=\"1\"><content type=\"string\"/></parameter>"
+                "<parameter name=\"y\" unique=\"0\"><content type=\"string\"/></parameter>"
+                "</parameters><actions><action name=\"reload-agent\" timeout=\"10s\"/>"
+                "<action name=\"reload\" timeout=\"10s\"/></actions></resource-agent>";
+        static const char *const older =
+                "<resource-agent name=\"a\"><parameters>"
+                "<parameter name=\"x\" unique=\"1\"><content type=\"string\"/></parameter>"
+                "<parameter name=\"y\" unique=\"0\"><content type=\"string\"/></parameter>"
+                "</parameters><actions><action name=\"reload\" timeout=\"10s\"/></actions></resource-agent>";
+        static const char *const none =
+                "<resource-agent name=\"a\"><parameters>"
+                "<parameter name=\"x\" reloadable=\"1\"><content type=\"string\"/></parameter>"
+                "</parameters><actions><action name=\"start\" timeout=\"10s\"/></actions></resource-agent>";
+        OcfMeta *m;
+        char err[256];
+        assert_int_equal(ocf_meta_parse(marked, strlen(marked), &m, err, sizeof(err)), 0);
+        assert_string_equal(m->reload_action, "reload-agent");
+        assert_true(m->params[0].reloadable);
+        assert_false(m->params[1].reloadable);
+        ocf_meta_free(m);
+        assert_int_equal(ocf_meta_parse(older, strlen(older), &m, err, sizeof(err)), 0);
+        assert_string_equal(m->reload_action, "reload");
+        assert_false(m->params[0].reloadable);
+        assert_true(m->params[1].reloadable);
+        ocf_meta_free(m);
+        assert_int_equal(ocf_meta_parse(none, strlen(none), &m, err, sizeof(err)), 0);
+        assert_null(m->reload_action);
+        assert_false(m->params[0].reloadable);
+        ocf_meta_free(m);
+}
+
 static void test_prop_name(void **state) {
         char *n = NULL;
         assert_int_equal(ocf_prop_name("state", &n), 0);
@@ -139,6 +175,7 @@ int main(void) {
                 cmocka_unit_test(test_parameters),
                 cmocka_unit_test(test_actions),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_reloadable),
                 cmocka_unit_test(test_prop_name),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
