@@ -241,9 +241,12 @@ int ocf_agent_validate(const char *path, char **env, wp_usec_t budget, char *err
                 return k == -ETIME ? 0 : k; /* slow to answer: not a refusal */
         if (how.code != CLD_EXITED || how.status == 0)
                 return 0;
-        /* Only what is wrong with the values themselves: whatever this
-         * node lacks (not installed, no permission) may be there on the
-         * node the resource runs on, which checks again at its open. */
+        /* Only arguments the agent calls invalid (OCF_ERR_ARGS): "not
+         * configured" and what this node lacks (not installed, no
+         * permission) may depend on what is not there yet — an address
+         * another resource of the group brings — or is there on the node
+         * the resource runs on. Those the caller is told of, as a warning
+         * (1). */
         if (how.status != 2 && how.status != 6)
                 return 0;
         char text[160];
@@ -257,7 +260,7 @@ int ocf_agent_validate(const char *path, char **env, wp_usec_t budget, char *err
                 why = strrchr(out, '\n') ? strrchr(out, '\n') + 1 : out;
         }
         size_t n = strcspn(why, "\n");
-        snprintf(err, errlen, "the agent's validate-all refuses these values: %s%s%.*s", text, n ? ": " : "", (int) n,
-                 why);
-        return -EINVAL;
+        snprintf(err, errlen, "the agent's validate-all %s these values: %s%s%.*s",
+                 how.status == 2 ? "refuses" : "doubts", text, n ? ": " : "", (int) n, why);
+        return how.status == 2 ? -EINVAL : 1;
 }

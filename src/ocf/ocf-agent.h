@@ -37,7 +37,8 @@ int ocf_agent_meta_data(const char *path, char **ret, size_t *ret_len, char *err
 
 /* path validate-all with env (the resource's OCF_RESKEY_ values), for at
  * most budget. -EINVAL, with the agent's reason in err, when it says the
- * values are wrong (OCF_ERR_ARGS, OCF_ERR_CONFIGURED); 0 otherwise, also
- * when it did not answer in time or refused for something this node lacks
- * (the node it runs on checks again when it opens it). */
+ * arguments are invalid (OCF_ERR_ARGS); 1, with its reason in err, when it
+ * says "not configured" (OCF_ERR_CONFIGURED: that may depend on what is
+ * not there yet, such as an address another resource brings); 0
+ * otherwise, also when it did not answer in time or lacks something here. */
 int ocf_agent_validate(const char *path, char **env, wp_usec_t budget, char *err, size_t errlen);

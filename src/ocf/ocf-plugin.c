@@ -130,6 +130,8 @@ static int validate(wp_resource *r, const OcfType *t, const void *params) {
                 return host->error(r, k, "cannot pass the parameters to the agent: %s", strerror(-k));
         char err[512];
         k = ocf_agent_validate(t->path, env, VALIDATE_BUDGET, err, sizeof(err));
+        if (k > 0)
+                host->log(r, WP_LOG_WARNING, "OCF_VALIDATE_DOUBTS", "%s; taken: the agent's start tells", err);
         return k < 0 ? host->error(r, k, "%s", err) : 0;
 }
 

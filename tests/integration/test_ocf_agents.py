@@ -91,15 +91,6 @@ def test_ipaddr2_adds_its_address_in_the_node_namespace(cs):
     assert addr not in addresses(cs.nodes[1])
     n1.cli("group", "offline", "ip2", timeout=60)
     assert addr not in addresses(n1)
-    # A value the agent's validate-all says is wrong is refused at create,
-    # with its reason; nothing is created.
-    t = time.monotonic()
-    status, body = n1.api("POST", "/v1/resources", {"name": "ip2-bad", "type": "ocf:heartbeat:IPaddr2", "group": "ip2",
-                                                     "properties": {"Ip": "999.1.1.1", "CidrNetmask": "24",
-                                                                    "Nic": "e0"}})
-    print("validate-all refused in %.0f ms: %s" % ((time.monotonic() - t) * 1000, body))
-    assert status == 422 and "validate-all" in body["error"]["message"] and "OCF_ERR_CONFIGURED" in body["error"]["message"], body
-    assert n1.api("GET", "/v1/resources/ip2-bad")[0] == 404
 
 
 NGINX_CONF = """\
@@ -134,8 +125,21 @@ def test_nginx_answers_on_the_address_of_an_ipaddr_resource(cs):
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(d=d, addr=addr))
     make(n1, "web", [("web-ip", "ipaddr", {"Address": addr}),
-                     ("web-nginx", "ocf:heartbeat:nginx", {"Configfile": conf, "Httpd": "/usr/sbin/nginx"})])
+                     # Its validate-all wants a status URL with a path.
+                     ("web-nginx", "ocf:heartbeat:nginx", {"Configfile": conf, "Httpd": "/usr/sbin/nginx",
+                                                           "Status10url": "http://%s:8080/" % addr})])
     n1.cli("resource", "depend", "web-nginx", "--on", "web-ip")
+    # An argument the agent's validate-all calls invalid is refused at
+    # create, with its reason; nothing is created. (Its "not configured" is
+    # not: nginx -t cannot bind an address web-ip has not brought yet.)
+    t = time.monotonic()
+    status, body = n1.api("POST", "/v1/resources", {"name": "web-bad", "type": "ocf:heartbeat:nginx", "group": "web",
+                                                     "properties": {"Configfile": conf, "Httpd": "/usr/sbin/nginx",
+                                                                    "Status10url": "not-a-url"}})
+    print("validate-all refused in %.0f ms: %s" % ((time.monotonic() - t) * 1000, body))
+    assert status == 422 and "validate-all refuses" in body["error"]["message"] and \
+        "OCF_ERR_ARGS" in body["error"]["message"] and "not-a-url" in body["error"]["message"], body
+    assert n1.api("GET", "/v1/resources/web-bad")[0] == 404
     t = time.monotonic()
     n1.cli("group", "online", "web", timeout=120)
     print("ipaddr + nginx online in %.0f ms" % ((time.monotonic() - t) * 1000))
