@@ -63,6 +63,7 @@ bench: build
 	$(PYTHON) bench/genjob --build $(abspath $(BUILD))
 	$(PYTHON) bench/failover --build $(abspath $(BUILD))
 	$(PYTHON) bench/resources --build $(abspath $(BUILD))
+	$(PYTHON) bench/api --build $(abspath $(BUILD))
 
 install: build
 	ninja -C $(BUILD) install
