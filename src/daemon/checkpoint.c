@@ -58,6 +58,12 @@ int checkpoint_restore(Daemon *d, const json_t *res, char *err, size_t errlen) {
         bool listed = rc.checkpoint_paths && rc.checkpoint_paths[0];
         resource_common_done(&rc);
         json_t *c = listed ? db_checkpoint(d->db, json_string_value(json_object_get(res, "id"))) : NULL;
+        /* Copied here: what is here is that copy or newer (a change the
+         * copy had no time to take before a crash), never older. */
+        if (c && json_integer_value(json_object_get(c, "node")) == (json_int_t) d->cfg.node_id) {
+                json_decref(c);
+                return 0;
+        }
         if (!c)
                 return 0;
         int k = checkpoint_write(json_string_value(json_object_get(c, "data")), NULL, err, errlen);
@@ -91,8 +97,8 @@ static void capture_now(CheckpointWatch *w) {
         snprintf(hash, sizeof(hash), "%016" PRIx64, fnv1a(text));
         if (w->last_hash && strcmp(w->last_hash, hash) == 0)
                 return;
-        json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "type", "checkpoint.set", "resource", w->id, "data", text, "hash",
-                              hash);
+        json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "checkpoint.set", "resource", w->id, "data", text,
+                              "hash", hash, "node", (int) d->cfg.node_id);
         if (m && command_send(d, m, NULL, NULL) >= 0) {
                 free(w->last_hash);
                 w->last_hash = strdup(hash);

@@ -67,7 +67,8 @@ static const Column failure_columns[] = {
 
 static const Column cluster_columns[] = { { "key", COL_TEXT }, { "value", COL_TEXT } };
 static const Column checkpoint_columns[] = {
-        { "resource", COL_TEXT }, { "data", COL_TEXT }, { "hash", COL_TEXT }, { "time_ms", COL_INT }
+        { "resource", COL_TEXT }, { "data", COL_TEXT }, { "hash", COL_TEXT }, { "time_ms", COL_INT },
+        { "node", COL_INT }
 };
 
 /* Every replicated table (meta holds the version, set apart). */

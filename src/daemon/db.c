@@ -47,7 +47,7 @@ static const char *const migrations[] = {
         "CREATE TABLE IF NOT EXISTS cluster(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         /* 5: what a resource's CheckpointPaths held when last copied. */
         "CREATE TABLE IF NOT EXISTS checkpoints(resource TEXT PRIMARY KEY, data TEXT NOT NULL, hash TEXT NOT NULL,"
-        "  time_ms INTEGER NOT NULL);",
+        "  time_ms INTEGER NOT NULL, node INTEGER NOT NULL);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
@@ -769,8 +769,9 @@ static int apply_node_delete(Db *db, const json_t *m, int64_t t, char *err, size
 /* A resource's checkpoint: what its CheckpointPaths held, from its owner. */
 static int apply_checkpoint_set(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
         const char *id = str(m, "resource"), *data = str(m, "data"), *hash = str(m, "hash");
-        if (!id || !data || !hash) {
-                snprintf(err, errlen, "checkpoint.set needs resource, data and hash, as text");
+        json_t *node = json_object_get(m, "node");
+        if (!id || !data || !hash || !json_is_integer(node) || json_integer_value(node) < 1) {
+                snprintf(err, errlen, "checkpoint.set needs resource, data and hash, as text, and node, a node id");
                 return -EINVAL;
         }
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT 1 FROM resources WHERE id = ?", "s", id);
@@ -780,9 +781,10 @@ static int apply_checkpoint_set(Db *db, const json_t *m, int64_t t, char *err, s
         }
         return run(db,
                    prepare(db,
-                           "INSERT INTO checkpoints(resource, data, hash, time_ms) VALUES(?, ?, ?, ?) ON CONFLICT(resource) "
-                           "DO UPDATE SET data = excluded.data, hash = excluded.hash, time_ms = excluded.time_ms",
-                           "sssi", id, data, hash, t),
+                           "INSERT INTO checkpoints(resource, data, hash, time_ms, node) VALUES(?, ?, ?, ?, ?) "
+                           "ON CONFLICT(resource) DO UPDATE SET data = excluded.data, hash = excluded.hash, "
+                           "time_ms = excluded.time_ms, node = excluded.node",
+                           "sssii", id, data, hash, t, (int64_t) json_integer_value(node)),
                    err, errlen, "storing a checkpoint");
 }
 
@@ -1154,11 +1156,12 @@ json_t *db_cluster(Db *db) {
 
 json_t *db_checkpoint(Db *db, const char *resource_id) {
         _cleanup_stmt_ sqlite3_stmt *st =
-                prepare(db, "SELECT data, hash, time_ms FROM checkpoints WHERE resource = ?", "s", resource_id);
+                prepare(db, "SELECT data, hash, time_ms, node FROM checkpoints WHERE resource = ?", "s", resource_id);
         if (!st || sqlite3_step(st) != SQLITE_ROW)
                 return NULL;
-        return json_pack("{s:s, s:s, s:I}", "data", sqlite3_column_text(st, 0), "hash", sqlite3_column_text(st, 1),
-                         "time_ms", (json_int_t) sqlite3_column_int64(st, 2));
+        return json_pack("{s:s, s:s, s:I, s:I}", "data", sqlite3_column_text(st, 0), "hash", sqlite3_column_text(st, 1),
+                         "time_ms", (json_int_t) sqlite3_column_int64(st, 2), "node",
+                         (json_int_t) sqlite3_column_int64(st, 3));
 }
 
 json_t *db_failures(Db *db, const char *object, int64_t since_ms) {

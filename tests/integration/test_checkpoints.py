@@ -34,6 +34,17 @@ def test_a_file_changed_on_n1_is_there_on_n2_after_n1_is_killed():
         assert status == 201, body
         n1.cli("group", "online", "ck")
         assert owner_everywhere(cs.nodes, "ck") == "n1"
+        cs.wait("the first copy in n2's database", lambda: n2.dump("checkpoints"), timeout=10)
+
+        # Back online on the node that made the last copy: what is there is
+        # that copy or newer, and stays — a change made while it was offline
+        # is not undone by the older copy.
+        n1.cli("group", "offline", "ck")
+        with open(on(n1, "state.txt"), "w") as f:
+            f.write("changed here while offline\n")
+        n1.cli("group", "online", "ck")
+        with open(on(n1, "state.txt")) as f:
+            assert f.read() == "changed here while offline\n"
 
         # Changed while online: a new content, mode and time; a new file.
         with open(on(n1, "state.txt"), "w") as f:
