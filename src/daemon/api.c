@@ -383,31 +383,9 @@ static void patch_cluster(HttpRequest *req, void *userdata) {
         if (!props)
                 return;
         json_t *spelled = json_object();
-        ClusterProps c;
         char err[512] = "";
         const char *bad = NULL;
-        int k = spelled ? props_init(cluster_props, &c, err, sizeof(err)) : -ENOMEM;
-        const char *key;
-        json_t *v;
-        json_object_foreach(props, key, v) {
-                const wp_prop *p = k >= 0 ? props_find(cluster_props, key) : NULL;
-                if (k < 0)
-                        break;
-                if (!p) {
-                        snprintf(err, sizeof(err), "%s is not a cluster property; they are TimeZone", key);
-                        k = -EINVAL;
-                } else if (!json_is_string(v)) {
-                        snprintf(err, sizeof(err), "%s: values are text", p->name);
-                        k = -EINVAL;
-                } else
-                        k = props_set(cluster_props, &c, p->name, json_string_value(v), err, sizeof(err));
-                if (k < 0)
-                        bad = key;
-                else
-                        json_object_set(spelled, p->name, v);
-        }
-        if (spelled)
-                props_free(cluster_props, &c);
+        int k = spelled ? cluster_props_check(props, false, spelled, &bad, err, sizeof(err)) : -ENOMEM;
         json_decref(props);
         if (k < 0) {
                 json_decref(spelled);

@@ -69,6 +69,36 @@ int cluster_props_load(const json_t *values, ClusterProps *ret) {
         return 0;
 }
 
+int cluster_props_check(const json_t *values, bool exact, json_t *spelled, const char **bad, char *err,
+                        size_t errlen) {
+        ClusterProps c;
+        int k = props_init(cluster_props, &c, err, errlen);
+        if (k < 0)
+                return k;
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *) values, key, v) {
+                const wp_prop *p = props_find(cluster_props, key);
+                if (!p || (exact && strcmp(p->name, key) != 0)) {
+                        snprintf(err, errlen, "%s is not a cluster property; they are TimeZone", key);
+                        k = -EINVAL;
+                } else if (!json_is_string(v)) {
+                        snprintf(err, errlen, "%s: values are text", p->name);
+                        k = -EINVAL;
+                } else
+                        k = props_set(cluster_props, &c, p->name, json_string_value(v), err, errlen);
+                if (k >= 0 && spelled && json_object_set(spelled, p->name, v) < 0)
+                        k = -ENOMEM;
+                if (k < 0) {
+                        if (bad)
+                                *bad = key;
+                        break;
+                }
+        }
+        props_free(cluster_props, &c);
+        return k;
+}
+
 void cluster_props_done(ClusterProps *c) {
         props_free(cluster_props, c);
 }

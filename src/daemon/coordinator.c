@@ -99,7 +99,29 @@ static void arm(uint64_t at, uint64_t *next) {
  * in its window (in the cluster's TimeZone, else the coordinator's local time);
  * outside the window, the coordinator looks again at the next hour. Not to
  * a node it failed over from within FailoverPeriod: that would bounce. */
-static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *next) {
+/* The hour in the cluster's time zone (TimeZone), read at the first
+ * failback an evaluation considers; -1 until then, -2 when unknown. */
+typedef struct Hour {
+        int hour;
+        struct tm tm;
+} Hour;
+
+static int hour_now(Daemon *d, Hour *h) {
+        if (h->hour != -1)
+                return h->hour;
+        h->hour = -2;
+        ClusterProps cp;
+        json_t *cv = db_cluster(d->db);
+        if (cluster_props_load(cv, &cp) >= 0) {
+                if (cluster_hour(cp.time_zone, time(NULL), &h->hour, &h->tm) < 0)
+                        h->hour = -2;
+                cluster_props_done(&cp);
+        }
+        json_decref(cv);
+        return h->hour;
+}
+
+static void failback(Daemon *d, RtGroup *rg, json_t *g, Hour *h, uint64_t now, uint64_t *next) {
         GroupCommon gc;
         if (!share_node_up(d, rg->owner) || rg->move_to || rg->failed || rg->asked_here ||
             decide_group_common(json_object_get(g, "properties"), &gc, NULL, NULL, 0) < 0)
@@ -109,16 +131,8 @@ static void failback(Daemon *d, RtGroup *rg, json_t *g, uint64_t now, uint64_t *
                 group_common_done(&gc);
                 return;
         }
-        /* The hour in the cluster's time zone (TimeZone). */
-        ClusterProps cp;
-        json_t *cv = db_cluster(d->db);
-        struct tm tm = {};
-        int hour = -1;
-        if (cluster_props_load(cv, &cp) >= 0) {
-                (void) cluster_hour(cp.time_zone, time(NULL), &hour, &tm);
-                cluster_props_done(&cp);
-        }
-        json_decref(cv);
+        int hour = hour_now(d, h);
+        const struct tm tm = h->tm;
         char why[256];
         bool open = hour >= 0 && policy_failback_allowed(&gc, hour, why, sizeof(why));
         group_common_done(&gc);
@@ -194,6 +208,7 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 cold_start(d, groups);
         }
         uint64_t now = now_monotonic_usec(), next = UINT64_MAX;
+        Hour hour = { .hour = -1 };
         size_t i;
         json_t *g;
         json_array_foreach(groups, i, g) {
@@ -213,7 +228,7 @@ void coordinator_evaluate(Daemon *d, json_t *groups) {
                 switch (dec.action) {
                 case OWNERS_KEEP:
                         if (want && rg->owner)
-                                failback(d, rg, g, now, &next);
+                                failback(d, rg, g, &hour, now, &next);
                         break;
                 case OWNERS_WAIT:
                         arm(dec.at_usec, &next);

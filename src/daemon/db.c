@@ -796,20 +796,9 @@ static int apply_cluster_set(Db *db, const json_t *m, int64_t t, char *err, size
                 snprintf(err, errlen, "cluster.set needs props, an object");
                 return -EINVAL;
         }
-        ClusterProps c;
-        int k = props_init(cluster_props, &c, err, errlen);
+        int k = cluster_props_check(props, true, NULL, NULL, err, errlen);
         const char *key;
         json_t *v;
-        json_object_foreach(props, key, v) {
-                const wp_prop *p = k >= 0 ? props_find(cluster_props, key) : NULL;
-                if (k >= 0 && (!p || !json_is_string(v) || strcmp(p->name, key) != 0)) {
-                        snprintf(err, errlen, "cluster.set: %s is not a cluster property given as text", key);
-                        k = -EINVAL;
-                }
-                if (k >= 0)
-                        k = props_set(cluster_props, &c, key, json_string_value(v), err, errlen);
-        }
-        props_free(cluster_props, &c);
         json_object_foreach(props, key, v) {
                 if (k < 0)
                         break;

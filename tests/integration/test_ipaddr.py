@@ -58,9 +58,10 @@ def group_with_address(cs, group, address, **props):
     return n1.api("POST", "/v1/resources", {"name": group + "-ip", "type": "ipaddr", "group": group, "properties": p})
 
 
-def sniff(node, seconds):
+def sniff(node, seconds, script=SNIFFER):
+    """script (a sniffer) inside node for seconds, once it is ready."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, dir=node.cluster.dir) as f:
-        f.write(SNIFFER)
+        f.write(script)
     os.chmod(f.name, 0o644)
     p = subprocess.Popen(node.enter() + [sys.executable, f.name, str(seconds)], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
@@ -179,11 +180,7 @@ def test_ipv6_after_duplicate_address_detection_with_unsolicited_advertisements(
     addr = "fd00:77::50"
     status, body = group_with_address(cs, "vip6", addr + "/64", Interface="e0", ArpCount="2", ArpInterval="100ms")
     assert status == 201, body
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, dir=cs.dir) as f:
-        f.write(NA_SNIFFER)
-    os.chmod(f.name, 0o644)
-    p = subprocess.Popen(n2.enter() + [sys.executable, f.name, "8"], stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "ready"
+    p = sniff(n2, 8, NA_SNIFFER)
     t0 = time.monotonic()
     n1.cli("group", "online", "vip6")
     print("IPv6 online (after duplicate address detection) in %.0f ms" % ((time.monotonic() - t0) * 1000))
