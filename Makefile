@@ -12,9 +12,9 @@ DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjans
                libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev libmnl-dev libxml2-dev \
                libcmocka-dev python3-pytest python3-prometheus-client scdoc \
                corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev \
-               corosync-qdevice corosync-qnetd resource-agents curl
+               corosync-qdevice corosync-qnetd resource-agents curl chromium
 
-.PHONY: all deps build run run-cluster test unit integration bench install clean
+.PHONY: all deps browser-deps build run run-cluster test unit integration bench install clean
 
 all: build
 
@@ -27,6 +27,24 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install:$$missing" >&2; exit 1; fi; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+# The browser test's driver: node and npm (Debian's, where the machine has
+# neither), then playwright-core as tests/browser/package-lock.json pins it,
+# installed again only when the lock file is newer than the installation.
+BROWSER_TESTS = tests/browser
+
+browser-deps: deps
+	@missing=""; command -v node >/dev/null || missing="nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install:$$missing" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+	@if [ ! -f $(BROWSER_TESTS)/node_modules/.package-lock.json ] || \
+	    [ $(BROWSER_TESTS)/package-lock.json -nt $(BROWSER_TESTS)/node_modules/.package-lock.json ]; then \
+	  npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund; \
 	fi
 
 $(BUILD)/build.ninja:
@@ -43,7 +61,7 @@ unit: deps $(ASAN_BUILD)/build.ninja
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	  $(MESON) test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
 
-integration: build $(ASAN_BUILD)/build.ninja
+integration: build browser-deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	WOLFPACK_BUILD=$(abspath $(BUILD)) WOLFPACK_ASAN_BUILD=$(abspath $(ASAN_BUILD)) \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
