@@ -50,12 +50,17 @@ export function stateBadge(state, extra) {
            state || 'Unknown');
 }
 
-// Rebuild a region and keep the keyboard where it was: the element that
-// had focus is found again in the new content by its data-key.
+// Rebuild a region, unless nothing in it changed (so that a click is not
+// split between a button and its replacement), and keep the keyboard
+// where it was: the element that had focus is found again in the new
+// content by its data-key.
 export function rerender(container, build) {
+  const next = [build()].flat(Infinity).filter(Boolean).map((n) => (n instanceof Node ? n : document.createTextNode(String(n))));
+  const now = container.childNodes;
+  if (next.length === now.length && next.every((n, i) => n.isEqualNode(now[i]))) return;
   const active = document.activeElement;
   const key = active && container.contains(active) ? active.dataset.key : null;
-  container.replaceChildren(...[build()].flat(Infinity).filter(Boolean));
+  container.replaceChildren(...next);
   if (key) {
     const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
     if (again && !again.disabled) again.focus();

@@ -69,6 +69,16 @@ export class Store {
         }
       }
       if (epoch !== this.epoch) return;
+      // The status's resources are brief: a restart scheduled, which only
+      // the event said, stays known while the resource is still Failed.
+      for (const g of status.groups || []) {
+        for (const r of g.resources || []) {
+          const was = this.resource(r.id);
+          if (r.restarting === undefined && was?.restarting && was.state === 'Failed' && r.state === 'Failed') {
+            r.restarting = was.restarting;
+          }
+        }
+      }
       this.status = status;
       this.cluster = cluster;
       for (const ev of during) this.apply(ev);
@@ -150,7 +160,8 @@ export class Store {
         if (!r) continue;
         r.state = ev.state;
         r.state_reason = ev.reason ?? null;
-        r.restarting = ev.restarting ?? null;
+        // When the restart is due, by this clock: in_ms counts from the event.
+        r.restarting = ev.restarting ? { ...ev.restarting, due_at: Date.now() + (ev.restarting.in_ms || 0) } : null;
         return { type: 'state', kind: 'resource', id: r.id, name: r.name, group: g.name };
       }
     }

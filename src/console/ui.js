@@ -7,7 +7,7 @@
 // data-action (and data-target, the object it acts on); every other button
 // has data-view. A read token must see no data-action at all.
 
-import { h } from './dom.js';
+import { durationText, h, timeText } from './dom.js';
 import { can } from './roles.js';
 
 let region = null;
@@ -72,4 +72,12 @@ export function section(title, ...content) {
 
 export function empty(text) {
   return h('p', { class: 'empty' }, text);
+}
+
+// A scheduled restart ({attempt, of, in_ms}, docs/api.md; due_at when the
+// store saw it come) for people.
+export function restartText(x) {
+  const n = `restart ${x.attempt}${x.of ? ` of ${x.of}` : ''}`;
+  if (x.due_at) return x.due_at > Date.now() + 500 ? `${n} at ${timeText(x.due_at)}` : `${n}, due now`;
+  return x.in_ms ? `${n} in ${durationText(x.in_ms)}` : `${n}, due now`;
 }

@@ -5,12 +5,12 @@
 // event stream; the full objects are read again after each burst of events.
 
 import { get, patch, path, post, seg } from './api.js';
-import { durationText, h, rerender, s, slug, stateBadge } from './dom.js';
+import { h, rerender, s, slug, stateBadge } from './dom.js';
 import { BOX, layout } from './depgraph.js';
 import { groupActions, ownerText } from './view-overview.js';
 import { COMMON_PROPS, GROUP_PROPS, propertyForm } from './props.js';
 import { can } from './roles.js';
-import { actionButton, empty, notify, section, viewButton } from './ui.js';
+import { actionButton, empty, notify, restartText, section, viewButton } from './ui.js';
 import { renderWhy } from './why.js';
 
 const href = (group, resource) =>
@@ -58,9 +58,8 @@ function details(r) {
   const out = [];
   if (r.state_reason) out.push(h('div', { class: 'reason' }, r.state_reason));
   if (r.restarting) {
-    const x = r.restarting;
-    out.push(h('div', { class: 'restarting', dataset: { restarting: String(x.attempt) } },
-      `restart ${x.attempt}${x.of ? ` of ${x.of}` : ''}`, x.in_ms ? ` in ${durationText(x.in_ms)}` : ' due now'));
+    out.push(h('div', { class: 'restarting', dataset: { restarting: String(r.restarting.attempt) } },
+      restartText(r.restarting)));
   }
   if (r.blocked) out.push(h('div', { class: 'blocked' }, r.blocked));
   if (r.restart_count) out.push(h('div', { class: 'muted' }, `restarted ${r.restart_count} time${r.restart_count === 1 ? '' : 's'}`));

@@ -7,7 +7,7 @@ import { patch, path, post } from './api.js';
 import { h, rerender, stateBadge, timeText } from './dom.js';
 import { CLUSTER_PROPS, propertyForm } from './props.js';
 import { can } from './roles.js';
-import { actionButton, empty, section } from './ui.js';
+import { actionButton, empty, restartText, section } from './ui.js';
 
 export function groupActions(ctx, g) {
   return [
@@ -25,7 +25,7 @@ export function groupActions(ctx, g) {
 }
 
 export function ownerText(o) {
-  return o.owner ? `on ${o.owner}` : 'on no node';
+  return o.owner ? `on ${o.owner}` : 'no owner';
 }
 
 function clusterPanel(store) {
@@ -60,15 +60,17 @@ function groupCard(ctx, g) {
     h('header', { class: 'group-head' },
       h('a', { class: 'group-name', href: `#/group/${encodeURIComponent(g.name)}`, dataset: { key: `open:${g.name}` } }, g.name),
       stateBadge(g.state),
-      h('span', { class: 'muted', dataset: { owner: g.owner ?? '' } }, ownerText(g)),
+      h('span', { class: 'muted owner', dataset: { owner: g.owner ?? '' } }, ownerText(g)),
       h('span', { class: 'card-actions' }, groupActions(ctx, g))),
     g.state_reason ? h('p', { class: 'reason' }, g.state_reason) : null,
     resources.length
       ? h('ul', { class: 'res-list' }, resources.map((r) => h('li', { dataset: { resource: r.name, state: r.state } },
-          h('span', { class: 'res-name' }, r.name),
+          h('span', { class: 'res-name', title: r.name }, r.name),
           h('span', { class: 'muted' }, r.type),
-          stateBadge(r.state),
-          r.state_reason ? h('span', { class: 'reason' }, r.state_reason) : null)))
+          h('span', null, stateBadge(r.state)),
+          r.restarting || r.state_reason ? h('span', { class: 'res-detail' },
+            r.restarting ? h('span', { class: 'restarting' }, restartText(r.restarting), ' ') : null,
+            r.state_reason ? h('span', { class: 'reason' }, r.state_reason) : null) : null)))
       : empty('No resources.'));
 }
 
