@@ -23,13 +23,14 @@ _wolfpack() {
     _init_completion -n = || return
 
     local globals="--socket --json --no-wait --timeout --help --version"
-    local nouns="status cluster node group resource type events log why help"
+    local nouns="status cluster cert node group resource type events log why help"
     local -A verbs=(
         [node]="list show pause resume drain evict"
         [group]="create list show online offline move set get delete"
         [resource]="create list show online offline fail set get depend undepend delete"
         [type]="list show"
         [cluster]="init set get"
+        [cert]="create show"
     )
     local -A options=(
         [node list]="--quiet"
@@ -39,6 +40,7 @@ _wolfpack() {
         [type list]="--quiet"
         [events]="--follow" [log]="--since --node --limit --follow"
         [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --force"
+        [cert create]="--dir --name --host --days --force" [cert show]="--dir"
     )
 
     _wolfpack_cmd=${words[0]}
@@ -59,6 +61,7 @@ _wolfpack() {
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
             --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs|--limit) skip=value ;;
+            --dir|--name|--host|--days) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -69,7 +72,7 @@ _wolfpack() {
         --socket|--authkey)
             _filedir
             return ;;
-        --output|--certs)
+        --output|--certs|--dir)
             _filedir -d
             return ;;
         --token)
@@ -121,7 +124,7 @@ _wolfpack() {
             return ;;
     esac
 
-    [[ -z ${verbs[$noun]} ]] && return
+    [[ -z ${verbs[$noun]} || $noun == cert ]] && return
     case $verb in
         show|pause|resume|drain|evict|online|offline|move|delete|fail|depend|undepend|get|set)
             if ((${#args[@]} == 2)); then

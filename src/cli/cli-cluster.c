@@ -24,10 +24,7 @@
 int cluster_paths_make(const char *dir, ClusterPaths *ret) {
         ClusterPaths p = {};
         if (dir) {
-                size_t n = strlen(dir);
-                while (n > 1 && dir[n - 1] == '/')
-                        n--;
-                p.dir = strndup(dir, n);
+                p.dir = cluster_dir_trim(dir);
                 if (!p.dir || asprintf(&p.corosync_conf, "%s/corosync.conf", p.dir) < 0 ||
                     asprintf(&p.authkey, "%s/authkey", p.dir) < 0 ||
                     asprintf(&p.wolfpackd_conf, "%s/wolfpackd.conf", p.dir) < 0 || !(p.certs = strdup(p.dir))) {

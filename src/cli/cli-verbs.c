@@ -28,6 +28,14 @@ const CliVerb cli_verbs[] = {
           CLI_PROPS_NONE, false, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
           verb_cluster_init },
 
+        { "cert", "create", "",
+          { { "dir", "DIR", false }, { "name", "NODE", false }, { "host", "NAME|IP", CLI_REPEATED_OPTIONAL },
+            { "days", "N", false }, { "force", NULL, false } },
+          CLI_PROPS_NONE, false, "make the cluster's CA (when there is none) and this node's TLS certificate",
+          verb_cert_create },
+        { "cert", "show", "", { { "dir", "DIR", false } }, CLI_PROPS_NONE, false,
+          "what the CA's and this node's certificates say, and whether they fit together", verb_cert_show },
+
         { "node", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the nodes", verb_node_list },
         { "node", "show", "N", {}, CLI_PROPS_NONE, false, "show a node", verb_node_show },
         { "node", "pause", "N", {}, CLI_PROPS_NONE, false, "take no new groups on a node", verb_node_pause },

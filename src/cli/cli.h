@@ -44,15 +44,16 @@ typedef struct Cli {
 /* One option a verb accepts, "--name VALUE" or "--name=VALUE", or a flag
  * ("--name") when metavar is NULL. required: false, true, or
  * CLI_REPEATED — required, and given as often as there are values
- * (cli_args_opt_all). */
+ * (cli_args_opt_all) — or CLI_REPEATED_OPTIONAL, the same but optional. */
 typedef struct CliOption {
         const char *name;
         const char *metavar;
         int required;
 } CliOption;
 #define CLI_REPEATED 2
+#define CLI_REPEATED_OPTIONAL 3
 
-#define CLI_MAX_OPTIONS 10
+#define CLI_MAX_OPTIONS 12
 #define CLI_MAX_POSITIONAL 4
 
 typedef struct CliVerb CliVerb;
