@@ -9,11 +9,10 @@ PYTHON     ?= /usr/bin/python3
 MESON      ?= meson
 
 DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjansson-dev \
-               libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libgnutls28-dev libseccomp-dev libmnl-dev \
-               libxml2-dev \
+               libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev libmnl-dev libxml2-dev \
                libcmocka-dev python3-pytest python3-prometheus-client scdoc \
                corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev \
-               corosync-qdevice corosync-qnetd resource-agents
+               corosync-qdevice corosync-qnetd resource-agents curl
 
 .PHONY: all deps build run run-cluster test unit integration bench install clean
 

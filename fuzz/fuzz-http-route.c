@@ -26,17 +26,17 @@ static void nop(HttpRequest *r, void *userdata) {
 }
 
 static const HttpRoute routes[] = {
-        { "GET", "/v1/cluster", nop },
-        { "GET", "/v1/groups", nop },
-        { "POST", "/v1/groups", nop },
-        { "GET", "/v1/groups/{}", nop },
-        { "PATCH", "/v1/groups/{}", nop },
-        { "DELETE", "/v1/groups/{}", nop },
-        { "POST", "/v1/groups/{}/online", nop },
-        { "POST", "/v1/groups/{}/move", nop },
-        { "POST", "/v1/resources/{}/depend", nop },
-        { "GET", "/v1/a/{}/{}/{}", nop },
-        { "GET", "/", nop },
+        { "GET", "/v1/cluster", nop, HTTP_ACCESS_READ },
+        { "GET", "/v1/groups", nop, HTTP_ACCESS_READ },
+        { "POST", "/v1/groups", nop, HTTP_ACCESS_READ },
+        { "GET", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+        { "PATCH", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+        { "DELETE", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+        { "POST", "/v1/groups/{}/online", nop, HTTP_ACCESS_READ },
+        { "POST", "/v1/groups/{}/move", nop, HTTP_ACCESS_READ },
+        { "POST", "/v1/resources/{}/depend", nop, HTTP_ACCESS_READ },
+        { "GET", "/v1/a/{}/{}/{}", nop, HTTP_ACCESS_READ },
+        { "GET", "/", nop, HTTP_ACCESS_READ },
         {},
 };
 

@@ -21,6 +21,9 @@
 
 static const CliOption global_options[] = {
         { "socket", "PATH", false },
+        { "server", "URL", false },
+        { "token-file", "FILE", false },
+        { "ca", "FILE", false },
         { "json", NULL, false },
         { "no-wait", NULL, false },
         { "timeout", "DURATION", false },
@@ -92,6 +95,15 @@ int cli_global_parse(int *argc, char **argv, CliGlobal *ret, char *err, size_t e
                                 return -EINVAL;
                         }
                         g.socket_path = value;
+                } else if (strcmp(o->name, "server") == 0 || strcmp(o->name, "token-file") == 0 ||
+                           strcmp(o->name, "ca") == 0) {
+                        if (!*value) {
+                                set_error(err, errlen, "--%s needs a value (%s)", o->name, o->metavar);
+                                return -EINVAL;
+                        }
+                        *(strcmp(o->name, "server") == 0       ? &g.server
+                          : strcmp(o->name, "token-file") == 0 ? &g.token_file
+                                                               : &g.ca_file) = value;
                 } else if (strcmp(o->name, "timeout") == 0)
                         g.timeout = value;
                 else if (strcmp(o->name, "json") == 0)
@@ -464,7 +476,7 @@ void cli_usage_all(const CliVerb *table, FILE *f) {
                         width = w;
         }
 
-        fputs("usage: wolfpack [--socket PATH] [--json] [--no-wait] [--timeout DURATION] COMMAND [ARGS]\n\n"
+        fputs("usage: wolfpack [--socket PATH | --server URL] [--json] [--no-wait] [--timeout DURATION] COMMAND [ARGS]\n\n"
               "Commands:\n", f);
         const char *last = NULL;
         for (const CliVerb *v = table; v->noun; v++) {
@@ -477,6 +489,9 @@ void cli_usage_all(const CliVerb *table, FILE *f) {
         }
         fputs("\nGlobal options, anywhere on the line:\n"
               "  --socket PATH       the API socket (else $" CLI_SOCKET_ENV ", else " CLI_DEFAULT_SOCKET ")\n"
+              "  --server URL        a node's remote API instead, https://HOST:PORT (else $" CLI_SERVER_ENV ")\n"
+              "  --token-file FILE   the token for --server (else $" CLI_TOKEN_ENV " holds it)\n"
+              "  --ca FILE           the cluster's CA for --server (else $" CLI_CA_ENV ", else " CLI_DEFAULT_CA ")\n"
               "  --json              print the API's JSON (one compact object a line for streams)\n"
               "  --no-wait           do not wait for online, offline, move, fail or drain to finish\n"
               "  --timeout DURATION  how long to wait for them (default 5min), and for any answer (default 30s)\n"

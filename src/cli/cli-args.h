@@ -16,11 +16,15 @@
 
 typedef struct CliGlobal {
         const char *socket_path;   /* --socket; NULL when not given */
+        const char *server;        /* --server URL; NULL when not given */
+        const char *token_file;    /* --token-file */
+        const char *ca_file;       /* --ca */
         const char *timeout;       /* --timeout, as typed; NULL when not given */
         bool json, no_wait, help, version;
 } CliGlobal;
 
-/* Take the global options (--socket PATH, --json, --no-wait, --timeout
+/* Take the global options (--socket PATH, --server URL, --token-file FILE,
+ * --ca FILE, --json, --no-wait, --timeout
  * DURATION, --help/-h, --version) out of argv[1..], wherever they are
  * before a "--", keeping the order of the rest; *argc shrinks. */
 int cli_global_parse(int *argc, char **argv, CliGlobal *ret, char *err, size_t errlen);

@@ -51,3 +51,7 @@ int verb_events(Cli *cli, const CliArgs *a);
 int verb_log(Cli *cli, const CliArgs *a);
 
 int verb_why(Cli *cli, const CliArgs *a);
+
+int verb_token_create(Cli *cli, const CliArgs *a);
+int verb_token_list(Cli *cli, const CliArgs *a);
+int verb_token_revoke(Cli *cli, const CliArgs *a);

@@ -75,7 +75,7 @@ int verb_events(Cli *cli, const CliArgs *a) {
                         return r;
                 if (live)
                         fprintf(stderr, "wolfpack: the event stream of wolfpackd at %s ended; reconnecting\n",
-                                cli->socket_path);
+                                cli->where);
                 struct timespec ts = { RECONNECT_SEC, 0 };
                 nanosleep(&ts, NULL);
         }
@@ -240,7 +240,7 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
                 ;
         json_t *reply = NULL;
         if (r >= 0 && !cli_stream_established(s))
-                r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended at once", cli->socket_path);
+                r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended at once", cli->where);
         if (r >= 0 && !(f.members = view_members(cli, &f.self)))
                 r = -EIO;
         if (r >= 0)
@@ -266,7 +266,7 @@ static int log_follow(Cli *cli, const char *path, const char *node, unsigned lim
                 if (f.view_changed)
                         tell_view(&f, cli);
         if (r == 0)
-                r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended", cli->socket_path);
+                r = cli_fail(-EPIPE, "the event stream of wolfpackd at %s ended", cli->where);
         json_decref(reply);
         json_decref(f.held);
         json_decref(f.shown);

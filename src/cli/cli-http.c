@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * HTTP over wolfpackd's unix socket with libcurl: JSON requests and the
- * server-sent event stream. Owns the connection, the transport's error
+ * HTTP to wolfpackd with libcurl, over its unix socket or to a node's
+ * remote API (https, the cluster's CA, a bearer token): JSON requests and
+ * the server-sent event stream. Owns the connection, the transport's error
  * messages and the translation of error answers into errnos; never decides
- * what a request means and never prints anything but errors.
+ * what a request means, never prints anything but errors, and never prints
+ * the token.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -32,7 +34,11 @@
 
 struct CliHttp {
         CURL *curl;
-        char *socket_path;
+        char *socket_path; /* NULL for a remote API */
+        char *base;        /* BASE_URL, or the server's https://HOST:PORT */
+        char *ca_file;     /* remote: the cluster's CA */
+        char *auth;        /* remote: "Authorization: Bearer ..." */
+        const char *where; /* socket_path or base, for messages */
         long timeout_ms; /* for an answer, above zero */
         char errbuf[CURL_ERROR_SIZE];
 };
@@ -68,7 +74,7 @@ static size_t buf_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
 
 static bool curl_ready = false;
 
-int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret) {
+static int http_alloc(wp_usec_t timeout, CliHttp **ret) {
         if (!curl_ready) {
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                         return cli_fail(-ENOMEM, "cannot initialise libcurl");
@@ -77,9 +83,8 @@ int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret) {
         CliHttp *h = calloc(1, sizeof *h);
         if (!h)
                 return -ENOMEM;
-        h->socket_path = strdup(socket_path);
         h->curl = curl_easy_init();
-        if (!h->socket_path || !h->curl) {
+        if (!h->curl) {
                 cli_http_free(h);
                 return -ENOMEM;
         }
@@ -90,28 +95,90 @@ int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret) {
         return 0;
 }
 
+int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret) {
+        CliHttp *h;
+        int r = http_alloc(timeout, &h);
+        if (r < 0)
+                return r;
+        h->socket_path = strdup(socket_path);
+        h->base = strdup(BASE_URL);
+        if (!h->socket_path || !h->base) {
+                cli_http_free(h);
+                return -ENOMEM;
+        }
+        h->where = h->socket_path;
+        *ret = h;
+        return 0;
+}
+
+int cli_http_new_remote(const char *url, const char *ca_file, const char *token, wp_usec_t timeout, CliHttp **ret) {
+        CliHttp *h;
+        int r = http_alloc(timeout, &h);
+        if (r < 0)
+                return r;
+        size_t n = strlen(url);
+        while (n > 0 && url[n - 1] == '/')
+                n--;
+        h->base = strndup(url, n);
+        h->ca_file = strdup(ca_file);
+        if (!h->base || !h->ca_file || asprintf(&h->auth, "Authorization: Bearer %s", token) < 0) {
+                h->auth = NULL;
+                cli_http_free(h);
+                return -ENOMEM;
+        }
+        h->where = h->base;
+        *ret = h;
+        return 0;
+}
+
 CliHttp *cli_http_free(CliHttp *h) {
         if (!h)
                 return NULL;
         if (h->curl)
                 curl_easy_cleanup(h->curl);
         free(h->socket_path);
+        free(h->base);
+        free(h->ca_file);
+        if (h->auth)
+                explicit_bzero(h->auth, strlen(h->auth));
+        free(h->auth);
         free(h);
         return NULL;
 }
 
 /* Options every request of ours carries. */
-static void common_options(CURL *c, const char *socket_path, char *errbuf) {
-        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+static void common_options(CURL *c, const CliHttp *h, char *errbuf) {
+        if (h->socket_path) {
+                curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket_path);
+                curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+        } else {
+                /* TLS only, verified against the cluster's CA alone. */
+                curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+                curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+                curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+                curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+                curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        }
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "wolfpack/" WOLFPACK_VERSION);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
         /* Paths come escaped from cli-path.c: sent as built, never
          * normalised ("/v1/groups/x/.." is not "/v1/groups"). */
         curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         errbuf[0] = '\0';
+}
+
+/* The headers of a request: what it accepts and sends, and the token. */
+static struct curl_slist *request_headers(const CliHttp *h, const char *accept, bool json_body) {
+        struct curl_slist *l = curl_slist_append(NULL, accept);
+        if (l && json_body)
+                l = curl_slist_append(l, "Content-Type: application/json");
+        if (l)
+                l = curl_slist_append(l, "Expect:");
+        if (l && h->auth)
+                l = curl_slist_append(l, h->auth);
+        return l;
 }
 
 /* Why a connection to path fails, as connect(2) says it: libcurl reports a
@@ -140,14 +207,38 @@ static int no_answer(const char *socket_path, long timeout_ms, bool change) {
 }
 
 /* Print why the request got no answer and return the errno for it. */
-static int transport_error(CURL *c, CURLcode code, const char *socket_path, const char *errbuf, long timeout_ms,
+static int transport_error(CURL *c, CURLcode code, const CliHttp *h, const char *errbuf, long timeout_ms,
                            bool change) {
+        const char *socket_path = h->where;
         long os_errno = 0;
         curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
 
         switch (code) {
+        case CURLE_PEER_FAILED_VERIFICATION:
+                return cli_fail(-EPERM,
+                                "%s is not who it says, by the cluster's CA %s: %s (give the CA of this cluster with "
+                                "--ca or " CLI_CA_ENV "; a node's certificate must name the host in the URL, see "
+                                "`wolfpack cert show` on it)",
+                                h->where, h->ca_file, *errbuf ? errbuf : curl_easy_strerror(code));
+        case CURLE_SSL_CACERT_BADFILE:
+                return cli_fail(-EIO,
+                                "cannot read the cluster's CA %s: %s (copy ca.pem from a node's /etc/wolfpack/tls, and "
+                                "give it with --ca or " CLI_CA_ENV ")",
+                                h->ca_file, *errbuf ? errbuf : curl_easy_strerror(code));
+        case CURLE_SSL_CONNECT_ERROR:
+                return cli_fail(-ECONNREFUSED, "no TLS with %s: %s (is it a node's remote API, the listen of its "
+                                               "wolfpackd.conf?)",
+                                h->where, *errbuf ? errbuf : curl_easy_strerror(code));
+        case CURLE_UNSUPPORTED_PROTOCOL:
+                return cli_fail(-EINVAL, "%s: the remote API speaks https only: give --server https://HOST:PORT",
+                                h->where);
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
+                if (!h->socket_path)
+                        return cli_fail(-ECONNREFUSED, "cannot reach wolfpackd at %s: %s (is its listen set in "
+                                                       "wolfpackd.conf, and the port open?)",
+                                        h->where,
+                                        os_errno > 0 ? strerror((int) os_errno) : *errbuf ? errbuf : curl_easy_strerror(code));
                 if (os_errno == 0)
                         os_errno = connect_errno(socket_path);
                 if (os_errno == EACCES || os_errno == EPERM)
@@ -213,7 +304,7 @@ static int request(CliHttp *h, const char *method, const char *path, const json_
         Buf b = {};
         int r;
 
-        if (asprintf(&url, BASE_URL "%s", path) < 0)
+        if (asprintf(&url, "%s%s", h->base, path) < 0)
                 return -ENOMEM;
         if (body) {
                 payload = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -222,20 +313,15 @@ static int request(CliHttp *h, const char *method, const char *path, const json_
         }
 
         curl_easy_reset(c);
-        common_options(c, h->socket_path, h->errbuf);
+        common_options(c, h, h->errbuf);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 
-        struct curl_slist *l = curl_slist_append(NULL, "Accept: application/json");
-        if (l && payload)
-                l = curl_slist_append(l, "Content-Type: application/json");
-        if (l)
-                l = curl_slist_append(l, "Expect:");
-        if (!l)
+        headers = request_headers(h, "Accept: application/json", payload != NULL);
+        if (!headers)
                 return -ENOMEM;
-        headers = l;
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
         if (strcmp(method, "GET") == 0)
@@ -255,7 +341,7 @@ static int request(CliHttp *h, const char *method, const char *path, const json_
                         r = cli_fail(-EMSGSIZE, "the answer of wolfpackd to %s %s is larger than %u MiB", method, path,
                                      BODY_MAX >> 20);
                 else
-                        r = transport_error(c, code, h->socket_path, h->errbuf, h->timeout_ms,
+                        r = transport_error(c, code, h, h->errbuf, h->timeout_ms,
                                             strcmp(method, "GET") != 0);
                 free(b.data);
                 return r;
@@ -374,17 +460,17 @@ int cli_stream_open(CliHttp *h, const char *path, sse_event_fn fn, void *userdat
         sse_parser_init(&s->sse, fn, userdata);
         s->multi = curl_multi_init();
         s->curl = curl_easy_init();
-        if (!s->multi || !s->curl || asprintf(&s->url, BASE_URL "%s", path) < 0) {
+        if (!s->multi || !s->curl || asprintf(&s->url, "%s%s", h->base, path) < 0) {
                 s->url = NULL;
                 cli_stream_free(s);
                 return -ENOMEM;
         }
-        s->headers = curl_slist_append(NULL, "Accept: text/event-stream");
+        s->headers = request_headers(h, "Accept: text/event-stream", false);
         if (!s->headers) {
                 cli_stream_free(s);
                 return -ENOMEM;
         }
-        common_options(s->curl, h->socket_path, s->errbuf);
+        common_options(s->curl, h, s->errbuf);
         curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
         curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
         curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, stream_write);
@@ -430,7 +516,7 @@ static int stream_ended(CliStream *s, CURLcode code, bool quiet) {
         if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && !s->is_stream)) {
                 if (quiet)
                         return -ECONNRESET;
-                return transport_error(s->curl, code, s->http->socket_path, s->errbuf, s->http->timeout_ms, false);
+                return transport_error(s->curl, code, s->http, s->errbuf, s->http->timeout_ms, false);
         }
         if (s->status >= 400) {
                 if (quiet)
@@ -447,13 +533,13 @@ static int stream_ended(CliStream *s, CURLcode code, bool quiet) {
  * the wait for its headers, as for any answer, and then silence. */
 static int stream_stalled(CliStream *s, uint64_t now, bool quiet) {
         if (s->status == 0 && now >= s->answer_by)
-                return quiet ? -ETIMEDOUT : no_answer(s->http->socket_path, s->http->timeout_ms, false);
+                return quiet ? -ETIMEDOUT : no_answer(s->http->where, s->http->timeout_ms, false);
         if (s->status != 0 && now - s->last_data >= STREAM_IDLE_USEC)
                 return quiet ? -ETIMEDOUT
                              : cli_fail(-ETIMEDOUT,
                                         "the event stream of wolfpackd at %s sent nothing, not even its keep-alive, "
                                         "for %u s: wolfpackd is overloaded or stuck (its log says more)",
-                                        s->http->socket_path, STREAM_IDLE_USEC / 1000000u);
+                                        s->http->where, STREAM_IDLE_USEC / 1000000u);
         return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The CLI's HTTP client: JSON requests to wolfpackd over its unix socket
- * (libcurl, one connection kept open between requests), and the event
+ * or to a node's remote API over https with a token (libcurl, one
+ * connection kept open between requests), and the event
  * stream (GET /v1/events) on a connection of its own, driven without
  * blocking so a caller can poll between events.
  *
@@ -23,6 +24,9 @@
  * stream until its headers came (a stream then lasts while its keep-alives
  * come). Connecting is bounded apart, and a full backlog is told as such. */
 int cli_http_new(const char *socket_path, wp_usec_t timeout, CliHttp **ret);
+/* The same with a node's remote API: url "https://HOST:PORT", verified
+ * against the CA in ca_file only, every request carrying token. */
+int cli_http_new_remote(const char *url, const char *ca_file, const char *token, wp_usec_t timeout, CliHttp **ret);
 CliHttp *cli_http_free(CliHttp *h);
 
 /* method "GET", "POST", "PATCH" or "DELETE"; body NULL or a JSON object.

@@ -623,7 +623,7 @@ int render_type(const json_t *type, bool color, char **ret) {
 }
 
 /* An entry's time as text: "time" as it is, or "time_ms" (UTC). */
-static char *time_text(const json_t *e) {
+char *render_time_text(const json_t *e) {
         const char *s = jstr(e, "time");
         if (s)
                 return strdup(s);
@@ -669,7 +669,7 @@ int render_log(const json_t *entries, bool color, char **ret) {
         json_t *e;
         int r;
         json_array_foreach(entries, i, e) {
-                _cleanup_free_ char *time = time_text(e);
+                _cleanup_free_ char *time = render_time_text(e);
                 if ((r = table_add(t, time, TABLE_PLAIN)) < 0 || (r = add_node(t, e)) < 0 ||
                     (r = add_member(t, e, "level")) < 0 || (r = add_member(t, e, "code")) < 0 ||
                     (r = table_add(t, first_str(e, object_keys), TABLE_PLAIN)) < 0 ||
@@ -685,7 +685,7 @@ int render_event(const json_t *event, char **ret) {
         static const char *const reason_keys[] = { "reason", "state_reason", NULL };
         static const char *const action_keys[] = { "action", "op", "change", NULL };
 
-        _cleanup_free_ char *time = time_text(event);
+        _cleanup_free_ char *time = render_time_text(event);
         const char *type = jstr(event, "type");
         const char *kind = first_str(event, kind_keys);
         /* wolfpackd's state events name the resource's id as "resource". */

@@ -18,6 +18,9 @@ char *render_value(const json_t *v);
 
 int render_status(const json_t *status, bool color, char **ret);
 int render_cluster(const json_t *cluster, bool color, char **ret);
+/* An object's time as text: its "time" as it is, or its "time_ms" as UTC
+ * ("2026-12-03T14:00:00.000Z"). Malloc'ed; NULL without either. */
+char *render_time_text(const json_t *e);
 int render_nodes(const json_t *nodes, bool color, char **ret);
 int render_node(const json_t *node, bool color, char **ret);
 int render_groups(const json_t *groups, bool color, char **ret);

@@ -93,6 +93,13 @@ const CliVerb cli_verbs[] = {
           verb_log },
         { "why", NULL, "NAME", {}, CLI_PROPS_NONE, false,
           "why a group (or a resource) is where it is, or not running: every node's verdict", verb_why },
+
+        { "token", "create", "NAME", { { "role", "ROLE", true } }, CLI_PROPS_NONE, false,
+          "make a token for the remote API and print it, once (ROLE: read, operator, admin)", verb_token_create },
+        { "token", "list", "", { QUIET }, CLI_PROPS_NONE, false, "list the tokens (never the tokens themselves)",
+          verb_token_list },
+        { "token", "revoke", "NAME", {}, CLI_PROPS_NONE, false, "refuse a token from now on, on every node",
+          verb_token_revoke },
         {},
 };
 
@@ -116,5 +123,13 @@ const CliHelp cli_help[] = {
           "more_groups) or why it runs it (chosen, owner; available: next in line). For a resource\n"
           "it says its own state too: online, pending, offline_desired, dependency_failed, failed,\n"
           "group. --json gives the same with these codes for scripts.\n" },
+        { "token", "create",
+          "A token lets its holder use a node's remote API (--server https://HOST:PORT) with the\n"
+          "rights of its role: read sees everything (and the event stream, the log, /metrics);\n"
+          "operator also brings groups and resources online and offline, moves groups, pauses,\n"
+          "resumes and drains nodes and fails resources to rehearse; admin may do everything,\n"
+          "properties, creating and deleting objects and tokens too. The token is printed on\n"
+          "stdout, once: the cluster keeps only its SHA-256. Give it with --token-file FILE (a\n"
+          "file only you can read) or $WOLFPACK_TOKEN.\n" },
         {},
 };

@@ -18,6 +18,11 @@
 
 #define CLI_DEFAULT_SOCKET "/run/wolfpack/wolfpack.sock"
 #define CLI_SOCKET_ENV "WOLFPACK_SOCKET"
+/* The remote API: a node's https://HOST:PORT, the token, the cluster CA. */
+#define CLI_SERVER_ENV "WOLFPACK_SERVER"
+#define CLI_TOKEN_ENV "WOLFPACK_TOKEN"
+#define CLI_CA_ENV "WOLFPACK_CA"
+#define CLI_DEFAULT_CA "/etc/wolfpack/tls/ca.pem"
 #define CLI_DEFAULT_TIMEOUT_USEC (5 * 60 * WP_USEC_PER_SEC)
 /* How long an answer may take when --timeout is not given: wolfpackd
  * answers in milliseconds, so a longer silence means it is stuck. */
@@ -34,6 +39,7 @@ typedef struct CliHttp CliHttp;
 
 typedef struct Cli {
         const char *socket_path;
+        const char *where;   /* the socket path, or the server's URL: for messages */
         bool json;           /* print the API's JSON instead of tables */
         bool no_wait;        /* return after the 202 of online/offline/move/fail/drain */
         bool color;          /* stdout is a terminal and NO_COLOR is unset */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * wolfpack: the command-line tool of the cluster, a client of wolfpackd's
- * API on its unix socket. Parses the command line, runs the verb, turns
+ * API on its unix socket, or of a node's remote API (--server). Parses the command line, runs the verb, turns
  * the result into the exit status (0 done, 1 failed, 2 usage, 3 no such
  * object). Holds no state of the cluster and never changes anything but
  * through the API.
@@ -46,6 +46,71 @@ static int help(int n, char **args) {
                                 printf("\n%s", h->text);
         }
         return 0;
+}
+
+/* The token for --server, from --token-file or $WOLFPACK_TOKEN: one line
+ * of visible characters. */
+static int token_get(const char *file, char *buf, size_t len) {
+        const char *env = getenv(CLI_TOKEN_ENV);
+        if (!file) {
+                if (!env || !*env)
+                        return cli_fail(-EINVAL, "--server needs a token: --token-file FILE or $" CLI_TOKEN_ENV
+                                                 " (`wolfpack token create NAME --role ROLE` on a node makes one)");
+                snprintf(buf, len, "%s", env);
+        } else {
+                FILE *f = fopen(file, "re");
+                if (!f)
+                        return cli_fail(-errno, "--token-file %s: %s", file, strerror(errno));
+                if (!fgets(buf, (int) len, f))
+                        buf[0] = '\0';
+                fclose(f);
+        }
+        buf[strcspn(buf, "\r\n")] = '\0';
+        size_t n = strlen(buf);
+        while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+                buf[--n] = '\0';
+        bool ok = n > 0 && n < len - 1;
+        for (size_t i = 0; ok && i < n; i++)
+                ok = buf[i] > ' ' && buf[i] < 0x7f;
+        if (!ok) {
+                explicit_bzero(buf, len);
+                return cli_fail(-EINVAL, "%s%s holds no token: one line, the token `wolfpack token create` printed",
+                                file ? "--token-file " : "$" CLI_TOKEN_ENV, file ? file : "");
+        }
+        return 0;
+}
+
+/* The connection: the unix socket, or --server with its token and CA. */
+static int connect_api(const CliGlobal *g, Cli *cli) {
+        const char *env = getenv(CLI_SOCKET_ENV), *server_env = getenv(CLI_SERVER_ENV);
+        const char *server = g->server ? g->server : !g->socket_path && server_env && *server_env ? server_env : NULL;
+        wp_usec_t answer = g->timeout ? cli->timeout_usec : CLI_DEFAULT_ANSWER_USEC;
+        if (!server) {
+                if (g->token_file)
+                        return cli_fail(-EINVAL, "--token-file is for --server: on the unix socket the peer's "
+                                                 "credentials decide");
+                cli->socket_path = g->socket_path ? g->socket_path : env && *env ? env : CLI_DEFAULT_SOCKET;
+                cli->where = cli->socket_path;
+                return cli_http_new(cli->socket_path, answer, &cli->http);
+        }
+        if (g->socket_path && g->server)
+                return cli_fail(-EINVAL, "--socket and --server: give one, the local socket or a node's remote API");
+        if (strncmp(server, "https://", 8) != 0 || !server[8])
+                return cli_fail(-EINVAL, "--server %s: the remote API speaks https only: give https://HOST:PORT", server);
+        const char *ca_env = getenv(CLI_CA_ENV);
+        const char *ca = g->ca_file ? g->ca_file : ca_env && *ca_env ? ca_env : CLI_DEFAULT_CA;
+        if (access(ca, R_OK) < 0)
+                return cli_fail(-EIO, "cannot read the cluster's CA %s: %s (copy ca.pem from a node's "
+                                        "/etc/wolfpack/tls, and give it with --ca or $" CLI_CA_ENV ")",
+                                ca, strerror(errno));
+        char token[1024];
+        int r = token_get(g->token_file, token, sizeof(token));
+        if (r < 0)
+                return r;
+        cli->where = server;
+        r = cli_http_new_remote(server, ca, token, answer, &cli->http);
+        explicit_bzero(token, sizeof(token));
+        return r;
 }
 
 static int run(int argc, char **argv) {
@@ -103,12 +168,10 @@ static int run(int argc, char **argv) {
                 return cli_usage_error(v, "--timeout: \"%s\" is not a duration above zero (such as 30s, 10min)",
                                        g.timeout);
         }
-        const char *env = getenv(CLI_SOCKET_ENV);
-        cli.socket_path = g.socket_path ? g.socket_path : env && *env ? env : CLI_DEFAULT_SOCKET;
         const char *term = getenv("TERM");
         cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 
-        r = cli_http_new(cli.socket_path, g.timeout ? cli.timeout_usec : CLI_DEFAULT_ANSWER_USEC, &cli.http);
+        r = connect_api(&g, &cli);
         if (r >= 0)
                 r = v->run(&cli, &a);
         cli_http_free(cli.http);

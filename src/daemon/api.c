@@ -25,6 +25,7 @@
 #include "props.h"
 #include "strv.h"
 #include "time-util.h"
+#include "token.h"
 #include "why.h"
 
 static const char *jstr(const json_t *o, const char *k) {
@@ -99,6 +100,16 @@ static json_t *object_json(Daemon *d, const char *kind, const char *id) {
                 json_t *o;
                 json_array_foreach(a, i, o)
                         if (json_integer_value(json_object_get(o, "id")) == atoll(id))
+                                found = json_incref(o);
+                json_decref(a);
+                return found;
+        }
+        if (strcmp(kind, "token") == 0) {
+                json_t *a = db_tokens(d->db), *found = NULL;
+                size_t i;
+                json_t *o;
+                json_array_foreach(a, i, o)
+                        if (strcmp(json_string_value(json_object_get(o, "name")), id) == 0)
                                 found = json_incref(o);
                 json_decref(a);
                 return found;
@@ -1368,43 +1379,111 @@ static void get_log(HttpRequest *req, void *userdata) {
         }
 }
 
+/* ---- who asks, tokens ---- */
+
+/* The token's name on TCP ("token NAME" is how requests name it), or
+ * "uid N" on the unix socket. */
+static void get_whoami(HttpRequest *req, void *userdata) {
+        const char *who = http_request_who(req);
+        bool token = strncmp(who, "token ", 6) == 0;
+        http_reply(req, 200,
+                   json_pack("{s:s, s:s, s:s}", "name", token ? who + 6 : who, "role",
+                             http_access_name(http_request_role(req)), "via", token ? "token" : "unix socket"));
+}
+
+static void get_tokens(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        http_reply(req, 200, db_tokens(d->db));
+}
+
+/* A token is made here and shown once, in this answer; what the cluster
+ * keeps (and every node applies) is its hash. */
+static void post_tokens(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        if (!body_members(req, MEMBERS("name", "role")))
+                return;
+        json_t *body = http_request_body(req);
+        const char *name = json_string_value(json_object_get(body, "name"));
+        const char *role = json_string_value(json_object_get(body, "role"));
+        char e[256];
+        if (!name || name_validate("a token name", name, e, sizeof(e)) < 0) {
+                refuse(req, REFUSED_INVALID, "name", "%s", name ? e : "name, the token's name, is needed (text)");
+                return;
+        }
+        HttpAccess a = http_access_from_name(role);
+        if (a == HTTP_ACCESS_UNSET) {
+                refuse(req, REFUSED_INVALID, "role", "role %s: a token's role is read, operator or admin",
+                       role ? role : "(missing)");
+                return;
+        }
+        if (!quorate(d, req))
+                return;
+        char token[TOKEN_LEN + 1], hash[TOKEN_HASH_LEN + 1];
+        if (token_make(token) < 0 || token_hash(token, hash) < 0) {
+                refuse(req, REFUSED_INTERNAL, NULL, "cannot make a token: no random bytes");
+                return;
+        }
+        send_and_reply(d, req,
+                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "token.create", "name", name, "role",
+                                 http_access_name(a), "hash", hash, "by", http_request_who(req)),
+                       "token", name, 201, json_pack("{s:s}", "token", token));
+        explicit_bzero(token, sizeof(token));
+}
+
+static void delete_token(HttpRequest *req, void *userdata) {
+        Daemon *d = userdata;
+        if (!body_members(req, NULL) || !quorate(d, req))
+                return;
+        send_and_reply(d, req, json_pack("{s:s, s:s}", "type", "token.revoke", "name", http_request_param(req, 0)),
+                       NULL, NULL, 204, NULL);
+}
+
 static const HttpRoute routes[] = {
-        { "GET", "/v1/cluster", get_cluster },
-        { "PATCH", "/v1/cluster", patch_cluster },
-        { "GET", "/v1/status", get_status },
-        { "GET", "/v1/nodes", get_nodes },
-        { "GET", "/v1/nodes/{}", get_node },
-        { "POST", "/v1/nodes/{}/pause", post_node_pause },
-        { "POST", "/v1/nodes/{}/resume", post_node_resume },
-        { "POST", "/v1/nodes/{}/drain", post_node_drain },
-        { "POST", "/v1/nodes/{}/evict", post_node_evict },
-        { "GET", "/v1/groups", get_groups },
-        { "POST", "/v1/groups", post_groups },
-        { "GET", "/v1/groups/{}", get_group },
-        { "PATCH", "/v1/groups/{}", patch_group },
-        { "DELETE", "/v1/groups/{}", delete_group },
-        { "POST", "/v1/groups/{}/online", post_group_online },
-        { "POST", "/v1/groups/{}/offline", post_group_offline },
-        { "POST", "/v1/groups/{}/move", post_group_move },
-        { "GET", "/v1/groups/{}/why", get_group_why },
-        { "GET", "/v1/resources", get_resources },
-        { "POST", "/v1/resources", post_resources },
-        { "GET", "/v1/resources/{}", get_resource },
-        { "PATCH", "/v1/resources/{}", patch_resource },
-        { "DELETE", "/v1/resources/{}", delete_resource },
-        { "POST", "/v1/resources/{}/online", post_resource_online },
-        { "POST", "/v1/resources/{}/offline", post_resource_offline },
-        { "POST", "/v1/resources/{}/fail", post_resource_fail },
-        { "POST", "/v1/resources/{}/depend", post_resource_depend },
-        { "POST", "/v1/resources/{}/undepend", post_resource_undepend },
-        { "GET", "/v1/resources/{}/why", get_resource_why },
-        { "GET", "/v1/types", get_types },
-        { "GET", "/v1/types/{}", get_type },
-        { "GET", "/v1/events", get_events },
-        { "GET", "/v1/log", get_log },
-        { "GET", "/metrics", get_metrics },
+        { "GET", "/v1/cluster", get_cluster, HTTP_ACCESS_READ },
+        { "PATCH", "/v1/cluster", patch_cluster, HTTP_ACCESS_ADMIN },
+        { "GET", "/v1/status", get_status, HTTP_ACCESS_READ },
+        { "GET", "/v1/nodes", get_nodes, HTTP_ACCESS_READ },
+        { "GET", "/v1/nodes/{}", get_node, HTTP_ACCESS_READ },
+        { "POST", "/v1/nodes/{}/pause", post_node_pause, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/nodes/{}/resume", post_node_resume, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/nodes/{}/drain", post_node_drain, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/nodes/{}/evict", post_node_evict, HTTP_ACCESS_ADMIN },
+        { "GET", "/v1/groups", get_groups, HTTP_ACCESS_READ },
+        { "POST", "/v1/groups", post_groups, HTTP_ACCESS_ADMIN },
+        { "GET", "/v1/groups/{}", get_group, HTTP_ACCESS_READ },
+        { "PATCH", "/v1/groups/{}", patch_group, HTTP_ACCESS_ADMIN },
+        { "DELETE", "/v1/groups/{}", delete_group, HTTP_ACCESS_ADMIN },
+        { "POST", "/v1/groups/{}/online", post_group_online, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/groups/{}/offline", post_group_offline, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/groups/{}/move", post_group_move, HTTP_ACCESS_OPERATOR },
+        { "GET", "/v1/groups/{}/why", get_group_why, HTTP_ACCESS_READ },
+        { "GET", "/v1/resources", get_resources, HTTP_ACCESS_READ },
+        { "POST", "/v1/resources", post_resources, HTTP_ACCESS_ADMIN },
+        { "GET", "/v1/resources/{}", get_resource, HTTP_ACCESS_READ },
+        { "PATCH", "/v1/resources/{}", patch_resource, HTTP_ACCESS_ADMIN },
+        { "DELETE", "/v1/resources/{}", delete_resource, HTTP_ACCESS_ADMIN },
+        { "POST", "/v1/resources/{}/online", post_resource_online, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/resources/{}/offline", post_resource_offline, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/resources/{}/fail", post_resource_fail, HTTP_ACCESS_OPERATOR },
+        { "POST", "/v1/resources/{}/depend", post_resource_depend, HTTP_ACCESS_ADMIN },
+        { "POST", "/v1/resources/{}/undepend", post_resource_undepend, HTTP_ACCESS_ADMIN },
+        { "GET", "/v1/resources/{}/why", get_resource_why, HTTP_ACCESS_READ },
+        { "GET", "/v1/types", get_types, HTTP_ACCESS_READ },
+        { "GET", "/v1/types/{}", get_type, HTTP_ACCESS_READ },
+        { "GET", "/v1/events", get_events, HTTP_ACCESS_READ },
+        { "GET", "/v1/log", get_log, HTTP_ACCESS_READ },
+        { "GET", "/metrics", get_metrics, HTTP_ACCESS_READ },
+        { "GET", "/v1/whoami", get_whoami, HTTP_ACCESS_READ },
+        { "GET", "/v1/tokens", get_tokens, HTTP_ACCESS_ADMIN },
+        { "POST", "/v1/tokens", post_tokens, HTTP_ACCESS_ADMIN },
+        { "DELETE", "/v1/tokens/{}", delete_token, HTTP_ACCESS_ADMIN },
         {},
 };
+
+void api_print_routes(FILE *f) {
+        for (const HttpRoute *r = routes; r->method; r++)
+                fprintf(f, "%s %s %s\n", r->method, r->pattern, http_access_name(r->access));
+}
 
 void api_stop(Daemon *d) {
         while (d->pendings)
@@ -1413,7 +1492,8 @@ void api_stop(Daemon *d) {
 
 int api_start(Daemon *d, char *err, size_t errlen) {
         int r = http_server_new(d->event, d->cfg.socket_path, routes, d, &d->http, err, errlen);
-        if (r >= 0)
-                http_server_set_stream_memory_max(d->http, d->cfg.event_stream_memory);
-        return r;
+        if (r < 0)
+                return r;
+        http_server_set_stream_memory_max(d->http, d->cfg.event_stream_memory);
+        return api_remote_start(d, routes, err, errlen);
 }

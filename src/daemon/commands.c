@@ -217,6 +217,14 @@ void command_apply(Daemon *d, const json_t *msg) {
         } else {
                 bool batched = batch_open(d);
                 k = db_apply(d->db, msg, err, sizeof(err));
+                /* A revoked token is refused from now on (its hash is gone);
+                 * the event streams it opened end now too. */
+                const char *type = json_string_value(json_object_get(msg, "type"));
+                if (k >= 0 && type && strcmp(type, "token.revoke") == 0) {
+                        char who[80];
+                        snprintf(who, sizeof(who), "token %s", json_string_value(json_object_get(msg, "name")));
+                        events_close_who(d, who);
+                }
                 Applied *a = k >= 0 && batched ? calloc(1, sizeof(*a)) : NULL;
                 if (a) {
                         a->msg = json_incref((json_t *) msg);

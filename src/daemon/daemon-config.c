@@ -79,7 +79,9 @@ int config_finish(DaemonConfig *c) {
         if (set_default(&c->runtime_dir, def ? WOLFPACK_RUNTIME_DIR : NULL, c->state_dir, "/run") < 0 ||
             set_default(&c->log_dir, def ? WOLFPACK_LOG_DIR : NULL, c->state_dir, "/log") < 0 ||
             set_default(&c->socket_path, NULL, c->runtime_dir, "/wolfpack.sock") < 0 ||
-            set_default(&c->corosync_conf, "/etc/corosync/corosync.conf", NULL, NULL) < 0)
+            set_default(&c->corosync_conf, "/etc/corosync/corosync.conf", NULL, NULL) < 0 ||
+            set_default(&c->tls_cert, WOLFPACK_CONF_DIR "/tls/node.pem", NULL, NULL) < 0 ||
+            set_default(&c->tls_key, WOLFPACK_CONF_DIR "/tls/node-key.pem", NULL, NULL) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -93,6 +95,9 @@ void config_done(DaemonConfig *c) {
         free(c->plugin_path);
         free(c->monitor_path);
         free(c->corosync_conf);
+        free(c->listen);
+        free(c->tls_cert);
+        free(c->tls_key);
 }
 
 /* One setting, from any source; where says where it came from. */
@@ -100,7 +105,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
         char e[256];
         if (strcmp(key, "state-dir") == 0 || strcmp(key, "runtime-dir") == 0 || strcmp(key, "socket") == 0 ||
             strcmp(key, "log-dir") == 0 || strcmp(key, "plugin-dir") == 0 || strcmp(key, "monitor") == 0 ||
-            strcmp(key, "corosync-conf") == 0) {
+            strcmp(key, "corosync-conf") == 0 || strcmp(key, "tls-cert") == 0 || strcmp(key, "tls-key") == 0) {
                 if (value[0] != '/') {
                         snprintf(err, errlen, "%s: %s = %s: an absolute path is needed", where, key, text_quote(value).s);
                         return -EINVAL;
@@ -124,8 +129,27 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                              : strcmp(key, "log-dir") == 0     ? &c->log_dir
                              : strcmp(key, "plugin-dir") == 0  ? &c->plugin_path
                              : strcmp(key, "corosync-conf") == 0 ? &c->corosync_conf
+                             : strcmp(key, "tls-cert") == 0    ? &c->tls_cert
+                             : strcmp(key, "tls-key") == 0     ? &c->tls_key
                                                                : &c->monitor_path;
                 return set_str(dst, value);
+        }
+        if (strcmp(key, "listen") == 0) {
+                /* Checked for its form here, bound at start (api.c). */
+                if (value[0] == '\0' || strcmp(value, "none") == 0) {
+                        free(c->listen);
+                        c->listen = NULL;
+                        return 0;
+                }
+                const char *colon = strrchr(value, ':');
+                if (!colon || colon == value || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+                        snprintf(err, errlen,
+                                 "%s: listen = %s: give HOST:PORT, such as *:7443, 127.0.0.1:7443 or [::1]:7443 (none: no "
+                                 "remote API)",
+                                 where, text_quote(value).s);
+                        return -EINVAL;
+                }
+                return set_str(&c->listen, value);
         }
         if (strcmp(key, "node-name") == 0) {
                 if (name_validate("node-name", value, e, sizeof(e)) < 0) {
@@ -203,7 +227,7 @@ int config_set(DaemonConfig *c, const char *key, const char *value, const char *
                 return 0;
         }
         snprintf(err, errlen,
-                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory",
+                 "%s: unknown setting %s; settings are state-dir, runtime-dir, socket, listen, tls-cert, tls-key, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory",
                  where, text_quote(key).s);
         return -EINVAL;
 }

@@ -384,6 +384,7 @@ Daemon *daemon_free(Daemon *d) {
         if (!d)
                 return NULL;
         d->http = http_server_free(d->http);
+        d->https = http_server_free(d->https);
         share_stop(d);
         command_batch_free(d); /* what was applied reaches the disk */
         log_gather_stop(d);    /* before the engine: the entries not relayed yet go out */

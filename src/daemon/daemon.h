@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-event.h>
 
 #include "cluster-timing.h"
@@ -94,6 +95,8 @@ typedef struct DaemonConfig {
         char *state_dir;       /* cluster.db, resource files */
         char *runtime_dir;     /* monitor sockets */
         char *socket_path;     /* the API */
+        char *listen;          /* the remote API's TCP address (TLS, tokens); NULL: none */
+        char *tls_cert, *tls_key; /* its certificate chain and key, PEM */
         char *log_dir;
         char *node_name;
         uint32_t node_id;
@@ -151,6 +154,7 @@ struct Daemon {
         bool report_sent;            /* this node's report for the current view went out */
         sd_event_source *hb_timer, *lease_timer, *takeover_timer;
         bool stopping;               /* SIGTERM: stop this node's resources, then exit */
+        HttpServer *https;           /* the remote API (cfg.listen), or NULL */
         HttpStream **streams;        /* event stream subscribers */
         size_t n_streams;
         struct Refresh *refreshes;   /* read-only values being read (readonly.c) */
@@ -230,6 +234,8 @@ void readonly_stop(Daemon *d);
 void events_emit(Daemon *d, json_t *event);   /* takes the reference */
 void events_subscribe(Daemon *d, HttpStream *s);
 void events_unsubscribe(Daemon *d, HttpStream *s);
+/* Close the streams a revoked token opened (who: "token NAME"). */
+void events_close_who(Daemon *d, const char *who);
 
 /* ---- clusterlog-gather.c: every node's cluster log, on any node ---- */
 typedef struct LogGather LogGather;
@@ -356,6 +362,11 @@ uint32_t coordinator_choose_spread(Daemon *d, json_t *g, json_t *res, uint32_t n
 
 /* ---- api.c ---- */
 int api_start(Daemon *d, char *err, size_t errlen);
+/* "METHOD PATTERN ROLE" for every route (wolfpackd --routes). */
+void api_print_routes(FILE *f);
+/* The remote API (api-remote.c) on cfg.listen with TLS, when set. */
+typedef struct HttpRoute HttpRoute;
+int api_remote_start(Daemon *d, const HttpRoute *routes, char *err, size_t errlen);
 /* The daemon ends: forget the requests still waiting (their clients are
  * gone with the server). Only once nothing can answer them any more. */
 void api_stop(Daemon *d);

@@ -71,6 +71,11 @@ static const Column checkpoint_columns[] = {
         { "node", COL_INT }
 };
 
+static const Column token_columns[] = {
+        { "name", COL_TEXT }, { "role", COL_TEXT }, { "hash", COL_TEXT }, { "created_ms", COL_INT },
+        { "created_by", COL_TEXT }
+};
+
 /* Every replicated table (meta holds the version, set apart). */
 static const Table tables[] = {
         { "nodes", node_columns, ELEMENTSOF(node_columns), "id" },
@@ -79,6 +84,7 @@ static const Table tables[] = {
         { "failures", failure_columns, ELEMENTSOF(failure_columns), "seq" },
         { "cluster", cluster_columns, ELEMENTSOF(cluster_columns), "key" },
         { "checkpoints", checkpoint_columns, ELEMENTSOF(checkpoint_columns), "resource" },
+        { "tokens", token_columns, ELEMENTSOF(token_columns), "name" },
 };
 
 /* Tables whose keys count up (AUTOINCREMENT): where they stand goes with

@@ -19,6 +19,7 @@
 #include "policy-props.h"
 #include "props.h"
 #include "strv.h"
+#include "text-quote.h"
 
 /* Migrations: entry i takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -48,6 +49,9 @@ static const char *const migrations[] = {
         /* 5: what a resource's CheckpointPaths held when last copied. */
         "CREATE TABLE IF NOT EXISTS checkpoints(resource TEXT PRIMARY KEY, data TEXT NOT NULL, hash TEXT NOT NULL,"
         "  time_ms INTEGER NOT NULL, node INTEGER NOT NULL);",
+        /* 6: the remote API's tokens, by the SHA-256 of the token (never the token). */
+        "CREATE TABLE IF NOT EXISTS tokens(name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+        "  created_ms INTEGER NOT NULL, created_by TEXT NOT NULL);",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "DB_SCHEMA_VERSION is the number of migrations");
@@ -810,6 +814,53 @@ static int apply_cluster_set(Db *db, const json_t *m, int64_t t, char *err, size
         return k;
 }
 
+/* A token of the remote API: its name, role and hash (token.h), made by
+ * the node that answered POST /v1/tokens; the token itself never travels. */
+static int apply_token_create(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
+        const char *name = str(m, "name"), *role = str(m, "role"), *hash = str(m, "hash"), *by = str(m, "by");
+        char e[256];
+        if (!name || !role || !hash || !by) {
+                snprintf(err, errlen, "token.create needs name, role, hash and by, as text");
+                return -EINVAL;
+        }
+        if (name_validate("a token name", name, e, sizeof(e)) < 0) {
+                snprintf(err, errlen, "%s", e);
+                return -EINVAL;
+        }
+        if (strcmp(role, "read") != 0 && strcmp(role, "operator") != 0 && strcmp(role, "admin") != 0) {
+                snprintf(err, errlen, "role %s: the roles are read, operator and admin", text_quote(role).s);
+                return -EINVAL;
+        }
+        if (strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) {
+                snprintf(err, errlen, "token.create: hash must be 64 lowercase hex digits");
+                return -EINVAL;
+        }
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT 1 FROM tokens WHERE name = ? OR hash = ?", "ss", name, hash);
+        if (st && sqlite3_step(st) == SQLITE_ROW) {
+                snprintf(err, errlen, "a token named %s exists; revoke it first (wolfpack token revoke %s) or choose "
+                         "another name", name, name);
+                return -EEXIST;
+        }
+        return run(db,
+                   prepare(db, "INSERT INTO tokens(name, role, hash, created_ms, created_by) VALUES(?, ?, ?, ?, ?)",
+                           "sssis", name, role, hash, t, by),
+                   err, errlen, "storing a token");
+}
+
+static int apply_token_revoke(Db *db, const json_t *m, int64_t t, char *err, size_t errlen) {
+        const char *name = str(m, "name");
+        if (!name) {
+                snprintf(err, errlen, "token.revoke needs name, as text");
+                return -EINVAL;
+        }
+        int k = run(db, prepare(db, "DELETE FROM tokens WHERE name = ?", "s", name), err, errlen, "revoking a token");
+        if (k >= 0 && sqlite3_changes(db->sql) == 0) {
+                snprintf(err, errlen, "no token is named %s (wolfpack token list shows them)", text_quote(name).s);
+                return -ENOENT;
+        }
+        return k;
+}
+
 /* ---- migration 2: one spelling per name ---- */
 
 /* A props text with one member per property ignoring case: of several
@@ -901,6 +952,7 @@ static const Applier appliers[] = {
         { "resource.depend", apply_resource_depend }, { "failure.record", apply_failure_record },
         { "node.set", apply_node_set },               { "node.delete", apply_node_delete },
         { "cluster.set", apply_cluster_set },          { "checkpoint.set", apply_checkpoint_set },
+        { "token.create", apply_token_create },        { "token.revoke", apply_token_revoke },
 };
 
 int db_apply(Db *db, const json_t *msg, char *err, size_t errlen) {
@@ -1141,6 +1193,29 @@ json_t *db_cluster(Db *db) {
                 json_object_set_new(o, (const char *) sqlite3_column_text(st, 0),
                                     json_string((const char *) sqlite3_column_text(st, 1)));
         return o;
+}
+
+int db_token_find(Db *db, const char *hash, char *role, size_t rolelen, char *name, size_t namelen) {
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, "SELECT role, name FROM tokens WHERE hash = ?", "s", hash);
+        if (!st)
+                return -EIO;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -ENOENT;
+        snprintf(role, rolelen, "%s", (const char *) sqlite3_column_text(st, 0));
+        snprintf(name, namelen, "%s", (const char *) sqlite3_column_text(st, 1));
+        return 0;
+}
+
+json_t *db_tokens(Db *db) {
+        json_t *a = json_array();
+        _cleanup_stmt_ sqlite3_stmt *st =
+                prepare(db, "SELECT name, role, created_ms, created_by FROM tokens ORDER BY name", NULL);
+        while (a && st && sqlite3_step(st) == SQLITE_ROW)
+                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "name", sqlite3_column_text(st, 0), "role",
+                                                   sqlite3_column_text(st, 1), "created_ms",
+                                                   (json_int_t) sqlite3_column_int64(st, 2), "created_by",
+                                                   sqlite3_column_text(st, 3)));
+        return a;
 }
 
 json_t *db_checkpoint(Db *db, const char *resource_id) {

@@ -16,7 +16,7 @@
 
 typedef struct Db Db;
 
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /* The failure history each failure.record trims, so that its size is
  * bounded whatever the failure rate: rows older than the longest
@@ -56,6 +56,11 @@ int db_version_cmp(DbVersion a, DbVersion b);
 typedef enum DbTable { DB_NODES, DB_GROUPS, DB_RESOURCES } DbTable;
 /* The cluster's properties (cluster-props.h) as text, {name: value}. */
 json_t *db_cluster(Db *db);
+/* The remote API's token whose SHA-256 (hex) is hash: its role and name.
+ * 0, -ENOENT when no token has it (never made, or revoked), -EIO. */
+int db_token_find(Db *db, const char *hash, char *role, size_t rolelen, char *name, size_t namelen);
+/* Every token: [{name, role, created_ms, created_by}], without hashes. */
+json_t *db_tokens(Db *db);
 /* A resource's checkpoint (checkpoint.c): {data, hash, time_ms}, or NULL. */
 json_t *db_checkpoint(Db *db, const char *resource_id);
 uint64_t db_count(Db *db, DbTable table);

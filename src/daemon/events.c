@@ -5,6 +5,7 @@
  * dropped by its stream's on_gone.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon.h"
 #include "http.h"
@@ -31,4 +32,16 @@ void events_unsubscribe(Daemon *d, HttpStream *s) {
                         d->streams[i] = d->streams[--d->n_streams];
                         return;
                 }
+}
+
+void events_close_who(Daemon *d, const char *who) {
+        for (size_t i = 0; i < d->n_streams;) {
+                HttpStream *s = d->streams[i];
+                const char *w = http_stream_who(s);
+                if (w && strcmp(w, who) == 0) {
+                        d->streams[i] = d->streams[--d->n_streams];
+                        http_stream_close(s);
+                } else
+                        i++;
+        }
 }

@@ -30,6 +30,7 @@ static void usage(FILE *f) {
               "  --node-name NAME     this node's name (default: the host name)\n"
               "  --lease-timeout D    monitors terminate everything when not renewed for D (default 0: off)\n"
               "  --foreground         do not detach\n"
+              "  --routes             print the API's routes, each with the role it needs, and exit\n"
               "  --version, --help\n",
               f);
 }
@@ -41,7 +42,8 @@ int main(int argc, char **argv) {
                 { "log-dir", required_argument, NULL, 'l' },  { "node-name", required_argument, NULL, 'n' },
                 { "lease-timeout", required_argument, NULL, 'L' },
                 { "foreground", no_argument, NULL, 'f' },     { "version", no_argument, NULL, 'V' },
-                { "help", no_argument, NULL, 'h' },           {},
+                { "help", no_argument, NULL, 'h' },           { "routes", no_argument, NULL, 'R' },
+                {},
         };
         static const struct {
                 int opt;
@@ -70,6 +72,9 @@ int main(int argc, char **argv) {
                         return 0;
                 case 'h':
                         usage(stdout);
+                        return 0;
+                case 'R':
+                        api_print_routes(stdout);
                         return 0;
                 case '?':
                         usage(stderr);

@@ -33,7 +33,9 @@ static void test_settings(void **state) {
                                    "takeover-delay = 20s\n"
                                    "reattach-timeout = 1min\n"
                                    "event-stream-memory = 16M\n"
-                                   "corosync-conf = /srv/corosync.conf";
+                                   "corosync-conf = /srv/corosync.conf\n"
+                                   "listen = [::1]:7443\n"
+                                   "tls-key = /srv/tls/key.pem";
         DaemonConfig c;
         char err[256];
         assert_int_equal(parse(&c, text, sizeof text - 1, err, sizeof err), 0);
@@ -48,6 +50,9 @@ static void test_settings(void **state) {
         assert_int_equal(c.event_stream_memory, 16 * 1024 * 1024);
         assert_int_equal(config_finish(&c), 0);
         assert_string_equal(c.corosync_conf, "/srv/corosync.conf");
+        assert_string_equal(c.listen, "[::1]:7443");
+        assert_string_equal(c.tls_key, "/srv/tls/key.pem");
+        assert_string_equal(c.tls_cert, "/etc/wolfpack/tls/node.pem");
         assert_true(c.node_name_given && c.node_id_given);
         assert_false(c.engine_corosync);
         config_done(&c);
@@ -58,6 +63,10 @@ static void test_settings(void **state) {
         assert_false(c.engine_corosync || c.node_name_given || c.node_id_given);
         assert_int_equal(config_finish(&c), 0);
         assert_string_equal(c.corosync_conf, "/etc/corosync/corosync.conf");
+        assert_null(c.listen); /* no remote API unless asked for */
+        config_done(&c);
+        assert_int_equal(parse(&c, "listen = *:7443\nlisten = none\n", 29, err, sizeof err), 0);
+        assert_null(c.listen);
         config_done(&c);
         assert_int_equal(parse(&c, "engine = corosync\n", 18, err, sizeof err), 0);
         assert_true(c.engine_corosync);
@@ -81,7 +90,7 @@ static void test_errors(void **state) {
                   "conf:1: monitor = \"/nonexistent/wolf\\xbdpack-resmon\": No such file or directory; give the "
                   "path of wolfpack-resmon" },
                 { "colour = red\n", "conf:1: unknown setting \"colour\"; settings are state-dir, runtime-dir, "
-                                    "socket, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, "
+                                    "socket, listen, tls-cert, tls-key, log-dir, plugin-dir, monitor, corosync-conf, node-name, node-id, engine, "
                                     "lease-timeout, stop-budget, takeover-delay, reattach-timeout, event-stream-memory" },
                 { "event-stream-memory = 1K\n",
                   "conf:1: event-stream-memory = \"1K\": a size of at least 64K is needed, such as 64M" },
@@ -92,6 +101,11 @@ static void test_errors(void **state) {
                 { "stop-budget = 0\n", "conf:1: stop-budget = \"0\": a duration from 1ms to 1h, such as 2s, is needed" },
                 { "takeover-delay = soon\n",
                   "conf:1: takeover-delay = \"soon\": a duration from 1ms to 1h, such as 2s, is needed" },
+                { "listen = 7443\n", "conf:1: listen = \"7443\": give HOST:PORT, such as *:7443, 127.0.0.1:7443 or "
+                                     "[::1]:7443 (none: no remote API)" },
+                { "listen = *:https\n", "conf:1: listen = \"*:https\": give HOST:PORT, such as *:7443, 127.0.0.1:7443 "
+                                        "or [::1]:7443 (none: no remote API)" },
+                { "tls-cert = node.pem\n", "conf:1: tls-cert = \"node.pem\": an absolute path is needed" },
                 { "engine = pacemaker\n", "conf:1: engine = \"pacemaker\": the engines are local (one node) and corosync" },
                 { "engine = \x01\xff\n", "conf:1: engine = \"\\x01\\xff\": the engines are local (one node) and corosync" },
         };

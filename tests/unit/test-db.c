@@ -804,7 +804,7 @@ static void test_snapshot_malformed_changes_nothing(void **state) {
                 const char *reason;
         } cases[] = {
                 { spoil_schema, "schema 99" },
-                { spoil_table_missing, "not the 6 tables" },
+                { spoil_table_missing, "not the 7 tables" },
                 { spoil_column, "table groups: the columns" },
                 { spoil_int, "table nodes, row 0, column id: not an integer" },
                 { spoil_props, "column props: not a JSON object of text values" },

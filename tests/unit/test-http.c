@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -280,17 +282,17 @@ static void h_events(HttpRequest *r, void *userdata) {
 }
 
 static const HttpRoute routes[] = {
-        { "GET", "/v1/echo/{}/{}", h_echo },
-        { "POST", "/v1/echo/{}/{}", h_echo },
-        { "DELETE", "/v1/echo/{}/{}", h_delete },
-        { "GET", "/v1/echo", h_echo },
-        { "GET", "/v1/invalid", h_invalid },
-        { "GET", "/v1/bad-text", h_bad_text },
-        { "POST", "/v1/size", h_size },
-        { "GET", "/v1/later", h_later },
-        { "GET", "/v1/late-gone", h_late_gone },
-        { "GET", "/v1/late-unwatched", h_late_unwatched },
-        { "GET", "/v1/events", h_events },
+        { "GET", "/v1/echo/{}/{}", h_echo, HTTP_ACCESS_READ },
+        { "POST", "/v1/echo/{}/{}", h_echo, HTTP_ACCESS_READ },
+        { "DELETE", "/v1/echo/{}/{}", h_delete, HTTP_ACCESS_READ },
+        { "GET", "/v1/echo", h_echo, HTTP_ACCESS_READ },
+        { "GET", "/v1/invalid", h_invalid, HTTP_ACCESS_READ },
+        { "GET", "/v1/bad-text", h_bad_text, HTTP_ACCESS_READ },
+        { "POST", "/v1/size", h_size, HTTP_ACCESS_READ },
+        { "GET", "/v1/later", h_later, HTTP_ACCESS_READ },
+        { "GET", "/v1/late-gone", h_late_gone, HTTP_ACCESS_READ },
+        { "GET", "/v1/late-unwatched", h_late_unwatched, HTTP_ACCESS_READ },
+        { "GET", "/v1/events", h_events, HTTP_ACCESS_READ },
         {},
 };
 
@@ -690,15 +692,15 @@ static void nop(HttpRequest *r, void *userdata) {
 
 static void test_route_match(void **state) {
         static const HttpRoute table[] = {
-                { "GET", "/v1/groups", nop },
-                { "POST", "/v1/groups", nop },
-                { "GET", "/v1/groups/{}", nop },
-                { "PATCH", "/v1/groups/{}", nop },
-                { "DELETE", "/v1/groups/{}", nop },
-                { "POST", "/v1/groups/{}/online", nop },
-                { "POST", "/v1/groups/{}/move", nop },
-                { "GET", "/v1/a/{}/b/{}", nop },
-                { "GET", "/", nop },
+                { "GET", "/v1/groups", nop, HTTP_ACCESS_READ },
+                { "POST", "/v1/groups", nop, HTTP_ACCESS_READ },
+                { "GET", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+                { "PATCH", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+                { "DELETE", "/v1/groups/{}", nop, HTTP_ACCESS_READ },
+                { "POST", "/v1/groups/{}/online", nop, HTTP_ACCESS_READ },
+                { "POST", "/v1/groups/{}/move", nop, HTTP_ACCESS_READ },
+                { "GET", "/v1/a/{}/b/{}", nop, HTTP_ACCESS_READ },
+                { "GET", "/", nop, HTTP_ACCESS_READ },
                 {},
         };
         HttpTarget t;
@@ -759,14 +761,18 @@ static void test_route_match(void **state) {
 
 static void test_routes_check(void **state) {
         char err[256];
-        const HttpRoute no_slash[] = { { "GET", "v1/x", nop }, {} };
-        const HttpRoute no_fn[] = { { "GET", "/v1/x", NULL }, {} };
-        const HttpRoute half_capture[] = { { "GET", "/v1/{x}", nop }, {} };
-        const HttpRoute brace[] = { { "GET", "/v1/a{}", nop }, {} };
-        const HttpRoute percent[] = { { "GET", "/v1/a%20", nop }, {} };
-        const HttpRoute empty_method[] = { { "", "/v1", nop }, {} };
-        const HttpRoute many[] = { { "GET", "/{}/{}/{}/{}/{}/{}/{}/{}/{}", nop }, {} };
-        const HttpRoute *bad[] = { no_slash, no_fn, half_capture, brace, percent, empty_method, many };
+        const HttpRoute no_slash[] = { { "GET", "v1/x", nop, HTTP_ACCESS_READ }, {} };
+        const HttpRoute no_fn[] = { { "GET", "/v1/x", NULL, HTTP_ACCESS_READ }, {} };
+        const HttpRoute half_capture[] = { { "GET", "/v1/{x}", nop, HTTP_ACCESS_READ }, {} };
+        const HttpRoute brace[] = { { "GET", "/v1/a{}", nop, HTTP_ACCESS_READ }, {} };
+        const HttpRoute percent[] = { { "GET", "/v1/a%20", nop, HTTP_ACCESS_READ }, {} };
+        const HttpRoute empty_method[] = { { "", "/v1", nop, HTTP_ACCESS_READ }, {} };
+        const HttpRoute many[] = { { "GET", "/{}/{}/{}/{}/{}/{}/{}/{}/{}", nop, HTTP_ACCESS_READ }, {} };
+        /* A route that says nobody's role is refused: none is open by omission. */
+        const HttpRoute no_access[] = { { "GET", "/v1/x", nop, HTTP_ACCESS_UNSET }, {} };
+        const HttpRoute odd_access[] = { { "GET", "/v1/x", nop, (HttpAccess) 42 }, {} };
+        const HttpRoute *bad[] = { no_slash, no_fn, half_capture, brace, percent, empty_method, many, no_access,
+                                   odd_access };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 err[0] = '\0';
                 assert_int_equal(http_routes_check(bad[i], err, sizeof(err)), -EINVAL);
@@ -775,6 +781,50 @@ static void test_routes_check(void **state) {
         assert_int_equal(http_routes_check(NULL, err, sizeof(err)), -EINVAL);
         const HttpRoute empty[] = { {} };
         assert_int_equal(http_routes_check(empty, err, sizeof(err)), 0);
+}
+
+static void test_access_names(void **state) {
+        assert_int_equal(http_access_from_name("read"), HTTP_ACCESS_READ);
+        assert_int_equal(http_access_from_name("operator"), HTTP_ACCESS_OPERATOR);
+        assert_int_equal(http_access_from_name("admin"), HTTP_ACCESS_ADMIN);
+        /* public is a route's, never a token's role */
+        assert_int_equal(http_access_from_name("public"), HTTP_ACCESS_UNSET);
+        assert_int_equal(http_access_from_name("Admin"), HTTP_ACCESS_UNSET);
+        assert_int_equal(http_access_from_name(""), HTTP_ACCESS_UNSET);
+        assert_int_equal(http_access_from_name(NULL), HTTP_ACCESS_UNSET);
+        assert_null(http_access_name(HTTP_ACCESS_UNSET));
+        assert_string_equal(http_access_name(HTTP_ACCESS_OPERATOR), "operator");
+        assert_true(HTTP_ACCESS_PUBLIC < HTTP_ACCESS_READ && HTTP_ACCESS_READ < HTTP_ACCESS_OPERATOR &&
+                    HTTP_ACCESS_OPERATOR < HTTP_ACCESS_ADMIN);
+}
+
+static void test_listen_parse(void **state) {
+        static const struct {
+                const char *address;
+                int family;
+                unsigned port;
+        } good[] = {
+                { "*:7443", AF_INET6, 7443 },       { "127.0.0.1:1", AF_INET, 1 },
+                { "[::1]:65535", AF_INET6, 65535 }, { "0.0.0.0:80", AF_INET, 80 },
+        };
+        static const char *const bad[] = { "", "7443", ":7443", "*:", "*:0", "*:65536", "*:74x3", "localhost:7443",
+                                           "::1:7443", "[::1]", "[::1]:", "[nope]:1", "1.2.3.4.5:1", "*:-1" };
+        struct sockaddr_storage sa;
+        socklen_t len;
+        char err[256];
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                assert_int_equal(http_listen_parse(good[i].address, &sa, &len, err, sizeof(err)), 0);
+                assert_int_equal(sa.ss_family, good[i].family);
+                unsigned port = ntohs(sa.ss_family == AF_INET ? ((struct sockaddr_in *) &sa)->sin_port
+                                                              : ((struct sockaddr_in6 *) &sa)->sin6_port);
+                assert_int_equal(port, good[i].port);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                err[0] = '\0';
+                if (http_listen_parse(bad[i], &sa, &len, err, sizeof(err)) != -EINVAL)
+                        fail_msg("%s was taken", bad[i]);
+                assert_non_null(strstr(err, "HOST:PORT"));
+        }
 }
 
 static void test_peer_allowed(void **state) {
@@ -1415,7 +1465,7 @@ static void test_socket_mode_and_stale(void **state) {
         assert_non_null(strstr(err, "does its directory exist"));
 
         /* Bad route tables are refused. */
-        const HttpRoute bad[] = { { "GET", "v1", nop }, {} };
+        const HttpRoute bad[] = { { "GET", "v1", nop, HTTP_ACCESS_READ }, {} };
         assert_int_equal(http_server_new(e, d.path, bad, NULL, &s, err, sizeof(err)), -EINVAL);
         assert_null(s);
 
@@ -1560,9 +1610,9 @@ static void test_connection_cap(void **state) {
 
 static void test_free_with_held(void **state) {
         static const HttpRoute hold_routes[] = {
-                { "GET", "/watched", h_hold },
-                { "GET", "/unwatched", h_hold },
-                { "GET", "/stream", h_hold },
+                { "GET", "/watched", h_hold, HTTP_ACCESS_READ },
+                { "GET", "/unwatched", h_hold, HTTP_ACCESS_READ },
+                { "GET", "/stream", h_hold, HTTP_ACCESS_READ },
                 {},
         };
         Fixture d;
@@ -1651,6 +1701,8 @@ int main(void) {
                 cmocka_unit_test(test_free_with_held),
                 cmocka_unit_test(test_connection_max),
                 cmocka_unit_test(test_connection_cap),
+                cmocka_unit_test(test_access_names),
+                cmocka_unit_test(test_listen_parse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,7 +217,8 @@ int http_accept_start(HttpServer *s, char *err, size_t errlen) {
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->accept_retry_source, SD_EVENT_OFF);
         if (r < 0) {
-                snprintf(err, errlen, "cannot watch the socket %s: %s", s->socket_path, strerror(-r));
+                snprintf(err, errlen, "cannot watch the socket %s: %s", s->socket_path ? s->socket_path : s->address,
+                         strerror(-r));
                 return r;
         }
         (void) sd_event_source_set_description(s->listen_source, "http-listen");

@@ -26,6 +26,8 @@
 #define HTTP_STREAM_QUEUE_MAX (4u * 1024u * 1024u)
 /* What every stream's queue together may hold (http_server_set_stream_memory_max). */
 #define HTTP_STREAM_MEMORY_MAX (64u * 1024u * 1024u)
+/* TLS 1.2 and 1.3 only, GnuTLS's NORMAL suites otherwise. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define HTTP_KEEPALIVE_USEC (15u * 1000000u)
 /* Idle connections, and clients that stop reading, are dropped after this. */
 #define HTTP_CONNECTION_TIMEOUT_SEC 60u
@@ -47,7 +49,9 @@ struct HttpServer {
         const HttpRoute *routes;
         void *userdata;
 
-        char *socket_path;
+        char *socket_path; /* the unix socket; NULL on TCP */
+        char *address;     /* TCP: "HOST:PORT", as configured */
+        http_auth_fn auth; /* TCP: the token check */
         HttpListen listen; /* ours: libmicrohttpd gets each accepted connection */
         gid_t access_gid;  /* HTTP_NO_GID: root only */
 
@@ -95,6 +99,8 @@ struct HttpRequest {
         bool gone; /* the client went away before the answer was sent */
 
         HttpPeer peer;
+        HttpAccess role;  /* what the peer or its token may do */
+        char who[80];     /* the token's name, or "uid N" */
         char *target; /* as the client sent it */
         char *path;   /* target without query, not decoded */
         char *method;

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Binding the API's unix socket. Owns the socket until it hands the fd over.
- * Must never remove a socket another server still listens on, nor leave the
- * socket file more open than 0660 at any moment.
+ * Binding the API's sockets: the unix socket and the TCP one. Owns a socket
+ * until it hands the fd over. Must never remove a socket another server
+ * still listens on, nor leave the socket file more open than 0660 at any
+ * moment.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -125,4 +130,99 @@ void http_listen_unlink(const char *path, const HttpListen *l) {
         struct stat st;
         if (path && lstat(path, &st) >= 0 && S_ISSOCK(st.st_mode) && st.st_dev == l->dev && st.st_ino == l->ino)
                 (void) unlink(path);
+}
+
+int http_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_t *ret_len, char *err,
+                      size_t errlen) {
+        static const char form[] = "give HOST:PORT, with HOST * (every address), an IPv4 address or an IPv6 "
+                                   "address in brackets, such as *:7443, 127.0.0.1:7443 or [::1]:7443";
+        const char *colon = address ? strrchr(address, ':') : NULL;
+        if (!colon || colon == address) {
+                snprintf(err, errlen, "listen address \"%.80s\": %s", address ? address : "", form);
+                return -EINVAL;
+        }
+        char *end;
+        errno = 0;
+        unsigned long port = colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
+        if (port == 0 || port > 65535 || errno != 0 || *end != '\0') {
+                snprintf(err, errlen, "listen address \"%.80s\": the port must be a number from 1 to 65535; %s",
+                         address, form);
+                return -EINVAL;
+        }
+        char host[INET6_ADDRSTRLEN + 2];
+        size_t hl = (size_t) (colon - address);
+        if (hl >= sizeof(host)) {
+                snprintf(err, errlen, "listen address \"%.80s\": %s", address, form);
+                return -EINVAL;
+        }
+        memcpy(host, address, hl);
+        host[hl] = '\0';
+
+        memset(ret, 0, sizeof(*ret));
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) ret;
+        struct sockaddr_in *s4 = (struct sockaddr_in *) ret;
+        if (strcmp(host, "*") == 0) {
+                *s6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t) port),
+                                              .sin6_addr = in6addr_any };
+                *ret_len = sizeof(*s6);
+                return 0;
+        }
+        if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+                host[hl - 1] = '\0';
+                if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) == 1) {
+                        s6->sin6_family = AF_INET6;
+                        s6->sin6_port = htons((uint16_t) port);
+                        *ret_len = sizeof(*s6);
+                        return 0;
+                }
+        } else if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+                s4->sin_family = AF_INET;
+                s4->sin_port = htons((uint16_t) port);
+                *ret_len = sizeof(*s4);
+                return 0;
+        }
+        snprintf(err, errlen, "listen address \"%.80s\": \"%s\" is not an address (names are not looked up); %s",
+                 address, host, form);
+        return -EINVAL;
+}
+
+static int bind_tcp(const struct sockaddr_storage *sa, socklen_t salen, bool dual) {
+        _cleanup_close_ int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        int one = 1, zero = 0;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (dual)
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+        if (bind(fd, (const struct sockaddr *) sa, salen) < 0 || listen(fd, SOMAXCONN) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+int http_listen_tcp(const char *address, HttpListen *ret, char *err, size_t errlen) {
+        struct sockaddr_storage sa;
+        socklen_t salen;
+        int r = http_listen_parse(address, &sa, &salen, err, errlen);
+        if (r < 0)
+                return r;
+        bool any = strncmp(address, "*:", 2) == 0;
+        int fd = bind_tcp(&sa, salen, any);
+        if (fd == -EAFNOSUPPORT && any) {
+                /* No IPv6 here: every IPv4 address, then. */
+                struct sockaddr_in s4 = { .sin_family = AF_INET,
+                                          .sin_port = ((struct sockaddr_in6 *) &sa)->sin6_port,
+                                          .sin_addr.s_addr = htonl(INADDR_ANY) };
+                memset(&sa, 0, sizeof(sa));
+                memcpy(&sa, &s4, sizeof(s4));
+                fd = bind_tcp(&sa, sizeof(s4), false);
+        }
+        if (fd < 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s%s", address, strerror(-fd),
+                         fd == -EADDRINUSE ? " (another program holds the port; stop it or choose another port)"
+                         : fd == -EADDRNOTAVAIL ? " (no interface of this host has that address)"
+                                                 : "");
+                return fd;
+        }
+        *ret = (HttpListen) { .fd = fd };
+        return 0;
 }

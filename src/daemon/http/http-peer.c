@@ -5,6 +5,7 @@
  * could not read, and never block: it reads socket options and, only on
  * kernels without SO_PEERGROUPS, one small /proc file.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -127,7 +128,7 @@ int http_peer_from_fd(int fd, gid_t access_gid, HttpPeer *ret) {
         if (l != sizeof(cred))
                 return -EIO;
 
-        HttpPeer p = { .pid = cred.pid, .uid = cred.uid, .gid = cred.gid };
+        HttpPeer p = { .pid = cred.pid, .uid = cred.uid, .gid = cred.gid, .address = "local" };
         p.authorised = http_peer_allowed(cred.uid, cred.gid, NULL, 0, access_gid);
         if (!p.authorised && access_gid != HTTP_NO_GID) {
                 _cleanup_free_ gid_t *groups = NULL;
@@ -139,4 +140,23 @@ int http_peer_from_fd(int fd, gid_t access_gid, HttpPeer *ret) {
         }
         *ret = p;
         return 0;
+}
+
+void http_peer_address(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen) {
+        char a[INET6_ADDRSTRLEN] = "?";
+        if (sa && sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+                const struct sockaddr_in *s4 = (const struct sockaddr_in *) sa;
+                (void) inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+                snprintf(buf, buflen, "%s:%u", a, (unsigned) ntohs(s4->sin_port));
+        } else if (sa && sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+                const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *) sa;
+                if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+                        (void) inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], a, sizeof(a));
+                        snprintf(buf, buflen, "%s:%u", a, (unsigned) ntohs(s6->sin6_port));
+                } else {
+                        (void) inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+                        snprintf(buf, buflen, "[%s]:%u", a, (unsigned) ntohs(s6->sin6_port));
+                }
+        } else
+                snprintf(buf, buflen, "unknown");
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define HTTP_NO_GID ((gid_t) -1)
@@ -15,8 +16,13 @@ typedef struct HttpPeer {
         pid_t pid;
         uid_t uid;
         gid_t gid;
-        bool authorised;
+        bool authorised; /* by credentials (unix socket); on TCP a token decides, per request */
+        char address[64]; /* "local", or the TCP peer's "ADDR:PORT" */
 } HttpPeer;
+
+/* The TCP peer's address for people ("192.0.2.1:40000", "[2001:db8::1]:40000";
+ * an IPv4-mapped IPv6 address is written as IPv4). */
+void http_peer_address(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen);
 
 /* The decision itself: uid 0, or gid or one of groups equal to
  * access_gid (HTTP_NO_GID: root only). */

@@ -230,6 +230,17 @@ void http_reply(HttpRequest *r, int status, json_t *body) {
         http_request_release(r);
 }
 
+/* Answer 200 with resp, or 500 when it could not be made (NULL). */
+static void reply_ok(HttpRequest *r, struct MHD_Response *resp) {
+        unsigned status = 200;
+        if (!resp) {
+                resp = oom_response();
+                status = 500;
+        }
+        http_request_set_response(r, status, resp);
+        http_request_release(r);
+}
+
 void http_reply_text(HttpRequest *r, char *text, const char *content_type) {
         if (!r || !r->handler_owns || r->gone || !r->connection) {
                 free(text);
@@ -244,13 +255,25 @@ void http_reply_text(HttpRequest *r, char *text, const char *content_type) {
                 resp = NULL;
         } else if (!resp)
                 free(text);
-        unsigned status = 200;
-        if (!resp) {
-                resp = oom_response();
-                status = 500;
+        reply_ok(r, resp);
+}
+
+void http_reply_static(HttpRequest *r, const void *data, size_t len, const char *content_type,
+                       const char *cache_control) {
+        if (!r || !r->handler_owns || r->gone || !r->connection) {
+                if (r && r->handler_owns)
+                        http_request_release(r);
+                return;
         }
-        http_request_set_response(r, status, resp);
-        http_request_release(r);
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *) data, MHD_RESPMEM_PERSISTENT);
+        if (resp && (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+                     (cache_control &&
+                      MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES) ||
+                     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES)) {
+                MHD_destroy_response(resp);
+                resp = NULL;
+        }
+        reply_ok(r, resp);
 }
 
 void http_reply_error(HttpRequest *r, int status, const char *code, const char *property, const char *fmt, ...) {
@@ -361,6 +384,60 @@ static const char *json_type_name(const json_t *v) {
         }
 }
 
+/* 401, with the challenge RFC 6750 asks for. */
+static void refuse_unauthorised(HttpRequest *r, const char *message) {
+        struct MHD_Response *resp = http_error_response(401, "unauthorized", NULL, message);
+        if (resp)
+                (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wolfpack\"");
+        http_request_set_response(r, 401, resp);
+}
+
+/* The bearer token of a TCP request: true with role and who set, or false
+ * with the 401 set as the answer. The token itself is never kept. */
+static bool request_authenticate(HttpRequest *r, struct MHD_Connection *c) {
+        const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!h) {
+                refuse_unauthorised(r, "this API needs a token: send \"Authorization: Bearer TOKEN\" (`wolfpack token "
+                                       "create` makes one; the CLI reads it from --token-file or WOLFPACK_TOKEN)");
+                return false;
+        }
+        if (strncasecmp(h, "Bearer ", 7) != 0) {
+                refuse_unauthorised(r, "the Authorization header must be \"Bearer TOKEN\"");
+                return false;
+        }
+        const char *token = h + 7;
+        while (*token == ' ')
+                token++;
+        size_t n = strlen(token);
+        while (n > 0 && token[n - 1] == ' ')
+                n--;
+        bool visible = n > 0 && n <= HTTP_TOKEN_MAX;
+        for (size_t i = 0; visible && i < n; i++)
+                visible = token[i] > ' ' && token[i] < 0x7f;
+        if (!visible) {
+                refuse_unauthorised(r, "the token in the Authorization header is empty, too long or holds characters "
+                                       "no token has");
+                return false;
+        }
+        char copy[HTTP_TOKEN_MAX + 1];
+        memcpy(copy, token, n);
+        copy[n] = '\0';
+        HttpAccess role = HTTP_ACCESS_UNSET;
+        char name[64] = "";
+        int k = r->server->auth(copy, r->server->userdata, &role, name, sizeof(name));
+        explicit_bzero(copy, sizeof(copy));
+        if (k < 0 || role < HTTP_ACCESS_READ || role > HTTP_ACCESS_ADMIN) {
+                refuse_unauthorised(r, k == -ENOENT || k >= 0
+                                               ? "the token is not one of this cluster's, or it was revoked; ask an "
+                                                 "administrator for one (`wolfpack token create`)"
+                                               : "the token could not be checked; try again");
+                return false;
+        }
+        r->role = role;
+        snprintf(r->who, sizeof(r->who), "token %s", name);
+        return true;
+}
+
 static enum MHD_Result request_begin(HttpRequest *r, struct MHD_Connection *c, const char *method) {
         HttpServer *s = r->server;
         char err[256] = "";
@@ -378,10 +455,14 @@ static enum MHD_Result request_begin(HttpRequest *r, struct MHD_Connection *c, c
         if (!peer)
                 return answer_error(r, 403, "forbidden", NULL, "the credentials of the client could not be read");
         r->peer = *peer;
-        if (!r->peer.authorised)
-                return answer_error(r, 403, "forbidden", NULL,
-                                    "uid %u may not use this API: it is open to root and to the members of group wolfpack",
-                                    (unsigned) r->peer.uid);
+        if (!s->auth) {
+                if (!r->peer.authorised)
+                        return answer_error(r, 403, "forbidden", NULL,
+                                            "uid %u may not use this API: it is open to root and to the members of group wolfpack",
+                                            (unsigned) r->peer.uid);
+                r->role = HTTP_ACCESS_ADMIN;
+                snprintf(r->who, sizeof(r->who), "uid %u", (unsigned) r->peer.uid);
+        }
 
         int k = http_target_parse(r->target, &r->parsed, err, sizeof(err));
         if (k == -ENOMEM)
@@ -390,6 +471,15 @@ static enum MHD_Result request_begin(HttpRequest *r, struct MHD_Connection *c, c
                 return answer_error(r, 400, "bad_request", NULL, "%s", err);
 
         http_route_match(s->routes, r->method, &r->parsed, &r->match);
+        /* On TCP the token comes first: whoever has none learns nothing,
+         * not even which routes there are. */
+        if (s->auth) {
+                if (r->match.result == HTTP_MATCH_OK && r->match.route->access == HTTP_ACCESS_PUBLIC) {
+                        r->role = HTTP_ACCESS_PUBLIC;
+                        snprintf(r->who, sizeof(r->who), "%s", r->peer.address);
+                } else if (!request_authenticate(r, c))
+                        return request_queue(r);
+        }
         switch (r->match.result) {
         case HTTP_MATCH_NO_PATH:
                 return answer_error(r, 404, "not_found", NULL, "no such route: %.200s", r->path);
@@ -402,6 +492,10 @@ static enum MHD_Result request_begin(HttpRequest *r, struct MHD_Connection *c, c
         case HTTP_MATCH_OK:
                 break;
         }
+        if (r->role < r->match.route->access)
+                return answer_error(r, 403, "forbidden", NULL, "%.32s %.200s needs the %s role; %.80s has the %s role",
+                                    r->method, r->match.route->pattern, http_access_name(r->match.route->access),
+                                    r->who, http_access_name(r->role));
 
         /* Refuse a body announced too large before it is sent. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -543,6 +637,24 @@ json_t *http_request_body(HttpRequest *r) {
 
 uid_t http_request_uid(HttpRequest *r) {
         return r ? r->peer.uid : (uid_t) -1;
+}
+
+const char *http_request_who(HttpRequest *r) {
+        return r ? r->who : NULL;
+}
+
+HttpAccess http_request_role(HttpRequest *r) {
+        return r ? r->role : HTTP_ACCESS_UNSET;
+}
+
+const char *http_request_peer(HttpRequest *r) {
+        return r ? r->peer.address : NULL;
+}
+
+const char *http_request_header(HttpRequest *r, const char *name) {
+        if (!r || !r->connection || !name)
+                return NULL;
+        return MHD_lookup_connection_value(r->connection, MHD_HEADER_KIND, name);
 }
 
 void http_request_on_gone(HttpRequest *r, void (*fn)(HttpRequest *r, void *userdata), void *userdata) {

@@ -209,6 +209,31 @@ const char *http_target_query(const HttpTarget *t, const char *key) {
         return NULL;
 }
 
+const char *http_access_name(HttpAccess a) {
+        switch (a) {
+        case HTTP_ACCESS_PUBLIC:
+                return "public";
+        case HTTP_ACCESS_READ:
+                return "read";
+        case HTTP_ACCESS_OPERATOR:
+                return "operator";
+        case HTTP_ACCESS_ADMIN:
+                return "admin";
+        case HTTP_ACCESS_UNSET:
+                break;
+        }
+        return NULL;
+}
+
+HttpAccess http_access_from_name(const char *s) {
+        if (!s)
+                return HTTP_ACCESS_UNSET;
+        for (HttpAccess a = HTTP_ACCESS_READ; a <= HTTP_ACCESS_ADMIN; a++)
+                if (strcmp(s, http_access_name(a)) == 0)
+                        return a;
+        return HTTP_ACCESS_UNSET;
+}
+
 int http_routes_check(const HttpRoute *routes, char *err, size_t errlen) {
         if (!routes) {
                 snprintf(err, errlen, "no route table");
@@ -239,6 +264,11 @@ int http_routes_check(const HttpRoute *routes, char *err, size_t errlen) {
                         if (*e == '\0')
                                 break;
                         s = e + 1;
+                }
+                if (!http_access_name(rt->access)) {
+                        snprintf(err, errlen, "route %s %s: no access (public, read, operator or admin) given", rt->method,
+                                 p);
+                        return -EINVAL;
                 }
                 if (n_params > HTTP_ROUTE_MAX_PARAMS) {
                         snprintf(err, errlen, "route %s %s: more than %u captures", rt->method, p,

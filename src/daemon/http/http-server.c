@@ -3,9 +3,10 @@
  * The HTTP server: libmicrohttpd in external-epoll mode driven by sd-event
  * (its epoll fd is an io source, its timeout an sd-event timer re-armed
  * after every run), the listening socket (accepted by http-accept.c, not by
- * libmicrohttpd), peer credentials per connection, and the keep-alive timer
- * of event streams. Owns the libmicrohttpd daemon and the socket file. Must
- * never block the loop, never run libmicrohttpd from inside one of its own
+ * libmicrohttpd), peer credentials per connection on the unix socket, TLS
+ * (libmicrohttpd's, with GnuTLS) on TCP, and the keep-alive timer of event
+ * streams. Owns the libmicrohttpd daemon and the socket file. Must never
+ * block the loop, never run libmicrohttpd from inside one of its own
  * callbacks, and never free the server from a handler.
  */
 #include <grp.h>
@@ -38,14 +39,23 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                 return;
         }
         s->n_connections++;
-        /* Credentials are read once, as they were at connect(). A peer
-         * whose credentials cannot be read is refused (authorised false). */
         HttpPeer *peer = calloc(1, sizeof(HttpPeer));
         if (!peer)
                 return;
+        if (s->auth) {
+                /* TCP: a token decides, request by request. */
+                *peer = (HttpPeer) { .uid = (uid_t) -1, .gid = (gid_t) -1, .authorised = false };
+                const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+                http_peer_address(ci ? ci->client_addr : NULL, sizeof(struct sockaddr_storage), peer->address,
+                                  sizeof(peer->address));
+                *socket_context = peer;
+                return;
+        }
+        /* Credentials are read once, as they were at connect(). A peer
+         * whose credentials cannot be read is refused (authorised false). */
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci || http_peer_from_fd(ci->connect_fd, s->access_gid, peer) < 0)
-                *peer = (HttpPeer) { .uid = (uid_t) -1, .gid = (gid_t) -1, .authorised = false };
+                *peer = (HttpPeer) { .uid = (uid_t) -1, .gid = (gid_t) -1, .authorised = false, .address = "local" };
         *socket_context = peer;
 }
 
@@ -140,18 +150,12 @@ static gid_t lookup_access_gid(void) {
         return result->gr_gid;
 }
 
-int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *routes, void *userdata,
-                    HttpServer **ret, char *err, size_t errlen) {
-        int r;
-
-        if (!event || !socket_path || !ret) {
-                snprintf(err, errlen, "http_server_new needs an event loop, a socket path and somewhere to put the server");
-                return -EINVAL;
-        }
-        r = http_routes_check(routes, err, errlen);
+/* What both kinds of server start with; the listening socket comes after. */
+static int server_alloc(sd_event *event, const HttpRoute *routes, void *userdata, HttpServer **ret, char *err,
+                        size_t errlen) {
+        int r = http_routes_check(routes, err, errlen);
         if (r < 0)
                 return r;
-
         HttpServer *s = calloc(1, sizeof(HttpServer));
         if (!s) {
                 snprintf(err, errlen, "out of memory");
@@ -161,28 +165,26 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
         s->routes = routes;
         s->userdata = userdata;
         s->listen.fd = -1;
-        s->access_gid = lookup_access_gid();
+        s->access_gid = HTTP_NO_GID;
         s->body_max = HTTP_BODY_MAX;
         s->stream_queue_max = HTTP_STREAM_QUEUE_MAX;
         s->stream_memory_max = HTTP_STREAM_MEMORY_MAX;
         s->keepalive_usec = HTTP_KEEPALIVE_USEC;
-        s->socket_path = strdup(socket_path);
-        if (!s->socket_path) {
-                snprintf(err, errlen, "out of memory");
-                r = -ENOMEM;
-                goto fail;
-        }
+        *ret = s;
+        return 0;
+}
 
-        r = http_listen_unix(socket_path, s->access_gid, &s->listen, err, errlen);
+/* libmicrohttpd and the loop's sources, once the socket listens. */
+static int server_start(HttpServer *s, const char *cert_pem, const char *key_pem, char *err, size_t errlen) {
+        const char *where = s->socket_path ? s->socket_path : s->address;
+        int r = http_accept_start(s, err, errlen);
         if (r < 0)
-                goto fail;
-        r = http_accept_start(s, err, errlen);
-        if (r < 0)
-                goto fail;
+                return r;
 
-        s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                                          MHD_USE_NO_LISTEN_SOCKET,
-                                  0, NULL, NULL, on_access, s,
+        unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+        if (cert_pem)
+                flags |= MHD_USE_TLS;
+        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
                                   MHD_OPTION_CONNECTION_LIMIT, s->connection_max,
                                   MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s,
                                   MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, s,
@@ -190,48 +192,99 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
                                   MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_CONNECTION_TIMEOUT_SEC,
                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                                  /* Given only with TLS: an option libmicrohttpd does not use
+                                   * for plain HTTP is still refused without MHD_USE_TLS. */
+                                  cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+                                  MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+                                  MHD_OPTION_HTTPS_PRIORITIES, HTTP_TLS_PRIORITIES,
                                   MHD_OPTION_END);
         if (!s->mhd) {
-                snprintf(err, errlen, "cannot start the HTTP server on %s: %s", socket_path,
-                         s->mhd_error[0] ? s->mhd_error : "libmicrohttpd refused");
-                r = -EIO;
-                goto fail;
+                snprintf(err, errlen, "cannot start the HTTP server on %s: %s%s", where,
+                         s->mhd_error[0] ? s->mhd_error : "libmicrohttpd refused",
+                         cert_pem ? " (are tls-cert and tls-key a PEM certificate and its key?)" : "");
+                return -EIO;
         }
 
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
         if (!info || info->epoll_fd < 0) {
                 snprintf(err, errlen, "libmicrohttpd has no epoll fd to give");
-                r = -EIO;
-                goto fail;
+                return -EIO;
         }
-        r = sd_event_add_io(event, &s->io_source, info->epoll_fd, EPOLLIN, on_mhd_io, s);
+        r = sd_event_add_io(s->event, &s->io_source, info->epoll_fd, EPOLLIN, on_mhd_io, s);
         if (r >= 0)
-                r = sd_event_add_time(event, &s->timer_source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_mhd_timer, s);
+                r = sd_event_add_time(s->event, &s->timer_source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_mhd_timer, s);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->timer_source, SD_EVENT_OFF);
         if (r >= 0)
-                r = sd_event_add_defer(event, &s->wake_source, on_wake, s);
+                r = sd_event_add_defer(s->event, &s->wake_source, on_wake, s);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->wake_source, SD_EVENT_OFF);
         if (r >= 0)
-                r = sd_event_add_time_relative(event, &s->keepalive_source, CLOCK_MONOTONIC, s->keepalive_usec,
+                r = sd_event_add_time_relative(s->event, &s->keepalive_source, CLOCK_MONOTONIC, s->keepalive_usec,
                                                100000, on_keepalive, s);
         if (r < 0) {
                 snprintf(err, errlen, "cannot add the HTTP server to the event loop: %s", strerror(-r));
-                goto fail;
+                return r;
         }
         (void) sd_event_source_set_description(s->io_source, "http");
         (void) sd_event_source_set_description(s->timer_source, "http-timeout");
         (void) sd_event_source_set_description(s->wake_source, "http-wake");
         (void) sd_event_source_set_description(s->keepalive_source, "http-keepalive");
         server_arm_timer(s);
-
-        *ret = s;
         return 0;
+}
 
-fail:
+static int oom(char *err, size_t errlen) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+}
+
+/* The end of both constructors: the server in *ret, or freed and r. */
+static int server_done(HttpServer *s, int r, HttpServer **ret) {
+        if (r >= 0) {
+                *ret = s;
+                return 0;
+        }
         http_server_free(s);
         return r;
+}
+
+int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *routes, void *userdata,
+                    HttpServer **ret, char *err, size_t errlen) {
+        HttpServer *s = NULL;
+        if (!event || !socket_path || !ret) {
+                snprintf(err, errlen, "http_server_new needs an event loop, a socket path and somewhere to put the server");
+                return -EINVAL;
+        }
+        int r = server_alloc(event, routes, userdata, &s, err, errlen);
+        if (r < 0)
+                return r;
+        s->access_gid = lookup_access_gid();
+        s->socket_path = strdup(socket_path);
+        r = s->socket_path ? http_listen_unix(socket_path, s->access_gid, &s->listen, err, errlen) : oom(err, errlen);
+        if (r >= 0)
+                r = server_start(s, NULL, NULL, err, errlen);
+        return server_done(s, r, ret);
+}
+
+int http_server_new_tls(sd_event *event, const char *address, const char *cert_pem, const char *key_pem,
+                        const HttpRoute *routes, http_auth_fn auth, void *userdata, HttpServer **ret, char *err,
+                        size_t errlen) {
+        HttpServer *s = NULL;
+        if (!event || !address || !cert_pem || !key_pem || !auth || !ret) {
+                snprintf(err, errlen, "http_server_new_tls needs an event loop, an address, a certificate, a key, "
+                                      "a token check and somewhere to put the server");
+                return -EINVAL;
+        }
+        int r = server_alloc(event, routes, userdata, &s, err, errlen);
+        if (r < 0)
+                return r;
+        s->auth = auth;
+        s->address = strdup(address);
+        r = s->address ? http_listen_tcp(address, &s->listen, err, errlen) : oom(err, errlen);
+        if (r >= 0)
+                r = server_start(s, cert_pem, key_pem, err, errlen);
+        return server_done(s, r, ret);
 }
 
 HttpServer *http_server_free(HttpServer *s) {
@@ -269,6 +322,7 @@ HttpServer *http_server_free(HttpServer *s) {
         if (s->socket_path && s->listen.ino != 0)
                 http_listen_unlink(s->socket_path, &s->listen);
         free(s->socket_path);
+        free(s->address);
         sd_event_unref(s->event);
         free(s);
         return NULL;

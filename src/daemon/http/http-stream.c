@@ -277,3 +277,7 @@ void http_stream_detach(HttpStream *st) {
         st->server = NULL;
         st->prev = st->next = NULL;
 }
+
+const char *http_stream_who(const HttpStream *s) {
+        return s && s->request ? s->request->who : NULL;
+}

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The HTTP server of wolfpackd: libmicrohttpd in external-epoll mode inside
- * the sd-event loop, on a unix socket, with access by peer credentials (root
- * or the `wolfpack` group; others get 403 before any route runs), JSON
- * request bodies of at most 1 MiB, a route table, replies that may come
- * later (the connection is suspended meanwhile), and server-sent event
- * streams. Knows nothing of clusters: routes are given by the caller.
+ * the sd-event loop, on a unix socket with access by peer credentials (root
+ * or the `wolfpack` group; others get 403 before any route runs), or on TCP
+ * with TLS and bearer tokens (no token or a bad one: 401; a role below the
+ * route's: 403; both before any route runs), JSON request bodies of at most
+ * 1 MiB, a route table in which every route says who may use it, replies
+ * that may come later (the connection is suspended meanwhile), and
+ * server-sent event streams. Knows nothing of clusters: routes and the
+ * token check are given by the caller.
  */
 #pragma once
 
@@ -26,11 +29,41 @@ typedef struct HttpStream HttpStream;
  * block it, nor free the server. */
 typedef void (*http_handler_fn)(HttpRequest *req, void *userdata);
 
+/* Who may use a route, lowest first; a caller holds one of the roles.
+ * Every route names one (a table with HTTP_ACCESS_UNSET is refused), so
+ * that no route is open by omission. On the unix socket an authorised peer
+ * holds HTTP_ACCESS_ADMIN; on TCP the token's role decides. PUBLIC routes
+ * (the console's static files) need no token. */
+typedef enum HttpAccess {
+        HTTP_ACCESS_UNSET = 0,
+        HTTP_ACCESS_PUBLIC,
+        HTTP_ACCESS_READ,
+        HTTP_ACCESS_OPERATOR,
+        HTTP_ACCESS_ADMIN,
+} HttpAccess;
+
+/* "public", "read", "operator", "admin"; NULL for anything else. */
+const char *http_access_name(HttpAccess a);
+/* The role named s ("read", "operator", "admin"); HTTP_ACCESS_UNSET when
+ * s names none of them. */
+HttpAccess http_access_from_name(const char *s);
+
 typedef struct HttpRoute {
         const char *method;   /* "GET", "POST", "PATCH", "DELETE", "PUT" */
         const char *pattern;  /* "/v1/groups/{}/online": {} captures one path segment */
         http_handler_fn fn;
+        HttpAccess access;    /* the lowest role that may use it */
 } HttpRoute;
+
+/* The token check of a TCP server: token is what followed "Bearer " in
+ * the Authorization header (at most HTTP_TOKEN_MAX bytes of visible ASCII;
+ * anything else is refused before this is called). 0 with the token's
+ * role and name (for the log and GET /v1/whoami; at most namelen - 1
+ * bytes), or a negative errno: -ENOENT for a token that is unknown or
+ * revoked. Called on the event loop for every request: must not block. */
+#define HTTP_TOKEN_MAX 256u
+typedef int (*http_auth_fn)(const char *token, void *userdata, HttpAccess *ret_role, char *ret_name,
+                            size_t namelen);
 
 /* Serve routes (terminated by an entry with method NULL; they must outlive
  * the server) on the unix socket at socket_path (created 0660, group
@@ -43,6 +76,14 @@ int http_server_new(sd_event *event, const char *socket_path, const HttpRoute *r
  * streams that set one) and removes the socket file. Requests and streams
  * still held without on_gone stay valid until answered or closed, and
  * their answers are dropped. Accepts NULL, returns NULL. */
+/* Serve routes on TCP at address ("HOST:PORT": "*:7443", "127.0.0.1:7443",
+ * "[::1]:7443"; "*" listens on every IPv4 and IPv6 address) with TLS,
+ * given the server's certificate chain and key as PEM text. Every request
+ * but to a PUBLIC route needs "Authorization: Bearer TOKEN", checked by
+ * auth. On failure a negative errno and a message in err. */
+int http_server_new_tls(sd_event *event, const char *address, const char *cert_pem, const char *key_pem,
+                        const HttpRoute *routes, http_auth_fn auth, void *userdata, HttpServer **ret, char *err,
+                        size_t errlen);
 HttpServer *http_server_free(HttpServer *s);
 static inline void http_server_freep(HttpServer **s) {
         http_server_free(*s);
@@ -59,8 +100,18 @@ const char *http_request_query(HttpRequest *r, const char *key);
 /* The parsed body: a JSON object, or NULL when the request had no body.
  * (A body that is not a JSON object never reaches a handler: 400.) */
 json_t *http_request_body(HttpRequest *r);
-/* The peer's credentials, as they were when it connected. */
+/* The peer's credentials, as they were when it connected; (uid_t) -1 on TCP. */
 uid_t http_request_uid(HttpRequest *r);
+/* Who asked: the token's name on TCP, "uid N" on the unix socket; and the
+ * role they hold (HTTP_ACCESS_PUBLIC when a public route was asked without
+ * a token). */
+const char *http_request_who(HttpRequest *r);
+HttpAccess http_request_role(HttpRequest *r);
+/* The peer's address for people: "192.0.2.1:40000", "[::1]:40000", or
+ * "local" on the unix socket. */
+const char *http_request_peer(HttpRequest *r);
+/* A request header's value (the first when repeated), or NULL. */
+const char *http_request_header(HttpRequest *r, const char *name);
 void http_request_on_gone(HttpRequest *r, void (*fn)(HttpRequest *r, void *userdata), void *userdata);
 
 /* Answer with status and a JSON body (reference taken; NULL: no body),
@@ -70,6 +121,10 @@ void http_reply(HttpRequest *r, int status, json_t *body);
 /* Answer 200 with text (taken: freed after it is sent) of Content-Type
  * content_type. NULL text: 500. req must not be used after. */
 void http_reply_text(HttpRequest *r, char *text, const char *content_type);
+/* Answer 200 with len bytes at data, which outlive the server (static
+ * files), and the given Content-Type and Cache-Control. */
+void http_reply_static(HttpRequest *r, const void *data, size_t len, const char *content_type,
+                       const char *cache_control);
 /* {"error":{"status","code","message"}} plus "property" when given (see
  * docs/api.md for the codes). req must not be used after. */
 void http_reply_error(HttpRequest *r, int status, const char *code, const char *property, const char *fmt, ...)
@@ -99,6 +154,9 @@ const char *http_stream_why_cut(const HttpStream *s);
  * fell too far behind and is being disconnected: on_gone follows),
  * -ENOMEM, -EINVAL. */
 int http_stream_send(HttpStream *s, const json_t *event);
+/* Who opened the stream (http_request_who of its request); NULL once its
+ * request is gone. */
+const char *http_stream_who(const HttpStream *s);
 /* End the response once the queued events are sent; s must not be used
  * after, and its on_gone will not be called. */
 void http_stream_close(HttpStream *s);
