@@ -445,7 +445,7 @@ void cli_usage_line(const CliVerb *v, FILE *f) {
                 fputs(" [K=V ...]", f);
         else if (v->props == CLI_PROPS_REQUIRED)
                 fputs(" K=V ...", f);
-        if (v->waits)
+        if (v->flags & CLI_WAITS)
                 fputs(" [--no-wait] [--timeout DURATION]", f);
         fputc('\n', f);
 }

@@ -98,10 +98,16 @@ struct CliVerb {
         const char *pos;
         CliOption options[CLI_MAX_OPTIONS];  /* up to the first with name NULL */
         CliProps props;         /* trailing K=V arguments */
-        bool waits;             /* follows the change to its end: --no-wait, --timeout */
+        unsigned flags;         /* CLI_WAITS, CLI_LOCAL */
         const char *summary;    /* one line for people */
         cli_run_fn run;
 };
+
+/* The verb follows the change to its end: --no-wait, --timeout. */
+#define CLI_WAITS 1u
+/* The verb works on this machine's files and never talks to wolfpackd:
+ * it runs without a connection, whatever --server or $WOLFPACK_SERVER say. */
+#define CLI_LOCAL 2u
 
 /* The table of every verb, terminated by a row with noun NULL. */
 extern const CliVerb cli_verbs[];

@@ -346,6 +346,23 @@ def test_show(tmp_path):
     assert p.returncode == 3 and "holds neither ca.pem nor node.pem: `wolfpack cert create --dir " in p.stderr
 
 
+def test_no_server_is_asked(tmp_path):
+    """cert and cluster init work on this machine's files: with
+    $WOLFPACK_SERVER set (a CLI that talks to a remote node) and no CA yet
+    where --ca looks, they still run, and never try to connect."""
+    env = dict(os.environ, WOLFPACK_SERVER="https://127.0.0.1:1", WOLFPACK_CA=str(tmp_path / "no-ca.pem"))
+    env.pop("WOLFPACK_TOKEN", None)
+    d = str(tmp_path / "tls")
+    p = create(d, "--name", "alpha", env=env)
+    assert "Made the cluster's CA" in p.stdout
+    assert "verified     yes" in wolfpack("cert", "show", "--dir", d, env=env).stdout
+    p = wolfpack("cluster", "init", "prod", *NODES, "--output", str(tmp_path / "out"), env=env)
+    assert "Wrote the configuration of the cluster prod" in p.stdout
+    # The others still go to the server, and say why they cannot.
+    p = wolfpack("status", check=False, env=env)
+    assert p.returncode == 1 and "no-ca.pem" in p.stderr, p.stderr
+
+
 def test_sanitized(tmp_path):
     """create, show, and a refusal, under ASan (leaks too) and UBSan."""
     program = os.path.join(ASAN_BUILD, "src", "wolfpack")
