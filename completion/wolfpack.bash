@@ -39,7 +39,7 @@ _wolfpack() {
         [resource depend]="--on" [resource undepend]="--on"
         [type list]="--quiet"
         [events]="--follow" [log]="--since --node --limit --follow"
-        [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --force"
+        [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --tls --force"
         [cert create]="--dir --name --host --days --force" [cert show]="--dir"
     )
 
@@ -61,7 +61,7 @@ _wolfpack() {
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
             --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs|--limit) skip=value ;;
-            --dir|--name|--host|--days) skip=value ;;
+            --tls|--dir|--name|--host|--days) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -72,7 +72,7 @@ _wolfpack() {
         --socket|--authkey)
             _filedir
             return ;;
-        --output|--certs|--dir)
+        --output|--certs|--tls|--dir)
             _filedir -d
             return ;;
         --token)

@@ -12,7 +12,6 @@
 
 #include "cli-cert-dir.h"
 #include "macro.h"
-#include "text-quote.h"
 
 int cert_dir_make(const char *dir, CertDir *ret) {
         CertDir d = { .dir = cluster_dir_trim(dir) };
@@ -42,9 +41,9 @@ static int read_pem(const char *path, char **ret, size_t *ret_size, char *err, s
         if (r == -ENOENT || r >= 0)
                 return r;
         if (r == -EFBIG || r == -EINVAL)
-                return cluster_fail(-EBADMSG, err, errlen, "%s is %s, not a PEM file", text_quote(path).s,
+                return cluster_fail(-EBADMSG, err, errlen, "%s is %s, not a PEM file", path,
                                     r == -EFBIG ? "larger than 1 MiB" : "not a regular file");
-        return cluster_fail(r, err, errlen, "cannot read %s: %s", text_quote(path).s, strerror(-r));
+        return cluster_fail(r, err, errlen, "cannot read %s: %s", path, strerror(-r));
 }
 
 int cert_dir_ca(const CertDir *d, CertPem *ret, bool *ret_found, char *err, size_t errlen) {

@@ -166,9 +166,10 @@ static int crt_base(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char
             (g = gnutls_x509_crt_set_serial(crt, serial, sizeof serial)) < 0 ||
             (g = gnutls_x509_crt_set_activation_time(crt, now - CERT_BACKDATE_SEC)) < 0 ||
             (g = gnutls_x509_crt_set_expiration_time(crt, now + (time_t) days * 24 * 60 * 60)) < 0 ||
-            (g = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned) strlen(cn))) < 0 ||
+            /* O before CN, the order of a name from the top down. */
             (organization && (g = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
                                                                 organization, (unsigned) strlen(organization))) < 0) ||
+            (g = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned) strlen(cn))) < 0 ||
             (g = gnutls_x509_crt_set_key(crt, key)) < 0 ||
             (g = gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA1, id, &id_size)) < 0 ||
             (g = gnutls_x509_crt_set_subject_key_id(crt, id, id_size)) < 0)

@@ -75,5 +75,6 @@ int cluster_text_finish(FILE *f, char **buf, char **ret);
 int cluster_corosync_conf(const ClusterSpec *s, char **ret);
 /* wolfpackd.conf: engine = corosync, and this node's id and name when s
  * names one; the failover timings are left to wolfpackd, which derives
- * them from corosync's. *ret malloc'ed. */
+ * them from corosync's; the remote API on CLUSTER_API_LISTEN with the
+ * certificate and key in CLUSTER_TLS_DIR. *ret malloc'ed. */
 int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret);

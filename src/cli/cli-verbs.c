@@ -23,7 +23,7 @@ const CliVerb cli_verbs[] = {
         { "cluster", "init", "NAME",
           { { "node", "ID=NAME=ADDRESS", CLI_REPEATED }, { "this", "ID", false }, { "authkey", "FILE", false },
             { "output", "DIR", false }, { "token", "DURATION", false }, { "witness", "HOST", false },
-            { "qdevice", "HOST", false }, { "certs", "DIR", false },
+            { "qdevice", "HOST", false }, { "certs", "DIR", false }, { "tls", "DIR", false },
             { "force", NULL, false } },
           CLI_PROPS_NONE, CLI_LOCAL, "write corosync.conf, authkey and wolfpackd.conf for a cluster of these nodes",
           verb_cluster_init },

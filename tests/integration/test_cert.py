@@ -346,6 +346,119 @@ def test_show(tmp_path):
     assert p.returncode == 3 and "holds neither ca.pem nor node.pem: `wolfpack cert create --dir " in p.stderr
 
 
+def init(*args, check=True):
+    return wolfpack("cluster", "init", "prod", *NODES, *args, check=check)
+
+
+def test_cluster_init_makes_the_api_certificates(tmp_path):
+    """The first node makes the CA and its certificate next to
+    wolfpackd.conf, which names them; another node takes that CA with
+    --tls; running again keeps what fits; what does not is named."""
+    d1, d2, d3 = (str(tmp_path / n) for n in ("n1", "n2", "n3"))
+    p = init("--this", "1", "--output", d1)
+    tls1 = os.path.join(d1, "tls")
+    assert sorted(os.listdir(tls1)) == FILES
+    assert [mode(os.path.join(tls1, n)) for n in FILES] == [0o600, 0o644, 0o600, 0o644]
+    with open(os.path.join(d1, "wolfpackd.conf")) as f:
+        conf = f.read()
+    assert "\nlisten = *:7443\ntls-cert = /etc/wolfpack/tls/node.pem\ntls-key = /etc/wolfpack/tls/node-key.pem\n" in conf
+    out = p.stdout
+    assert "  %s/ca.pem, ca-key.pem\n    the cluster's CA for the API (listen = *:7443 in wolfpackd.conf), made " \
+           "here; the key mode 0600\n" % tls1 in out, out
+    assert "  %s/node.pem, node-key.pem\n    alpha's certificate for it, signed by that CA, for DNS:alpha, " \
+           "IP:10.9.0.1, DNS:localhost, IP:127.0.0.1, IP:::1\n" % tls1 in out, out
+    assert "mkdir -p /etc/wolfpack/tls && cp -p %s/*.pem /etc/wolfpack/tls/\n" % tls1 in out, out
+    assert "and the CA, %s/ca.pem and ca-key.pem, to /etc/wolfpack/tls" % tls1 in out, out
+    assert "--tls /etc/wolfpack/tls --authkey /etc/corosync/authkey --this ID\n" in out, out
+    assert "put the CA's certificate where --ca looks" in out
+    node1 = os.path.join(tls1, "node.pem")
+    assert sans(node1) == "DNS:alpha, IP Address:10.9.0.1, DNS:localhost, IP Address:127.0.0.1, " \
+                          "IP Address:0:0:0:0:0:0:0:1"
+    assert "O = prod, CN = Wolfpack cluster CA" in openssl("x509", "-in", os.path.join(tls1, "ca.pem"), "-noout",
+                                                           "-subject").stdout
+    before = contents(tls1)
+
+    # The same again, with the key it made: nothing differs, nothing is
+    # in the way, the certificates are kept as they are.
+    p = init("--this", "1", "--output", d1, "--authkey", os.path.join(d1, "authkey"))
+    assert "the one there, kept" in p.stdout, p.stdout
+    assert contents(tls1) == before
+
+    # Another node: the first node's CA, by its --output or its tls/.
+    for d, tls_from in ((d2, d1), (d3, tls1)):
+        p = init("--this", "2", "--output", d, "--authkey", os.path.join(d1, "authkey"), "--tls", tls_from)
+        tls = os.path.join(d, "tls")
+        assert "copied from %s" % tls1 in p.stdout, p.stdout
+        got = contents(tls)
+        assert got["ca.pem"] == before["ca.pem"] and got["ca-key.pem"] == before["ca-key.pem"]
+        assert mode(os.path.join(tls, "ca-key.pem")) == 0o600
+        v = openssl("verify", "-x509_strict", "-CAfile", os.path.join(tls1, "ca.pem"), os.path.join(tls, "node.pem"))
+        assert v.returncode == 0, v.stderr
+        assert sans(os.path.join(tls, "node.pem")).startswith("DNS:beta, IP Address:10.9.0.2, DNS:localhost")
+
+    # A TLS client with the first node's CA takes the second node by its
+    # name and its address.
+    tls2 = os.path.join(d2, "tls")
+    srv = TLSServer(os.path.join(tls2, "node.pem"), os.path.join(tls2, "node-key.pem"))
+    try:
+        for name in ("beta", "10.9.0.2", "localhost"):
+            assert srv.connect(trusting(os.path.join(tls1, "ca.pem")), name) == b"ok"
+        with pytest.raises(ssl.SSLCertVerificationError):
+            srv.connect(trusting(os.path.join(tls1, "ca.pem")), "alpha")
+    finally:
+        srv.close()
+
+    # --json names the files and where the CA came from.
+    j = json.loads(wolfpack("--json", "cluster", "init", "prod", *NODES, "--this", "2", "--output", d2,
+                            "--authkey", os.path.join(d1, "authkey"), "--tls", d1).stdout)
+    assert j["tls"] == {"ca": "taken", "cn": "beta", "node_kept": True}
+    assert j["files"]["tls_cert"] == os.path.join(tls2, "node.pem") and j["files"]["tls_ca"] == os.path.join(tls2, "ca.pem")
+
+    # A CA of its own in the way of the one --tls gives: named, kept.
+    other = str(tmp_path / "other")
+    init("--this", "3", "--output", other)
+    theirs = contents(os.path.join(other, "tls"))
+    p = init("--this", "3", "--output", other, "--authkey", os.path.join(other, "authkey"), "--tls", d1, check=False)
+    assert p.returncode == 1 and "%s/tls/ca.pem, %s/tls/ca-key.pem, %s/tls/node.pem, %s/tls/node-key.pem exist " \
+        "already; nothing was written" % (other, other, other, other) in p.stderr, p.stderr
+    assert contents(os.path.join(other, "tls")) == theirs
+
+
+def test_cluster_init_refusals_write_nothing(tmp_path):
+    d, src = str(tmp_path / "out"), str(tmp_path / "src")
+    # --tls where there is no CA: an argument refused.
+    os.makedirs(src)
+    p = init("--this", "1", "--output", d, "--tls", src, check=False)
+    assert p.returncode == 2 and ("--tls \"%s\": no ca.pem and ca-key.pem there nor in its tls/; give the "
+                                  "directory the first run wrote them to" % src) in p.stderr, p.stderr
+    assert not os.path.exists(d)
+    # Half a CA in the output: which one is missing, and nothing written.
+    create(src, "--name", "x")
+    os.makedirs(os.path.join(d, "tls"))
+    shutil.copy(os.path.join(src, "ca.pem"), os.path.join(d, "tls"))
+    p = init("--this", "1", "--output", d, check=False)
+    assert p.returncode == 1 and "%s/tls/ca-key.pem is missing, but %s/tls/ca.pem is there" % (d, d) in p.stderr
+    assert "(or give --tls DIR, the first node's CA); nothing was written" in p.stderr, p.stderr
+    assert os.listdir(d) == ["tls"] and os.listdir(os.path.join(d, "tls")) == ["ca.pem"]
+    # Half a CA given with --tls.
+    os.unlink(os.path.join(src, "ca-key.pem"))
+    p = init("--this", "1", "--output", str(tmp_path / "o2"), "--tls", src, check=False)
+    assert p.returncode == 2 and "--tls \"%s\": %s/ca-key.pem is missing" % (src, src) in p.stderr, p.stderr
+    assert not os.path.exists(str(tmp_path / "o2"))
+
+
+def test_cluster_init_for_every_node(tmp_path):
+    """Without --this, one certificate for every node's name and address,
+    to be copied with the other files."""
+    d = str(tmp_path)
+    p = init("--output", d)
+    assert sans(os.path.join(d, "tls", "node.pem")) == (
+        "DNS:alpha, IP Address:10.9.0.1, DNS:beta, IP Address:10.9.0.2, DNS:gamma, IP Address:10.9.0.3, "
+        "DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1")
+    assert "prod's certificate for it" in p.stdout and "Copy the files to the same places" in p.stdout, p.stdout
+    assert "Or copy only\n     the authkey and the CA (ca.pem, ca-key.pem) and run there" in p.stdout, p.stdout
+
+
 def test_no_server_is_asked(tmp_path):
     """cert and cluster init work on this machine's files: with
     $WOLFPACK_SERVER set (a CLI that talks to a remote node) and no CA yet

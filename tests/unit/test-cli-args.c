@@ -416,7 +416,8 @@ static void test_usage_lines(void **state) {
                 { "log", NULL, "wolfpack log [--since DURATION] [--node NODE] [--limit N] [--follow]\n" },
                 { "status", NULL, "wolfpack status\n" },
                 { "cluster", "init", "wolfpack cluster init NAME --node ID=NAME=ADDRESS ... [--this ID] [--authkey FILE] "
-                                     "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--force]\n" },
+                                     "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--tls DIR] "
+                                     "[--force]\n" },
                 { "cert", "create", "wolfpack cert create [--dir DIR] [--name NODE] [--host NAME|IP] ... [--days N] "
                                     "[--force]\n" },
                 { "cert", "show", "wolfpack cert show [--dir DIR]\n" },

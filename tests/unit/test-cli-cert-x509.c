@@ -50,7 +50,7 @@ static void test_ca_and_node(void **state) {
 
         CertInfo ci;
         assert_int_equal(cert_info_read("ca.pem", ca.cert, ca.cert_size, &ci, err, sizeof err), 0);
-        assert_string_equal(ci.subject, "O=prod,CN=Wolfpack cluster CA");
+        assert_string_equal(ci.subject, "CN=Wolfpack cluster CA,O=prod");
         assert_string_equal(ci.issuer, ci.subject);
         assert_true(ci.ca && ci.self_signed);
         assert_int_equal(ci.sans.n, 0);
@@ -66,7 +66,7 @@ static void test_ca_and_node(void **state) {
         CertInfo ni;
         assert_int_equal(cert_info_read("node.pem", node.cert, node.cert_size, &ni, err, sizeof err), 0);
         assert_string_equal(ni.subject, "CN=alpha");
-        assert_string_equal(ni.issuer, "O=prod,CN=Wolfpack cluster CA");
+        assert_string_equal(ni.issuer, "CN=Wolfpack cluster CA,O=prod");
         assert_false(ni.ca || ni.self_signed || ni.more_sans);
         assert_true(cert_sans_same(&ni.sans, &sans));
         assert_int_equal(ni.sans.n, 5);
