@@ -149,7 +149,11 @@ static int mkdir_parents(const char *dir, char *err, size_t errlen) {
                 if (*s == '/' || end) {
                         char c = *s;
                         *s = 0;
-                        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                        /* 0755 whatever the umask: others read the
+                         * certificates and configuration in there. */
+                        if (mkdir(p, 0755) == 0)
+                                (void) chmod(p, 0755);
+                        else if (errno != EEXIST) {
                                 int r = negative_errno();
                                 return cluster_fail(r, err, errlen, "cannot make the directory %s: %s", p, strerror(-r));
                         }

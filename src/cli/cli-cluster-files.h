@@ -42,7 +42,8 @@ char *cluster_dir_trim(const char *dir);
 int cluster_file_read(const char *path, size_t max, char **ret, size_t *ret_size);
 
 /* Write every file, each through a temporary file renamed over it, with
- * its mode; the directories they are in are made when missing (0755).
+ * its mode; the directories they are in are made when missing (0755,
+ * whatever the umask).
  * Without force, a file that exists with other content is not overwritten:
  * -EEXIST naming every such file, and nothing is written. A file that
  * already holds exactly the content is written again. */

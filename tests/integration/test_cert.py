@@ -167,6 +167,18 @@ def test_create_makes_what_tls_clients_take(tmp_path):
                 srv6.close()
 
 
+def test_modes_whatever_the_umask(tmp_path):
+    """A umask of 077 (root's on hardened systems) would leave the made
+    directories 0700, and ca.pem unreadable to the CLI's users: they are
+    made 0755, the files get their own modes."""
+    d = str(tmp_path / "etc" / "tls")
+    p = subprocess.run([WOLFPACK, "cert", "create", "--dir", d], capture_output=True, text=True, timeout=60,
+                       preexec_fn=lambda: os.umask(0o077))
+    assert p.returncode == 0, p.stderr
+    assert mode(str(tmp_path / "etc")) == 0o755 and mode(d) == 0o755
+    assert [mode(os.path.join(d, n)) for n in FILES] == [0o600, 0o644, 0o600, 0o644]
+
+
 def test_again_is_refused_and_force_keeps_the_ca(tmp_path):
     d = str(tmp_path)
     create(d, "--name", "alpha")
