@@ -22,8 +22,8 @@ _wolfpack() {
     local cur prev words cword
     _init_completion -n = || return
 
-    local globals="--socket --json --no-wait --timeout --help --version"
-    local nouns="status cluster cert node group resource type events log why help"
+    local globals="--socket --server --token-file --ca --json --no-wait --timeout --help --version"
+    local nouns="status cluster cert token node group resource type events log why help"
     local -A verbs=(
         [node]="list show pause resume drain evict"
         [group]="create list show online offline move set get delete"
@@ -31,6 +31,7 @@ _wolfpack() {
         [type]="list show"
         [cluster]="init set get"
         [cert]="create show"
+        [token]="create list revoke"
     )
     local -A options=(
         [node list]="--quiet"
@@ -41,6 +42,7 @@ _wolfpack() {
         [events]="--follow" [log]="--since --node --limit --follow"
         [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --tls --force"
         [cert create]="--dir --name --host --days --force" [cert show]="--dir"
+        [token create]="--role" [token list]="--quiet"
     )
 
     _wolfpack_cmd=${words[0]}
@@ -61,7 +63,7 @@ _wolfpack() {
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
             --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs|--limit) skip=value ;;
-            --tls|--dir|--name|--host|--days) skip=value ;;
+            --tls|--dir|--name|--host|--days|--role|--server|--token-file|--ca) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -69,8 +71,14 @@ _wolfpack() {
 
     # Values of options.
     case $prev in
-        --socket|--authkey)
+        --socket|--authkey|--token-file|--ca)
             _filedir
+            return ;;
+        --role)
+            COMPREPLY=($(compgen -W "read operator admin" -- "$cur"))
+            return ;;
+        --server)
+            COMPREPLY=($(compgen -W "https://" -- "$cur"))
             return ;;
         --output|--certs|--tls|--dir)
             _filedir -d
