@@ -22,14 +22,16 @@ _wolfpack() {
     local cur prev words cword
     _init_completion -n = || return
 
-    local globals="--socket --json --no-wait --timeout --help --version"
-    local nouns="status cluster node group resource type events log why help"
+    local globals="--socket --server --token-file --ca --json --no-wait --timeout --help --version"
+    local nouns="status cluster cert token node group resource type events log why help"
     local -A verbs=(
         [node]="list show pause resume drain evict"
         [group]="create list show online offline move set get delete"
         [resource]="create list show online offline fail set get depend undepend delete"
         [type]="list show"
         [cluster]="init set get"
+        [cert]="create show"
+        [token]="create list revoke"
     )
     local -A options=(
         [node list]="--quiet"
@@ -38,7 +40,9 @@ _wolfpack() {
         [resource depend]="--on" [resource undepend]="--on"
         [type list]="--quiet"
         [events]="--follow" [log]="--since --node --limit --follow"
-        [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --force"
+        [cluster init]="--node --this --authkey --output --token --witness --qdevice --certs --tls --force"
+        [cert create]="--dir --name --host --days --force" [cert show]="--dir"
+        [token create]="--role" [token list]="--quiet"
     )
 
     _wolfpack_cmd=${words[0]}
@@ -59,6 +63,7 @@ _wolfpack() {
             --socket=*) _wolfpack_socket=${w#--socket=} ;;
             --timeout|--to|--type|--group|--preferred|--on|--since) skip=value ;;
             --node|--this|--authkey|--output|--token|--witness|--qdevice|--certs|--limit) skip=value ;;
+            --tls|--dir|--name|--host|--days|--role|--server|--token-file|--ca) skip=value ;;
             -*) ;;
             *) args+=("$w") ;;
         esac
@@ -66,10 +71,16 @@ _wolfpack() {
 
     # Values of options.
     case $prev in
-        --socket|--authkey)
+        --socket|--authkey|--token-file|--ca)
             _filedir
             return ;;
-        --output|--certs)
+        --role)
+            COMPREPLY=($(compgen -W "read operator admin" -- "$cur"))
+            return ;;
+        --server)
+            COMPREPLY=($(compgen -W "https://" -- "$cur"))
+            return ;;
+        --output|--certs|--tls|--dir)
             _filedir -d
             return ;;
         --token)
@@ -121,7 +132,7 @@ _wolfpack() {
             return ;;
     esac
 
-    [[ -z ${verbs[$noun]} ]] && return
+    [[ -z ${verbs[$noun]} || $noun == cert ]] && return
     case $verb in
         show|pause|resume|drain|evict|online|offline|move|delete|fail|depend|undepend|get|set)
             if ((${#args[@]} == 2)); then

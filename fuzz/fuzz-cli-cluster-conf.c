@@ -10,7 +10,8 @@
  * well-formed `key: value` lines in balanced sections, one node block per
  * node, never two_node, a device block exactly with a witness; and a
  * wolfpackd.conf that wolfpackd's own parser takes, with corosync's engine,
- * this node's id and name, and the failover timings left to wolfpackd.
+ * this node's id and name, the failover timings left to wolfpackd, and
+ * the remote API on *:7443 with the certificates of /etc/wolfpack/tls.
  * Any difference aborts.
  *
  * Built with libFuzzer (clang -fsanitize=fuzzer, see README.md), or with
@@ -85,6 +86,9 @@ static void check_wolfpackd_conf(const ClusterSpec *s, const char *text) {
         check(config_parse(&c, "wolfpackd.conf", text, strlen(text), err, sizeof err) == 0);
         check(c.engine_corosync);
         check(!c.lease_given && c.stop_budget_usec == 0 && c.takeover_delay_usec == 0);
+        check(c.listen && strcmp(c.listen, CLUSTER_API_LISTEN) == 0);
+        check(c.tls_cert && strcmp(c.tls_cert, CLUSTER_TLS_DIR "/node.pem") == 0);
+        check(c.tls_key && strcmp(c.tls_key, CLUSTER_TLS_DIR "/node-key.pem") == 0);
         const ClusterNode *n = s->this_id ? cluster_spec_node(s, s->this_id) : NULL;
         check(c.node_id_given == (n != NULL) && c.node_name_given == (n != NULL));
         if (n)
@@ -158,8 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ClusterPaths p;
         check(cluster_paths_make(output, &p) == 0);
         char *text = NULL;
-        check(cluster_init_report(&s, &p, output != NULL, 256, &text) == 0);
-        check(text && strstr(text, p.authkey));
+        ClusterTls tls = { .ca_source = CLUSTER_TLS_CA_MADE };
+        check(cert_dir_make(p.tls, &tls.dir) == 0);
+        check(cluster_init_report(&s, &p, &tls, output != NULL, 256, &text) == 0);
+        check(text && strstr(text, p.authkey) && strstr(text, tls.dir.node));
+        cluster_tls_done(&tls);
         free(text);
         cluster_paths_done(&p);
 done:

@@ -256,6 +256,14 @@ static size_t pos_words(const CliVerb *v, size_t *ret_required, size_t want, cha
         return n;
 }
 
+static bool option_repeats(const CliOption *o) {
+        return o->required == CLI_REPEATED || o->required == CLI_REPEATED_OPTIONAL;
+}
+
+static bool option_required(const CliOption *o) {
+        return o->required && o->required != CLI_REPEATED_OPTIONAL;
+}
+
 static size_t n_options(const CliVerb *v) {
         size_t n = 0;
         while (n < CLI_MAX_OPTIONS && v->options[n].name)
@@ -331,7 +339,7 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                                 goto fail;
                         }
                         const CliOption *o = &v->options[k];
-                        if (a.opt[k] && o->required != CLI_REPEATED) {
+                        if (a.opt[k] && !option_repeats(o)) {
                                 set_error(err, errlen, "--%s is given twice", o->name);
                                 r = -EINVAL;
                                 goto fail;
@@ -350,7 +358,7 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                         }
                         if (!a.opt[k])
                                 a.opt[k] = o->metavar ? value : "";
-                        if (o->required == CLI_REPEATED) {
+                        if (option_repeats(o)) {
                                 const char **all = realloc(a.all[k], (a.n_all[k] + 1) * sizeof *all);
                                 if (!all) {
                                         r = -ENOMEM;
@@ -386,7 +394,7 @@ int cli_args_parse(const CliVerb *v, int n_args, char **args, CliArgs *ret, char
                 goto fail;
         }
         for (size_t k = 0; k < n_opt; k++)
-                if (v->options[k].required && !a.opt[k]) {
+                if (option_required(&v->options[k]) && !a.opt[k]) {
                         set_error(err, errlen, "missing --%s %s", v->options[k].name,
                                   v->options[k].metavar ? v->options[k].metavar : "");
                         r = -EINVAL;
@@ -430,15 +438,14 @@ void cli_usage_line(const CliVerb *v, FILE *f) {
                 fprintf(f, " %s", v->pos);
         for (size_t k = 0; k < n_options(v); k++) {
                 const CliOption *o = &v->options[k];
-                fprintf(f, " %s--%s%s%s%s%s", o->required ? "" : "[", o->name, o->metavar ? " " : "",
-                        o->metavar ? o->metavar : "", o->required ? "" : "]",
-                        o->required == CLI_REPEATED ? " ..." : "");
+                fprintf(f, " %s--%s%s%s%s%s", option_required(o) ? "" : "[", o->name, o->metavar ? " " : "",
+                        o->metavar ? o->metavar : "", option_required(o) ? "" : "]", option_repeats(o) ? " ..." : "");
         }
         if (v->props == CLI_PROPS_OPTIONAL)
                 fputs(" [K=V ...]", f);
         else if (v->props == CLI_PROPS_REQUIRED)
                 fputs(" K=V ...", f);
-        if (v->waits)
+        if (v->flags & CLI_WAITS)
                 fputs(" [--no-wait] [--timeout DURATION]", f);
         fputc('\n', f);
 }

@@ -324,7 +324,13 @@ int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret) {
                 fputs("# This node's id and name come from corosync.conf.\n", f);
         fputs("# The lease, the stop budget and the takeover delay (lease-timeout,\n"
               "# stop-budget, takeover-delay) follow corosync's token and consensus\n"
-              "# unless set here.\n",
+              "# unless set here.\n"
+              "# The remote API and the web console: HTTPS on every address, with this\n"
+              "# node's certificate, signed by the cluster's CA (" CLUSTER_TLS_DIR "/ca.pem);\n"
+              "# `wolfpack cert show` says what they hold.\n"
+              "listen = " CLUSTER_API_LISTEN "\n"
+              "tls-cert = " CLUSTER_TLS_DIR "/node.pem\n"
+              "tls-key = " CLUSTER_TLS_DIR "/node-key.pem\n",
               f);
         return cluster_text_finish(f, &buf, ret);
 }

@@ -23,6 +23,10 @@
 /* The file corosync reads its key from, with no keyfile setting. */
 #define CLUSTER_COROSYNC_DIR "/etc/corosync"
 #define CLUSTER_WOLFPACK_DIR "/etc/wolfpack"
+/* The API's certificates (cli-cert-dir.h) and where wolfpackd serves it
+ * over TCP: every address, port 7443. */
+#define CLUSTER_TLS_DIR CLUSTER_WOLFPACK_DIR "/tls"
+#define CLUSTER_API_LISTEN "*:7443"
 #define CLUSTER_COROSYNC_LOG "/var/log/corosync/corosync.log"
 /* On the first line of every file written, to tell them from others. */
 #define CLUSTER_CONF_MARK "written by `wolfpack cluster init`"
@@ -71,5 +75,6 @@ int cluster_text_finish(FILE *f, char **buf, char **ret);
 int cluster_corosync_conf(const ClusterSpec *s, char **ret);
 /* wolfpackd.conf: engine = corosync, and this node's id and name when s
  * names one; the failover timings are left to wolfpackd, which derives
- * them from corosync's. *ret malloc'ed. */
+ * them from corosync's; the remote API on CLUSTER_API_LISTEN with the
+ * certificate and key in CLUSTER_TLS_DIR. *ret malloc'ed. */
 int cluster_wolfpackd_conf(const ClusterSpec *s, char **ret);

@@ -89,6 +89,38 @@ int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char
         return 0;
 }
 
+char *cluster_dir_trim(const char *dir) {
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return strndup(dir, n);
+}
+
+int cluster_file_read(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        /* One byte more than allowed, to see a file too long. */
+        _cleanup_free_ char *buf = malloc(max + 2);
+        if (!buf)
+                return -ENOMEM;
+        size_t n;
+        int r = read_all(fd, (uint8_t *) buf, max + 1, &n);
+        if (r < 0)
+                return r;
+        if (n > max)
+                return -EFBIG;
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
 /* Whether path holds exactly content. */
 static bool holds(const char *path, const void *content, size_t size) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -117,7 +149,11 @@ static int mkdir_parents(const char *dir, char *err, size_t errlen) {
                 if (*s == '/' || end) {
                         char c = *s;
                         *s = 0;
-                        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                        /* 0755 whatever the umask: others read the
+                         * certificates and configuration in there. */
+                        if (mkdir(p, 0755) == 0)
+                                (void) chmod(p, 0755);
+                        else if (errno != EEXIST) {
                                 int r = negative_errno();
                                 return cluster_fail(r, err, errlen, "cannot make the directory %s: %s", p, strerror(-r));
                         }

@@ -24,13 +24,11 @@
 int cluster_paths_make(const char *dir, ClusterPaths *ret) {
         ClusterPaths p = {};
         if (dir) {
-                size_t n = strlen(dir);
-                while (n > 1 && dir[n - 1] == '/')
-                        n--;
-                p.dir = strndup(dir, n);
+                p.dir = cluster_dir_trim(dir);
                 if (!p.dir || asprintf(&p.corosync_conf, "%s/corosync.conf", p.dir) < 0 ||
                     asprintf(&p.authkey, "%s/authkey", p.dir) < 0 ||
-                    asprintf(&p.wolfpackd_conf, "%s/wolfpackd.conf", p.dir) < 0 || !(p.certs = strdup(p.dir))) {
+                    asprintf(&p.wolfpackd_conf, "%s/wolfpackd.conf", p.dir) < 0 || !(p.certs = strdup(p.dir)) ||
+                    asprintf(&p.tls, "%s/tls", p.dir) < 0) {
                         cluster_paths_done(&p);
                         return -ENOMEM;
                 }
@@ -39,7 +37,8 @@ int cluster_paths_make(const char *dir, ClusterPaths *ret) {
                 p.authkey = strdup(CLUSTER_COROSYNC_DIR "/authkey");
                 p.wolfpackd_conf = strdup(CLUSTER_WOLFPACK_DIR "/wolfpackd.conf");
                 p.certs = strdup(CLUSTER_COROSYNC_DIR);
-                if (!p.corosync_conf || !p.authkey || !p.wolfpackd_conf || !p.certs) {
+                p.tls = strdup(CLUSTER_TLS_DIR);
+                if (!p.corosync_conf || !p.authkey || !p.wolfpackd_conf || !p.certs || !p.tls) {
                         cluster_paths_done(&p);
                         return -ENOMEM;
                 }
@@ -54,6 +53,7 @@ void cluster_paths_done(ClusterPaths *p) {
         free(p->authkey);
         free(p->wolfpackd_conf);
         free(p->certs);
+        free(p->tls);
         *p = (ClusterPaths) {};
 }
 
@@ -66,7 +66,7 @@ static void print_init_command(FILE *f, const ClusterSpec *s, const char *authke
                 fprintf(f, " --token %ums", s->token_ms);
         if (*s->qdevice)
                 fprintf(f, " --witness %s", s->qdevice);
-        fprintf(f, " \\\n         --authkey %s", authkey);
+        fprintf(f, " \\\n         --tls " CLUSTER_TLS_DIR " --authkey %s", authkey);
         if (*s->qdevice)
                 fputs(" --certs " CLUSTER_COROSYNC_DIR, f);
 }
@@ -81,7 +81,25 @@ static void print_other_ids(FILE *f, const ClusterSpec *s) {
                 }
 }
 
-int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authkey_given, size_t key_size, char **ret) {
+/* The API's certificates: where they came from, for whom. */
+static void print_tls_files(FILE *f, const ClusterTls *t) {
+        static const char *const ca_said[] = {
+                [CLUSTER_TLS_CA_MADE] = "made here",
+                [CLUSTER_TLS_CA_FOUND] = "the one there, kept",
+                [CLUSTER_TLS_CA_TAKEN] = "copied from ",
+        };
+        fprintf(f, "  %s, " CERT_FILE_CA_KEY "\n    the cluster's CA for the API (listen = " CLUSTER_API_LISTEN
+                   " in wolfpackd.conf), %s%s; the key mode 0600\n",
+                t->dir.ca, ca_said[t->ca_source], t->ca_source == CLUSTER_TLS_CA_TAKEN ? t->from : "");
+        fprintf(f, "  %s, " CERT_FILE_NODE_KEY "\n    %s's certificate for it, %s, for ", t->dir.node, t->cn,
+                t->node_kept ? "the one there, kept" : "signed by that CA");
+        for (size_t i = 0; i < t->sans.n; i++)
+                fprintf(f, "%s%s:%s", i ? ", " : "", cert_san_kind(&t->sans.san[i]), t->sans.san[i].text);
+        fputc('\n', f);
+}
+
+int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, const ClusterTls *tls, bool authkey_given,
+                        size_t key_size, char **ret) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
@@ -112,6 +130,7 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
         else
                 fputs("node id and name from corosync", f);
         fputs("; failover timings from corosync's\n", f);
+        print_tls_files(f, tls);
         if (*s->qdevice) {
                 fprintf(f, "  %s/" CLUSTER_CERTS_NODE "/\n    the cluster's TLS certificate for corosync-qdevice, %s\n", p->certs,
                         p->certs_from ? "the one --certs gave" : "signed by the witness's CA made here");
@@ -130,6 +149,7 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                 fprintf(f, "       install -D -m 0644 %s " CLUSTER_COROSYNC_DIR "/corosync.conf\n", p->corosync_conf);
                 fprintf(f, "       install -D -m 0400 %s " CLUSTER_COROSYNC_DIR "/authkey\n", p->authkey);
                 fprintf(f, "       install -D -m 0644 %s " CLUSTER_WOLFPACK_DIR "/wolfpackd.conf\n", p->wolfpackd_conf);
+                fprintf(f, "       mkdir -p " CLUSTER_TLS_DIR " && cp -p %s/*.pem " CLUSTER_TLS_DIR "/\n", p->tls);
                 if (*s->qdevice)
                         fprintf(f, "       mkdir -p " CLUSTER_COROSYNC_DIR "/qdevice/net && cp -a %s/" CLUSTER_CERTS_NODE
                                    " " CLUSTER_COROSYNC_DIR "/qdevice/net/\n", p->certs);
@@ -140,15 +160,17 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                         step++);
         else if (s->n_nodes > 1 && me) {
                 fprintf(f, "  %d. Copy %s to " CLUSTER_COROSYNC_DIR "/authkey on every other node (mode 0400),\n"
-                           "     and run there, with that node's id for ID (",
-                        step++, p->authkey);
+                           "     and the CA, %s and " CERT_FILE_CA_KEY ", to " CLUSTER_TLS_DIR " (cp -p or scp -p,\n"
+                           "     the key stays 0600); run there, with that node's id for ID (",
+                        step++, p->authkey, tls->dir.ca);
                 print_other_ids(f, s);
                 fputs("):\n", f);
                 print_init_command(f, s, CLUSTER_COROSYNC_DIR "/authkey");
                 fputs(" --this ID\n", f);
         } else if (s->n_nodes > 1) {
-                fprintf(f, "  %d. Copy the three files to the same places on every other node (the authkey\n"
-                           "     with mode 0400). Or copy only the authkey and run there:\n",
+                fprintf(f, "  %d. Copy the files to the same places on every other node (the authkey with\n"
+                           "     mode 0400, the keys of " CLUSTER_TLS_DIR " 0600: cp -p or scp -p). Or copy only\n"
+                           "     the authkey and the CA (" CERT_FILE_CA ", " CERT_FILE_CA_KEY ") and run there:\n",
                         step++);
                 print_init_command(f, s, CLUSTER_COROSYNC_DIR "/authkey");
                 fputc('\n', f);
@@ -172,6 +194,10 @@ int cluster_init_report(const ClusterSpec *s, const ClusterPaths *p, bool authke
                    "       wolfpack status                  every node, with its state\n"
                    "       corosync-quorumtool -s           Quorate: Yes, with every node listed\n",
                 step++);
+        fprintf(f, "  %d. Where the CLI reaches a node over the network (wolfpack --server https://NODE:7443),\n"
+                   "     put the CA's certificate where --ca looks (default " CLUSTER_TLS_DIR "/" CERT_FILE_CA "):\n"
+                   "       scp -p %s HOST:" CLUSTER_TLS_DIR "/" CERT_FILE_CA "\n",
+                step++, tls->dir.ca);
 
         return cluster_text_finish(f, &buf, ret);
 }
@@ -212,16 +238,24 @@ static int spec_from_args(const CliArgs *a, ClusterSpec *s) {
         return 0;
 }
 
-static int print_json(const ClusterSpec *s, const ClusterPaths *p) {
+static int print_json(const ClusterSpec *s, const ClusterPaths *p, const ClusterTls *t) {
+        static const char *const ca_source[] = {
+                [CLUSTER_TLS_CA_MADE] = "made",
+                [CLUSTER_TLS_CA_FOUND] = "found",
+                [CLUSTER_TLS_CA_TAKEN] = "taken",
+        };
         json_t *nodes = json_array();
         for (size_t i = 0; nodes && i < s->n_nodes; i++)
                 json_array_append_new(nodes, json_pack("{s:I, s:s, s:s}", "id", (json_int_t) s->nodes[i].id, "name",
                                                        s->nodes[i].name, "address", s->nodes[i].addr));
-        json_t *j = json_pack("{s:s, s:o, s:o, s:I, s:o, s:{s:s, s:s, s:s}}", "name", s->name, "nodes", nodes,
-                              "this", s->this_id ? json_integer(s->this_id) : json_null(), "token_ms",
-                              (json_int_t) s->token_ms, "qdevice", *s->qdevice ? json_string(s->qdevice) : json_null(),
-                              "files", "corosync_conf", p->corosync_conf, "authkey", p->authkey, "wolfpackd_conf",
-                              p->wolfpackd_conf);
+        json_t *j = json_pack("{s:s, s:o, s:o, s:I, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:b}}",
+                              "name", s->name, "nodes", nodes, "this",
+                              s->this_id ? json_integer(s->this_id) : json_null(), "token_ms", (json_int_t) s->token_ms,
+                              "qdevice", *s->qdevice ? json_string(s->qdevice) : json_null(), "files", "corosync_conf",
+                              p->corosync_conf, "authkey", p->authkey, "wolfpackd_conf", p->wolfpackd_conf, "tls_ca",
+                              t->dir.ca, "tls_ca_key", t->dir.ca_key, "tls_cert", t->dir.node, "tls_key",
+                              t->dir.node_key, "tls", "ca", ca_source[t->ca_source], "cn", t->cn, "node_kept",
+                              t->node_kept);
         if (!j)
                 return -ENOMEM;
         int r = cli_print_json(j, false);
@@ -258,11 +292,21 @@ int verb_cluster_init(Cli *cli, const CliArgs *a) {
         ClusterPaths p;
         if (cluster_paths_make(cli_args_opt(a, "output"), &p) < 0)
                 return cli_fail(-ENOMEM, "out of memory");
+        /* The API's certificates: the CA there, another run's (--tls), or
+         * a new one; this node's signed by it. */
+        ClusterTls tls;
+        const char *tls_from = cli_args_opt(a, "tls");
+        r = cluster_tls_make(&s, p.tls, tls_from, &tls, err, sizeof err);
+        if (r < 0) {
+                cluster_paths_done(&p);
+                return cli_fail(r, "%s; nothing was written", err);
+        }
         /* The witness's certificates: made here, or the nodes' one taken
          * from the run that made them. */
         const char *certs = cli_args_opt(a, "certs");
         ClusterCerts cc = {};
         if (certs && !*s.qdevice) {
+                cluster_tls_done(&tls);
                 cluster_paths_done(&p);
                 return cli_fail(-EINVAL, "--certs %s: there is no witness to present them to; give --witness HOST",
                                 certs);
@@ -272,21 +316,25 @@ int verb_cluster_init(Cli *cli, const CliArgs *a) {
                 r = certs ? cluster_certs_take(certs, p.certs, &cc, err, sizeof err)
                           : cluster_certs_make(s.name, p.certs, &cc, err, sizeof err);
                 if (r < 0) {
+                        cluster_tls_done(&tls);
                         cluster_paths_done(&p);
                         return cli_fail(r, "%s", err);
                 }
         }
-        ClusterFile *files = calloc(3 + cc.n_files, sizeof(ClusterFile));
+        size_t n_files = 3 + tls.n_files + cc.n_files;
+        ClusterFile *files = calloc(n_files, sizeof(ClusterFile));
         if (!files) {
                 cluster_certs_done(&cc);
+                cluster_tls_done(&tls);
                 cluster_paths_done(&p);
                 return cli_fail(-ENOMEM, "out of memory");
         }
         files[0] = (ClusterFile) { p.corosync_conf, corosync_conf, strlen(corosync_conf), 0644 };
         files[1] = (ClusterFile) { p.authkey, key, key_size, 0400 };
         files[2] = (ClusterFile) { p.wolfpackd_conf, wolfpackd_conf, strlen(wolfpackd_conf), 0644 };
-        memcpy(files + 3, cc.files, cc.n_files * sizeof(ClusterFile));
-        r = cluster_files_write(files, 3 + cc.n_files, cli_args_opt(a, "force") != NULL, err, sizeof err);
+        memcpy(files + 3, tls.files, tls.n_files * sizeof(ClusterFile));
+        memcpy(files + 3 + tls.n_files, cc.files, cc.n_files * sizeof(ClusterFile));
+        r = cluster_files_write(files, n_files, cli_args_opt(a, "force") != NULL, err, sizeof err);
         free(files);
         cluster_certs_done(&cc);
         if (r < 0) {
@@ -296,26 +344,32 @@ int verb_cluster_init(Cli *cli, const CliArgs *a) {
                  * example there. */
                 bool example = r == -EEXIST && !p.dir && !written_by_us(p.corosync_conf);
                 bool certs_there = r == -EEXIST && *s.qdevice && !certs && strstr(err, CLUSTER_CERTS_NODE);
-                r = cli_fail(r, "%s%s%s%s%s%s%s", err,
+                /* A certificate there for other names, or from another CA. */
+                bool node_there = r == -EEXIST && strstr(err, tls.dir.node);
+                r = cli_fail(r, "%s%s%s%s%s%s%s%s", err,
                              r == -EACCES || r == -EPERM || r == -EROFS ? " (root may write there; --output DIR "
                                                                            "writes elsewhere)" : "",
                              key_there ? "; to keep this node's key, give --authkey " : "", key_there ? p.authkey : "",
                              example ? "; the corosync.conf there is not one cluster init wrote (the corosync "
                                        "package installs an example): --force replaces it" : "",
                              certs_there ? "; to keep the witness's certificates, give --certs " : "",
-                             certs_there ? p.certs : "");
+                             certs_there ? p.certs : "",
+                             node_there ? "; the API's certificate there is not this node's (other names, or "
+                                          "another CA): --force makes it anew" : "");
+                cluster_tls_done(&tls);
                 cluster_paths_done(&p);
                 return r;
         }
 
         if (cli->json)
-                r = print_json(&s, &p);
+                r = print_json(&s, &p, &tls);
         else {
                 _cleanup_free_ char *text = NULL;
-                r = cluster_init_report(&s, &p, authkey != NULL, key_size, &text);
+                r = cluster_init_report(&s, &p, &tls, authkey != NULL, key_size, &text);
                 if (r == 0)
                         r = cli_print_text(text);
         }
+        cluster_tls_done(&tls);
         cluster_paths_done(&p);
         return r;
 }

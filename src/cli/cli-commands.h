@@ -12,6 +12,9 @@ int verb_cluster_set(Cli *cli, const CliArgs *a);
 int verb_cluster_get(Cli *cli, const CliArgs *a);
 int verb_cluster_init(Cli *cli, const CliArgs *a);
 
+int verb_cert_create(Cli *cli, const CliArgs *a);
+int verb_cert_show(Cli *cli, const CliArgs *a);
+
 int verb_node_list(Cli *cli, const CliArgs *a);
 int verb_node_show(Cli *cli, const CliArgs *a);
 int verb_node_pause(Cli *cli, const CliArgs *a);

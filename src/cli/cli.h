@@ -50,15 +50,16 @@ typedef struct Cli {
 /* One option a verb accepts, "--name VALUE" or "--name=VALUE", or a flag
  * ("--name") when metavar is NULL. required: false, true, or
  * CLI_REPEATED — required, and given as often as there are values
- * (cli_args_opt_all). */
+ * (cli_args_opt_all) — or CLI_REPEATED_OPTIONAL, the same but optional. */
 typedef struct CliOption {
         const char *name;
         const char *metavar;
         int required;
 } CliOption;
 #define CLI_REPEATED 2
+#define CLI_REPEATED_OPTIONAL 3
 
-#define CLI_MAX_OPTIONS 10
+#define CLI_MAX_OPTIONS 12
 #define CLI_MAX_POSITIONAL 4
 
 typedef struct CliVerb CliVerb;
@@ -97,10 +98,16 @@ struct CliVerb {
         const char *pos;
         CliOption options[CLI_MAX_OPTIONS];  /* up to the first with name NULL */
         CliProps props;         /* trailing K=V arguments */
-        bool waits;             /* follows the change to its end: --no-wait, --timeout */
+        unsigned flags;         /* CLI_WAITS, CLI_LOCAL */
         const char *summary;    /* one line for people */
         cli_run_fn run;
 };
+
+/* The verb follows the change to its end: --no-wait, --timeout. */
+#define CLI_WAITS 1u
+/* The verb works on this machine's files and never talks to wolfpackd:
+ * it runs without a connection, whatever --server or $WOLFPACK_SERVER say. */
+#define CLI_LOCAL 2u
 
 /* The table of every verb, terminated by a row with noun NULL. */
 extern const CliVerb cli_verbs[];

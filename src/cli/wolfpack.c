@@ -4,7 +4,8 @@
  * API on its unix socket, or of a node's remote API (--server). Parses the command line, runs the verb, turns
  * the result into the exit status (0 done, 1 failed, 2 usage, 3 no such
  * object). Holds no state of the cluster and never changes anything but
- * through the API.
+ * through the API — but for the local verbs (cluster init, cert create),
+ * which write this machine's configuration and connect to nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -171,7 +172,7 @@ static int run(int argc, char **argv) {
         const char *term = getenv("TERM");
         cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 
-        r = connect_api(&g, &cli);
+        r = v->flags & CLI_LOCAL ? 0 : connect_api(&g, &cli);
         if (r >= 0)
                 r = v->run(&cli, &a);
         cli_http_free(cli.http);

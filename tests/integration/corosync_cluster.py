@@ -333,13 +333,17 @@ class CorosyncCluster:
 
     def cluster_init(self, node, fresh_key=False):
         """Write node's configuration with `wolfpack cluster init`: node 1
-        makes the key, the others take node 1's (fresh_key: a key of its
-        own, overwriting what is there)."""
+        makes the key and the API's CA, the others take node 1's (fresh_key:
+        a key of its own, overwriting what is there). wolfpackd.conf names
+        the certificates at /etc/wolfpack/tls, where a real node has them:
+        here they stay where cluster init wrote them, and lines added to
+        wolfpackd.conf say so."""
         args = self.init_args() + ["--this", str(node.i), "--output", os.path.join(node.dir, "etc")]
         if fresh_key:
             args.append("--force")
         elif node.i != 1:
-            args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey")]
+            args += ["--authkey", os.path.join(self.nodes[0].dir, "etc", "authkey"),
+                     "--tls", os.path.join(self.nodes[0].dir, "etc")]
             if self.qnetd:
                 args += ["--certs", os.path.join(self.nodes[0].dir, "etc")]
         p = subprocess.run(args, capture_output=True, text=True, timeout=30)
@@ -347,9 +351,11 @@ class CorosyncCluster:
             raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
         self.init_output[node.i] = p.stdout
         node.wolfpackd_conf = os.path.join(node.dir, "etc", "wolfpackd.conf")
-        if self.config:
-            with open(node.wolfpackd_conf, "a") as f:
-                f.write(self.config)
+        node.tls = os.path.join(node.dir, "etc", "tls")
+        with open(node.wolfpackd_conf, "a") as f:
+            f.write("# The test's place for the certificates cluster init wrote.\n"
+                    "tls-cert = %s/node.pem\ntls-key = %s/node-key.pem\n" % (node.tls, node.tls))
+            f.write(self.config)
 
     def view(self, node):
         """(quorate, member ids) as node's wolfpackd sees them now."""

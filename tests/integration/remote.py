@@ -21,22 +21,10 @@ def free_port():
 
 def make_certs(directory):
     """The cluster's CA and this node's certificate (for 127.0.0.1 and
-    localhost) under directory, as an administrator makes them."""
-    os.makedirs(directory, exist_ok=True)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", os.path.join(directory, "ca-key.pem"), "-out", os.path.join(directory, "ca.pem"),
-                    "-days", "30", "-subj", "/CN=Wolfpack test CA"], check=True, capture_output=True)
-    csr = os.path.join(directory, "node.csr")
-    ext = os.path.join(directory, "ext")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                    os.path.join(directory, "node-key.pem"), "-out", csr, "-subj", "/CN=n1"],
-                   check=True, capture_output=True)
-    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(directory, "ca.pem"), "-CAkey",
-                    os.path.join(directory, "ca-key.pem"), "-CAcreateserial", "-out",
-                    os.path.join(directory, "node.pem"), "-days", "30", "-extfile", ext],
-                   check=True, capture_output=True)
+    localhost) under directory, as an administrator makes them: with
+    `wolfpack cert create`."""
+    subprocess.run([WOLFPACK, "cert", "create", "--dir", directory, "--name", "n1", "--host", "127.0.0.1",
+                    "--host", "localhost", "--days", "30"], check=True, capture_output=True)
     return directory
 
 

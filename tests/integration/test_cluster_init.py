@@ -4,6 +4,8 @@ corosync.conf, authkey and wolfpackd.conf it wrote (node 1 made the key,
 the others were given it with --authkey) start real corosync with crypto on
 in three network namespaces and form a quorate three-node membership, and
 wolfpackd joins on every node. A node given a key of its own stays out.
+Each node serves the remote API over TLS with the certificate cluster init
+made, signed by the CA node 1 made and the others took with --tls.
 And the command itself: refusals write nothing, files in the way are
 named, the two-node configuration with a witness is one corosync takes,
 and two nodes with corosync-qnetd as that witness keep exactly one side
@@ -75,12 +77,26 @@ def test_wolfpackd_runs_each_node_as_its_wolfpackd_conf_says(cs):
             conf = f.read()
         assert "engine = corosync\n" in conf
         assert "node-id = %d\n" % node.i in conf and "node-name = %s\n" % node.name in conf
+        assert "listen = *:7443\ntls-cert = /etc/wolfpack/tls/node.pem\ntls-key = /etc/wolfpack/tls/node-key.pem\n" in conf
         status, body = node.api("GET", "/v1/cluster")
         assert status == 200 and body["engine"] == "corosync" and body["node"] == node.name, body
         assert cs.view(node) == (True, [1, 2, 3])
         assert node.corosync.poll() is None and node.wolfpackd.poll() is None
     out = cs.nodes[1].cli("node", "list", "--quiet").stdout.split()
     assert sorted(out) == ["n1", "n2", "n3"], out
+    # Every node's remote API, asked from n1 over the bridge, by address
+    # and by name, with node 1's CA alone: each certificate verifies (no
+    # token: 401).
+    ca = os.path.join(cs.nodes[0].tls, "ca.pem")
+    for node in cs.nodes:
+        addr = "%s.%d" % (cs.subnet, node.i)
+        for url, extra in (("https://%s:7443/v1/cluster" % addr, []),
+                           ("https://%s:7443/v1/cluster" % node.name, ["--resolve", "%s:7443:%s" % (node.name, addr)])):
+            p = cs.nodes[0].run("curl", "-sS", "-m", "10", "--cacert", ca, "-o", "/dev/null", "-w", "%{http_code}",
+                                *extra, url, check=False, timeout=20)
+            assert p.returncode == 0 and p.stdout == "401", (url, p.returncode, p.stdout, p.stderr)
+        with open(ca, "rb") as f, open(os.path.join(node.tls, "ca.pem"), "rb") as g:
+            assert f.read() == g.read()
     # What node 1 was told to do next names the command for the others.
     text = cs.init_output[1]
     assert "--authkey /etc/corosync/authkey --this ID" in text, text
@@ -127,6 +143,7 @@ NODES = ["--node", "1=alpha=10.9.0.1", "--node", "2=beta=10.9.0.2", "--node", "3
     (["--node", "1=alpha=10.9.0.1", "--node", "2=beta=10.9.0.2"], "two nodes need a witness"),
     (NODES + ["--token", "3000"], "a bare number is seconds"),
     (NODES + ["--authkey", "/nonexistent/authkey"], "--authkey \"/nonexistent/authkey\": No such file"),
+    (NODES + ["--tls", "/nonexistent"], "--tls \"/nonexistent\": no ca.pem and ca-key.pem there nor in its tls/"),
 ])
 def test_bad_input_writes_nothing(args, says):
     with tempfile.TemporaryDirectory() as d:
@@ -169,14 +186,26 @@ def test_files_in_the_way_are_named_and_kept():
         # The same key: nothing else differs, so nothing is in the way.
         init("prod", *NODES, "--this", "1", "--output", d, "--authkey", os.path.join(d, "authkey"))
         # Another node: wolfpackd.conf differs and is named.
+        # Another node: wolfpackd.conf and the API's certificate (alpha's)
+        # differ and are named.
         p = init("prod", *NODES, "--this", "beta", "--output", d, "--authkey", os.path.join(d, "authkey"), check=False)
-        assert p.returncode == 1 and "%s/wolfpackd.conf exists already" % d in p.stderr, p.stderr
+        assert p.returncode == 1 and "%s/wolfpackd.conf, %s/tls/node.pem, %s/tls/node-key.pem exist already" % (d, d, d) \
+            in p.stderr, p.stderr
+        assert "the API's certificate there is not this node's" in p.stderr, p.stderr
+        with open(os.path.join(d, "tls", "ca.pem"), "rb") as f:
+            ca = f.read()
         p = init("prod", *NODES, "--this", "beta", "--output", d, "--authkey", os.path.join(d, "authkey"), "--force")
         with open(os.path.join(d, "wolfpackd.conf")) as f:
             assert "node-id = 2\nnode-name = beta\n" in f.read()
         with open(os.path.join(d, "authkey"), "rb") as f:
             assert f.read() == key
-        assert sorted(os.listdir(d)) == ["authkey", "corosync.conf", "wolfpackd.conf"]
+        # beta's certificate, of the same CA: --force never makes a new one.
+        with open(os.path.join(d, "tls", "ca.pem"), "rb") as f:
+            assert f.read() == ca
+        assert "CN=beta" in subprocess.run(["openssl", "x509", "-in", os.path.join(d, "tls", "node.pem"), "-noout",
+                                            "-subject"], capture_output=True, text=True).stdout.replace(" ", "")
+        assert sorted(os.listdir(d)) == ["authkey", "corosync.conf", "tls", "wolfpackd.conf"]
+        assert sorted(os.listdir(os.path.join(d, "tls"))) == ["ca-key.pem", "ca.pem", "node-key.pem", "node.pem"]
 
 
 def test_json():
@@ -263,6 +292,8 @@ test ! -e /etc/wolfpack && echo NO-WOLFPACK-DIR
 grep -q cluster_name:.debian /etc/corosync/corosync.conf && echo EXAMPLE-KEPT
 "$0" cluster init prod --this 2 --force "$@" >/dev/null
 stat -c '%%n %%a %%s' /etc/corosync/corosync.conf /etc/corosync/authkey /etc/wolfpack /etc/wolfpack/wolfpackd.conf
+stat -c '%%n %%a' /etc/wolfpack/tls /etc/wolfpack/tls/ca.pem /etc/wolfpack/tls/ca-key.pem /etc/wolfpack/tls/node.pem /etc/wolfpack/tls/node-key.pem
+"$0" cert show | grep verified
 grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wolfpack/wolfpackd.conf
 """ % example.rstrip("\n")
     def host_etc():
@@ -280,6 +311,10 @@ grep -c 'written by `wolfpack cluster init`' /etc/corosync/corosync.conf /etc/wo
     assert "/etc/corosync/authkey 400 256\n" in out, out
     assert "/etc/wolfpack 755 " in out and "/etc/wolfpack/wolfpackd.conf 644 " in out, out
     assert "/etc/corosync/corosync.conf:1\n/etc/wolfpack/wolfpackd.conf:1\n" in out, out
+    # The API's certificates, where wolfpackd.conf names them.
+    assert ("/etc/wolfpack/tls 755\n/etc/wolfpack/tls/ca.pem 644\n/etc/wolfpack/tls/ca-key.pem 600\n"
+            "/etc/wolfpack/tls/node.pem 644\n/etc/wolfpack/tls/node-key.pem 600\n") in out, out
+    assert "  verified     yes, against the CA above\n" in out, out
     # The host's own /etc was never touched.
     assert host_etc() == before
 

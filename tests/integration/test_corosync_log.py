@@ -130,8 +130,14 @@ def test_since_narrows_to_the_last_seconds(cs):
         time.sleep(0.5)
     mark = datetime.datetime.now(datetime.timezone.utc)
     n1.cli("group", "offline", "g2")
-    cs.wait("an entry of n2 after the offline", lambda: any(utc(e["time"]) > mark for e in n2.cluster_log()),
-            timeout=30)
+    try:
+        cs.wait("an entry of n2 after the offline", lambda: any(utc(e["time"]) > mark for e in n2.cluster_log()),
+                timeout=30)
+    except AssertionError as e:
+        # What each node says of g2, and n2's last entries, to tell why.
+        raise AssertionError("%s (mark %s)\ng2 on n1: %s\ng2 on n2: %s\nn2's last entries:\n%s" % (
+            e, mark.isoformat(), n1.api("GET", "/v1/groups/g2"), n2.api("GET", "/v1/groups/g2"),
+            "\n".join(json.dumps(x) for x in n2.cluster_log()[-15:])))
     # Back to 2 s after the last start, however long the machine took: the
     # new entries are in, the starts are out.
     now = datetime.datetime.now(datetime.timezone.utc)

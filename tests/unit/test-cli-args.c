@@ -360,6 +360,38 @@ static void test_parse_repeated(void **state) {
         assert_string_equal(err, "--node needs a value (ID=NAME=ADDRESS)");
 }
 
+/* An option that may repeat and may be left out: every value in order,
+ * none at all, and other options still refused twice. */
+static void test_parse_repeated_optional(void **state) {
+        char err[256];
+        CliArgs a;
+        size_t n = 9;
+        const CliVerb *v = verb_of("cert", "create");
+        char *a0[] = { NULL };
+        assert_int_equal(cli_args_parse(v, 0, a0, &a, err, sizeof err), 0);
+        assert_null(cli_args_opt_all(&a, "host", &n));
+        assert_int_equal(n, 0);
+        assert_null(cli_args_opt(&a, "host"));
+        cli_args_done(&a);
+
+        char *a1[] = { "--host", "alpha", "--days", "30", "--host=10.0.0.1", "--host", "::1", NULL };
+        assert_int_equal(cli_args_parse(v, 7, a1, &a, err, sizeof err), 0);
+        const char *const *all = cli_args_opt_all(&a, "host", &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(all[0], "alpha");
+        assert_string_equal(all[1], "10.0.0.1");
+        assert_string_equal(all[2], "::1");
+        assert_string_equal(cli_args_opt(&a, "days"), "30");
+        cli_args_done(&a);
+
+        char *a2[] = { "--days", "1", "--days", "2", NULL };
+        assert_int_equal(cli_args_parse(v, 4, a2, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "--days is given twice");
+        char *a3[] = { "--host", NULL };
+        assert_int_equal(cli_args_parse(v, 1, a3, &a, err, sizeof err), -EINVAL);
+        assert_string_equal(err, "--host needs a value (NAME|IP)");
+}
+
 static char *usage_of(const CliVerb *v) {
         char *buf = NULL;
         size_t size = 0;
@@ -384,7 +416,11 @@ static void test_usage_lines(void **state) {
                 { "log", NULL, "wolfpack log [--since DURATION] [--node NODE] [--limit N] [--follow]\n" },
                 { "status", NULL, "wolfpack status\n" },
                 { "cluster", "init", "wolfpack cluster init NAME --node ID=NAME=ADDRESS ... [--this ID] [--authkey FILE] "
-                                     "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--force]\n" },
+                                     "[--output DIR] [--token DURATION] [--witness HOST] [--qdevice HOST] [--certs DIR] [--tls DIR] "
+                                     "[--force]\n" },
+                { "cert", "create", "wolfpack cert create [--dir DIR] [--name NODE] [--host NAME|IP] ... [--days N] "
+                                    "[--force]\n" },
+                { "cert", "show", "wolfpack cert show [--dir DIR]\n" },
         };
         for (size_t i = 0; i < ELEMENTSOF(expect); i++) {
                 char *u = usage_of(verb_of(expect[i][0], expect[i][1]));
@@ -466,6 +502,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_positional),
                 cmocka_unit_test(test_parse_required),
                 cmocka_unit_test(test_parse_repeated),
+                cmocka_unit_test(test_parse_repeated_optional),
                 cmocka_unit_test(test_usage_lines),
                 cmocka_unit_test(test_usage_noun_and_all),
                 cmocka_unit_test(test_table_sane),

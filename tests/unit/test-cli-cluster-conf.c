@@ -326,6 +326,11 @@ static void test_wolfpackd_conf(void **state) {
         assert_false(c.lease_given);
         assert_int_equal(c.stop_budget_usec, 0);
         assert_int_equal(c.takeover_delay_usec, 0);
+        /* The remote API, with the certificates where cluster init's
+         * steps put them. */
+        assert_string_equal(c.listen, "*:7443");
+        assert_string_equal(c.tls_cert, "/etc/wolfpack/tls/node.pem");
+        assert_string_equal(c.tls_key, "/etc/wolfpack/tls/node-key.pem");
         config_done(&c);
 
         /* For every node: no id or name of its own, so corosync's count. */
@@ -352,11 +357,19 @@ static void test_wolfpackd_conf(void **state) {
         config_done(&c);
 }
 
+/* The report, with the API's certificates as a first run makes them:
+ * a new CA, this node's certificate for its name and address. */
 static char *report(const ClusterSpec *s, const char *dir, bool authkey_given) {
         ClusterPaths p;
         assert_int_equal(cluster_paths_make(dir, &p), 0);
+        ClusterTls tls = { .ca_source = CLUSTER_TLS_CA_MADE };
+        assert_int_equal(cert_dir_make(p.tls, &tls.dir), 0);
+        snprintf(tls.cn, sizeof tls.cn, "alpha");
+        assert_int_equal(cert_sans_add(&tls.sans, "alpha", err, sizeof err), 0);
+        assert_int_equal(cert_sans_add(&tls.sans, "10.0.0.1", err, sizeof err), 0);
         char *text = NULL;
-        assert_int_equal(cluster_init_report(s, &p, authkey_given, 256, &text), 0);
+        assert_int_equal(cluster_init_report(s, &p, &tls, authkey_given, 256, &text), 0);
+        cluster_tls_done(&tls);
         cluster_paths_done(&p);
         return text;
 }
@@ -376,7 +389,15 @@ static void test_report(void **state) {
         assert_non_null(strstr(t1, "Copy /etc/corosync/authkey to /etc/corosync/authkey on every other node"));
         assert_non_null(strstr(t1, "(2 for beta, 3 for gamma)"));
         assert_non_null(strstr(t1, "wolfpack cluster init prod --node 1=alpha=10.0.0.1 --node 2=beta=10.0.0.2 "
-                                   "--node 3=gamma=10.0.0.3 \\\n         --authkey /etc/corosync/authkey --this ID\n"));
+                                   "--node 3=gamma=10.0.0.3 \\\n         --tls /etc/wolfpack/tls --authkey /etc/corosync/authkey "
+                                   "--this ID\n"));
+        /* The API's certificates, and the CA for the other nodes too. */
+        assert_non_null(strstr(t1, "  /etc/wolfpack/tls/ca.pem, ca-key.pem\n    the cluster's CA for the API (listen = "
+                                   "*:7443 in wolfpackd.conf), made here; the key mode 0600\n"));
+        assert_non_null(strstr(t1, "  /etc/wolfpack/tls/node.pem, node-key.pem\n    alpha's certificate for it, "
+                                   "signed by that CA, for DNS:alpha, IP:10.0.0.1\n"));
+        assert_non_null(strstr(t1, "and the CA, /etc/wolfpack/tls/ca.pem and ca-key.pem, to /etc/wolfpack/tls"));
+        assert_non_null(strstr(t1, "put the CA's certificate where --ca looks"));
         assert_non_null(strstr(t1, "systemctl start corosync "));
         assert_non_null(strstr(t1, "wolfpack status"));
         assert_null(strstr(t1, "install -D"));
@@ -389,7 +410,8 @@ static void test_report(void **state) {
         assert_non_null(strstr(t2, "for every node:\n"));
         assert_non_null(strstr(t2, "install -D -m 0400 /tmp/out/authkey /etc/corosync/authkey\n"));
         assert_non_null(strstr(t2, "install -D -m 0644 /tmp/out/wolfpackd.conf /etc/wolfpack/wolfpackd.conf\n"));
-        assert_non_null(strstr(t2, "Copy the three files"));
+        assert_non_null(strstr(t2, "mkdir -p /etc/wolfpack/tls && cp -p /tmp/out/tls/*.pem /etc/wolfpack/tls/\n"));
+        assert_non_null(strstr(t2, "Copy the files to the same places"));
         assert_non_null(strstr(t2, " --token 5000ms \\\n"));
 
         /* The key came from the first node. */
@@ -410,6 +432,7 @@ static void test_report(void **state) {
         assert_non_null(strstr(t4, "systemctl start corosync-qdevice\n"));
         assert_non_null(strstr(t4, " --witness 10.0.0.9 \\\n"));
         assert_non_null(strstr(t4, "--authkey /etc/corosync/authkey --certs /etc/corosync"));
+        assert_non_null(strstr(t4, "--tls /etc/wolfpack/tls --authkey"));
 }
 
 int main(void) {

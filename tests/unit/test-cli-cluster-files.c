@@ -19,26 +19,13 @@
 
 #include "cli-cluster-files.h"
 #include "macro.h"
+#include "scratch-dir.h"
 
-static char dir[64];
 static char err[1024];
-
-static int setup(void **state) {
-        snprintf(dir, sizeof dir, "/tmp/test-cluster-files-XXXXXX");
-        assert_non_null(mkdtemp(dir));
-        return 0;
-}
-
-static int teardown(void **state) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
-        return 0;
-}
 
 static char *path_of(const char *name) {
         char *p;
-        assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+        assert_true(asprintf(&p, "%s/%s", scratch_dir, name) > 0);
         return p;
 }
 
@@ -61,7 +48,7 @@ static void put(const char *path, const char *text, mode_t mode) {
         close(fd);
 }
 
-/* Names in dir (and its sub directory "sub"), for "nothing else was left". */
+/* Names in d (and its sub directory "sub"), for "nothing else was left". */
 static size_t count_entries(const char *d) {
         DIR *dd = opendir(d);
         if (!dd)
@@ -95,7 +82,7 @@ static void test_write_all(void **state) {
         _cleanup_free_ char *sub = path_of("sub/deeper");
         assert_int_equal(stat(sub, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0755);
-        assert_int_equal(count_entries(dir), 2);
+        assert_int_equal(count_entries(scratch_dir), 2);
         assert_int_equal(count_entries(sub), 1);
 
         /* The same again: nothing differs, nothing refused. */
@@ -118,7 +105,7 @@ static void test_refuses_other_content(void **state) {
         assert_string_equal(ga, "mine\n");
         assert_string_equal(gc, "also mine\n");
         assert_int_equal(access(b, F_OK), -1);
-        assert_int_equal(count_entries(dir), 2);
+        assert_int_equal(count_entries(scratch_dir), 2);
 
         /* One file: said in the singular. */
         assert_int_equal(cluster_files_write(files, 1, false, err, sizeof err), -EEXIST);
@@ -132,7 +119,7 @@ static void test_refuses_other_content(void **state) {
         struct stat st;
         assert_int_equal(stat(a, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0644);
-        assert_int_equal(count_entries(dir), 3);
+        assert_int_equal(count_entries(scratch_dir), 3);
 }
 
 /* A file that cannot be written: an error naming it, and the files before
@@ -144,7 +131,7 @@ static void test_failure_writes_none(void **state) {
         assert_true(cluster_files_write(files, 2, false, err, sizeof err) < 0);
         assert_non_null(strstr(err, "file"));
         assert_int_equal(access(a, F_OK), -1);
-        assert_int_equal(count_entries(dir), 1);
+        assert_int_equal(count_entries(scratch_dir), 1);
 }
 
 static void test_authkey(void **state) {
@@ -189,16 +176,16 @@ static void test_authkey(void **state) {
         assert_int_equal(cluster_authkey_read(missing, &got, &n, err, sizeof err), -ENOENT);
         assert_non_null(strstr(err, "--authkey \""));
         assert_non_null(strstr(err, "No such file"));
-        assert_int_equal(cluster_authkey_read(dir, &got, &n, err, sizeof err), -EINVAL);
+        assert_int_equal(cluster_authkey_read(scratch_dir, &got, &n, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "not a regular file"));
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_write_all, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_refuses_other_content, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_failure_writes_none, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_authkey, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_all, scratch_dir_make, scratch_dir_remove),
+                cmocka_unit_test_setup_teardown(test_refuses_other_content, scratch_dir_make, scratch_dir_remove),
+                cmocka_unit_test_setup_teardown(test_failure_writes_none, scratch_dir_make, scratch_dir_remove),
+                cmocka_unit_test_setup_teardown(test_authkey, scratch_dir_make, scratch_dir_remove),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
