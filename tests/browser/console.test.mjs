@@ -77,7 +77,7 @@ function step(name, fn) {
     } catch (e) {
       broken = name;
       await shot(`failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => {});
-      const notices = await page?.locator('#notices').innerText().catch(() => '') ?? '';
+      const notices = await page?.locator('#notices').innerText({ timeout: 1000 }).catch(() => '') ?? '';
       throw new Error(`${name}: ${e.message}\n  page: ${page?.url()}${notices ? `\n  notices: ${notices}` : ''}`);
     }
   });
@@ -85,6 +85,8 @@ function step(name, fn) {
 
 async function shot(name) {
   const file = join(SHOTS, `${String(++shots).padStart(2, '0')}-${name}.png`);
+  // From the top: the bar on top sticks to where the page was scrolled.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   console.log(`# screenshot ${file}`);
 }
@@ -179,7 +181,7 @@ after(async () => {
 
 step('a bad token is refused with the API\'s message', async () => {
   const res = await page.goto(`${URL_}/`);
-  assert.equal(res.status(), 200, `GET / answered ${res.status()}`);
+  assert.equal(res.status(), 200, `GET / answered ${res.status()}: this wolfpackd does not serve the console's page`);
   assert.match(res.headers()['content-type'] || '', /^text\/html/, 'GET / is not text/html');
   await page.fill('#token', 'not-a-token');
   await page.click('#login-button');
