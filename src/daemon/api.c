@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cluster-props.h"
+#include "console.h"
 #include "api-body.h"
 #include "clusterlog-merge.h"
 #include "daemon.h"
@@ -1477,8 +1478,19 @@ static const HttpRoute routes[] = {
         { "GET", "/v1/tokens", get_tokens, HTTP_ACCESS_ADMIN },
         { "POST", "/v1/tokens", post_tokens, HTTP_ACCESS_ADMIN },
         { "DELETE", "/v1/tokens/{}", delete_token, HTTP_ACCESS_ADMIN },
+        { "GET", "/", console_get_index, HTTP_ACCESS_PUBLIC },
+        { "GET", "/console/{}", console_get_file, HTTP_ACCESS_PUBLIC },
         {},
 };
+
+/* Who asked what of the cluster: every change asked through the API, on
+ * the node that took the request, with its answer. */
+static void on_audit(HttpRequest *req, unsigned status, void *userdata) {
+        Daemon *d = userdata;
+        clusterlog_printf(d->log, status < 400 ? "info" : "warning", "API_REQUEST", NULL, NULL, "%s (%s): %s %.300s: %u",
+                          http_request_who(req), http_request_peer(req), http_request_method(req),
+                          http_request_path(req), status);
+}
 
 void api_print_routes(FILE *f) {
         for (const HttpRoute *r = routes; r->method; r++)
@@ -1495,5 +1507,9 @@ int api_start(Daemon *d, char *err, size_t errlen) {
         if (r < 0)
                 return r;
         http_server_set_stream_memory_max(d->http, d->cfg.event_stream_memory);
-        return api_remote_start(d, routes, err, errlen);
+        http_server_set_audit(d->http, on_audit, d);
+        r = api_remote_start(d, routes, err, errlen);
+        if (r >= 0 && d->https)
+                http_server_set_audit(d->https, on_audit, d);
+        return r;
 }

@@ -130,6 +130,31 @@ def test_cli_reaches_a_node_with_a_token(remote):
     assert p.returncode == 2 and "speaks https only" in p.stderr
 
 
+def test_changes_are_logged_with_who_asked(remote):
+    ops = remote.token("audit-ops", "operator")
+    st, _ = remote.request("POST", "/v1/nodes/n1/pause", ops)
+    assert st == 200
+    st, _ = remote.request("POST", "/v1/nodes/n1/resume", ops)
+    st, _ = remote.request("DELETE", "/v1/groups/web", ops)
+    assert st == 403
+    st, _ = remote.request("POST", "/v1/nodes/n1/pause", None)
+    assert st == 401
+    entries = [e for e in remote.cluster.log() if e["code"] == "API_REQUEST" and "audit-ops" in e["text"]]
+    texts = [e["text"] for e in entries]
+    assert any(t.startswith("token audit-ops (127.0.0.1:") and t.endswith("POST /v1/nodes/n1/pause: 200")
+               for t in texts), texts
+    assert any(t.endswith("DELETE /v1/groups/web: 403") for t in texts), texts
+    assert next(e for e in entries if "403" in e["text"])["level"] == "warning"
+    # Reads are not logged, nor is a request without a token.
+    assert not any("GET " in e["text"] for e in remote.cluster.log() if e["code"] == "API_REQUEST")
+    assert len([t for t in texts if "pause" in t]) == 1
+    # Over the unix socket too, by uid.
+    remote.cluster.cli("node", "pause", "n1")
+    remote.cluster.cli("node", "resume", "n1")
+    assert any(e["code"] == "API_REQUEST" and e["text"].startswith("uid 0 (local): POST /v1/nodes/n1/pause")
+               for e in remote.cluster.log())
+
+
 def test_tokens_list_create_revoke(remote):
     c = remote.cluster
     p = c.cli("token", "create", "bad name", "--role", "read", check=False)

@@ -28,6 +28,11 @@
 #define HTTP_STREAM_MEMORY_MAX (64u * 1024u * 1024u)
 /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL suites otherwise. */
 #define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* Static files (the console) load nothing from elsewhere and are never
+ * framed by another site. */
+#define HTTP_STATIC_CSP \
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; " \
+        "form-action 'self'; frame-ancestors 'none'"
 #define HTTP_KEEPALIVE_USEC (15u * 1000000u)
 /* Idle connections, and clients that stop reading, are dropped after this. */
 #define HTTP_CONNECTION_TIMEOUT_SEC 60u
@@ -52,6 +57,8 @@ struct HttpServer {
         char *socket_path; /* the unix socket; NULL on TCP */
         char *address;     /* TCP: "HOST:PORT", as configured */
         http_auth_fn auth; /* TCP: the token check */
+        http_audit_fn audit; /* told of each change asked (http_server_set_audit) */
+        void *audit_userdata;
         HttpListen listen; /* ours: libmicrohttpd gets each accepted connection */
         gid_t access_gid;  /* HTTP_NO_GID: root only */
 
@@ -97,6 +104,7 @@ struct HttpRequest {
         bool in_handler;
         bool suspended;
         bool gone; /* the client went away before the answer was sent */
+        bool audited; /* the audit callback was told of it */
 
         HttpPeer peer;
         HttpAccess role;  /* what the peer or its token may do */

@@ -169,7 +169,19 @@ struct MHD_Response *http_error_response(unsigned status, const char *code, cons
         return resp ? resp : oom_response();
 }
 
+/* A request that would change something, from someone the server knows
+ * (authorised by credentials or a token), told once with its answer. */
+static void request_audit(HttpRequest *r, unsigned status) {
+        HttpServer *s = r->server;
+        if (r->audited || !s || !s->audit || !r->method || r->role < HTTP_ACCESS_READ ||
+            strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+                return;
+        r->audited = true;
+        s->audit(r, status, s->audit_userdata);
+}
+
 void http_request_set_response(HttpRequest *r, unsigned status, struct MHD_Response *resp) {
+        request_audit(r, status);
         if (r->response)
                 MHD_destroy_response(r->response);
         r->response = resp;
@@ -269,7 +281,9 @@ void http_reply_static(HttpRequest *r, const void *data, size_t len, const char 
         if (resp && (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
                      (cache_control &&
                       MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES) ||
-                     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES)) {
+                     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
+                     MHD_add_response_header(resp, "Content-Security-Policy", HTTP_STATIC_CSP) != MHD_YES ||
+                     MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES)) {
                 MHD_destroy_response(resp);
                 resp = NULL;
         }
@@ -649,6 +663,11 @@ HttpAccess http_request_role(HttpRequest *r) {
 
 const char *http_request_peer(HttpRequest *r) {
         return r ? r->peer.address : NULL;
+}
+
+void http_server_set_audit(HttpServer *s, http_audit_fn fn, void *userdata) {
+        s->audit = fn;
+        s->audit_userdata = userdata;
 }
 
 const char *http_request_header(HttpRequest *r, const char *name) {

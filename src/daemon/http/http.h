@@ -110,6 +110,12 @@ HttpAccess http_request_role(HttpRequest *r);
 /* The peer's address for people: "192.0.2.1:40000", "[::1]:40000", or
  * "local" on the unix socket. */
 const char *http_request_peer(HttpRequest *r);
+/* Told of every request other than GET and HEAD from a peer the server
+ * authorised (by credentials or by a token; a 401 is not told), once,
+ * with the status of its answer: what was asked of the cluster, and by
+ * whom, for the log. The request is valid during the call only. */
+typedef void (*http_audit_fn)(HttpRequest *r, unsigned status, void *userdata);
+void http_server_set_audit(HttpServer *s, http_audit_fn fn, void *userdata);
 /* A request header's value (the first when repeated), or NULL. */
 const char *http_request_header(HttpRequest *r, const char *name);
 void http_request_on_gone(HttpRequest *r, void (*fn)(HttpRequest *r, void *userdata), void *userdata);
@@ -122,7 +128,9 @@ void http_reply(HttpRequest *r, int status, json_t *body);
  * content_type. NULL text: 500. req must not be used after. */
 void http_reply_text(HttpRequest *r, char *text, const char *content_type);
 /* Answer 200 with len bytes at data, which outlive the server (static
- * files), and the given Content-Type and Cache-Control. */
+ * files), and the given Content-Type and Cache-Control (NULL: none), with
+ * a Content-Security-Policy allowing only this origin, nosniff, and no
+ * framing. */
 void http_reply_static(HttpRequest *r, const void *data, size_t len, const char *content_type,
                        const char *cache_control);
 /* {"error":{"status","code","message"}} plus "property" when given (see
