@@ -75,7 +75,7 @@ run: build
 run-cluster: build
 	$(PYTHON) tools/run-cluster --build $(abspath $(BUILD))
 
-bench: build
+bench: build browser-deps
 	$(PYTHON) bench/resmon --build $(abspath $(BUILD))
 	$(PYTHON) bench/cluster --build $(abspath $(BUILD))
 	$(PYTHON) bench/genjob --build $(abspath $(BUILD))
