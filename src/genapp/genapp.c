@@ -236,6 +236,14 @@ static int kill_and_wait(Genapp *g, wp_usec_t limit) {
         }
 }
 
+/* An offline that ended before it returned (the processes died as they
+ * were signalled): logged as the one that ends later is, so that every
+ * stop of a running resource says so in the log. */
+static void stopped_now(Genapp *g) {
+        stopped(g);
+        g->host->log(g->r, WP_LOG_INFO, "GENAPP_STOPPED", "every process of the resource has exited");
+}
+
 static void on_cgroup_change(Genapp *g);
 
 static int on_cgroup(wp_source *s, void *userdata) {
@@ -567,7 +575,7 @@ int genapp_ep_offline(wp_instance inst) {
                                 return host->error(g->r, -EBUSY,
                                                    "processes of the resource's cgroup do not die");
                         }
-                        stopped(g);
+                        stopped_now(g);
                         return 0;
                 }
                 (void) host->cgroup_kill(g->r);
@@ -582,7 +590,7 @@ int genapp_ep_offline(wp_instance inst) {
         }
 
         if (host->cgroup_populated(g->r) == 0) {
-                stopped(g);
+                stopped_now(g);
                 return 0;
         }
         return -EINPROGRESS;

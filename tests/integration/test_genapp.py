@@ -553,3 +553,29 @@ def test_unset_ready_port_reads_unset(wp):
     assert props["ReadyPort"] is None, props
     d.ok({"type": "set-properties", "resource": rid, "properties": {"ReadyPort": "8080"}})
     assert d.get_properties(rid)["ReadyPort"] == "8080"
+
+
+def test_every_stop_is_logged(wp):
+    """An offline that ends before it returns (the program died as it was
+    signalled) is logged as GENAPP_STOPPED, as one that ends later is:
+    such stops once left nothing in the cluster log."""
+    d = wp.driver()
+    rid = wp.new_id()
+    d.open(rid, "genapp", {"CommandLine": "/bin/sleep 100000"}, common=NO_POLL)
+    at_once = later = 0
+    for _ in range(200):
+        ev = d.online(rid)
+        assert ev["state"] == "Online", reason_of(ev)
+        m = d.mark()
+        rep = d.ok({"type": "offline", "resource": rid})
+        if rep["state"] == "Offline":
+            at_once += 1
+        else:
+            later += 1
+            assert d.wait_state(rid, ("Offline", "Failed"), since=m)["state"] == "Offline"
+        d.wait_for(lambda e: e.get("type") == "log" and e.get("code") == "GENAPP_STOPPED", since=m,
+                   what="GENAPP_STOPPED after offline %d (%s)" % (at_once + later, rep["state"]))
+        if at_once >= 3 and later >= 3:
+            break
+    print("offline ended at once %d times, later %d times" % (at_once, later))
+    assert at_once >= 1 and later >= 1, (at_once, later)
