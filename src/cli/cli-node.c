@@ -115,7 +115,13 @@ static int drain_report(Cli *cli, const json_t *accepted, bool done) {
                         if (r < 0)
                                 return r;
                         state = json_string_value(json_object_get(g, "state"));
-                        if (!state || strcmp(state, "Pending") != 0 || now_monotonic_usec() >= until)
+                        /* Until it settles: a group that is to be online may
+                         * show Offline on its new node before it starts there. */
+                        const char *desired = json_string_value(json_object_get(g, "desired"));
+                        bool settling = state && (strcmp(state, "Pending") == 0 ||
+                                                  (strcmp(state, "Offline") == 0 && desired &&
+                                                   strcmp(desired, "online") == 0));
+                        if (!settling || now_monotonic_usec() >= until)
                                 break;
                         (void) usleep(100 * 1000);
                 }
