@@ -37,7 +37,7 @@ static int zone_ok(const char *zone, char *err, size_t errlen) {
                 ok = fd >= 0 && read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
         }
         if (!ok) {
-                snprintf(err, errlen, "TimeZone: \"%.128s\" is not a time zone of the tz database; give a name such "
+                snprintf(err, errlen, "\"%.128s\" is not a time zone of the tz database; give a name such "
                          "as Europe/Berlin or UTC (`ls " ZONEINFO "`), or nothing for the local time", zone);
                 return -EINVAL;
         }

@@ -53,6 +53,7 @@ def test_the_cluster_time_zone_is_a_property_checked_when_set(cs):
     assert n1.cli("cluster", "get", "TimeZone").stdout == "\n"
     p = n1.cli("cluster", "set", "TimeZone=Mars/Olympus", check=False)
     assert p.returncode != 0 and "not a time zone" in p.stderr, p.stderr
+    assert 'TimeZone: "Mars/Olympus" is not a time zone' in p.stderr, p.stderr  # named once
     p = n1.cli("cluster", "set", "Colour=red", check=False)
     assert p.returncode != 0 and "not a cluster property" in p.stderr, p.stderr
     n1.cli("cluster", "set", "TimeZone=" + ZONE)
