@@ -146,12 +146,25 @@ export class Store {
 
   // Apply one event to the status; the change it makes, or null.
   apply(ev) {
+    if (this.status && ev.type === 'object' && ev.kind === 'node') {
+      // A node paused, resumed, named or evicted: its object as it is now.
+      const nodes = this.status.nodes || [];
+      const i = nodes.findIndex((n) => n.id === ev.id);
+      if (ev.deleted) {
+        if (i >= 0) nodes.splice(i, 1);
+      } else if (ev.node) {
+        if (i >= 0) nodes[i] = ev.node;
+        else nodes.push(ev.node);
+      }
+      return { type: 'object', kind: 'node', id: ev.id, event: ev };
+    }
     if (!this.status || ev.type !== 'state') return ev.type === 'object' ? { type: 'object', event: ev } : null;
     if (ev.kind === 'group') {
       const g = this.status.groups.find((x) => x.id === ev.id);
       if (!g) return null;
       g.state = ev.state;
       g.state_reason = ev.reason ?? null;
+      if ('owner' in ev) g.owner = ev.owner ?? null;
       return { type: 'state', kind: 'group', id: g.id, name: g.name };
     }
     if (ev.resource) {

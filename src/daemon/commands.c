@@ -204,6 +204,33 @@ void command_batch_free(Daemon *d) {
         d->batch = NULL;
 }
 
+/* What the event stream is told of a change applied: a node's object
+ * (paused, named, evicted), for the consoles following it. And a revoked
+ * token is refused from now on (its hash is gone); the event streams it
+ * opened end now too. */
+static void applied_events(Daemon *d, const json_t *msg) {
+        const char *type = json_string_value(json_object_get(msg, "type"));
+        if (!type)
+                return;
+        if (strcmp(type, "token.revoke") == 0) {
+                char who[80];
+                snprintf(who, sizeof(who), "token %s", json_string_value(json_object_get(msg, "name")));
+                events_close_who(d, who);
+        } else if (strcmp(type, "node.set") == 0 || strcmp(type, "node.delete") == 0) {
+                json_int_t id = json_integer_value(json_object_get(msg, "id"));
+                json_t *node = NULL, *all = db_nodes(d->db), *o;
+                size_t i;
+                json_array_foreach(all, i, o)
+                        if (json_integer_value(json_object_get(o, "id")) == id)
+                                node = rt_node_json(d, json_incref(o));
+                json_decref(all);
+                json_t *ev = json_pack("{s:s, s:s, s:I, s:o?, s:b}", "type", "object", "kind", "node", "id", id,
+                                       "node", node, "deleted", node == NULL);
+                if (ev)
+                        events_emit(d, ev);
+        }
+}
+
 void command_apply(Daemon *d, const json_t *msg) {
         char err[512] = "";
         int k;
@@ -217,14 +244,8 @@ void command_apply(Daemon *d, const json_t *msg) {
         } else {
                 bool batched = batch_open(d);
                 k = db_apply(d->db, msg, err, sizeof(err));
-                /* A revoked token is refused from now on (its hash is gone);
-                 * the event streams it opened end now too. */
-                const char *type = json_string_value(json_object_get(msg, "type"));
-                if (k >= 0 && type && strcmp(type, "token.revoke") == 0) {
-                        char who[80];
-                        snprintf(who, sizeof(who), "token %s", json_string_value(json_object_get(msg, "name")));
-                        events_close_who(d, who);
-                }
+                if (k >= 0)
+                        applied_events(d, msg);
                 Applied *a = k >= 0 && batched ? calloc(1, sizeof(*a)) : NULL;
                 if (a) {
                         a->msg = json_incref((json_t *) msg);

@@ -154,9 +154,9 @@ void rt_set_state(Daemon *d, RtResource *r, const char *state, const char *reaso
 static void group_event(Daemon *d, RtGroup *g) {
         json_t *db = db_group(d->db, g->id);
         json_t *res = db_resources(d->db, g->id);
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:O?, s:s, s:s?}", "type", "state", "kind", "group", "id", g->id, "name",
-                               json_object_get(db, "name"), "state", rt_group_state(d, g->id, res), "reason",
-                               g->failed ? g->reason : NULL);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:O?, s:s, s:s?, s:s?}", "type", "state", "kind", "group", "id", g->id,
+                               "name", json_object_get(db, "name"), "state", rt_group_state(d, g->id, res), "reason",
+                               g->failed ? g->reason : NULL, "owner", g->owner ? node_name(d, g->owner) : NULL);
         json_decref(res);
         json_decref(db);
         if (ev)

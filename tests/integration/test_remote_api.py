@@ -1,6 +1,7 @@
 """The remote API: TLS on TCP, tokens and roles on every route, the CLI's
 --server, and tokens kept out of every log."""
 import glob
+import json
 import http.client
 import os
 import socket
@@ -153,6 +154,52 @@ def test_changes_are_logged_with_who_asked(remote):
     remote.cluster.cli("node", "resume", "n1")
     assert any(e["code"] == "API_REQUEST" and e["text"].startswith("uid 0 (local): POST /v1/nodes/n1/pause")
                for e in remote.cluster.log())
+
+
+def read_events(remote, token, until, timeout=10):
+    """Events of the remote event stream until until(events) holds."""
+    s = remote.context().wrap_socket(socket.create_connection(("127.0.0.1", remote.port)),
+                                     server_hostname="127.0.0.1")
+    s.settimeout(timeout)
+    s.sendall(b"GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
+    buf, events = b"", []
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end and not until(events):
+            buf += s.recv(65536)
+            for line in buf.split(b"\n"):
+                if line.startswith(b"data: "):
+                    ev = json.loads(line[6:])
+                    if ev not in events:
+                        events.append(ev)
+            yield events
+    finally:
+        s.close()
+
+
+def test_node_changes_reach_the_event_stream(remote):
+    """What a console needs to follow a pause made elsewhere without
+    asking again."""
+    import threading
+    c = remote.cluster
+    got = []
+    def want(events):
+        return any(e.get("type") == "object" and e.get("kind") == "node" and e["node"]["paused"] is False
+                   and any(x.get("type") == "object" and x["node"]["paused"] is True for x in events)
+                   for e in events)
+    def reader():
+        for events in read_events(remote, remote.tokens["read"], want, timeout=20):
+            got[:] = events
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.5)
+    c.cli("node", "pause", "n1")
+    c.cli("node", "resume", "n1")
+    t.join(25)
+    nodes = [e for e in got if e.get("type") == "object"]
+    assert [e["node"]["paused"] for e in nodes][:2] == [True, False], nodes
+    assert nodes[0]["id"] == 1 and nodes[0]["node"]["name"] == "n1" and nodes[0]["deleted"] is False
+    assert nodes[0]["node"]["state"] == "Paused" and nodes[1]["node"]["state"] == "Up"
 
 
 def test_tokens_list_create_revoke(remote):
