@@ -555,7 +555,8 @@ int genapp_ep_offline(wp_instance inst) {
                           strerror(-r));
         p = host->cgroup_populated(g->r);
         if (p == 0) {
-                stopped(g);
+                /* Gone before it was signalled, its end not yet noticed. */
+                stopped_now(g);
                 return 0;
         }
 
