@@ -6,6 +6,7 @@
 
 import { ApiError, get, setToken, setUnauthorizedHandler } from './api.js';
 import { h, stateBadge } from './dom.js';
+import { loadPropertyTables } from './props.js';
 import { Store } from './store.js';
 import { clearNotices, notify, setNoticeRegion } from './ui.js';
 import * as overview from './view-overview.js';
@@ -86,6 +87,7 @@ function loginScreen(message) {
 async function signIn(token) {
   setToken(token);
   const me = await get('/v1/whoami');
+  await loadPropertyTables(get);
   sessionStorage.setItem(TOKEN_KEY, token);
   ctx = { store, name: me.name, role: me.role, types: new Map() };
   $('login').hidden = true;

@@ -4,43 +4,23 @@
 // the field it names (its "property"). Other roles see the values, with
 // no field to type in.
 //
-// The API describes a type's private properties (GET /v1/types/T); the
-// common ones of resources and groups are listed here, as
-// src/daemon/policy/policy-props.c has them (names, defaults, meaning).
+// The API describes a type's private properties (GET /v1/types/T), and
+// the common ones of groups and resources and the cluster's own
+// (GET /v1/properties), read once per sign-in by loadPropertyTables.
 
 import { h } from './dom.js';
 
-export const GROUP_PROPS = [
-  ['PreferredOwners', '', 'Nodes the group prefers, most preferred first'],
-  ['FailoverThreshold', '-1', 'Failovers within FailoverPeriod before the group stays failed; -1: one fewer than the nodes of the cluster'],
-  ['FailoverPeriod', '6h', 'The sliding window in which FailoverThreshold counts failovers'],
-  ['AutoFailbackType', 'prevent', 'Whether the group moves back to its most preferred node when that node returns', ['prevent', 'allow']],
-  ['FailbackWindowStart', '-1', 'First hour (0-23, cluster time zone) at which failback may happen; -1 any time'],
-  ['FailbackWindowEnd', '-1', 'Last hour (0-23, inclusive) at which failback may happen; -1 any time'],
-  ['PersistentState', 'yes', 'A group taken offline stays offline after the cluster service restarts', ['yes', 'no']],
-  ['AntiAffinityClassNames', '', 'Groups sharing a class avoid running on the same node'],
-].map(([name, def, description, choices]) => ({ name, default: def || null, description, enum: choices || null }));
+export let GROUP_PROPS = [];
+export let COMMON_PROPS = [];
+export let CLUSTER_PROPS = [];
 
-export const COMMON_PROPS = [
-  ['RestartAction', '2', 'After a failure: 0 stay failed, 1 restart without affecting the group, 2 restart, then fail the group over', ['0', '1', '2']],
-  ['RestartThreshold', '3', 'Restarts within RestartPeriod before the group fails over (RestartAction 2)'],
-  ['RestartPeriod', '900s', 'The sliding window in which RestartThreshold counts restarts'],
-  ['RestartDelay', '500ms', 'Wait this long before each restart'],
-  ['RetryPeriodOnFailure', '3600s', 'Try again this long after the group failed on every node; 0 never'],
-  ['PendingTimeout', '180s', 'Longest an online or offline may take before the resource is terminated'],
-  ['LooksAlivePollInterval', '5s', 'How often the cheap LooksAlive check runs'],
-  ['IsAlivePollInterval', '60s', 'How often the thorough IsAlive check runs'],
-  ['DeadlockTimeout', '300s', 'A resource monitor that does not answer this long is killed'],
-  ['SeparateMonitor', 'no', 'Run the resource in a resource monitor of its own (applies at the next online)', ['yes', 'no']],
-  ['CheckpointPaths', '', 'Files or directories copied into the cluster while the resource is online, and put back before it comes online on another node'],
-  ['CheckpointMaxSize', '1M', 'The most the CheckpointPaths together may hold'],
-  ['PossibleOwners', '', 'Nodes the resource may run on; empty: every node'],
-].map(([name, def, description, choices]) => ({ name, default: def || null, description, enum: choices || null }));
-
-export const CLUSTER_PROPS = [
-  { name: 'TimeZone', default: null, enum: null,
-    description: 'The tz database zone failback windows are reckoned in (Europe/Berlin, UTC); empty: the coordinator\'s local time' },
-];
+// The tables as wolfpackd knows them (names, defaults, meaning, choices).
+export async function loadPropertyTables(get) {
+  const t = await get('/v1/properties');
+  GROUP_PROPS = t.group || [];
+  COMMON_PROPS = t.resource || [];
+  CLUSTER_PROPS = t.cluster || [];
+}
 
 // One table of fields from property descriptions ({name, default,
 // description, enum, readonly}) and the values set; values set that no

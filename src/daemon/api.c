@@ -1380,6 +1380,14 @@ static void get_log(HttpRequest *req, void *userdata) {
         }
 }
 
+/* The property tables that are wolfpackd's own, as GET /v1/types/T gives
+ * a type's: groups', the common ones of resources, the cluster's. */
+static void get_properties(HttpRequest *req, void *userdata) {
+        http_reply(req, 200,
+                   json_pack("{s:o, s:o, s:o}", "group", props_describe(group_common_props), "resource",
+                             props_describe(resource_common_props), "cluster", props_describe(cluster_props)));
+}
+
 /* ---- who asks, tokens ---- */
 
 /* The token's name on TCP ("token NAME" is how requests name it), or
@@ -1471,6 +1479,7 @@ static const HttpRoute routes[] = {
         { "GET", "/v1/resources/{}/why", get_resource_why, HTTP_ACCESS_READ },
         { "GET", "/v1/types", get_types, HTTP_ACCESS_READ },
         { "GET", "/v1/types/{}", get_type, HTTP_ACCESS_READ },
+        { "GET", "/v1/properties", get_properties, HTTP_ACCESS_READ },
         { "GET", "/v1/events", get_events, HTTP_ACCESS_READ },
         { "GET", "/v1/log", get_log, HTTP_ACCESS_READ },
         { "GET", "/metrics", get_metrics, HTTP_ACCESS_READ },

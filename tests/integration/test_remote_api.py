@@ -286,3 +286,14 @@ def test_listen_without_certificates_is_refused(tmp_path):
         assert "wolfpack cert create" in out
     finally:
         c.close()
+
+
+def test_property_tables_are_served(remote):
+    """The tables the console's forms are built from, wolfpackd's own."""
+    st, t = remote.request("GET", "/v1/properties", remote.tokens["read"])
+    assert st == 200 and set(t) == {"group", "resource", "cluster"}, t
+    group = {p["name"]: p for p in t["group"]}
+    assert group["AutoFailbackType"]["enum"] == ["prevent", "allow"] and group["FailoverPeriod"]["default"] == "6h"
+    assert "RestartThreshold" in {p["name"] for p in t["resource"]}
+    assert [p["name"] for p in t["cluster"]] == ["TimeZone"]
+    assert all(p["description"] for table in t.values() for p in table)
