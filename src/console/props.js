@@ -44,6 +44,8 @@ function fieldsOf(tables, values) {
 
 function input(p, id) {
   const value = p.value ?? '';
+  // A yes/no property is a choice of the two, as its table formats them.
+  if (!p.enum && p.type === 'bool') p = { ...p, enum: ['yes', 'no'] };
   if (p.enum) {
     const options = [h('option', { value: '' }, p.default ? `(default: ${p.default})` : '(not set)')];
     for (const v of new Set([...p.enum, ...(value && !p.enum.includes(value) ? [value] : [])])) {

@@ -249,6 +249,11 @@ step('the group view draws the dependency graph and answers why', async () => {
 step('a refused property shows the API\'s message next to its field', async () => {
   const form = page.locator('form[data-props="group"]');
   await see(form, 'the group\'s property form');
+  // The forms are wolfpackd's tables (GET /v1/properties): a choice is a
+  // select of its values, a yes/no property too.
+  const choices = async (prop) => form.locator(`select[data-prop="${prop}"] option`).allInnerTexts();
+  assert.deepEqual((await choices('AutoFailbackType')).slice(1), ['prevent', 'allow'], 'AutoFailbackType offers');
+  assert.deepEqual((await choices('PersistentState')).slice(1), ['yes', 'no'], 'PersistentState offers');
   await form.locator('input[data-prop="FailoverThreshold"]').fill('many');
   await form.locator('[data-action="save-properties"]').click();
   const err = form.locator('[data-error-for="FailoverThreshold"]');
