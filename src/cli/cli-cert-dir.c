@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli-cert-dir.h"
+#include "file-read.h"
 #include "macro.h"
 
 int cert_dir_make(const char *dir, CertDir *ret) {
@@ -37,7 +38,7 @@ void cert_dir_done(CertDir *d) {
 
 /* path into *ret; -ENOENT quietly, anything else with a message. */
 static int read_pem(const char *path, char **ret, size_t *ret_size, char *err, size_t errlen) {
-        int r = cluster_file_read(path, CERT_PEM_MAX, ret, ret_size);
+        int r = file_read(path, CERT_PEM_MAX, ret, ret_size);
         if (r == -ENOENT || r >= 0)
                 return r;
         if (r == -EFBIG || r == -EINVAL)
@@ -84,8 +85,8 @@ bool cert_dir_node_fits(const CertDir *d, const CertPem *ca, const CertRequest *
         _cleanup_free_ char *cert = NULL, *key = NULL;
         size_t cert_size, key_size;
         char why[512];
-        if (cluster_file_read(d->node, CERT_PEM_MAX, &cert, &cert_size) < 0 ||
-            cluster_file_read(d->node_key, CERT_PEM_MAX, &key, &key_size) < 0)
+        if (file_read(d->node, CERT_PEM_MAX, &cert, &cert_size) < 0 ||
+            file_read(d->node_key, CERT_PEM_MAX, &key, &key_size) < 0)
                 return false;
         bool fits = cert_verify(cert, cert_size, ca->cert, ca->cert_size, why, sizeof why) == 0 &&
                     cert_key_matches(cert, cert_size, key, key_size, why, sizeof why) == 0;

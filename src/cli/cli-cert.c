@@ -28,6 +28,7 @@
 #include "cli-cluster-files.h"
 #include "cli-commands.h"
 #include "cli-output.h"
+#include "file-read.h"
 #include "macro.h"
 #include "props.h"
 #include "text-quote.h"
@@ -295,7 +296,7 @@ typedef struct Shown {
 
 static void shown_read(Shown *s, const char *path, const char *key_path) {
         *s = (Shown) { .path = path, .key_path = key_path, .verify_r = 1 };
-        int r = cluster_file_read(path, CERT_PEM_MAX, &s->pem, &s->size);
+        int r = file_read(path, CERT_PEM_MAX, &s->pem, &s->size);
         if (r == -ENOENT)
                 return;
         s->present = true;
@@ -310,7 +311,7 @@ static void shown_read(Shown *s, const char *path, const char *key_path) {
         _cleanup_free_ char *key = NULL;
         size_t key_size;
         struct stat st;
-        r = cluster_file_read(key_path, CERT_PEM_MAX, &key, &key_size);
+        r = file_read(key_path, CERT_PEM_MAX, &key, &key_size);
         s->key_present = r != -ENOENT;
         if (s->key_present && stat(key_path, &st) == 0)
                 s->key_mode = st.st_mode & 07777;

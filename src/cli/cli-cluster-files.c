@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli-cluster-files.h"
+#include "file-read.h"
 #include "macro.h"
 #include "text-quote.h"
 
@@ -44,22 +45,6 @@ int cluster_authkey_new(uint8_t key[static CLUSTER_AUTHKEY_SIZE], char *err, siz
         return 0;
 }
 
-static int read_all(int fd, uint8_t *buf, size_t size, size_t *ret) {
-        size_t got = 0;
-        while (got < size) {
-                ssize_t k = read(fd, buf + got, size - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                if (k == 0)
-                        break;
-                got += (size_t) k;
-        }
-        *ret = got;
-        return 0;
-}
-
 int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char *err, size_t errlen) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
@@ -76,7 +61,7 @@ int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char
         if (!key)
                 return -ENOMEM;
         size_t n;
-        int r = read_all(fd, key, CLUSTER_AUTHKEY_MAX + 1, &n);
+        int r = fd_read_all(fd, key, CLUSTER_AUTHKEY_MAX + 1, &n);
         if (r < 0)
                 return cluster_fail(r, err, errlen, "--authkey %s: %s", text_quote(path).s, strerror(-r));
         if (n < CLUSTER_AUTHKEY_MIN || n > CLUSTER_AUTHKEY_MAX)
@@ -96,31 +81,6 @@ char *cluster_dir_trim(const char *dir) {
         return strndup(dir, n);
 }
 
-int cluster_file_read(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        /* One byte more than allowed, to see a file too long. */
-        _cleanup_free_ char *buf = malloc(max + 2);
-        if (!buf)
-                return -ENOMEM;
-        size_t n;
-        int r = read_all(fd, (uint8_t *) buf, max + 1, &n);
-        if (r < 0)
-                return r;
-        if (n > max)
-                return -EFBIG;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
-}
-
 /* Whether path holds exactly content. */
 static bool holds(const char *path, const void *content, size_t size) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -129,7 +89,7 @@ static bool holds(const char *path, const void *content, size_t size) {
                 return false;
         _cleanup_free_ uint8_t *buf = malloc(size + 1);
         size_t n;
-        return buf && read_all(fd, buf, size + 1, &n) == 0 && n == size && memcmp(buf, content, size) == 0;
+        return buf && fd_read_all(fd, buf, size + 1, &n) == 0 && n == size && memcmp(buf, content, size) == 0;
 }
 
 /* The directory part of path, "." when it has none. */

@@ -36,11 +36,6 @@ int cluster_authkey_read(const char *path, uint8_t **ret, size_t *ret_size, char
  * of memory. */
 char *cluster_dir_trim(const char *dir);
 
-/* The whole of a regular file of at most max bytes, NUL-terminated;
- * -ENOENT when there is none, -EFBIG when longer, -EINVAL when it is not
- * a regular file, else open's or read's errno. *ret malloc'ed. */
-int cluster_file_read(const char *path, size_t max, char **ret, size_t *ret_size);
-
 /* Write every file, each through a temporary file renamed over it, with
  * its mode; the directories they are in are made when missing (0755,
  * whatever the umask).

@@ -9,15 +9,13 @@
  * print or log a token, nor open a listener without TLS.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "daemon.h"
 #include "db.h"
+#include "file-read.h"
 #include "http.h"
 #include "macro.h"
 #include "token.h"
@@ -26,38 +24,20 @@
 
 /* A PEM file, whole, as text. */
 static int read_pem(const char *listen, const char *what, const char *path, char **ret, char *err, size_t errlen) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                int r = negative_errno();
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+        int r = file_read(path, PEM_MAX, &text, &n);
+        if (r == -EFBIG || r == -EINVAL || (r >= 0 && n == 0)) {
+                snprintf(err, errlen, "%s %s: not a PEM file of at most 1 MiB", what, path);
+                return -EINVAL;
+        }
+        if (r < 0) {
                 snprintf(err, errlen,
                          "listen = %s needs %s %s: %s; make the cluster's certificates with `wolfpack cert create`, "
                          "or set %s in wolfpackd.conf",
                          listen, what, path, strerror(-r), what);
                 return r;
         }
-        if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > PEM_MAX) {
-                snprintf(err, errlen, "%s %s: not a PEM file of at most 1 MiB", what, path);
-                return -EINVAL;
-        }
-        _cleanup_free_ char *text = malloc((size_t) st.st_size + 1);
-        if (!text) {
-                snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
-        }
-        size_t n = 0;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, text + n, (size_t) st.st_size - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        int r = k < 0 ? negative_errno() : -EIO;
-                        snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(-r));
-                        return r;
-                }
-                n += (size_t) k;
-        }
-        text[n] = '\0';
         if (!strstr(text, "-----BEGIN ")) {
                 snprintf(err, errlen, "%s %s holds no PEM block (\"-----BEGIN ...\"); give the PEM file `wolfpack cert "
                                       "create` made",

@@ -86,8 +86,6 @@ static void pending_free(Pending *p) {
         free(p);
 }
 
-static json_t *nodes_json(Daemon *d);
-
 static json_t *cluster_json(Daemon *d);
 
 static json_t *object_json(Daemon *d, const char *kind, const char *id) {
@@ -95,26 +93,10 @@ static json_t *object_json(Daemon *d, const char *kind, const char *id) {
                 return NULL;
         if (strcmp(kind, "cluster") == 0)
                 return cluster_json(d);
-        if (strcmp(kind, "node") == 0) {
-                json_t *a = nodes_json(d), *found = NULL;
-                size_t i;
-                json_t *o;
-                json_array_foreach(a, i, o)
-                        if (json_integer_value(json_object_get(o, "id")) == atoll(id))
-                                found = json_incref(o);
-                json_decref(a);
-                return found;
-        }
-        if (strcmp(kind, "token") == 0) {
-                json_t *a = db_tokens(d->db), *found = NULL;
-                size_t i;
-                json_t *o;
-                json_array_foreach(a, i, o)
-                        if (strcmp(json_string_value(json_object_get(o, "name")), id) == 0)
-                                found = json_incref(o);
-                json_decref(a);
-                return found;
-        }
+        if (strcmp(kind, "node") == 0)
+                return rt_node_find(d, (uint32_t) strtoul(id, NULL, 10));
+        if (strcmp(kind, "token") == 0)
+                return db_token(d->db, id);
         if (strcmp(kind, "group") == 0)
                 return rt_group_json(d, db_group(d->db, id));
         return rt_resource_json(d, db_resource(d->db, id));

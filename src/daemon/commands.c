@@ -218,12 +218,7 @@ static void applied_events(Daemon *d, const json_t *msg) {
                 events_close_who(d, who);
         } else if (strcmp(type, "node.set") == 0 || strcmp(type, "node.delete") == 0) {
                 json_int_t id = json_integer_value(json_object_get(msg, "id"));
-                json_t *node = NULL, *all = db_nodes(d->db), *o;
-                size_t i;
-                json_array_foreach(all, i, o)
-                        if (json_integer_value(json_object_get(o, "id")) == id)
-                                node = rt_node_json(d, json_incref(o));
-                json_decref(all);
+                json_t *node = id > 0 && id <= NODE_ID_MAX ? rt_node_find(d, (uint32_t) id) : NULL;
                 json_t *ev = json_pack("{s:s, s:s, s:I, s:o?, s:b}", "type", "object", "kind", "node", "id", id,
                                        "node", node, "deleted", node == NULL);
                 if (ev)

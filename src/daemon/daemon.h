@@ -205,6 +205,7 @@ const char *rt_group_state(Daemon *d, const char *group_id, json_t *resources);
 json_t *rt_resource_json(Daemon *d, json_t *db_resource);   /* takes the reference */
 json_t *rt_group_json(Daemon *d, json_t *db_group);         /* takes the reference */
 json_t *rt_node_json(Daemon *d, json_t *db_node);           /* takes the reference */
+json_t *rt_node_find(Daemon *d, uint32_t id);               /* the node with id, as rt_node_json; NULL: none */
 const char *node_name(Daemon *d, uint32_t id);
 /* Why a change is refused without quorum, for a person: which nodes this
  * node sees (the view's members) of how many. */

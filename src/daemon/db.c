@@ -1206,16 +1206,26 @@ int db_token_find(Db *db, const char *hash, char *role, size_t rolelen, char *na
         return 0;
 }
 
+/* A row of SELECT name, role, created_ms, created_by FROM tokens. */
+static json_t *token_row(sqlite3_stmt *st) {
+        return json_pack("{s:s, s:s, s:I, s:s}", "name", sqlite3_column_text(st, 0), "role", sqlite3_column_text(st, 1),
+                         "created_ms", (json_int_t) sqlite3_column_int64(st, 2), "created_by",
+                         sqlite3_column_text(st, 3));
+}
+
 json_t *db_tokens(Db *db) {
         json_t *a = json_array();
         _cleanup_stmt_ sqlite3_stmt *st =
                 prepare(db, "SELECT name, role, created_ms, created_by FROM tokens ORDER BY name", NULL);
         while (a && st && sqlite3_step(st) == SQLITE_ROW)
-                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "name", sqlite3_column_text(st, 0), "role",
-                                                   sqlite3_column_text(st, 1), "created_ms",
-                                                   (json_int_t) sqlite3_column_int64(st, 2), "created_by",
-                                                   sqlite3_column_text(st, 3)));
+                json_array_append_new(a, token_row(st));
         return a;
+}
+
+json_t *db_token(Db *db, const char *name) {
+        _cleanup_stmt_ sqlite3_stmt *st =
+                prepare(db, "SELECT name, role, created_ms, created_by FROM tokens WHERE name = ?", "s", name);
+        return st && sqlite3_step(st) == SQLITE_ROW ? token_row(st) : NULL;
 }
 
 json_t *db_checkpoint(Db *db, const char *resource_id) {

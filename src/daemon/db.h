@@ -61,6 +61,8 @@ json_t *db_cluster(Db *db);
 int db_token_find(Db *db, const char *hash, char *role, size_t rolelen, char *name, size_t namelen);
 /* Every token: [{name, role, created_ms, created_by}], without hashes. */
 json_t *db_tokens(Db *db);
+/* The token named name, as db_tokens lists it, or NULL. */
+json_t *db_token(Db *db, const char *name);
 /* A resource's checkpoint (checkpoint.c): {data, hash, time_ms}, or NULL. */
 json_t *db_checkpoint(Db *db, const char *resource_id);
 uint64_t db_count(Db *db, DbTable table);

@@ -271,6 +271,16 @@ json_t *rt_group_json(Daemon *d, json_t *o) {
         return o;
 }
 
+json_t *rt_node_find(Daemon *d, uint32_t id) {
+        json_t *all = db_nodes(d->db), *o, *found = NULL;
+        size_t i;
+        json_array_foreach(all, i, o)
+                if (json_integer_value(json_object_get(o, "id")) == (json_int_t) id)
+                        found = rt_node_json(d, json_incref(o));
+        json_decref(all);
+        return found;
+}
+
 json_t *rt_node_json(Daemon *d, json_t *o) {
         if (!o)
                 return NULL;
