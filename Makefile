@@ -12,7 +12,7 @@ DEB_PACKAGES = meson ninja-build pkg-config gcc libc6-dev libsystemd-dev libjans
                libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libseccomp-dev libmnl-dev libxml2-dev \
                libcmocka-dev python3-pytest python3-prometheus-client scdoc \
                corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev libcorosync-common-dev \
-               corosync-qdevice corosync-qnetd resource-agents curl chromium
+               corosync-qdevice corosync-qnetd resource-agents curl openssl chromium
 
 .PHONY: all deps browser-deps build run run-cluster test unit integration bench install clean
 
